@@ -1,0 +1,179 @@
+"""The module's modes, its state machine and the service gate.
+
+States follow FIPS 140-3: ``POWER_ON -> SELF_TEST -> OPERATIONAL | ERROR``. ERROR latches: every
+service raises :class:`~fipscrypto.errors.ModuleErrorState` until a self-test run succeeds (the
+self-test issue adds that run). Every public service calls :func:`gate` first; its fast path is a
+single comparison, so protocol code (SRTP, ESP) can call it per packet.
+
+Modes (``FIPSCRYPTO_MODE`` or ``activate(mode=...)``, fixed for the life of the process):
+
+- ``strict``: the FIPS provider is required; non-approved requests raise ``PolicyViolation``.
+- ``audit``: the FIPS provider is required; non-approved requests are allowed and recorded.
+- ``off``: no provider; development only, and reported as such everywhere.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import logging
+import os
+import threading
+import warnings
+from dataclasses import dataclass
+
+from .errors import FipsError, ModeOffWarning, ModuleErrorState, ProviderUnavailable
+from .provider import load
+from .provider.state import StatePaths
+
+__all__ = [
+    "MODE_ENV",
+    "Mode",
+    "ModuleInfo",
+    "State",
+    "activate",
+    "boot",
+    "enter_error",
+    "gate",
+    "info",
+]
+
+MODE_ENV = "FIPSCRYPTO_MODE"
+log = logging.getLogger("fipscrypto")
+
+
+class Mode(enum.Enum):
+    STRICT = "strict"
+    AUDIT = "audit"
+    OFF = "off"
+
+
+class State(enum.Enum):
+    POWER_ON = "power-on"
+    SELF_TEST = "self-test"
+    OPERATIONAL = "operational"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    """A snapshot of the module for status reports."""
+
+    mode: Mode | None
+    state: State
+    error: str | None
+    state_dir: str
+    bindings: str | None  # "fipscrypto", "external", "plain" (off mode), or None before boot
+    selftests_ms: dict[str, float]  # the last power-on run: test name -> milliseconds
+
+
+_lock = threading.RLock()
+_state = State.POWER_ON
+_mode: Mode | None = None
+_error: str | None = None
+_paths: StatePaths | None = None
+_bindings: str | None = None
+_selftests_ms: dict[str, float] = {}
+
+
+def _resolve_mode(mode: Mode | str | None) -> Mode:
+    value = mode if mode is not None else os.environ.get(MODE_ENV, Mode.STRICT.value)
+    if isinstance(value, Mode):
+        return value
+    try:
+        return Mode(value.strip().lower())
+    except ValueError:
+        choices = ", ".join(m.value for m in Mode)
+        raise FipsError(f"unknown fipscrypto mode {value!r} (expected one of: {choices})") from None
+
+
+def boot(mode: Mode | str | None = None, state_dir: str | os.PathLike[str] | None = None) -> Mode:
+    """Fix the mode and load cryptography's bindings accordingly; idempotent.
+
+    Does not run any test: :func:`activate` does that. Raises ``ProviderUnavailable`` (leaving the
+    module in POWER_ON, so a later call can succeed) when no provider is provisioned, and latches
+    ERROR when cryptography was already imported without the provider.
+    """
+    global _mode, _paths, _bindings
+    with _lock:
+        wanted = _resolve_mode(mode)
+        if _mode is not None:
+            if wanted is not _mode:
+                raise FipsError(
+                    f"fipscrypto is already running in {_mode.value} mode; the mode is fixed for "
+                    "the life of the process"
+                )
+            return _mode
+        if _state is State.ERROR:
+            raise ModuleErrorState(_error or "unknown")
+        paths = StatePaths.resolve(state_dir)
+        if wanted is Mode.OFF:
+            importlib.import_module(load.BINDINGS)
+            bindings = "plain"
+            warnings.warn(
+                "fipscrypto runs with FIPS mode OFF: no FIPS provider, development use only",
+                ModeOffWarning,
+                stacklevel=2,
+            )
+            log.warning("FIPS mode OFF: no FIPS provider is loaded (development use only)")
+        else:
+            premature = load.bindings_imported()
+            try:
+                bindings = load.load_bindings(paths)
+            except ProviderUnavailable as exc:
+                if premature:
+                    enter_error(exc.message)
+                raise
+        _mode, _paths, _bindings = wanted, paths, bindings
+        return wanted
+
+
+def activate(mode: Mode | str | None = None, *, state_dir: str | os.PathLike[str] | None = None) -> State:
+    """Bring the module to OPERATIONAL: load the provider, prove it, run the power-on self-tests.
+
+    Idempotent and thread-safe. The mode comes from ``mode``, else ``FIPSCRYPTO_MODE``, else strict.
+    """
+    global _state, _selftests_ms
+    with _lock:
+        if _state is State.OPERATIONAL:
+            boot(mode, state_dir)  # only checks that the mode agrees
+            return _state
+        if _state is State.ERROR:
+            raise ModuleErrorState(_error or "unknown")
+        if _state is State.SELF_TEST:
+            raise ModuleErrorState("a service was called by a self-test while self-tests run")
+        boot(mode, state_dir)
+        _state = State.SELF_TEST
+        try:
+            # The core reaches the self-tests only here (dependency direction: selftests -> core).
+            selftests = importlib.import_module("fipscrypto.selftests")
+            _selftests_ms = selftests.run_power_on()
+        except Exception as exc:
+            enter_error(str(exc))
+            raise
+        _state = State.OPERATIONAL
+        log.info("fipscrypto operational (mode=%s, bindings=%s)", _mode and _mode.value, _bindings)
+        return _state
+
+
+def enter_error(reason: str) -> None:
+    """Latch the ERROR state; every service refuses from now on."""
+    global _state, _error
+    with _lock:
+        _state, _error = State.ERROR, reason
+    log.error("fipscrypto entered the ERROR state: %s", reason)
+
+
+def gate() -> None:
+    """Called first by every public service; raises when no service may run, activates on first use."""
+    if _state is State.OPERATIONAL:
+        return
+    if _state is State.ERROR:
+        raise ModuleErrorState(_error or "unknown")
+    activate()
+
+
+def info() -> ModuleInfo:
+    with _lock:
+        root = (_paths or StatePaths.resolve()).root
+        return ModuleInfo(_mode, _state, _error, str(root), _bindings, dict(_selftests_ms))

@@ -1,0 +1,179 @@
+"""``fipscheck provider install`` and ``verify``: find or fetch the module, configure it, prove it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import __version__
+from ..errors import (
+    ModuleMacMismatch,
+    ModuleNotFound,
+    ProviderLoadFailed,
+    ProviderUnavailable,
+)
+from . import apt
+from .config import fipsinstall_mac, module_mac, read_module_mac, write_configs
+from .probe import run_probe
+from .state import ProviderRecord, StatePaths, read_record, write_record
+
+__all__ = ["SYSTEM_MODULES", "Candidate", "diagnose", "find_module", "install", "verify"]
+
+# Where distributions install the provider: Debian/Ubuntu (multiarch), RHEL/Fedora/SUSE.
+SYSTEM_MODULES = (
+    "/usr/lib/*/ossl-modules/fips.so",
+    "/usr/lib64/ossl-modules/fips.so",
+    "/usr/lib/ossl-modules/fips.so",
+)
+_REINSTALL = "run 'fipscheck provider install' again to re-provision"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: Path
+    source: str
+
+
+def find_module(module: str | os.PathLike[str] | None, paths: StatePaths) -> Candidate | None:
+    """The module to use: the named one, ``$OPENSSL_MODULES/fips.so``, a system one, or one fetched
+    earlier into the state folder. None when there is none (the caller then fetches with apt)."""
+    if module is not None:
+        named = Path(module).expanduser()
+        if named.is_dir():
+            named = named / "fips.so"
+        if not named.is_file():
+            raise ModuleNotFound(
+                f"no FIPS provider module at {named}",
+                "pass the path of an OpenSSL 3 fips.so, or omit --module to search and fetch one",
+            )
+        return Candidate(named.resolve(), f"named: {named}")
+    env_dir = os.environ.get("OPENSSL_MODULES")
+    if env_dir and (Path(env_dir) / "fips.so").is_file():
+        return Candidate((Path(env_dir) / "fips.so").resolve(), f"OPENSSL_MODULES: {env_dir}")
+    for pattern in SYSTEM_MODULES:
+        for hit in sorted(glob.glob(pattern)):
+            return Candidate(Path(hit).resolve(), f"system: {hit}")
+    fetched = paths.module_dir / "fips.so"
+    record = read_record(paths)
+    if fetched.is_file() and record is not None and record.source.startswith("apt:"):
+        return Candidate(fetched, record.source)
+    return None
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _identity(paths: StatePaths) -> dict[str, object]:
+    found = run_probe("identity", paths.openssl_cnf)
+    if not found.get("ok"):
+        raise ProviderLoadFailed(
+            f"the provider did not load or failed its self-test: {found.get('error')}",
+            "the module is damaged or does not match this machine; " + _REINSTALL,
+        )
+    return found
+
+
+def _prove_load(paths: StatePaths) -> dict[str, object]:
+    found = run_probe("load", paths.root)
+    if not found.get("ok"):
+        raise ProviderLoadFailed(
+            f"cryptography could not use the provider: {found.get('error_type')}: {found.get('error')}",
+            "check that the cryptography wheel's OpenSSL accepts this provider version; " + _REINSTALL,
+        )
+    return found
+
+
+def install(
+    module: str | os.PathLike[str] | None = None,
+    state_dir: str | os.PathLike[str] | None = None,
+    *,
+    force: bool = False,
+) -> ProviderRecord:
+    """Provision the provider into the state folder and verify it; idempotent unless ``force``."""
+    paths = StatePaths.resolve(state_dir)
+    if not force and module is None and read_record(paths) is not None:
+        try:
+            return verify(paths.root)
+        except ProviderUnavailable:
+            pass  # provision again below
+    candidate = find_module(module, paths)
+    if candidate is None:
+        fetched, source = apt.fetch_module(paths)
+        candidate = Candidate(fetched, source)
+    mac = module_mac(candidate.path)
+    mac_source = "HMAC-SHA-256 (Python, fipsinstall-equivalent)"
+    by_openssl = fipsinstall_mac(candidate.path)
+    if by_openssl is not None:
+        openssl_mac, openssl_version = by_openssl
+        if openssl_mac != mac:
+            raise ModuleMacMismatch(
+                f"openssl fipsinstall computed module-mac {openssl_mac}, fipscrypto {mac}",
+                "the system openssl uses a non-default MAC key; report this with 'openssl version -a'",
+            )
+        mac_source = f"openssl fipsinstall ({openssl_version}), cross-checked"
+    paths.root.mkdir(parents=True, exist_ok=True)
+    write_configs(paths, candidate.path, mac)
+    identity = _identity(paths)
+    record = ProviderRecord(
+        module_path=str(candidate.path),
+        module_sha256=_sha256(candidate.path),
+        module_mac=mac,
+        mac_source=mac_source,
+        source=candidate.source,
+        name=str(identity["name"]),
+        version=str(identity["version"]),
+        buildinfo=str(identity["buildinfo"]),
+        probe_libcrypto=str(identity["libcrypto"]),
+        installed_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        fipscrypto_version=__version__,
+    )
+    write_record(paths, record)
+    _prove_load(paths)
+    return record
+
+
+def diagnose(paths: StatePaths) -> ProviderUnavailable | None:
+    """Why a provisioned provider cannot serve, found without loading it; None if no cause is seen."""
+    record = read_record(paths)
+    if record is None or not paths.fipsmodule_cnf.is_file():
+        return ProviderUnavailable(f"no FIPS provider is provisioned in {paths.root}", _REINSTALL)
+    module = Path(record.module_path)
+    if not module.is_file():
+        return ModuleNotFound(f"the provider module {module} is gone", _REINSTALL)
+    expected = read_module_mac(paths.fipsmodule_cnf)
+    actual = module_mac(module)
+    if actual != expected:
+        return ModuleMacMismatch(
+            f"{module} does not match its module-mac (expected {expected[:16]}..., "
+            f"found {actual[:16]}...): the file was modified or replaced",
+            "restore the original module; if it was upgraded on purpose, " + _REINSTALL,
+        )
+    return None
+
+
+def verify(state_dir: str | os.PathLike[str] | None = None) -> ProviderRecord:
+    """Re-check a provisioned provider: files, module MAC, identity, and a real load; raise on failure."""
+    paths = StatePaths.resolve(state_dir)
+    cause = diagnose(paths)
+    if cause is not None:
+        raise cause
+    record = read_record(paths)
+    if record is None:  # diagnose() checked; keeps the type checker informed
+        raise ProviderUnavailable(f"no FIPS provider is provisioned in {paths.root}", _REINSTALL)
+    identity = _identity(paths)
+    if identity["version"] != record.version:
+        raise ProviderLoadFailed(
+            f"the provider reports version {identity['version']}, recorded {record.version}",
+            _REINSTALL,
+        )
+    _prove_load(paths)
+    return record

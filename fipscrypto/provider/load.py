@@ -1,0 +1,83 @@
+"""Load the FIPS provider into cryptography's OpenSSL: the one place the process environment is touched.
+
+cryptography's statically linked OpenSSL reads ``OPENSSL_CONF`` / ``OPENSSL_MODULES`` once, when
+``cryptography.hazmat.bindings._rust`` is first imported. Python's ``hashlib`` and ``ssl`` use the
+*system* libcrypto, which reads the same variables when it initialises; two libcrypto copies loading
+one ``fips.so`` break the second (OSSL_PROVIDER-FIPS(7), NOTES). So the variables are set only around
+that first import and restored at once: the stdlib keeps the system configuration and stays outside
+the FIPS boundary.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import threading
+from pathlib import Path
+
+from ..errors import ProviderUnavailable
+from .state import StatePaths, read_record
+
+__all__ = ["BINDINGS", "bindings_imported", "load_bindings"]
+
+BINDINGS = "cryptography.hazmat.bindings._rust"
+_WINDOW_KEYS = ("OPENSSL_CONF", "OPENSSL_MODULES", "CRYPTOGRAPHY_OPENSSL_NO_LEGACY")
+_lock = threading.Lock()
+
+PREMATURE_REMEDY = (
+    "import fipscrypto and call fipscrypto.activate() before anything imports cryptography "
+    "(or pyOpenSSL), or start the program with 'fipscheck run -- python ...'"
+)
+
+
+def bindings_imported() -> bool:
+    return BINDINGS in sys.modules
+
+
+def _fips_enabled() -> bool:
+    rust = importlib.import_module(BINDINGS)
+    return bool(rust.openssl.is_fips_enabled())
+
+
+def load_bindings(paths: StatePaths) -> str:
+    """Import cryptography's bindings with the provider configured; return who configured it.
+
+    Returns ``"fipscrypto"`` when this call set the configuration, ``"external"`` when the bindings
+    were already loaded with FIPS enabled by someone else (``OPENSSL_CONF`` set by the operator). In
+    both cases the caller must still prove the provider with known-answer tests: ``is_fips_enabled()``
+    only reflects ``default_properties`` and stays true when the provider failed to load.
+    """
+    with _lock:
+        if bindings_imported():
+            if _fips_enabled():
+                return "external"
+            raise ProviderUnavailable(
+                "cryptography was imported before fipscrypto was activated, without the FIPS "
+                "provider; its OpenSSL reads its configuration only once",
+                PREMATURE_REMEDY,
+            )
+        record = read_record(paths)
+        if record is None or not paths.openssl_cnf.is_file():
+            raise ProviderUnavailable(
+                f"no FIPS provider is provisioned in {paths.root}",
+                "run 'fipscheck provider install' (or 'make demo' in a checkout), or set "
+                "FIPSCRYPTO_STATE_DIR to a provisioned state folder",
+            )
+        window = {
+            "OPENSSL_CONF": str(paths.openssl_cnf),
+            "OPENSSL_MODULES": str(Path(record.module_path).parent),
+            # cryptography loads the legacy provider unless told not to; in FIPS mode it has no use.
+            "CRYPTOGRAPHY_OPENSSL_NO_LEGACY": "1",
+        }
+        saved = {key: os.environ.get(key) for key in _WINDOW_KEYS}
+        os.environ.update(window)
+        try:
+            importlib.import_module(BINDINGS)
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+        return "fipscrypto"

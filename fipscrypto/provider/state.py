@@ -1,0 +1,100 @@
+"""Where the provisioned provider lives, and what was recorded about it at install time.
+
+The state folder holds ``openssl.cnf`` (what cryptography's OpenSSL reads), ``fipsmodule.cnf`` (the
+module MAC), ``provider.json`` (the identity recorded when the provider was installed and verified)
+and, when the module was fetched with apt, ``module/fips.so`` and the apt work folders.
+
+Lookup order: an explicit argument, ``FIPSCRYPTO_STATE_DIR``, then ``<venv>/var/fipscrypto`` inside
+a virtual environment, else ``$XDG_STATE_HOME/fipscrypto`` (``~/.local/state/fipscrypto``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+__all__ = ["ProviderRecord", "StatePaths", "default_state_dir", "read_record", "write_record"]
+
+STATE_ENV = "FIPSCRYPTO_STATE_DIR"
+
+
+def default_state_dir() -> Path:
+    """The state folder this process uses when none is named."""
+    named = os.environ.get(STATE_ENV)
+    if named:
+        return Path(named).expanduser().resolve()
+    if sys.prefix != sys.base_prefix:
+        return Path(sys.prefix) / "var" / "fipscrypto"
+    xdg = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(xdg) / "fipscrypto"
+
+
+@dataclass(frozen=True)
+class StatePaths:
+    """The files of one state folder."""
+
+    root: Path
+
+    @classmethod
+    def resolve(cls, state_dir: str | os.PathLike[str] | None = None) -> StatePaths:
+        root = Path(state_dir).expanduser().resolve() if state_dir else default_state_dir()
+        return cls(root)
+
+    @property
+    def openssl_cnf(self) -> Path:
+        return self.root / "openssl.cnf"
+
+    @property
+    def fipsmodule_cnf(self) -> Path:
+        return self.root / "fipsmodule.cnf"
+
+    @property
+    def record(self) -> Path:
+        return self.root / "provider.json"
+
+    @property
+    def module_dir(self) -> Path:
+        """Where a module fetched with apt is extracted to."""
+        return self.root / "module"
+
+    @property
+    def apt_dir(self) -> Path:
+        return self.root / "apt"
+
+
+@dataclass(frozen=True)
+class ProviderRecord:
+    """What ``fipscheck provider install`` established about the provider, read by ``status``."""
+
+    module_path: str
+    module_sha256: str
+    module_mac: str
+    mac_source: str
+    source: str
+    name: str
+    version: str
+    buildinfo: str
+    probe_libcrypto: str
+    installed_at: str
+    fipscrypto_version: str
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+
+
+def write_record(paths: StatePaths, record: ProviderRecord) -> None:
+    tmp = paths.record.with_suffix(".tmp")
+    tmp.write_text(record.to_json(), encoding="utf-8")
+    tmp.replace(paths.record)
+
+
+def read_record(paths: StatePaths) -> ProviderRecord | None:
+    """The recorded identity, or None when the folder was never provisioned or the record is unreadable."""
+    try:
+        data = json.loads(paths.record.read_text(encoding="utf-8"))
+        return ProviderRecord(**data)
+    except (OSError, ValueError, TypeError):
+        return None

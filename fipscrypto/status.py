@@ -1,0 +1,84 @@
+"""What ``fipscheck status`` reports: mode, state, provider identity and the two separate verdicts."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import ssl
+from pathlib import Path
+from typing import Any
+
+from . import cmvp, module
+from .errors import FipsError, ProviderUnavailable
+from .provider.state import StatePaths, read_record
+
+__all__ = ["EXIT_OK", "EXIT_UNAVAILABLE", "collect"]
+
+EXIT_OK = 0
+EXIT_UNAVAILABLE = 3  # provider missing, module in ERROR, or FIPS mode off
+
+_BOUNDARY_NOTE = (
+    "inside: cryptography (its bundled OpenSSL) with the FIPS provider; outside: the standard "
+    "library's hashlib and ssl, which use the system libcrypto and do not load the FIPS provider"
+)
+
+
+def _file_sha256(path: Path) -> str | None:
+    # A fingerprint of the module file for identification, not a security function.
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def collect(
+    mode: str | None = None, state_dir: str | os.PathLike[str] | None = None
+) -> tuple[dict[str, Any], int]:
+    """Activate (if not yet active) and report; returns the report and the exit code."""
+    error: dict[str, str] | None = None
+    try:
+        module.activate(mode, state_dir=state_dir)
+    except FipsError as exc:
+        error = {"type": type(exc).__name__, "message": str(exc).splitlines()[0]}
+        if isinstance(exc, ProviderUnavailable):
+            error["remedy"] = exc.remedy
+    info = module.info()
+    record = read_record(StatePaths.resolve(info.state_dir))
+    fips_enabled = False
+    cryptography_openssl = None
+    if info.bindings is not None:  # booted: the backend can be imported without side effects
+        backend = importlib.import_module("fipscrypto._backend")
+        fips_enabled = backend.fips_enabled()
+        cryptography_openssl = backend.openssl_version()
+    provider: dict[str, Any] | None = None
+    if record is not None:
+        now = _file_sha256(Path(record.module_path))
+        provider = {
+            "name": record.name,
+            "version": record.version,
+            "buildinfo": record.buildinfo,
+            "module_path": record.module_path,
+            "module_sha256": now,
+            "module_unchanged": now == record.module_sha256,
+            "module_mac_source": record.mac_source,
+            "source": record.source,
+            "installed_at": record.installed_at,
+            "cmvp": cmvp.verdict(record.name, record.version).as_dict(),
+        }
+    operational = info.state is module.State.OPERATIONAL
+    report: dict[str, Any] = {
+        "mode": info.mode.value if info.mode else (mode or os.environ.get(module.MODE_ENV, "strict")),
+        "state": info.state.value,
+        "operational": operational,
+        "fips_enabled": fips_enabled,
+        "provider_loaded_by": info.bindings,
+        "error": error or ({"type": "ModuleErrorState", "message": info.error} if info.error else None),
+        "state_dir": info.state_dir,
+        "provider": provider,
+        "selftests_ms": info.selftests_ms,
+        "openssl": {"cryptography": cryptography_openssl, "stdlib": ssl.OPENSSL_VERSION},
+        "boundary": _BOUNDARY_NOTE,
+    }
+    ok = operational and info.mode is not module.Mode.OFF and fips_enabled
+    return report, EXIT_OK if ok else EXIT_UNAVAILABLE

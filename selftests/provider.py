@@ -1,0 +1,57 @@
+"""Proof that the FIPS provider is loaded and serving, run before anything else.
+
+cryptography's ``is_fips_enabled()`` only reflects ``default_properties = fips=yes``: it stays true
+when the provider failed its integrity check and every fetch fails. These tests prove the provider by
+real operations with known answers, and prove that the ``fips=yes`` property is in force by asking for
+an algorithm the FIPS provider does not have.
+"""
+
+from __future__ import annotations
+
+from fipscrypto import _backend
+from fipscrypto.errors import AlgorithmUnavailable, SelfTestFailure
+
+from .registry import register
+
+# FIPS 180-4 example "abc" (NIST CSRC "Examples with Intermediate Values", SHA-256, one block).
+_SHA256_ABC = bytes.fromhex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+
+# draft-mcgrew-gcm-test-01 case "p8" (AES-256-GCM in ESP): nonce = salt || IV, AAD = SPI || SN.
+# Copied with provenance in tests/vectors/rfc/draft-mcgrew-gcm-test-01-esp.json.
+_GCM_KEY = bytes.fromhex("abbccddef00112233445566778899aababbccddef00112233445566778899aab")
+_GCM_NONCE = bytes.fromhex("112233440102030405060708")
+_GCM_AAD = bytes.fromhex("4a2cbfe300000002")
+_GCM_PT = bytes.fromhex(
+    "4500003069a6400080062690c0a801029389155e0a9e008b2dc57ee0000000007002400020bf0000020405b40101040201020201"
+)
+_GCM_CT = bytes.fromhex(
+    "ff425c9b724599df7a3bcd510194e00d6a78107f1b0b1cbf06efae9d65a5d763748a637985771d347f054565"
+    "9f14e99def842d8e"
+    "b335f4eecfdbf831824b4c4915956c96"
+)
+
+
+@register("provider-sha2-256", "SHA-2")
+def sha256_kat() -> None:
+    if _backend.digest("sha256", b"abc") != _SHA256_ABC:
+        raise SelfTestFailure("provider-sha2-256", "digest differs from the FIPS 180-4 example")
+
+
+@register("provider-aes-256-gcm", "AES-GCM")
+def aes_gcm_kat() -> None:
+    if _backend.aes_gcm_seal(_GCM_KEY, _GCM_NONCE, _GCM_PT, _GCM_AAD) != _GCM_CT:
+        raise SelfTestFailure("provider-aes-256-gcm", "ciphertext or tag differs (encrypt)")
+    if _backend.aes_gcm_open(_GCM_KEY, _GCM_NONCE, _GCM_CT, _GCM_AAD) != _GCM_PT:
+        raise SelfTestFailure("provider-aes-256-gcm", "plaintext differs (decrypt)")
+
+
+@register("provider-fips-properties", "boundary")
+def fips_properties() -> None:
+    """MD5 is not in the FIPS provider: if it is served, fetches are not restricted to fips=yes."""
+    if not _backend.fips_enabled():
+        raise SelfTestFailure("provider-fips-properties", "default_properties lack fips=yes")
+    try:
+        _backend.digest("md5", b"")
+    except AlgorithmUnavailable:
+        return
+    raise SelfTestFailure("provider-fips-properties", "MD5 was served: the boundary is open")
