@@ -23,7 +23,7 @@ import warnings
 from dataclasses import dataclass
 
 from .errors import FipsError, ModeOffWarning, ModuleErrorState, ProviderUnavailable
-from .provider import load
+from .provider import diagnose, load
 from .provider.state import StatePaths
 
 __all__ = [
@@ -90,15 +90,16 @@ def _resolve_mode(mode: Mode | str | None) -> Mode:
 def boot(mode: Mode | str | None = None, state_dir: str | os.PathLike[str] | None = None) -> Mode:
     """Fix the mode and load cryptography's bindings accordingly; idempotent.
 
+    Once the mode is fixed, a call without ``mode`` accepts it and a call naming another mode raises.
+
     Does not run any test: :func:`activate` does that. Raises ``ProviderUnavailable`` (leaving the
     module in POWER_ON, so a later call can succeed) when no provider is provisioned, and latches
     ERROR when cryptography was already imported without the provider.
     """
     global _mode, _paths, _bindings
     with _lock:
-        wanted = _resolve_mode(mode)
         if _mode is not None:
-            if wanted is not _mode:
+            if mode is not None and _resolve_mode(mode) is not _mode:
                 raise FipsError(
                     f"fipscrypto is already running in {_mode.value} mode; the mode is fixed for "
                     "the life of the process"
@@ -106,6 +107,7 @@ def boot(mode: Mode | str | None = None, state_dir: str | os.PathLike[str] | Non
             return _mode
         if _state is State.ERROR:
             raise ModuleErrorState(_error or "unknown")
+        wanted = _resolve_mode(mode)
         paths = StatePaths.resolve(state_dir)
         if wanted is Mode.OFF:
             importlib.import_module(load.BINDINGS)
@@ -149,11 +151,19 @@ def activate(mode: Mode | str | None = None, *, state_dir: str | os.PathLike[str
             selftests = importlib.import_module("fipscrypto.selftests")
             _selftests_ms = selftests.run_power_on()
         except Exception as exc:
-            enter_error(str(exc))
+            cause = _provider_cause() if _bindings == "fipscrypto" else None
+            enter_error(str(cause or exc))
+            if cause is not None:
+                raise cause from exc
             raise
         _state = State.OPERATIONAL
         log.info("fipscrypto operational (mode=%s, bindings=%s)", _mode and _mode.value, _bindings)
         return _state
+
+
+def _provider_cause() -> ProviderUnavailable | None:
+    """After a failed proof: the provider's own fault (module changed, MAC wrong), if one is found."""
+    return diagnose(_paths) if _paths is not None else None
 
 
 def enter_error(reason: str) -> None:

@@ -15,13 +15,19 @@ del sys.modules["sitecustomize"]
 with contextlib.suppress(ImportError):
     import sitecustomize  # type: ignore[import-not-found]  # noqa: F401  # the one this shadows, if any
 
+
+def _refuse(message: str) -> None:
+    # SystemExit raised during start-up becomes exit status 1 with a traceback: leave directly.
+    sys.stderr.write(f"fipscheck run: {message}\n")
+    sys.stderr.flush()
+    os._exit(3)
+
+
 try:
     import fipscrypto
 except ImportError as exc:
-    sys.stderr.write(f"fipscheck run: this interpreter cannot import fipscrypto ({exc})\n")
-    raise SystemExit(3) from None
+    _refuse(f"this interpreter cannot import fipscrypto ({exc})")
 try:
     fipscrypto.activate()
 except fipscrypto.FipsError as exc:
-    sys.stderr.write(f"fipscheck run: fipscrypto did not activate: {exc}\n")
-    raise SystemExit(3) from None
+    _refuse(f"fipscrypto did not activate: {exc}")

@@ -1,0 +1,154 @@
+"""Activation in fresh interpreters: the cases that can only happen once per process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fipscrypto.provider import StatePaths
+
+from support import run_json, run_python
+
+REPORT = """
+import json, sys, fipscrypto
+from fipscrypto import module
+def report(**extra):
+    info = module.info()
+    print(json.dumps({"state": info.state.value, "mode": info.mode and info.mode.value,
+                      "error": info.error, "bindings": info.bindings,
+                      "crypto_imported": "cryptography.hazmat.bindings._rust" in sys.modules, **extra}))
+"""
+
+
+def test_environment_is_restored_and_user_values_kept(state_paths: StatePaths) -> None:
+    result = run_json(
+        REPORT
+        + """
+import os
+fipscrypto.activate()
+import hashlib, _hashlib
+report(conf=os.environ.get("OPENSSL_CONF"), modules=os.environ.get("OPENSSL_MODULES"),
+       nolegacy=os.environ.get("CRYPTOGRAPHY_OPENSSL_NO_LEGACY"),
+       md5=hashlib.md5(b"").hexdigest(), system_fips=_hashlib.get_fips_mode())
+""",
+        FIPSCRYPTO_STATE_DIR=str(state_paths.root),
+        OPENSSL_CONF="/etc/ssl/openssl.cnf",
+    )
+    assert result["state"] == "operational"
+    assert result["conf"] == "/etc/ssl/openssl.cnf"  # the user's own value, restored
+    assert result["modules"] is None
+    assert result["nolegacy"] is None
+    assert result["md5"] == "d41d8cd98f00b204e9800998ecf8427e"
+    assert result["system_fips"] == 0
+
+
+def test_premature_cryptography_import_is_refused(state_paths: StatePaths) -> None:
+    result = run_json(
+        REPORT
+        + """
+from cryptography.hazmat.primitives import hashes  # before fipscrypto: no FIPS provider
+try:
+    fipscrypto.activate()
+except fipscrypto.ProviderUnavailable as exc:
+    caught = (type(exc).__name__, exc.remedy)
+try:
+    fipscrypto.gate()
+except fipscrypto.ModuleErrorState as exc:
+    gate = str(exc)
+report(caught=caught, gate=gate)
+""",
+        FIPSCRYPTO_STATE_DIR=str(state_paths.root),
+    )
+    assert result["caught"][0] == "ProviderUnavailable"
+    assert "fipscheck run" in result["caught"][1]
+    assert "fipscrypto.activate()" in result["caught"][1]
+    assert result["state"] == "error"
+    assert "imported before fipscrypto" in result["gate"]
+
+
+def test_missing_provider_leaves_power_on_and_cryptography_unloaded(tmp_path: Path) -> None:
+    result = run_json(
+        REPORT
+        + """
+try:
+    fipscrypto.activate()
+except fipscrypto.ProviderUnavailable as exc:
+    caught = [type(exc).__name__, exc.message, exc.remedy]
+report(caught=caught)
+""",
+        FIPSCRYPTO_STATE_DIR=str(tmp_path / "empty"),
+    )
+    assert result["caught"][0] == "ProviderUnavailable"
+    assert "no FIPS provider is provisioned" in result["caught"][1]
+    assert "fipscheck provider install" in result["caught"][2]
+    assert result["state"] == "power-on"  # nothing was loaded: provisioning then retrying works
+    assert result["crypto_imported"] is False
+
+
+def test_service_gate_activates_on_first_use(state_paths: StatePaths) -> None:
+    result = run_json(
+        REPORT + "fipscrypto.gate()\nreport()",
+        FIPSCRYPTO_STATE_DIR=str(state_paths.root),
+        FIPSCRYPTO_MODE="audit",
+    )
+    assert (result["state"], result["mode"], result["bindings"]) == ("operational", "audit", "fipscrypto")
+
+
+def test_importing_fipscrypto_has_no_side_effects() -> None:
+    result = run_json(REPORT + "report()")
+    assert (result["state"], result["crypto_imported"]) == ("power-on", False)
+
+
+def test_off_mode_is_loud_and_has_no_provider() -> None:
+    result = run_json(
+        REPORT
+        + """
+import warnings
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    fipscrypto.activate()
+from fipscrypto import _backend
+report(warnings=[(w.category.__name__, str(w.message)) for w in caught],
+       fips=_backend.fips_enabled(), md5=_backend.digest("md5", b"").hex())
+""",
+        FIPSCRYPTO_MODE="off",
+    )
+    assert result["state"] == "operational"
+    assert result["bindings"] == "plain"
+    assert result["fips"] is False
+    assert result["md5"] == "d41d8cd98f00b204e9800998ecf8427e"
+    assert result["warnings"][0][0] == "ModeOffWarning"
+    assert "FIPS mode OFF" in result["warnings"][0][1]
+
+
+def test_concurrent_first_use_runs_self_tests_once(state_paths: StatePaths) -> None:
+    result = run_json(
+        REPORT
+        + """
+import threading
+from fipscrypto import selftests
+runs = []
+selftests.register("count-runs", "test")(lambda: runs.append(threading.get_ident()))
+barrier = threading.Barrier(16)
+errors = []
+def worker():
+    barrier.wait()
+    try:
+        fipscrypto.gate()
+    except Exception as exc:
+        errors.append(repr(exc))
+threads = [threading.Thread(target=worker) for _ in range(16)]
+for t in threads: t.start()
+for t in threads: t.join()
+report(runs=len(runs), errors=errors)
+""",
+        FIPSCRYPTO_STATE_DIR=str(state_paths.root),
+    )
+    assert result["errors"] == []
+    assert result["runs"] == 1
+    assert result["state"] == "operational"
+
+
+def test_unknown_mode_in_environment_refuses() -> None:
+    done = run_python("import fipscrypto; fipscrypto.activate()", FIPSCRYPTO_MODE="permissive")
+    assert done.returncode != 0
+    assert "unknown fipscrypto mode 'permissive'" in done.stderr

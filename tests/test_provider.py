@@ -1,0 +1,251 @@
+"""Provisioning and verification with the real provider module, a damaged copy, and real apt."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fipscrypto.errors import AptUnavailable, ModuleMacMismatch, ModuleNotFound, ProviderLoadFailed
+from fipscrypto.provider import StatePaths, install, read_record, verify
+from fipscrypto.provider import apt as apt_mod
+from fipscrypto.provider.config import fipsinstall_mac, module_mac, read_module_mac
+
+from support import clean_env, fipscheck, run_json
+
+
+def _flip_byte(path: Path, offset: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_module_mac_matches_openssl_fipsinstall(module_path: Path) -> None:
+    by_openssl = fipsinstall_mac(module_path)
+    assert by_openssl is not None, "the system openssl binary is a required test peer"
+    assert by_openssl[0] == module_mac(module_path)
+    assert by_openssl[1].startswith("OpenSSL 3.")
+
+
+def test_config_carries_the_mac_and_runs_kats_on_load(state_paths: StatePaths, module_path: Path) -> None:
+    text = state_paths.fipsmodule_cnf.read_text()
+    assert read_module_mac(state_paths.fipsmodule_cnf) == module_mac(module_path)
+    assert not re.search(r"^install-(status|mac)", text, re.MULTILINE)  # 3.1+ form: KATs on every load
+    cnf = state_paths.openssl_cnf.read_text()
+    assert "default_properties = fips=yes" in cnf
+    assert re.search(r"^fips = fips_sect$", cnf, re.MULTILINE)
+    assert re.search(r"^base = base_sect$", cnf, re.MULTILINE)
+
+
+def test_identity_agrees_with_the_system_openssl_binary(state_paths: StatePaths) -> None:
+    # An independent reading of the provider's parameters: `openssl list -providers -verbose`.
+    listing = subprocess.run(
+        ["openssl", "list", "-providers", "-verbose"],
+        capture_output=True,
+        text=True,
+        env=clean_env(OPENSSL_CONF=str(state_paths.openssl_cnf)),
+        check=True,
+    ).stdout
+    fips = listing.split("  fips\n", 1)[1]
+    version = re.search(r"version: (\S+)", fips)
+    assert version is not None
+    record = read_record(state_paths)
+    assert record is not None
+    assert record.name in fips
+    assert record.version == version.group(1)
+    assert "status: active" in fips
+
+
+def test_identity_probe_runs_the_provider_self_test(state_paths: StatePaths) -> None:
+    found = run_json(
+        "import json; from pathlib import Path; from fipscrypto.provider.probe import probe_identity;"
+        f"print(json.dumps(probe_identity(Path({str(state_paths.openssl_cnf)!r}))))"
+    )
+    assert found["ok"] is True
+    assert found["name"] == "OpenSSL FIPS Provider"
+    assert found["status"] == 1
+    assert found["self_test"] is True
+
+
+def test_install_is_idempotent(state_paths: StatePaths) -> None:
+    before = read_record(state_paths)
+    assert install(state_dir=state_paths.root) == before
+
+
+def test_named_module_installs_and_verifies(own_state: StatePaths) -> None:
+    record = verify(own_state.root)
+    assert record.source.startswith("named: ")
+    assert record.module_sha256 == hashlib.sha256(Path(record.module_path).read_bytes()).hexdigest()
+
+
+def test_corrupted_module_is_rejected_by_verify_and_activation(own_state: StatePaths) -> None:
+    record = read_record(own_state)
+    assert record is not None
+    module = Path(record.module_path)
+    _flip_byte(module, module.stat().st_size // 2)
+    with pytest.raises(ModuleMacMismatch, match="does not match its module-mac"):
+        verify(own_state.root)
+
+    done = fipscheck("provider", "verify", "--state-dir", str(own_state.root))
+    assert done.returncode == 3
+    assert "ModuleMacMismatch" in done.stderr
+    assert "what to do:" in done.stderr
+
+    result = run_json(
+        """
+import json, fipscrypto
+try:
+    fipscrypto.activate()
+except fipscrypto.FipsError as exc:
+    caught = type(exc).__name__
+from cryptography.hazmat.bindings._rust import openssl  # loaded by the activation attempt
+print(json.dumps({"caught": caught, "state": fipscrypto.info().state.value,
+                  "fips_enabled_flag": openssl.is_fips_enabled()}))
+""",
+        FIPSCRYPTO_STATE_DIR=str(own_state.root),
+    )
+    assert result["caught"] == "ModuleMacMismatch"
+    assert result["state"] == "error"
+    # The reason activation proves the provider: cryptography's flag still claims FIPS.
+    assert result["fips_enabled_flag"] is True
+
+
+def test_wrong_module_mac_in_config_is_caught(own_state: StatePaths) -> None:
+    cnf = own_state.fipsmodule_cnf
+    cnf.write_text(re.sub(r"module-mac = \w\w", "module-mac = 00", cnf.read_text()))
+    with pytest.raises(ModuleMacMismatch):
+        verify(own_state.root)
+    status = fipscheck("status", "--json", "--state-dir", str(own_state.root))
+    assert status.returncode == 3
+    assert '"state": "error"' in status.stdout
+
+
+def test_missing_named_module(tmp_path: Path) -> None:
+    with pytest.raises(ModuleNotFound, match="no FIPS provider module at"):
+        install(module=tmp_path / "nope" / "fips.so", state_dir=tmp_path / "state")
+    done = fipscheck(
+        "provider", "install", "--module", str(tmp_path / "nope.so"), "--state-dir", str(tmp_path)
+    )
+    assert done.returncode == 3
+    assert "ModuleNotFound" in done.stderr
+
+
+def test_not_a_provider_fails_to_load(tmp_path: Path) -> None:
+    bogus = tmp_path / "fips.so"
+    shutil.copyfile("/bin/true", bogus)
+    with pytest.raises(ProviderLoadFailed):
+        install(module=bogus, state_dir=tmp_path / "state")
+
+
+def test_provider_gone_after_install(own_state: StatePaths) -> None:
+    record = read_record(own_state)
+    assert record is not None
+    Path(record.module_path).unlink()
+    with pytest.raises(ModuleNotFound, match="is gone"):
+        verify(own_state.root)
+
+
+# --- apt sources -------------------------------------------------------------------------------
+
+ONE_LINE = """
+# comment
+deb [arch=amd64 signed-by=/usr/share/keyrings/nodesource.gpg] https://example.invalid/node nodistro main
+deb http://mirror.invalid/debian bookworm main contrib  # trailing
+deb-src http://mirror.invalid/debian bookworm main
+"""
+
+DEB822 = """Types: deb
+URIs: http://mirror.invalid/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb deb-src
+URIs: http://first.invalid/debian http://second.invalid/debian
+Suites: trixie trixie-updates
+Components: main
+Signed-By:
+ -----BEGIN PGP PUBLIC KEY BLOCK-----
+ .
+ mQINBGBbvQ==
+ -----END PGP PUBLIC KEY BLOCK-----
+
+Types: deb
+Enabled: no
+URIs: http://disabled.invalid/debian
+Suites: bookworm
+Components: main
+"""
+
+
+def _apt_etc(tmp_path: Path, one_line: str = "", deb822: str = "") -> Path:
+    (tmp_path / "sources.list.d").mkdir(parents=True)
+    (tmp_path / "sources.list").write_text(one_line)
+    if deb822:
+        (tmp_path / "sources.list.d" / "debian.sources").write_text(deb822)
+    return tmp_path
+
+
+def test_one_line_sources(tmp_path: Path) -> None:
+    sources = apt_mod.system_sources(_apt_etc(tmp_path, ONE_LINE))
+    assert [s.uri for s in sources] == ["https://example.invalid/node", "http://mirror.invalid/debian"]
+    assert sources[0].signed_by == "/usr/share/keyrings/nodesource.gpg"
+    assert apt_mod.debian_mirror(sources).uri == "http://mirror.invalid/debian"
+
+
+def test_deb822_sources(tmp_path: Path) -> None:
+    sources = apt_mod.system_sources(_apt_etc(tmp_path, deb822=DEB822))
+    assert [s.uri for s in sources] == [
+        "http://mirror.invalid/debian-security",
+        "http://first.invalid/debian",
+        "http://second.invalid/debian",
+    ]
+    mirror = apt_mod.debian_mirror(sources)
+    assert mirror.uri == "http://first.invalid/debian"  # the -security suite is not a release
+    assert mirror.signed_by is not None
+    assert "BEGIN PGP PUBLIC KEY BLOCK" in mirror.signed_by
+
+
+def test_no_debian_mirror_is_apt_unavailable(tmp_path: Path) -> None:
+    etc = _apt_etc(tmp_path, "deb https://example.invalid/node nodistro main\n")
+    with pytest.raises(AptUnavailable, match="no Debian archive mirror") as caught:
+        apt_mod.fetch_module(StatePaths.resolve(tmp_path / "state"), apt_etc=etc)
+    assert "--module" in caught.value.remedy
+
+
+@given(st.text())
+def test_source_parsers_never_crash(text: str) -> None:
+    for source in apt_mod._parse_one_line(text) + apt_mod._parse_deb822(text):
+        assert isinstance(source.uri, str)
+
+
+@given(st.text())
+def test_mac_reader_raises_value_error_or_returns_hex(text: str) -> None:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".cnf", delete=False) as f:
+        f.write(text)
+    try:
+        mac = read_module_mac(Path(f.name))
+    except ValueError:
+        return
+    finally:
+        Path(f.name).unlink()
+    assert re.fullmatch(r"[0-9A-F]*", mac)
+
+
+@pytest.mark.network
+def test_fetch_from_the_configured_mirror(tmp_path: Path) -> None:
+    paths = StatePaths.resolve(tmp_path)
+    module, source = apt_mod.fetch_module(paths)
+    assert source.startswith(f"apt: {apt_mod.PACKAGE} ")
+    assert f" {apt_mod.SUITE})" in source
+    # The download must be a real provider: configure it, load it, prove it.
+    record = install(module=module, state_dir=tmp_path / "state")
+    assert record.name == "OpenSSL FIPS Provider"

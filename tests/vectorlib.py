@@ -1,0 +1,30 @@
+"""Small loaders for the vector files in tests/vectors (see tests/vectors/SOURCES.md)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+VECTORS = Path(__file__).parent / "vectors"
+
+
+def acvp_groups(folder: str) -> list[dict[str, Any]]:
+    """The test groups of an ACVP internalProjection.json (prompt and expected answers in one file)."""
+    data = json.loads((VECTORS / "acvp" / folder / "internalProjection.json").read_text())
+    groups: list[dict[str, Any]] = data["testGroups"]
+    return groups
+
+
+def acvp_cases(folder: str, test_type: str | None = None) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """(group, test) pairs, optionally only those of one testType (AFT, MCT, LDT)."""
+    for group in acvp_groups(folder):
+        if test_type is None or group.get("testType") == test_type:
+            for test in group["tests"]:
+                yield group, test
+
+
+def rfc(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((VECTORS / "rfc" / name).read_text())
+    return data
