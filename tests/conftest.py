@@ -7,7 +7,6 @@ suite fails here, at collection: it never skips and never falls back to a non-FI
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,7 +34,7 @@ def module_path(state_paths: StatePaths) -> Path:
 
 
 @pytest.fixture
-def own_state(tmp_path: Path, module_path: Path) -> Iterator[StatePaths]:
+def own_state(tmp_path: Path, module_path: Path) -> StatePaths:
     """A private state folder provisioned from a private copy of the module (safe to corrupt)."""
     copy = tmp_path / "ossl-modules" / "fips.so"
     copy.parent.mkdir()
