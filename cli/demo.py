@@ -6,7 +6,7 @@ import click
 
 from fipscrypto import cmvp, module
 from fipscrypto.errors import AlgorithmUnavailable, FipsError
-from fipscrypto.provider import StatePaths, read_record
+from fipscrypto.provider.state import StatePaths, read_record
 from fipscrypto.status import EXIT_UNAVAILABLE
 
 # Fixed, public demonstration inputs: never use a constant key for real data.

@@ -9,9 +9,9 @@ import click
 
 from fipscrypto import cmvp
 from fipscrypto.errors import ProviderUnavailable
-from fipscrypto.provider import ProviderRecord, StatePaths
-from fipscrypto.provider import install as install_provider
-from fipscrypto.provider import verify as verify_provider
+from fipscrypto.provider.provision import install as install_provider
+from fipscrypto.provider.provision import verify as verify_provider
+from fipscrypto.provider.state import ProviderRecord, StatePaths
 from fipscrypto.status import EXIT_UNAVAILABLE
 
 from .options import state_dir_option

@@ -7,7 +7,7 @@ from importlib import resources
 
 import click
 
-from fipscrypto.provider import StatePaths
+from fipscrypto.provider.state import StatePaths
 
 from .options import mode_option, state_dir_option
 

@@ -23,7 +23,7 @@ import warnings
 from dataclasses import dataclass
 
 from .errors import FipsError, ModeOffWarning, ModuleErrorState, ProviderUnavailable
-from .provider import diagnose, load
+from .provider import load
 from .provider.state import StatePaths
 
 __all__ = [
@@ -163,6 +163,8 @@ def activate(mode: Mode | str | None = None, *, state_dir: str | os.PathLike[str
 
 def _provider_cause() -> ProviderUnavailable | None:
     """After a failed proof: the provider's own fault (module changed, MAC wrong), if one is found."""
+    from .provider.provision import diagnose  # failure path only: keeps activation's imports small
+
     return diagnose(_paths) if _paths is not None else None
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 import fipscrypto
-from fipscrypto.provider import StatePaths, install, read_record
+from fipscrypto.provider.provision import install
+from fipscrypto.provider.state import StatePaths, read_record
 
 _paths = StatePaths.resolve()
 if read_record(_paths) is None:  # e.g. pytest run by hand before `make test` provisioned

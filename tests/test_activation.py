@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fipscrypto.provider import StatePaths
+from fipscrypto.provider.state import StatePaths
 
 from support import run_json, run_python
 

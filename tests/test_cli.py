@@ -9,7 +9,7 @@ from pathlib import Path
 
 import fipscrypto
 from fipscrypto import cmvp
-from fipscrypto.provider import StatePaths, read_record
+from fipscrypto.provider.state import StatePaths, read_record
 
 from support import fipscheck
 

@@ -13,9 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fipscrypto.errors import AptUnavailable, ModuleMacMismatch, ModuleNotFound, ProviderLoadFailed
-from fipscrypto.provider import StatePaths, install, read_record, verify
 from fipscrypto.provider import apt as apt_mod
 from fipscrypto.provider.config import fipsinstall_mac, module_mac, read_module_mac
+from fipscrypto.provider.provision import install, verify
+from fipscrypto.provider.state import StatePaths, read_record
 
 from support import clean_env, fipscheck, run_json
 

@@ -1,17 +1,7 @@
-"""Find, install, verify and load the OpenSSL 3 FIPS provider."""
+"""Find, install, verify and load the OpenSSL 3 FIPS provider.
 
-from __future__ import annotations
-
-from .install import diagnose, find_module, install, verify
-from .state import ProviderRecord, StatePaths, default_state_dir, read_record
-
-__all__ = [
-    "ProviderRecord",
-    "StatePaths",
-    "default_state_dir",
-    "diagnose",
-    "find_module",
-    "install",
-    "read_record",
-    "verify",
-]
+Submodules, imported where needed so that activation loads only what it uses:
+``state`` (the state folder and the recorded identity), ``load`` (the environment window),
+``provision`` (``install``, ``verify``, ``diagnose``), ``config`` (module MAC, OpenSSL configs),
+``apt`` (fetching Debian's package), ``probe`` (checks in fresh interpreters).
+"""

@@ -1,0 +1,8 @@
+"""Run every benchmark (``make bench``); figures go to docs/performance.md."""
+
+from __future__ import annotations
+
+import activation
+
+if __name__ == "__main__":
+    activation.main()
