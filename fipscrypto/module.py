@@ -90,7 +90,8 @@ def _resolve_mode(mode: Mode | str | None) -> Mode:
 def boot(mode: Mode | str | None = None, state_dir: str | os.PathLike[str] | None = None) -> Mode:
     """Fix the mode and load cryptography's bindings accordingly; idempotent.
 
-    Once the mode is fixed, a call without ``mode`` accepts it and a call naming another mode raises.
+    Once the mode is fixed, a call without ``mode`` accepts it and a call naming another mode (or
+    another state folder) raises.
 
     Does not run any test: :func:`activate` does that. Raises ``ProviderUnavailable`` (leaving the
     module in POWER_ON, so a later call can succeed) when no provider is provisioned, and latches
@@ -103,6 +104,11 @@ def boot(mode: Mode | str | None = None, state_dir: str | os.PathLike[str] | Non
                 raise FipsError(
                     f"fipscrypto is already running in {_mode.value} mode; the mode is fixed for "
                     "the life of the process"
+                )
+            if state_dir is not None and _paths != StatePaths.resolve(state_dir):
+                raise FipsError(
+                    f"fipscrypto already runs on the provider in {_paths and _paths.root}; a process "
+                    "loads one provider configuration, once"
                 )
             return _mode
         if _state is State.ERROR:

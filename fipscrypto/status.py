@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
 import ssl
@@ -11,6 +10,7 @@ from typing import Any
 
 from . import cmvp, module
 from .errors import FipsError, ProviderUnavailable
+from .provider.config import file_sha256
 from .provider.state import StatePaths, read_record
 
 __all__ = ["EXIT_OK", "EXIT_UNAVAILABLE", "collect"]
@@ -25,9 +25,8 @@ _BOUNDARY_NOTE = (
 
 
 def _file_sha256(path: Path) -> str | None:
-    # A fingerprint of the module file for identification, not a security function.
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return file_sha256(path)
     except OSError:
         return None
 

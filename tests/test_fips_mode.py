@@ -5,6 +5,7 @@ from __future__ import annotations
 import _hashlib  # the stdlib's OpenSSL binding, to ask the *system* libcrypto for its FIPS state
 import hashlib
 import ssl
+from pathlib import Path
 
 import pytest
 from cryptography.exceptions import InternalError, InvalidTag, UnsupportedAlgorithm
@@ -102,6 +103,12 @@ def test_mode_is_fixed_for_the_process() -> None:
     with pytest.raises(fipscrypto.FipsError, match="already running in strict mode"):
         fipscrypto.activate("off")
     assert fipscrypto.info().state is fipscrypto.State.OPERATIONAL
+
+
+def test_state_folder_is_fixed_for_the_process(tmp_path: Path) -> None:
+    with pytest.raises(fipscrypto.FipsError, match="already runs on the provider in"):
+        fipscrypto.activate(state_dir=tmp_path)
+    assert fipscrypto.activate(state_dir=fipscrypto.info().state_dir) is fipscrypto.State.OPERATIONAL
 
 
 def test_unknown_mode_is_a_typed_error() -> None:

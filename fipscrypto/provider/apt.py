@@ -73,9 +73,9 @@ def _parse_deb822(text: str) -> list[AptSource]:
                 # continuation line (e.g. an inline Signed-By key block); "." stands for a blank line
                 fields[key] += "\n" + ("" if raw.strip() == "." else raw.strip())
                 continue
-            key, sep, value = raw.partition(":")
-            if sep:
-                key = key.strip().lower()
+            name, sep, value = raw.partition(":")
+            key = name.strip().lower() if sep else ""  # a line that is not a field ends the field
+            if key:
                 fields[key] = value.strip()
         if "deb" not in fields.get("types", "").split() or fields.get("enabled", "yes") == "no":
             continue

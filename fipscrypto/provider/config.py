@@ -28,6 +28,7 @@ from .state import StatePaths
 __all__ = [
     "DEFAULT_FIPS_KEY",
     "clean_environment",
+    "file_sha256",
     "fipsinstall_mac",
     "module_mac",
     "read_module_mac",
@@ -40,13 +41,21 @@ DEFAULT_FIPS_KEY = bytes.fromhex("f4556650ac31d35461610bac4ed81b1a181b2d8a43ea28
 _MAC_LINE = re.compile(r"^\s*module-mac\s*=\s*([0-9A-Fa-f:]+)\s*$", re.MULTILINE)
 
 
+def _digest_file(path: Path, h: hashlib._Hash | hmac.HMAC) -> str:
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def module_mac(module: Path) -> str:
     """HMAC-SHA-256 of the module file under the default FIPS key, as uppercase hex without colons."""
-    mac = hmac.new(DEFAULT_FIPS_KEY, digestmod=hashlib.sha256)
-    with module.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            mac.update(chunk)
-    return mac.hexdigest().upper()
+    return _digest_file(module, hmac.new(DEFAULT_FIPS_KEY, digestmod=hashlib.sha256)).upper()
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file: the module's fingerprint in records and reports (identification only)."""
+    return _digest_file(path, hashlib.sha256())
 
 
 def clean_environment() -> dict[str, str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ from ..errors import (
     ProviderUnavailable,
 )
 from . import apt
-from .config import fipsinstall_mac, module_mac, read_module_mac, write_configs
+from .config import file_sha256, fipsinstall_mac, module_mac, read_module_mac, write_configs
 from .probe import run_probe
 from .state import ProviderRecord, StatePaths, read_record, write_record
 
@@ -64,32 +63,31 @@ def find_module(module: str | os.PathLike[str] | None, paths: StatePaths) -> Can
     return None
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+def _probe(kind: str, path: Path, failure: str, remedy: str) -> dict[str, object]:
+    """Run one probe (see probe.py); raise ProviderLoadFailed with its error when it fails."""
+    found = run_probe(kind, path)
+    if not found.get("ok"):
+        detail = ": ".join(str(found[key]) for key in ("error_type", "error") if key in found)
+        raise ProviderLoadFailed(f"{failure}: {detail}", f"{remedy}; {_REINSTALL}")
+    return found
 
 
 def _identity(paths: StatePaths) -> dict[str, object]:
-    found = run_probe("identity", paths.openssl_cnf)
-    if not found.get("ok"):
-        raise ProviderLoadFailed(
-            f"the provider did not load or failed its self-test: {found.get('error')}",
-            "the module is damaged or does not match this machine; " + _REINSTALL,
-        )
-    return found
+    return _probe(
+        "identity",
+        paths.openssl_cnf,
+        "the provider did not load or failed its self-test",
+        "the module is damaged or does not match this machine",
+    )
 
 
-def _prove_load(paths: StatePaths) -> dict[str, object]:
-    found = run_probe("load", paths.root)
-    if not found.get("ok"):
-        raise ProviderLoadFailed(
-            f"cryptography could not use the provider: {found.get('error_type')}: {found.get('error')}",
-            "check that the cryptography wheel's OpenSSL accepts this provider version; " + _REINSTALL,
-        )
-    return found
+def _prove_load(paths: StatePaths) -> None:
+    _probe(
+        "load",
+        paths.root,
+        "cryptography could not use the provider",
+        "check that the cryptography wheel's OpenSSL accepts this provider version",
+    )
 
 
 def install(
@@ -125,7 +123,7 @@ def install(
     identity = _identity(paths)
     record = ProviderRecord(
         module_path=str(candidate.path),
-        module_sha256=_sha256(candidate.path),
+        module_sha256=file_sha256(candidate.path),
         module_mac=mac,
         mac_source=mac_source,
         source=candidate.source,
