@@ -137,6 +137,53 @@ def test_missing_named_module(tmp_path: Path) -> None:
     assert "ModuleNotFound" in done.stderr
 
 
+def _module_with_failing_kat(module_path: Path, tmp_path: Path) -> Path:
+    """A copy of the module whose SHA-512 known answer ("abc", FIPS 180-4) is off by one bit.
+
+    Its MAC is computed over the changed file, so the integrity check passes and the provider's own
+    power-on known-answer test is what fails when it loads.
+    """
+    copy = tmp_path / "kat" / "fips.so"
+    copy.parent.mkdir()
+    data = module_path.read_bytes()
+    offset = data.find(hashlib.sha512(b"abc").digest())
+    assert offset > 0, "the provider keeps its SHA-512 KAT answer in rodata"
+    copy.write_bytes(data)
+    _flip_byte(copy, offset)
+    return copy
+
+
+def test_self_test_failure_at_load(module_path: Path, tmp_path: Path) -> None:
+    broken = _module_with_failing_kat(module_path, tmp_path)
+    with pytest.raises(ProviderLoadFailed, match="fipsinstall rejected") as caught:
+        install(module=broken, state_dir=tmp_path / "state")
+    assert "self test post failure" in caught.value.message
+    # Without an openssl binary, the identity probe's load is what catches it.
+    done = fipscheck(
+        "provider",
+        "install",
+        "--module",
+        str(broken),
+        "--state-dir",
+        str(tmp_path / "s2"),
+        PATH="/nonexistent",
+    )
+    assert done.returncode == 3
+    assert "ProviderLoadFailed" in done.stderr
+    assert "did not load or failed its self-test" in done.stderr
+
+
+def test_install_without_openssl_binary_uses_the_python_mac(module_path: Path, tmp_path: Path) -> None:
+    done = fipscheck(
+        "provider", "install", "--module", str(module_path), "--state-dir", str(tmp_path), PATH="/nonexistent"
+    )
+    assert done.returncode == 0, done.stderr
+    record = read_record(StatePaths.resolve(tmp_path))
+    assert record is not None
+    assert record.mac_source.startswith("HMAC-SHA-256 (Python")
+    assert record.module_mac == module_mac(module_path)
+
+
 def test_not_a_provider_fails_to_load(tmp_path: Path) -> None:
     bogus = tmp_path / "fips.so"
     shutil.copyfile("/bin/true", bogus)
