@@ -126,7 +126,9 @@ def run_probe(kind: str, path: Path) -> dict[str, Any]:
     return result
 
 
+_PROBES = {"identity": probe_identity, "load": probe_load}
+
 if __name__ == "__main__":
-    _kind, _path = sys.argv[1], Path(sys.argv[2])
-    _probe = probe_identity if _kind == "identity" else probe_load
-    print(json.dumps(_probe(_path)))
+    if len(sys.argv) != 3 or sys.argv[1] not in _PROBES:
+        sys.exit("usage: python -m fipscrypto.provider.probe identity|load PATH")
+    print(json.dumps(_PROBES[sys.argv[1]](Path(sys.argv[2]))))
