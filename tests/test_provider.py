@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from fipscrypto.errors import AptUnavailable, ModuleMacMismatch, ModuleNotFound, ProviderLoadFailed
 from fipscrypto.provider import apt as apt_mod
+from fipscrypto.provider import provision
 from fipscrypto.provider.config import fipsinstall_mac, module_mac, read_module_mac
 from fipscrypto.provider.provision import install, verify
 from fipscrypto.provider.state import StatePaths, read_record
@@ -182,6 +183,23 @@ def test_install_without_openssl_binary_uses_the_python_mac(module_path: Path, t
     assert record is not None
     assert record.mac_source.startswith("HMAC-SHA-256 (Python")
     assert record.module_mac == module_mac(module_path)
+
+
+def test_failed_load_leaves_nothing_recorded(
+    module_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The identity probe passes for real; the cryptography-side load is made to fail.
+    real = provision.run_probe
+    monkeypatch.setattr(
+        provision,
+        "run_probe",
+        lambda kind, path: real(kind, path) if kind == "identity" else {"ok": False, "error": "refused"},
+    )
+    paths = StatePaths.resolve(tmp_path / "state")
+    with pytest.raises(ProviderLoadFailed, match="cryptography could not use the provider: refused"):
+        install(module=module_path, state_dir=paths.root)
+    assert read_record(paths) is None
+    assert not paths.record.exists()
 
 
 def test_not_a_provider_fails_to_load(tmp_path: Path) -> None:

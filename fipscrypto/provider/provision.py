@@ -134,8 +134,12 @@ def install(
         installed_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         fipscrypto_version=__version__,
     )
-    write_record(paths, record)
-    _prove_load(paths)
+    write_record(paths, record)  # the load probe activates from the record
+    try:
+        _prove_load(paths)
+    except ProviderUnavailable:
+        paths.record.unlink(missing_ok=True)  # never leave a provider recorded that did not load
+        raise
     return record
 
 
