@@ -36,6 +36,8 @@ def _render(report: dict[str, Any]) -> str:
         c = p["cmvp"]
         lines.append(f"validated     {c['status'].upper()}: {c['note']}")
     enabled = "yes" if report["fips_enabled"] else "no"
+    if report["fips_enabled"] and not report["provider_proven"]:
+        enabled += ", NOT proven: the provider did not pass the power-on self-tests"
     lines.append(f"fips enabled  {enabled} (cryptography's OpenSSL: {report['openssl']['cryptography']})")
     if report["operational"] and report["mode"] != "off":
         lines.append("approved      only fips=yes algorithms are reachable through the provider")

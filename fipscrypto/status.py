@@ -66,11 +66,14 @@ def collect(
             "cmvp": cmvp.verdict(record.name, record.version).as_dict(),
         }
     operational = info.state is module.State.OPERATIONAL
+    # cryptography's flag alone proves nothing; the provider is proven once the power-on tests passed.
+    proven = operational and info.mode is not module.Mode.OFF and fips_enabled
     report: dict[str, Any] = {
         "mode": info.mode.value if info.mode else (mode or os.environ.get(module.MODE_ENV, "strict")),
         "state": info.state.value,
         "operational": operational,
         "fips_enabled": fips_enabled,
+        "provider_proven": proven,
         "provider_loaded_by": info.bindings,
         "error": error or ({"type": "ModuleErrorState", "message": info.error} if info.error else None),
         "state_dir": info.state_dir,
@@ -79,5 +82,4 @@ def collect(
         "openssl": {"cryptography": cryptography_openssl, "stdlib": ssl.OPENSSL_VERSION},
         "boundary": _BOUNDARY_NOTE,
     }
-    ok = operational and info.mode is not module.Mode.OFF and fips_enabled
-    return report, EXIT_OK if ok else EXIT_UNAVAILABLE
+    return report, EXIT_OK if proven else EXIT_UNAVAILABLE

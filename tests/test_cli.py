@@ -30,6 +30,7 @@ def test_status_json_fields_are_true(state_paths: StatePaths) -> None:
     assert report["mode"] == "strict"
     assert report["state"] == "operational"
     assert report["fips_enabled"] is True
+    assert report["provider_proven"] is True
     assert report["provider"]["name"] == "OpenSSL FIPS Provider"
     assert report["provider"]["version"] == record.version
     assert report["provider"]["module_sha256"] == hashlib.sha256(module_bytes).hexdigest()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -125,7 +126,13 @@ def test_wrong_module_mac_in_config_is_caught(own_state: StatePaths) -> None:
         verify(own_state.root)
     status = fipscheck("status", "--json", "--state-dir", str(own_state.root))
     assert status.returncode == 3
-    assert '"state": "error"' in status.stdout
+    report = json.loads(status.stdout)
+    assert report["state"] == "error"
+    assert report["error"]["type"] == "ModuleMacMismatch"
+    assert report["fips_enabled"] is True  # cryptography's flag, which is why it is not trusted
+    assert report["provider_proven"] is False
+    text = fipscheck("status", "--state-dir", str(own_state.root))
+    assert "NOT proven" in text.stdout
 
 
 def test_missing_named_module(tmp_path: Path) -> None:
