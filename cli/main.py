@@ -7,6 +7,7 @@ import click
 from fipscrypto import __version__
 
 from .demo import demo
+from .policy import check, policy
 from .provider import provider
 from .run import run
 from .status import status
@@ -26,3 +27,5 @@ main.add_command(status)
 main.add_command(provider)
 main.add_command(run)
 main.add_command(demo)
+main.add_command(policy)
+main.add_command(check)

@@ -41,6 +41,12 @@ def _render(report: dict[str, Any]) -> str:
     lines.append(f"fips enabled  {enabled} (cryptography's OpenSSL: {report['openssl']['cryptography']})")
     if report["operational"] and report["mode"] != "off":
         lines.append("approved      only fips=yes algorithms are reachable through the provider")
+    active = report["policy"]
+    if "error" in active:
+        lines.append(f"policy        INVALID: {active['error']}")
+    else:
+        draft = " [DRAFT]" if active["draft"] else ""
+        lines.append(f"policy        {' > '.join(active['layers'])}: {active['title']}{draft}")
     tests = report["selftests_ms"]
     if tests:
         total = sum(tests.values())

@@ -15,6 +15,7 @@ __all__ = [
     "ModuleErrorState",
     "ModuleMacMismatch",
     "ModuleNotFound",
+    "PolicyError",
     "PolicyViolation",
     "ProviderLoadFailed",
     "ProviderUnavailable",
@@ -71,7 +72,26 @@ class AlgorithmUnavailable(FipsError):
 
 
 class PolicyViolation(FipsError):
-    """A request for a non-approved algorithm or parameter in strict mode."""
+    """A request for a non-approved algorithm or parameter in strict mode.
+
+    ``verdict`` is the :class:`fipscrypto.policy.Verdict` that refused it (rule, citation, date).
+    """
+
+    def __init__(self, message: str, verdict: object | None = None) -> None:
+        super().__init__(message)
+        self.verdict = verdict
+
+
+class PolicyError(FipsError):
+    """A policy file is invalid: names the file, the line and the key. Nothing was loaded."""
+
+    def __init__(self, path: str, line: int, key: str, message: str) -> None:
+        super().__init__(path, line, key, message)
+        self.path, self.line, self.key, self.message = path, line, key, message
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
 
 
 class SelfTestFailure(FipsError):

@@ -21,6 +21,7 @@ import os
 import threading
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 from .errors import FipsError, ModeOffWarning, ModuleErrorState, ProviderUnavailable
 from .provider import load
@@ -127,13 +128,25 @@ def boot(mode: Mode | str | None = None, state_dir: str | os.PathLike[str] | Non
         else:
             premature = load.bindings_imported()
             try:
-                bindings = load.load_bindings(paths)
+                if not premature:
+                    load.require_record(paths)  # say "not provisioned" before compiling anything
+                conf = _runtime_config(paths)
+                bindings = load.load_bindings(paths, conf)
             except ProviderUnavailable as exc:
                 if premature:
                     enter_error(exc.message)
                 raise
         _mode, _paths, _bindings = wanted, paths, bindings
         return wanted
+
+
+def _runtime_config(paths: StatePaths) -> Path:
+    """Compile the active policy's TLS section into the configuration cryptography's OpenSSL reads."""
+    from .policy import current
+    from .policy.compile import openssl_section
+    from .provider.config import write_runtime_config
+
+    return write_runtime_config(paths, openssl_section(current()))
 
 
 def activate(mode: Mode | str | None = None, *, state_dir: str | os.PathLike[str] | None = None) -> State:

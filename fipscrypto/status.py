@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from . import cmvp, module
-from .errors import FipsError, ProviderUnavailable
+from .errors import FipsError, PolicyError, ProviderUnavailable
+from .policy import current
 from .provider.config import file_sha256
 from .provider.state import StatePaths, read_record
 
@@ -29,6 +30,20 @@ def _file_sha256(path: Path) -> str | None:
         return file_sha256(path)
     except OSError:
         return None
+
+
+def _policy() -> dict[str, Any]:
+    """The active allowlist policy: its name, title, layers and whether it is a draft."""
+    try:
+        active = current()
+    except PolicyError as exc:
+        return {"error": str(exc)}
+    return {
+        "name": active.name,
+        "title": active.title,
+        "draft": active.draft,
+        "layers": [layer.name for layer in active.layers()],
+    }
 
 
 def collect(
@@ -65,6 +80,7 @@ def collect(
             "installed_at": record.installed_at,
             "cmvp": cmvp.verdict(record.name, record.version).as_dict(),
         }
+    active = _policy()
     operational = info.state is module.State.OPERATIONAL
     # cryptography's flag alone proves nothing; the provider is proven once the power-on tests passed.
     proven = operational and info.mode is not module.Mode.OFF and fips_enabled
@@ -78,6 +94,7 @@ def collect(
         "error": error or ({"type": "ModuleErrorState", "message": info.error} if info.error else None),
         "state_dir": info.state_dir,
         "provider": provider,
+        "policy": active,
         "selftests_ms": info.selftests_ms,
         "openssl": {"cryptography": cryptography_openssl, "stdlib": ssl.OPENSSL_VERSION},
         "boundary": _BOUNDARY_NOTE,

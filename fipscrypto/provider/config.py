@@ -33,6 +33,7 @@ __all__ = [
     "module_mac",
     "read_module_mac",
     "write_configs",
+    "write_runtime_config",
 ]
 
 # OpenSSL's default FIPS module MAC key (apps/fipsinstall.c, FIPS_KEY_STRING).
@@ -136,9 +137,14 @@ def write_configs(paths: StatePaths, module: Path, mac: str) -> None:
         f"module-mac = {_colon_hex(mac)}\n",
         encoding="utf-8",
     )
-    paths.openssl_cnf.write_text(
-        "# Written by 'fipscheck provider install'. Read by cryptography's OpenSSL only: fipscrypto\n"
-        "# sets OPENSSL_CONF to this file around the first import of cryptography's bindings.\n"
+    paths.openssl_cnf.write_text(_openssl_cnf(paths), encoding="utf-8")
+
+
+def _openssl_cnf(paths: StatePaths, tls_section: str = "") -> str:
+    ssl_conf = "ssl_conf = ssl_module\n" if tls_section else ""
+    return (
+        "# Written by fipscrypto. Read by cryptography's OpenSSL only: fipscrypto sets OPENSSL_CONF\n"
+        "# to this file around the first import of cryptography's bindings.\n"
         "config_diagnostics = 1\n"
         "openssl_conf = openssl_init\n"
         "\n"
@@ -147,6 +153,7 @@ def write_configs(paths: StatePaths, module: Path, mac: str) -> None:
         "[openssl_init]\n"
         "providers = provider_sect\n"
         "alg_section = algorithm_sect\n"
+        f"{ssl_conf}"
         "\n"
         "[provider_sect]\n"
         "fips = fips_sect\n"
@@ -156,6 +163,32 @@ def write_configs(paths: StatePaths, module: Path, mac: str) -> None:
         "activate = 1\n"
         "\n"
         "[algorithm_sect]\n"
-        "default_properties = fips=yes\n",
-        encoding="utf-8",
+        "default_properties = fips=yes\n"
+        f"{chr(10) + tls_section if tls_section else ''}"
+    )
+
+
+def write_runtime_config(paths: StatePaths, tls_section: str) -> Path:
+    """The configuration activation loads: the provider plus the policy's compiled TLS section.
+
+    Content-addressed, so processes with different policies never overwrite each other's file. When
+    the state folder is read-only (provisioned by root, run by a service user), a private folder
+    under the system temporary directory is used instead.
+    """
+    text = _openssl_cnf(paths, tls_section)
+    name = f"openssl-{hashlib.sha256(text.encode()).hexdigest()[:16]}.cnf"
+    for folder in (paths.root / "runtime", Path(tempfile.gettempdir()) / f"fipscrypto-{os.getuid()}"):
+        target = folder / name
+        try:
+            if not (target.is_file() and target.read_text(encoding="utf-8") == text):
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                tmp = target.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_text(text, encoding="utf-8")
+                tmp.replace(target)
+        except OSError:
+            continue
+        return target
+    raise ProviderLoadFailed(
+        f"cannot write the runtime OpenSSL configuration under {paths.root} or the temporary directory",
+        "make the state folder or the temporary directory writable for this user",
     )

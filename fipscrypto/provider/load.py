@@ -17,9 +17,9 @@ import threading
 from pathlib import Path
 
 from ..errors import ProviderUnavailable
-from .state import StatePaths, read_record
+from .state import ProviderRecord, StatePaths, read_record
 
-__all__ = ["BINDINGS", "bindings_imported", "load_bindings"]
+__all__ = ["BINDINGS", "bindings_imported", "load_bindings", "require_record"]
 
 BINDINGS = "cryptography.hazmat.bindings._rust"
 _WINDOW_KEYS = ("OPENSSL_CONF", "OPENSSL_MODULES", "CRYPTOGRAPHY_OPENSSL_NO_LEGACY")
@@ -31,6 +31,18 @@ PREMATURE_REMEDY = (
 )
 
 
+def require_record(paths: StatePaths) -> ProviderRecord:
+    """The provisioned provider's record, or ProviderUnavailable saying how to provision one."""
+    record = read_record(paths)
+    if record is None or not paths.fipsmodule_cnf.is_file():
+        raise ProviderUnavailable(
+            f"no FIPS provider is provisioned in {paths.root}",
+            "run 'fipscheck provider install' (or 'make demo' in a checkout), or set "
+            "FIPSCRYPTO_STATE_DIR to a provisioned state folder",
+        )
+    return record
+
+
 def bindings_imported() -> bool:
     return BINDINGS in sys.modules
 
@@ -40,8 +52,11 @@ def _fips_enabled() -> bool:
     return bool(rust.openssl.is_fips_enabled())
 
 
-def load_bindings(paths: StatePaths) -> str:
-    """Import cryptography's bindings with the provider configured; return who configured it.
+def load_bindings(paths: StatePaths, conf: Path) -> str:
+    """Import cryptography's bindings with ``conf`` as their OpenSSL configuration; return who configured it.
+
+    ``conf`` is the runtime configuration (provider plus the policy's TLS section), written into the
+    state folder ``paths`` by :func:`~fipscrypto.provider.config.write_runtime_config`.
 
     Returns ``"fipscrypto"`` when this call set the configuration, ``"external"`` when the bindings
     were already loaded with FIPS enabled by someone else (``OPENSSL_CONF`` set by the operator). In
@@ -57,15 +72,9 @@ def load_bindings(paths: StatePaths) -> str:
                 "provider; its OpenSSL reads its configuration only once",
                 PREMATURE_REMEDY,
             )
-        record = read_record(paths)
-        if record is None or not paths.openssl_cnf.is_file():
-            raise ProviderUnavailable(
-                f"no FIPS provider is provisioned in {paths.root}",
-                "run 'fipscheck provider install' (or 'make demo' in a checkout), or set "
-                "FIPSCRYPTO_STATE_DIR to a provisioned state folder",
-            )
+        record = require_record(paths)
         window = {
-            "OPENSSL_CONF": str(paths.openssl_cnf),
+            "OPENSSL_CONF": str(conf),
             "OPENSSL_MODULES": str(Path(record.module_path).parent),
             # cryptography loads the legacy provider unless told not to; in FIPS mode it has no use.
             "CRYPTOGRAPHY_OPENSSL_NO_LEGACY": "1",

@@ -1,0 +1,421 @@
+"""Read policy files (format: docs/policy-format.md) into :class:`~fipscrypto.policy.model.Policy`.
+
+Loading is strict: any problem raises :class:`~fipscrypto.errors.PolicyError` naming the file, the
+line and the key, and nothing is returned. A policy never falls back to a weaker one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..errors import PolicyError
+from .model import Change, Citation, Policy, Rule, Source, Status
+from .vocabulary import categories
+
+__all__ = ["builtin", "builtin_names", "load", "loads"]
+
+_POLICY_KEYS = {"name", "title", "status", "extends", "description"}
+_CITATION_KEYS = {"document", "url", "title", "published", "draft"}
+_RULE_KEYS = {
+    "category",
+    "names",
+    "apply",
+    "process",
+    "cite",
+    "section",
+    "note",
+    "unverified",
+    "min_bits",
+    "max_bits",
+    "constraints",
+    "justification",
+    "change",
+}
+_CHANGE_KEYS = {"from", "apply", "process", "cite", "section", "note", "unverified"}
+_CONSTRAINTS = {"iterations", "salt_bits", "tag_bits"}
+_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+_HEADER = re.compile(r"^\s*\[(\[)?\s*([^\]]+?)\s*\]")
+
+
+class _Lines:
+    """Line numbers of tables and keys in the source text (tomllib keeps none)."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.headers: list[tuple[int, str]] = []
+        for number, line in enumerate(self.lines, 1):
+            found = _HEADER.match(line)
+            if found:
+                self.headers.append((number, found.group(2)))
+
+    def table(self, header: str, index: int = 0, after: int = 0) -> int:
+        hits = [n for n, h in self.headers if h == header and n > after]
+        return hits[index] if index < len(hits) else 0
+
+    def key(self, start: int, key: str) -> int:
+        """The line of ``key = `` in the table that starts at ``start`` (or the table line)."""
+        pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
+        for number in range(start + 1, len(self.lines) + 1):
+            line = self.lines[number - 1]
+            if _HEADER.match(line):
+                break
+            if pattern.match(line):
+                return number
+        return start
+
+
+@dataclass
+class _Reader:
+    path: str
+    lines: _Lines
+
+    def fail(self, line: int, key: str, message: str) -> PolicyError:
+        return PolicyError(self.path, line, key, message)
+
+    def keys(self, table: Mapping[str, Any], allowed: set[str], line: int, where: str) -> None:
+        for key in table:
+            if key not in allowed:
+                known = ", ".join(sorted(allowed))
+                raise self.fail(self.lines.key(line, key), key, f"unknown key in {where} (known: {known})")
+
+    def text(self, table: Mapping[str, Any], key: str, line: int) -> str:
+        value = self.optional_text(table, key, line)
+        if value is None:
+            raise self.fail(line, key, "missing")
+        return value
+
+    def optional_text(self, table: Mapping[str, Any], key: str, line: int) -> str | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(self.lines.key(line, key), key, "must be a non-empty string")
+        return value
+
+    def date(self, table: Mapping[str, Any], key: str, line: int) -> dt.date | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            raise self.fail(
+                self.lines.key(line, key), key, f"malformed date {value!r}: write a TOML date, YYYY-MM-DD"
+            )
+        return value
+
+    def flag(self, table: Mapping[str, Any], key: str, line: int) -> bool:
+        value = table.get(key, False)
+        if not isinstance(value, bool):
+            raise self.fail(self.lines.key(line, key), key, "must be true or false")
+        return value
+
+    def status(self, table: Mapping[str, Any], key: str, line: int) -> Status:
+        value = self.optional_status(table, key, line)
+        if value is None:
+            raise self.fail(line, key, "missing")
+        return value
+
+    def optional_status(self, table: Mapping[str, Any], key: str, line: int) -> Status | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        try:
+            status = Status(value)
+        except ValueError:
+            choices = ", ".join(s.value for s in Status)
+            raise self.fail(self.lines.key(line, key), key, f"unknown status {value!r} ({choices})") from None
+        if key == "apply" and status is Status.LEGACY_USE:
+            raise self.fail(
+                self.lines.key(line, key), key, "legacy-use applies only to processing protected data"
+            )
+        return status
+
+    def bits(self, table: Mapping[str, Any], key: str, line: int) -> int | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.fail(self.lines.key(line, key), key, "must be a non-negative integer")
+        return value
+
+
+def _citations(
+    reader: _Reader, data: Mapping[str, Any], inherited: Mapping[str, Citation]
+) -> dict[str, Citation]:
+    found = dict(inherited)
+    table = data.get("citations", {})
+    if not isinstance(table, dict):
+        raise reader.fail(reader.lines.key(0, "citations"), "citations", "must be a table of tables")
+    for cid, entry in table.items():
+        line = reader.lines.table(f"citations.{cid}")
+        if not isinstance(entry, dict):
+            raise reader.fail(line, f"citations.{cid}", "must be a table")
+        reader.keys(entry, _CITATION_KEYS, line, f"citation {cid}")
+        url = reader.text(entry, "url", line)
+        if not url.startswith(("https://", "http://")):
+            raise reader.fail(reader.lines.key(line, "url"), "url", f"not a URL: {url!r}")
+        found[cid] = Citation(
+            cid,
+            reader.text(entry, "document", line),
+            url,
+            reader.optional_text(entry, "title", line),
+            reader.date(entry, "published", line),
+            reader.flag(entry, "draft", line),
+        )
+    return found
+
+
+def _source(
+    reader: _Reader, table: Mapping[str, Any], line: int, citations: Mapping[str, Citation]
+) -> Source:
+    cid = reader.text(table, "cite", line)
+    if cid not in citations:
+        raise reader.fail(
+            reader.lines.key(line, "cite"), "cite", f"no citation {cid!r} in this policy or its base"
+        )
+    return Source(
+        citations[cid],
+        reader.text(table, "section", line),
+        reader.optional_text(table, "note", line),
+        reader.flag(table, "unverified", line),
+        f"{reader.path}:{line}",
+    )
+
+
+def _change_source(
+    reader: _Reader, table: Mapping[str, Any], line: int, citations: Mapping[str, Citation], rule: Source
+) -> Source:
+    """A change cites its own source, or inherits the rule's (citation, section, note, unverified)."""
+    if "cite" in table:
+        return _source(reader, table, line, citations)
+    return Source(
+        rule.citation,
+        reader.optional_text(table, "section", line) or rule.section,
+        reader.optional_text(table, "note", line) or rule.note,
+        reader.flag(table, "unverified", line) or rule.unverified,
+        f"{reader.path}:{line}",
+    )
+
+
+def _rule(reader: _Reader, table: Any, index: int, citations: Mapping[str, Citation]) -> Rule:
+    line = reader.lines.table("rule", index)
+    if not isinstance(table, dict):
+        raise reader.fail(line, "rule", "must be a table ([[rule]])")
+    reader.keys(table, _RULE_KEYS, line, "rule")
+    category_name = reader.text(table, "category", line)
+    category = categories().get(category_name)
+    if category is None:
+        known = ", ".join(sorted(categories()))
+        raise reader.fail(
+            reader.lines.key(line, "category"), "category", f"unknown category {category_name!r} ({known})"
+        )
+    names = table.get("names")
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise reader.fail(reader.lines.key(line, "names"), "names", "must be a non-empty list of names")
+    for name in names:
+        if name not in category.names:
+            raise reader.fail(
+                reader.lines.key(line, "names"), "names", f"unknown {category.name} name {name!r}"
+            )
+    min_bits, max_bits = reader.bits(table, "min_bits", line), reader.bits(table, "max_bits", line)
+    if (min_bits is not None or max_bits is not None) and not category.sized:
+        bound = "min_bits" if min_bits is not None else "max_bits"
+        raise reader.fail(
+            reader.lines.key(line, bound),
+            bound,
+            f"category {category.name} has no key or group sizes",
+        )
+    if min_bits is not None and max_bits is not None and min_bits > max_bits:
+        raise reader.fail(reader.lines.key(line, "max_bits"), "max_bits", "smaller than min_bits")
+    constraints = table.get("constraints", {})
+    if not isinstance(constraints, dict):
+        raise reader.fail(reader.lines.key(line, "constraints"), "constraints", "must be an inline table")
+    for key, value in constraints.items():
+        if key not in _CONSTRAINTS or isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise reader.fail(
+                reader.lines.key(line, "constraints"),
+                f"constraints.{key}",
+                f"constraints are non-negative integers named {', '.join(sorted(_CONSTRAINTS))}",
+            )
+    source = _source(reader, table, line, citations)
+    changes: list[Change] = []
+    raw_changes = table.get("change", [])
+    if not isinstance(raw_changes, list):
+        raise reader.fail(line, "change", "must be an array of tables ([[rule.change]])")
+    for number, entry in enumerate(raw_changes):
+        cline = reader.lines.table("rule.change", number, after=line)
+        if not isinstance(entry, dict):
+            raise reader.fail(cline, "change", "must be a table")
+        reader.keys(entry, _CHANGE_KEYS, cline, "rule change")
+        start = reader.date(entry, "from", cline)
+        if start is None:
+            raise reader.fail(cline, "from", "missing")
+        if changes and start <= changes[-1].start:
+            raise reader.fail(
+                reader.lines.key(cline, "from"), "from", "changes must be in increasing date order"
+            )
+        apply = reader.optional_status(entry, "apply", cline)
+        process = reader.optional_status(entry, "process", cline)
+        if apply is None and process is None:
+            raise reader.fail(cline, "apply", "a change sets apply, process, or both")
+        changes.append(Change(start, apply, process, _change_source(reader, entry, cline, citations, source)))
+    return Rule(
+        category.name,
+        tuple(names),
+        reader.status(table, "apply", line),
+        reader.status(table, "process", line),
+        source,
+        min_bits,
+        max_bits,
+        dict(constraints),
+        tuple(changes),
+        reader.optional_text(table, "justification", line),
+    )
+
+
+def _overlap(a: Rule, b: Rule) -> bool:
+    low = max(a.min_bits or 0, b.min_bits or 0)
+    high = min(
+        a.max_bits if a.max_bits is not None else 1 << 62, b.max_bits if b.max_bits is not None else 1 << 62
+    )
+    return a.category == b.category and bool(set(a.names) & set(b.names)) and low <= high
+
+
+def _builtin_id(name: str) -> str:
+    return f"<builtin>/{name}.toml"
+
+
+def _base(reader: _Reader, name: str, line: int, seen: tuple[str, ...]) -> Policy:
+    """The policy ``name`` (a built-in profile, or a file relative to this one) that this one extends."""
+    if name in builtin_names():
+        target = _builtin_id(name)
+    else:
+        resolved = (Path(reader.path).parent / name).resolve()
+        if not resolved.is_file():
+            builtins = ", ".join(builtin_names())
+            raise reader.fail(
+                line, "extends", f"{name!r} is neither a built-in profile ({builtins}) nor a file"
+            )
+        target = str(resolved)
+    if target in seen:
+        raise reader.fail(line, "extends", f"extends itself: {' -> '.join((*seen, target))}")
+    if name in builtin_names():
+        return _load_builtin(name, seen)
+    return _load_file(Path(target), seen)
+
+
+def loads(text: str, path: str = "<string>", _seen: tuple[str, ...] = ()) -> Policy:
+    # _seen: the files and profiles that extend this one, outermost first (cycle detection)
+    """Parse a policy from text; ``path`` names it in errors and anchors a relative ``extends``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        where = re.search(r"line (\d+)", str(exc))
+        raise PolicyError(path, int(where.group(1)) if where else 0, "", f"TOML syntax: {exc}") from None
+    reader = _Reader(path, _Lines(text))
+    reader.keys(data, {"policy", "citations", "rule"}, 0, "the file")
+    head = data.get("policy")
+    pline = reader.lines.table("policy")
+    if not isinstance(head, dict):
+        raise reader.fail(pline, "policy", "missing [policy] table")
+    reader.keys(head, _POLICY_KEYS, pline, "[policy]")
+    name = reader.text(head, "name", pline)
+    if not _NAME.match(name):
+        raise reader.fail(
+            reader.lines.key(pline, "name"), "name", f"{name!r}: use lower-case letters, digits, '.', '-'"
+        )
+    status = head.get("status")
+    if status not in ("final", "draft"):
+        raise reader.fail(
+            reader.lines.key(pline, "status"), "status", f'{status!r}: must be "final" or "draft"'
+        )
+    extends = reader.optional_text(head, "extends", pline)
+    base = _base(reader, extends, reader.lines.key(pline, "extends"), (*_seen, path)) if extends else None
+    citations = _citations(reader, data, base.citations if base else {})
+    raw_rules = data.get("rule", [])
+    if not isinstance(raw_rules, list):
+        raise reader.fail(reader.lines.key(0, "rule"), "rule", "must be an array of tables ([[rule]])")
+    rules = tuple(_rule(reader, table, index, citations) for index, table in enumerate(raw_rules))
+    for i, a in enumerate(rules):
+        for b in rules[i + 1 :]:
+            if _overlap(a, b):
+                shared = ", ".join(sorted(set(a.names) & set(b.names)))
+                raise reader.fail(
+                    int(b.source.origin.rsplit(":", 1)[1]),
+                    "names",
+                    f"overlaps the rule at {a.source.origin} for {a.category} {shared}",
+                )
+    policy = Policy(
+        name,
+        reader.text(head, "title", pline),
+        status == "draft",
+        rules,
+        citations,
+        base,
+        path,
+        reader.optional_text(head, "description", pline),
+    )
+    if base is not None:
+        _require_justified(policy)
+    return policy
+
+
+def _require_justified(policy: Policy) -> None:
+    """Every loosening of the base must carry a justification (crypto-policies-style subpolicies)."""
+    from .diff import differences  # diff needs the loader's policies; imported here to avoid a cycle
+
+    base = policy.base
+    if base is None:
+        return
+    for change in differences(base, policy):
+        rule = change.rule
+        if change.kind == "loosened" and rule is not None and rule in policy.rules and not rule.justification:
+            path, _, line = rule.source.origin.rpartition(":")
+            raise PolicyError(
+                path,
+                int(line),
+                "justification",
+                f"loosens {base.name}: {change.describe()}; add a justification to this rule",
+            )
+
+
+def _load_file(path: Path, seen: tuple[str, ...]) -> Policy:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(str(path), 0, "", f"cannot read: {exc.strerror}") from None
+    return loads(text, str(path), seen)
+
+
+def load(path: str | Path) -> Policy:
+    """Load a policy file (and whatever it extends)."""
+    return _load_file(Path(path).resolve(), ())
+
+
+@functools.cache
+def builtin_names() -> tuple[str, ...]:
+    folder = resources.files("fipscrypto.policy").joinpath("profiles")
+    return tuple(sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")))
+
+
+def _load_builtin(name: str, seen: tuple[str, ...]) -> Policy:
+    text = (
+        resources.files("fipscrypto.policy").joinpath("profiles", f"{name}.toml").read_text(encoding="utf-8")
+    )
+    return loads(text, _builtin_id(name), seen)
+
+
+@functools.cache
+def builtin(name: str) -> Policy:
+    """A built-in profile by name (see ``fipscheck policy list``)."""
+    if name not in builtin_names():
+        known = ", ".join(builtin_names())
+        raise PolicyError(_builtin_id(name), 0, "", f"no built-in profile {name!r} ({known})")
+    return _load_builtin(name, ())

@@ -1,0 +1,284 @@
+"""The policy model: rules with statuses per direction, dated changes, citations, and verdicts.
+
+Vocabulary of NIST SP 800-131A Rev. 2 (§1.2): *acceptable*, *deprecated* (usable, the data owner
+accepts the risk), *legacy-use* (only to process data protected earlier), *disallowed*. Each rule
+gives one status for applying protection and one for processing protected data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+__all__ = ["Change", "Citation", "Direction", "Policy", "Rule", "Source", "Status", "Verdict"]
+
+
+class Status(enum.Enum):
+    ACCEPTABLE = "acceptable"
+    DEPRECATED = "deprecated"
+    LEGACY_USE = "legacy-use"
+    DISALLOWED = "disallowed"
+
+    @property
+    def rank(self) -> int:
+        """Strictness: a higher rank allows less."""
+        return _RANK[self]
+
+
+_RANK = {Status.ACCEPTABLE: 0, Status.DEPRECATED: 1, Status.LEGACY_USE: 2, Status.DISALLOWED: 3}
+
+
+class Direction(enum.Enum):
+    APPLY = "apply"  # encrypt, sign, wrap, MAC generation, key establishment, offering a parameter
+    PROCESS = "process"  # decrypt, verify, unwrap, MAC verification of data protected earlier
+
+
+_ALLOWED = {
+    Direction.APPLY: {Status.ACCEPTABLE, Status.DEPRECATED},
+    Direction.PROCESS: {Status.ACCEPTABLE, Status.DEPRECATED, Status.LEGACY_USE},
+}
+
+
+@dataclass(frozen=True)
+class Citation:
+    id: str
+    document: str
+    url: str
+    title: str | None = None
+    published: dt.date | None = None
+    draft: bool = False
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a status comes from: the citation, the section, and the file position of the rule."""
+
+    citation: Citation
+    section: str
+    note: str | None
+    unverified: bool
+    origin: str  # "path:line"
+
+    def text(self) -> str:
+        draft = " (draft)" if self.citation.draft else ""
+        unverified = " [unverified]" if self.unverified else ""
+        return f"{self.citation.document}{draft}, {self.section}{unverified} <{self.citation.url}>"
+
+
+@dataclass(frozen=True)
+class Change:
+    start: dt.date
+    apply: Status | None
+    process: Status | None
+    source: Source
+
+
+@dataclass(frozen=True)
+class Rule:
+    category: str
+    names: tuple[str, ...]
+    apply: Status
+    process: Status
+    source: Source
+    min_bits: int | None = None
+    max_bits: int | None = None
+    constraints: Mapping[str, int] = field(default_factory=dict)
+    changes: tuple[Change, ...] = ()
+    justification: str | None = None
+
+    def covers(self, name: str, bits: int | None) -> bool:
+        if name not in self.names:
+            return False
+        if bits is None:
+            return True
+        return (self.min_bits is None or bits >= self.min_bits) and (
+            self.max_bits is None or bits <= self.max_bits
+        )
+
+    @property
+    def sized(self) -> bool:
+        return self.min_bits is not None or self.max_bits is not None
+
+    def status_on(self, direction: Direction, day: dt.date) -> tuple[Status, Source]:
+        status = self.apply if direction is Direction.APPLY else self.process
+        source = self.source
+        for change in self.changes:
+            if change.start > day:
+                break
+            new = change.apply if direction is Direction.APPLY else change.process
+            if new is not None:
+                status, source = new, change.source
+        return status, source
+
+    def next_change(self, direction: Direction, day: dt.date) -> tuple[dt.date, Status] | None:
+        current, _ = self.status_on(direction, day)
+        for change in self.changes:
+            new = change.apply if direction is Direction.APPLY else change.process
+            if change.start > day and new is not None and new is not current:
+                return change.start, new
+        return None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer to one question: may this be used, in this direction, on this date?"""
+
+    category: str
+    name: str
+    direction: Direction
+    bits: int | None
+    as_of: dt.date
+    status: Status
+    allowed: bool
+    policy: str
+    rule: Rule | None
+    source: Source | None
+    reason: str
+    next_change: tuple[dt.date, Status] | None
+
+    def citation(self) -> str:
+        return self.source.text() if self.source else "no rule: not on the allowlist"
+
+    def subject(self) -> str:
+        size = f" ({self.bits} bits)" if self.bits is not None else ""
+        return f"{self.category} {self.name}{size}, {self.direction.value}"
+
+    def as_dict(self) -> dict[str, object]:
+        src = self.source
+        return {
+            "category": self.category,
+            "name": self.name,
+            "direction": self.direction.value,
+            "bits": self.bits,
+            "as_of": self.as_of.isoformat(),
+            "status": self.status.value,
+            "allowed": self.allowed,
+            "policy": self.policy,
+            "reason": self.reason,
+            "citation": None
+            if src is None
+            else {
+                "document": src.citation.document,
+                "section": src.section,
+                "url": src.citation.url,
+                "draft": src.citation.draft,
+                "unverified": src.unverified,
+                "note": src.note,
+                "rule": src.origin,
+            },
+            "next_change": None
+            if self.next_change is None
+            else {"date": self.next_change[0].isoformat(), "status": self.next_change[1].value},
+        }
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A loaded policy; ``base`` is the policy it extends (evaluated after this one)."""
+
+    name: str
+    title: str
+    draft: bool
+    rules: tuple[Rule, ...]
+    citations: Mapping[str, Citation]
+    base: Policy | None = None
+    path: str | None = None
+    description: str | None = None
+
+    def layers(self) -> tuple[Policy, ...]:
+        chain: list[Policy] = []
+        layer: Policy | None = self
+        while layer is not None:
+            chain.append(layer)
+            layer = layer.base
+        return tuple(chain)
+
+    def match(self, category: str, name: str, bits: int | None) -> Rule | None:
+        """The deciding rule: the first match from the top layer down."""
+        for layer in self.layers():
+            for rule in layer.rules:
+                if rule.category == category and rule.covers(name, bits):
+                    return rule
+        return None
+
+    def is_sized(self, category: str, name: str) -> bool:
+        return any(
+            rule.sized and name in rule.names
+            for layer in self.layers()
+            for rule in layer.rules
+            if rule.category == category
+        )
+
+    def check(
+        self,
+        category: str,
+        name: str,
+        *,
+        direction: Direction = Direction.APPLY,
+        bits: int | None = None,
+        params: Mapping[str, int] | None = None,
+        as_of: dt.date | None = None,
+    ) -> Verdict:
+        """Evaluate one use. Unknown items are disallowed: the policy is an allowlist."""
+        day = as_of or dt.date.today()
+        if bits is None and self.is_sized(category, name):
+            raise ValueError(f"{category} {name}: the policy limits its size; give bits=")
+        rule = self.match(category, name, bits)
+        if rule is None:
+            return Verdict(
+                category,
+                name,
+                direction,
+                bits,
+                day,
+                Status.DISALLOWED,
+                False,
+                self.name,
+                None,
+                None,
+                f"not on the allowlist of policy {self.name}",
+                None,
+            )
+        status, source = rule.status_on(direction, day)
+        reason = f"{status.value} under policy {self.name}"
+        failed = [
+            f"{key} {params.get(key) if params else None} < {minimum}"
+            for key, minimum in rule.constraints.items()
+            if params is None or params.get(key) is None or params[key] < minimum
+        ]
+        if failed:
+            floor = Status.DISALLOWED if direction is Direction.APPLY else Status.LEGACY_USE
+            status = floor if floor.rank > status.rank else status
+            reason = f"{status.value}: below the policy minimum ({', '.join(failed)})"
+        return Verdict(
+            category,
+            name,
+            direction,
+            bits,
+            day,
+            status,
+            status in _ALLOWED[direction],
+            self.name,
+            rule,
+            source,
+            reason,
+            rule.next_change(direction, day),
+        )
+
+    def allowed_names(
+        self,
+        category: str,
+        names: tuple[str, ...],
+        as_of: dt.date | None = None,
+        statuses: frozenset[Status] = frozenset({Status.ACCEPTABLE}),
+    ) -> list[str]:
+        """Of ``names`` (in that order), those whose apply status on the date is in ``statuses``."""
+        day = as_of or dt.date.today()
+        allowed = []
+        for name in names:
+            rule = self.match(category, name, None)
+            if rule is not None and rule.status_on(Direction.APPLY, day)[0] in statuses:
+                allowed.append(name)
+        return allowed
