@@ -72,9 +72,10 @@ def _rule_view(rule: Rule, day: dt.date) -> dict[str, Any]:
             view[f"{direction.value}_from_{nxt[0].isoformat()}"] = nxt[1].value
     if rule.constraints:
         view["constraints"] = dict(rule.constraints)
-    view["citation"] = rule.source.text()
-    if rule.source.note:
-        view["note"] = rule.source.note
+    source = rule.status_on(Direction.APPLY, day)[1]  # the source in force on the date
+    view["citation"] = source.text()
+    if source.note:
+        view["note"] = source.note
     if rule.justification:
         view["justification"] = rule.justification
     view["rule"] = rule.source.origin

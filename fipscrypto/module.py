@@ -142,11 +142,10 @@ def boot(mode: Mode | str | None = None, state_dir: str | os.PathLike[str] | Non
 
 def _runtime_config(paths: StatePaths) -> Path:
     """Compile the active policy's TLS section into the configuration cryptography's OpenSSL reads."""
-    from .policy import current
-    from .policy.compile import openssl_section
+    from .policy.runtime import active_spec, tls_section
     from .provider.config import write_runtime_config
 
-    return write_runtime_config(paths, openssl_section(current()))
+    return write_runtime_config(paths, tls_section(active_spec(), paths.root / "runtime"))
 
 
 def activate(mode: Mode | str | None = None, *, state_dir: str | os.PathLike[str] | None = None) -> State:

@@ -152,3 +152,12 @@ def test_unknown_mode_in_environment_refuses() -> None:
     done = run_python("import fipscrypto; fipscrypto.activate()", FIPSCRYPTO_MODE="permissive")
     assert done.returncode != 0
     assert "unknown fipscrypto mode 'permissive'" in done.stderr
+
+
+def test_warm_activation_does_not_parse_the_policy(state_paths: StatePaths) -> None:
+    listing = "[m for m in sys.modules if m.startswith('fipscrypto.policy.')]"
+    code = REPORT + f"fipscrypto.activate()\nreport(loaded={listing})"
+    run_json(code, FIPSCRYPTO_STATE_DIR=str(state_paths.root))  # fills the cache if needed
+    result = run_json(code, FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+    assert result["state"] == "operational"
+    assert sorted(result["loaded"]) == ["fipscrypto.policy.runtime"]

@@ -307,3 +307,37 @@ def test_cli_validate_diff_gate_export(tmp_path: Path) -> None:
     sha1 = next(r for r in rules if r["names"] == ["sha1"])
     assert sha1["apply"] == "acceptable"
     assert sha1["apply_from_2031-01-01"] == "disallowed"
+
+
+def test_runtime_cache_follows_every_layer(tmp_path: Path) -> None:
+    from fipscrypto.policy.runtime import tls_section
+
+    child = _child(tmp_path, TIGHTEN)
+    cache = tmp_path / "cache"
+    first = tls_section(str(child), cache)
+    assert "ECDHE-RSA-AES128-SHA" in first
+    assert (cache / "policy-cache.json").is_file()
+    assert tls_section(str(child), cache) == first  # served from the cache
+    # Change only the base: the child's cache entry must not be used any more.
+    base = tmp_path / "base.toml"
+    base.write_text(
+        base.read_text().replace('"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"', '"TLS_RSA_WITH_AES_128_CBC_SHA"')
+    )
+    second = tls_section(str(child), cache)
+    assert "ECDHE-RSA-AES128-SHA" not in second
+    assert "AES128-SHA" in second
+
+
+def test_runtime_cache_is_keyed_by_date(tmp_path: Path) -> None:
+    from fipscrypto.policy.runtime import tls_section
+
+    cache = tmp_path / "cache"
+    real = tls_section(str(BASE), cache)
+    entries = json.loads((cache / "policy-cache.json").read_text())
+    (entry,) = entries.values()
+    entry["section"] = "# planted\n"
+    (cache / "policy-cache.json").write_text(json.dumps(entries))
+    assert tls_section(str(BASE), cache) == "# planted\n"  # the cache is what is used ...
+    entry["date"] = "2000-01-01"
+    (cache / "policy-cache.json").write_text(json.dumps(entries))
+    assert tls_section(str(BASE), cache) == real  # ... but only on the day it was compiled for

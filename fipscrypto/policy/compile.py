@@ -49,18 +49,20 @@ def tls_settings(
     def allowed(category: str) -> list[str]:
         return policy.allowed_names(category, vocab[category].names, as_of, statuses)
 
+    def offered(category: str) -> list[str]:
+        """Allowed names, post-quantum ones only when enabled and then first (as crypto-policies does)."""
+        pq = vocab[category].post_quantum
+        names = [n for n in allowed(category) if post_quantum or n not in pq]
+        return sorted(names, key=lambda n: n not in pq)
+
     versions = allowed("tls-version")
-    groups_vocab = vocab["tls-group"]
-    groups = [g for g in allowed("tls-group") if post_quantum or g not in groups_vocab.post_quantum]
-    # Post-quantum groups are preferred when offered (as crypto-policies orders them).
-    groups.sort(key=lambda g: g not in groups_vocab.post_quantum)
     return TlsSettings(
         min_tls=next((vocab["tls-version"].openssl_name(v) for v in _VERSION_ORDER if v in versions), None),
         min_dtls=next((vocab["tls-version"].openssl_name(v) for v in _DTLS_ORDER if v in versions), None),
         tls12_suites=tuple(vocab["tls12-suite"].openssl_name(s) for s in allowed("tls12-suite")),
         tls13_suites=tuple(allowed("tls13-suite")),
-        groups=tuple(groups_vocab.openssl_name(g) for g in groups),
-        sigalgs=tuple(vocab["tls-sigalg"].openssl_name(s) for s in allowed("tls-sigalg")),
+        groups=tuple(vocab["tls-group"].openssl_name(g) for g in offered("tls-group")),
+        sigalgs=tuple(vocab["tls-sigalg"].openssl_name(s) for s in offered("tls-sigalg")),
     )
 
 

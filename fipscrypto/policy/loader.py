@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import PolicyError
 from .model import Change, Citation, Policy, Rule, Source, Status
+from .runtime import source_digest
 from .vocabulary import categories
 
 __all__ = ["builtin", "builtin_names", "load", "loads"]
@@ -361,6 +362,7 @@ def loads(text: str, path: str = "<string>", _seen: tuple[str, ...] = ()) -> Pol
         base,
         path,
         reader.optional_text(head, "description", pline),
+        source_digest(text),
     )
     if base is not None:
         _require_justified(policy)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -186,6 +187,7 @@ class Policy:
     base: Policy | None = None
     path: str | None = None
     description: str | None = None
+    digest: str | None = None  # SHA-256 of the source text (see runtime.tls_section)
 
     def layers(self) -> tuple[Policy, ...]:
         chain: list[Policy] = []
@@ -195,21 +197,25 @@ class Policy:
             layer = layer.base
         return tuple(chain)
 
-    def match(self, category: str, name: str, bits: int | None) -> Rule | None:
-        """The deciding rule: the first match from the top layer down."""
+    @functools.cached_property
+    def _index(self) -> dict[tuple[str, str], tuple[Rule, ...]]:
+        """(category, name) -> the rules naming it, top layer first: what match() searches."""
+        index: dict[tuple[str, str], list[Rule]] = {}
         for layer in self.layers():
             for rule in layer.rules:
-                if rule.category == category and rule.covers(name, bits):
-                    return rule
+                for name in rule.names:
+                    index.setdefault((rule.category, name), []).append(rule)
+        return {key: tuple(rules) for key, rules in index.items()}
+
+    def match(self, category: str, name: str, bits: int | None) -> Rule | None:
+        """The deciding rule: the first match from the top layer down."""
+        for rule in self._index.get((category, name), ()):
+            if rule.covers(name, bits):
+                return rule
         return None
 
     def is_sized(self, category: str, name: str) -> bool:
-        return any(
-            rule.sized and name in rule.names
-            for layer in self.layers()
-            for rule in layer.rules
-            if rule.category == category
-        )
+        return any(rule.sized for rule in self._index.get((category, name), ()))
 
     def check(
         self,

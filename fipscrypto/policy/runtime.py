@@ -1,0 +1,96 @@
+"""The active policy's compiled TLS section, cached so that activation need not parse the policy.
+
+Activation needs only the ``ssl_conf`` section (``compile.openssl_section``) of the active policy on
+today's date. Parsing and validating a policy costs tens of milliseconds of imports and TOML, so the
+compiled section is kept in ``<state>/runtime/policy-cache.json`` under a key made of the policy
+spec, the date, the fipscrypto version, the vocabulary's SHA-256 and the SHA-256 of every layer's
+source (the file and each file it extends). A change to any of them misses the cache and the policy
+is loaded and validated again: a stale policy is never applied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from importlib import resources
+from pathlib import Path
+
+from .. import __version__
+
+__all__ = ["DEFAULT", "POLICY_ENV", "active_spec", "source_digest", "tls_section"]
+
+POLICY_ENV = "FIPSCRYPTO_POLICY"
+DEFAULT = "fips-140-3"
+_CACHE = "policy-cache.json"
+
+
+def active_spec() -> str:
+    """``$FIPSCRYPTO_POLICY`` (a built-in profile name or a file), else ``fips-140-3``."""
+    return os.environ.get(POLICY_ENV) or DEFAULT
+
+
+def _read(identity: str) -> str:
+    if identity.startswith("<builtin>/"):
+        name = identity.removeprefix("<builtin>/")
+        return resources.files("fipscrypto.policy").joinpath("profiles", name).read_text(encoding="utf-8")
+    return Path(identity).read_text(encoding="utf-8")
+
+
+def source_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _key(spec: str) -> dict[str, str]:
+    return {
+        "spec": spec,
+        "date": dt.date.today().isoformat(),
+        "version": __version__,
+        "vocabulary": source_digest(
+            resources.files("fipscrypto.policy").joinpath("vocabulary.toml").read_text(encoding="utf-8")
+        ),
+    }
+
+
+def _fresh(entry: dict[str, object], key: dict[str, str]) -> bool:
+    if any(entry.get(k) != v for k, v in key.items()):
+        return False
+    layers = entry.get("layers")
+    if not isinstance(layers, list):
+        return False
+    try:
+        return all(source_digest(_read(identity)) == digest for identity, digest in layers)
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+def tls_section(spec: str, cache_dir: Path) -> str:
+    """The compiled TLS section of the policy ``spec`` for today; raises PolicyError if it is invalid."""
+    if spec.endswith(".toml") and Path(spec).exists():
+        spec = str(Path(spec).resolve())
+    key = _key(spec)
+    cache = cache_dir / _CACHE
+    try:
+        entries = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        entries = {}
+    entry = entries.get(spec) if isinstance(entries, dict) else None
+    if isinstance(entry, dict) and _fresh(entry, key) and isinstance(entry.get("section"), str):
+        return str(entry["section"])
+    from .api import select
+    from .compile import openssl_section
+
+    policy = select(spec)
+    section = openssl_section(policy)
+    entries = entries if isinstance(entries, dict) else {}
+    layers = [[layer.path, layer.digest] for layer in policy.layers()]
+    entries[spec] = {**key, "layers": layers, "section": section}
+    try:
+        cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(entries, indent=1), encoding="utf-8")
+        tmp.replace(cache)
+    except OSError:
+        pass  # a read-only state folder: the section is still correct, just not cached
+    return section

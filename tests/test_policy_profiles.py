@@ -1,0 +1,292 @@
+"""The built-in profiles, `fipscheck check` end to end, and enforcement in strict and audit mode."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fipscrypto import policy
+from fipscrypto.errors import PolicyError, PolicyViolation
+from fipscrypto.policy import Direction, Status, builtin, builtin_names, differences
+from fipscrypto.policy.manifest import read_manifest
+
+from support import clean_env, fipscheck, run_json
+
+EXAMPLES = Path(__file__).parent.parent / "docs" / "examples"
+LEGACY = EXAMPLES / "sip-gateway-legacy.toml"
+CLEAN = EXAMPLES / "sip-gateway.toml"
+
+
+def test_the_built_in_profiles() -> None:
+    assert builtin_names() == ("cnsa-2.0", "fips-140-3", "fips-140-3-public", "nist-pqc-transition")
+    assert [p.name for p in builtin("cnsa-2.0").layers()] == ["cnsa-2.0", "fips-140-3"]
+    assert builtin("nist-pqc-transition").draft is True
+    assert builtin("fips-140-3").draft is False
+
+
+@pytest.mark.parametrize("name", ["cnsa-2.0", "fips-140-3", "fips-140-3-public", "nist-pqc-transition"])
+def test_every_rule_and_change_has_a_citation(name: str) -> None:
+    for rule in builtin(name).rules:
+        for source in (rule.source, *(change.source for change in rule.changes)):
+            assert source.citation.url.startswith("https://"), source.origin
+            assert source.section.strip(), source.origin
+            assert source.citation.document.strip(), source.origin
+
+
+def test_draft_profile_cites_drafts() -> None:
+    pqc = builtin("nist-pqc-transition")
+    drafts = {
+        s.citation.id
+        for r in pqc.rules
+        for s in (r.source, *(c.source for c in r.changes))
+        if s.citation.draft
+    }
+    assert drafts, "the IR 8547 / SP 800-131A r3 dates come from drafts and must be labelled so"
+
+
+@pytest.mark.parametrize("name", ["cnsa-2.0", "nist-pqc-transition"])
+def test_profiles_never_loosen_fips_140_3(name: str) -> None:
+    loosened = [
+        d.describe() for d in differences(builtin("fips-140-3"), builtin(name)) if d.kind == "loosened"
+    ]
+    assert loosened == []
+
+
+def test_public_facing_profile_only_loosens_tls_10_11_with_justification() -> None:
+    found = [
+        d for d in differences(builtin("fips-140-3"), builtin("fips-140-3-public")) if d.kind == "loosened"
+    ]
+    assert {(d.category, d.name) for d in found} == {("tls-version", "tls1.0"), ("tls-version", "tls1.1")}
+    assert all(d.rule is not None and d.rule.justification for d in found)
+    gate = fipscheck("policy", "gate", "--baseline", "fips-140-3", "fips-140-3-public")
+    assert gate.returncode == 0, gate.stdout + gate.stderr
+
+
+def test_fips_140_3_around_the_2030_transition() -> None:
+    fips = builtin("fips-140-3")
+    day_before, day_after = dt.date(2030, 12, 31), dt.date(2031, 1, 1)
+    assert fips.check("hash", "sha1", as_of=day_before).allowed is True
+    after = fips.check("hash", "sha1", as_of=day_after)
+    assert (after.status, after.allowed) == (Status.DISALLOWED, False)
+    old = fips.check("hash", "sha1", direction=Direction.PROCESS, as_of=day_after)
+    assert (old.status, old.allowed) == (Status.LEGACY_USE, True)
+    suite = "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"
+    assert fips.check("tls12-suite", suite, as_of=day_before).allowed is True
+    assert fips.check("tls12-suite", suite, as_of=day_after).allowed is False
+
+
+def test_fips_140_3_direction_split_for_3des() -> None:
+    fips = builtin("fips-140-3")
+    assert fips.check("cipher", "3des-cbc").status is Status.DISALLOWED
+    assert fips.check("cipher", "3des-cbc", direction=Direction.PROCESS).status is Status.LEGACY_USE
+
+
+def test_cnsa_is_stricter_where_it_should_be() -> None:
+    cnsa = builtin("cnsa-2.0")
+    assert cnsa.check("cipher", "aes-128-gcm").allowed is False
+    assert cnsa.check("cipher", "aes-256-gcm").allowed is True
+    assert cnsa.check("key-agreement", "ml-kem-768").allowed is False
+    assert cnsa.check("key-agreement", "ml-kem-1024").allowed is True
+    assert cnsa.check("hash", "sha256").allowed is False
+    assert cnsa.check("hash", "sha384").allowed is True
+
+
+def test_check_done_when_legacy_manifest_fails_with_three_cited_items() -> None:
+    done = fipscheck("check", str(LEGACY), "--format", "json")
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    failing = [f for f in report["findings"] if f["failing"]]
+    assert sorted((f["category"], f["name"], f["bits"]) for f in failing) == [
+        ("signature", "rsa-pkcs1v15", 1024),
+        ("tls-version", "tls1.0", None),
+        ("tls13-suite", "TLS_CHACHA20_POLY1305_SHA256", None),
+    ]
+    for finding in failing:
+        assert finding["status"] == "disallowed"
+        assert finding["citation"]["url"].startswith("https://doi.org/10.6028/NIST.SP.800-")
+        assert finding["citation"]["section"]
+
+
+def test_check_done_when_clean_manifest_passes() -> None:
+    done = fipscheck("check", str(CLEAN))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 disallowed" in done.stdout
+
+
+def test_check_sarif_and_junit_from_the_cli(tmp_path: Path) -> None:
+    sarif_path = tmp_path / "out.sarif"
+    assert fipscheck("check", str(LEGACY), "--format", "sarif", "-o", str(sarif_path)).returncode == 1
+    sarif = json.loads(sarif_path.read_text())
+    results = sarif["runs"][0]["results"]
+    errors = [r for r in results if r["level"] == "error"]
+    assert sarif["version"] == "2.1.0"
+    assert len(errors) == 3
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    for result in errors:
+        rule = rules[result["ruleIndex"]]
+        assert rule["id"] == result["ruleId"]
+        assert rule["helpUri"].startswith("https://")
+    junit = ET.fromstring(fipscheck("check", str(LEGACY), "--format", "junit").stdout)  # noqa: S314
+    suite = junit.find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures")) == ("9", "3")
+
+
+def test_check_exit_3_when_nothing_can_be_evaluated(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.toml"
+    empty.write_text('[service]\nname = "nothing"\n')
+    assert fipscheck("check", str(empty)).returncode == 3
+    assert fipscheck("check", str(tmp_path / "missing.toml")).returncode == 3
+    bad_policy = fipscheck("check", str(CLEAN), "--policy", str(tmp_path / "missing-policy.toml"))
+    assert bad_policy.returncode == 3
+    assert "cannot read" in bad_policy.stderr
+
+
+def test_check_fail_on_deprecated(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.toml"
+    manifest.write_text('[tls]\nversions = ["tls1.2"]\nsuites = ["TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256"]\n')
+    assert fipscheck("check", str(manifest)).returncode == 0
+    assert fipscheck("check", str(manifest), "--fail-on", "deprecated").returncode == 1
+
+
+def test_check_as_of_shows_what_breaks_after_2030(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.toml"
+    manifest.write_text('[primitives]\nhashes = ["sha1"]\n')
+    assert fipscheck("check", str(manifest), "--as-of", "2030-12-31").returncode == 0
+    assert fipscheck("check", str(manifest), "--as-of", "2031-01-01").returncode == 1
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.text())
+def test_manifest_reader_raises_only_policy_errors(text: str) -> None:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False, encoding="utf-8") as f:
+        f.write(text)
+    try:
+        read_manifest(f.name)
+    except PolicyError:
+        pass
+    finally:
+        Path(f.name).unlink()
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    st.dictionaries(
+        st.sampled_from(["service", "tls", "srtp", "ipsec", "primitives", "keys", "passwords", "item", "x"]),
+        st.one_of(
+            st.integers(), st.text(), st.lists(st.integers()), st.dictionaries(st.text(), st.integers())
+        ),
+    )
+)
+def test_manifest_structure_errors_are_typed(data: dict[str, object]) -> None:
+    import tempfile
+    import tomllib
+
+    def dump(value: object) -> str:
+        return (
+            json.dumps(value)
+            if not isinstance(value, dict)
+            else "{ " + ", ".join(f"{json.dumps(k)} = {dump(v)}" for k, v in value.items()) + " }"
+        )
+
+    text = "\n".join(f"{k} = {dump(v)}" for k, v in data.items())
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return
+    with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False, encoding="utf-8") as f:
+        f.write(text)
+    try:
+        read_manifest(f.name)
+    except PolicyError:
+        pass
+    finally:
+        Path(f.name).unlink()
+
+
+def test_require_raises_in_strict_mode() -> None:
+    with pytest.raises(PolicyViolation) as caught:
+        policy.require("cipher", "chacha20-poly1305")
+    verdict = caught.value.verdict
+    assert isinstance(verdict, policy.Verdict)
+    assert verdict.status is Status.DISALLOWED
+    assert "chacha20-poly1305" in str(caught.value)
+    assert policy.require("cipher", "aes-256-gcm").allowed is True
+    assert policy.require("cipher", "3des-cbc", direction=Direction.PROCESS).status is Status.LEGACY_USE
+
+
+def test_require_records_in_audit_mode(state_paths: object) -> None:
+    result = run_json(
+        """
+import json, logging, fipscrypto
+from fipscrypto import policy
+records = []
+class Keep(logging.Handler):
+    def emit(self, record): records.append(record.getMessage())
+logging.getLogger("fipscrypto.policy").addHandler(Keep())
+fipscrypto.activate("audit")
+verdict = policy.require("cipher", "chacha20-poly1305")
+print(json.dumps({"allowed": verdict.allowed, "status": verdict.status.value, "log": records}))
+""",
+        FIPSCRYPTO_STATE_DIR=str(state_paths.root),  # type: ignore[attr-defined]
+    )
+    assert (result["allowed"], result["status"]) == (False, "disallowed")
+    assert result["log"]
+    assert "non-approved use allowed in audit mode" in result["log"][0]
+
+
+def test_invalid_policy_stops_activation(state_paths: object, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[policy]\nname = "bad"\ntitle = "x"\nstatus = "final"\nextra = 1\n')
+    result = run_json(
+        """
+import json, sys, fipscrypto
+try:
+    fipscrypto.activate()
+except fipscrypto.FipsError as exc:
+    caught = [type(exc).__name__, str(exc)]
+print(json.dumps({"caught": caught, "state": fipscrypto.info().state.value,
+                  "crypto": "cryptography.hazmat.bindings._rust" in sys.modules}))
+""",
+        FIPSCRYPTO_STATE_DIR=str(state_paths.root),  # type: ignore[attr-defined]
+        FIPSCRYPTO_POLICY=str(bad),
+    )
+    assert result["caught"][0] == "PolicyError"
+    assert f"{bad}:5: extra: unknown key in [policy]" in result["caught"][1]
+    assert (result["state"], result["crypto"]) == ("power-on", False)  # never a weaker fallback
+    status = fipscheck(
+        "status",
+        "--json",
+        FIPSCRYPTO_STATE_DIR=str(state_paths.root),  # type: ignore[attr-defined]
+        FIPSCRYPTO_POLICY=str(bad),
+    )
+    assert status.returncode == 3
+    assert "unknown key" in json.loads(status.stdout)["policy"]["error"]
+
+
+def test_exported_section_is_obeyed_by_another_openssl_process(tmp_path: Path) -> None:
+    # The way nginx or any OpenSSL-based service takes the policy: its own config plus the export.
+    # (Without the section, the same command lists ChaCha20 and CBC-SHA1 suites.)
+    section = fipscheck("policy", "export").stdout
+    conf = tmp_path / "service.cnf"
+    conf.write_text("openssl_conf = init\n\n[init]\nssl_conf = ssl_module\n\n" + section)
+    env = clean_env(OPENSSL_CONF=str(conf))
+    listed = subprocess.run(["openssl", "ciphers", "-s"], capture_output=True, text=True, env=env, check=True)
+    suites = listed.stdout.strip().split(":")
+    exported = json.loads(fipscheck("policy", "export", "--format", "json").stdout)["tls"]
+    policy_order = exported["tls13_cipher_suites"] + exported["tls12_cipher_suites"]
+    # Nothing outside the policy, in the policy's order (the other OpenSSL may lack a few suites).
+    assert suites == [c for c in policy_order if c in suites]
+    assert {"TLS_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384"} <= set(
+        suites
+    )
+    assert not [c for c in suites if "CHACHA" in c or c.endswith("-SHA")]
