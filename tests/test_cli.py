@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import fipscrypto
-from fipscrypto import cmvp
+from fipscrypto import cmvp, policy
 from fipscrypto.provider.state import StatePaths, read_record
 
 from support import fipscheck
@@ -41,6 +41,12 @@ def test_status_json_fields_are_true(state_paths: StatePaths) -> None:
 
     assert report["openssl"]["stdlib"] == ssl.OPENSSL_VERSION
     assert "outside" in report["boundary"]
+    assert report["policy"] == {
+        "name": "fips-140-3",
+        "title": policy.builtin("fips-140-3").title,
+        "draft": False,
+        "layers": ["fips-140-3"],
+    }
     assert set(report["selftests_ms"]) == {
         "provider-sha2-256",
         "provider-aes-256-gcm",
@@ -119,6 +125,14 @@ def test_every_command_has_help() -> None:
         ["provider", "verify", "-h"],
         ["run", "-h"],
         ["demo", "-h"],
+        ["check", "-h"],
+        ["policy", "-h"],
+        ["policy", "list", "-h"],
+        ["policy", "show", "-h"],
+        ["policy", "validate", "-h"],
+        ["policy", "diff", "-h"],
+        ["policy", "gate", "-h"],
+        ["policy", "export", "-h"],
     ):
         done = fipscheck(*args)
         assert done.returncode == 0

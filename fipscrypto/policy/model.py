@@ -232,32 +232,21 @@ class Policy:
         if bits is None and self.is_sized(category, name):
             raise ValueError(f"{category} {name}: the policy limits its size; give bits=")
         rule = self.match(category, name, bits)
+        source: Source | None = None
         if rule is None:
-            return Verdict(
-                category,
-                name,
-                direction,
-                bits,
-                day,
-                Status.DISALLOWED,
-                False,
-                self.name,
-                None,
-                None,
-                f"not on the allowlist of policy {self.name}",
-                None,
-            )
-        status, source = rule.status_on(direction, day)
-        reason = f"{status.value} under policy {self.name}"
-        failed = [
-            f"{key} {params.get(key) if params else None} < {minimum}"
-            for key, minimum in rule.constraints.items()
-            if params is None or params.get(key) is None or params[key] < minimum
-        ]
-        if failed:
-            floor = Status.DISALLOWED if direction is Direction.APPLY else Status.LEGACY_USE
-            status = floor if floor.rank > status.rank else status
-            reason = f"{status.value}: below the policy minimum ({', '.join(failed)})"
+            status, reason = Status.DISALLOWED, f"not on the allowlist of policy {self.name}"
+        else:
+            status, source = rule.status_on(direction, day)
+            reason = f"{status.value} under policy {self.name}"
+            failed = [
+                f"{key} {params.get(key) if params else None} < {minimum}"
+                for key, minimum in rule.constraints.items()
+                if params is None or params.get(key) is None or params[key] < minimum
+            ]
+            if failed:
+                floor = Status.DISALLOWED if direction is Direction.APPLY else Status.LEGACY_USE
+                status = floor if floor.rank > status.rank else status
+                reason = f"{status.value}: below the policy minimum ({', '.join(failed)})"
         return Verdict(
             category,
             name,
@@ -270,7 +259,7 @@ class Policy:
             rule,
             source,
             reason,
-            rule.next_change(direction, day),
+            rule.next_change(direction, day) if rule else None,
         )
 
     def allowed_names(
