@@ -10,11 +10,16 @@ from __future__ import annotations
 __all__ = [
     "AlgorithmUnavailable",
     "AptUnavailable",
+    "AuthenticationError",
     "FipsError",
+    "InvalidParameter",
+    "InvalidSignature",
+    "KeyLimitError",
     "ModeOffWarning",
     "ModuleErrorState",
     "ModuleMacMismatch",
     "ModuleNotFound",
+    "NonceReuse",
     "PolicyError",
     "PolicyViolation",
     "ProviderLoadFailed",
@@ -108,3 +113,27 @@ class SelfTestFailure(FipsError):
 
 class ModeOffWarning(UserWarning):
     """Issued when fipscrypto starts with FIPS mode off (development use only)."""
+
+
+class InvalidParameter(FipsError, ValueError):
+    """A service was given a value it cannot accept: a wrong length, size, range or encoding."""
+
+
+class AuthenticationError(FipsError):
+    """Authentication failed: an AEAD tag, a MAC or a key-unwrap check did not verify.
+
+    Raised without detail on purpose: which byte or field was wrong is not revealed. No output is
+    released for data that failed authentication.
+    """
+
+
+class InvalidSignature(AuthenticationError):
+    """A signature did not verify."""
+
+
+class KeyLimitError(FipsError):
+    """A key reached its usage limit (e.g. AES-GCM invocations with random nonces, SP 800-38D §8.3)."""
+
+
+class NonceReuse(FipsError):
+    """A nonce was about to be used twice under one key; the operation was refused."""

@@ -1,12 +1,14 @@
-"""The only module that calls cryptography: every primitive fipscrypto uses goes through here.
+"""The backend layer: the only code that calls cryptography. Every primitive fipscrypto uses is here.
 
-Import it only after :func:`fipscrypto.module.boot` has loaded the bindings (it does so itself on
-import), so that cryptography's OpenSSL is configured with the FIPS provider before first use.
+This package boots the module (``fipscrypto.module.boot``) in its ``__init__``, which Python runs
+before any submodule, so cryptography is never imported before its OpenSSL is configured with the
+FIPS provider, whatever order a submodule's imports are sorted in. Services import submodules
+(``_backend.hashes``, ``_backend.kdf``, ...); nothing outside this package imports cryptography.
 """
 
 from __future__ import annotations
 
-from . import module
+from .. import module
 
 module.boot()
 
@@ -16,7 +18,7 @@ from cryptography.hazmat.bindings._rust import openssl as _openssl  # noqa: E402
 from cryptography.hazmat.primitives import hashes as _hashes  # noqa: E402
 from cryptography.hazmat.primitives.ciphers import aead as _aead  # noqa: E402
 
-from .errors import AlgorithmUnavailable  # noqa: E402
+from ..errors import AlgorithmUnavailable  # noqa: E402
 
 __all__ = ["DIGESTS", "aes_gcm_open", "aes_gcm_seal", "digest", "fips_enabled", "openssl_version"]
 

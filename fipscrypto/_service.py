@@ -1,0 +1,77 @@
+"""What every public service does around its work: the gate, the policy, the indicator.
+
+    approved = authorize("hashes.digest", "hash", name)
+    result = _backend.hashes.digest(name, data)
+    record("hashes.digest", name, approved)
+
+:func:`authorize` passes the module gate and asks the active policy. In strict mode a non-approved
+request raises :class:`~fipscrypto.errors.PolicyViolation` unless an :func:`~fipscrypto.indicator.exempt`
+scope allows it (audited); in audit mode it is allowed, logged and audited. Verdicts are cached per
+UTC day, so a service pays a dictionary lookup, not a policy evaluation, per call.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from . import audit, indicator, module
+from .errors import PolicyViolation
+from .policy.runtime import active_spec
+
+if TYPE_CHECKING:
+    from .policy import Verdict
+
+__all__ = ["authorize", "record"]
+
+record = indicator.record
+
+_verdicts: dict[tuple[object, ...], tuple[bool, str]] = {}  # key -> (allowed, status)
+
+
+def _check(
+    category: str, name: str, direction: str, bits: int | None, params: tuple[tuple[str, int], ...] | None
+) -> Verdict:
+    from .policy import Direction, check  # the policy is parsed at the first verdict, not at activation
+
+    return check(category, name, direction=Direction(direction), bits=bits, params=dict(params or ()))
+
+
+def authorize(
+    service: str,
+    category: str,
+    name: str,
+    *,
+    direction: str = "apply",
+    bits: int | None = None,
+    params: Mapping[str, int] | None = None,
+) -> bool:
+    """Gate and policy for one operation; True when it is an approved service.
+
+    Deprecated algorithms are still approved (SP 800-131A: usable, with the risk accepted).
+    """
+    module.gate()
+    frozen = tuple(sorted(params.items())) if params else None
+    key = (int(time.time() // 86400), active_spec(), category, name, direction, bits, frozen)
+    cached = _verdicts.get(key)
+    if cached is None:
+        verdict = _check(category, name, direction, bits, frozen)
+        cached = _verdicts[key] = (verdict.allowed, verdict.status.value)
+    if cached[0]:
+        return True
+    reason = indicator.exemption()
+    mode = module.info().mode
+    if mode is module.Mode.STRICT and reason is None:
+        audit.emit("policy-violation", service=service, algorithm=name, status=cached[1])
+        verdict = _check(category, name, direction, bits, frozen)
+        raise PolicyViolation(f"{verdict.subject()}: {verdict.reason} ({verdict.citation()})", verdict)
+    audit.emit(
+        "non-approved-use",
+        service=service,
+        algorithm=name,
+        status=cached[1],
+        mode=mode.value if mode else None,
+        exemption=reason,
+    )
+    return False
