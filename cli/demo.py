@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import click
 
-from fipscrypto import cmvp, module
-from fipscrypto.errors import AlgorithmUnavailable, FipsError
+from fipscrypto import _backend, aead, cmvp, hashes, indicator, module, rand
+from fipscrypto.errors import AlgorithmUnavailable, FipsError, PolicyViolation
 from fipscrypto.provider.state import StatePaths, read_record
 from fipscrypto.status import EXIT_UNAVAILABLE
 
-# Fixed, public demonstration inputs: never use a constant key for real data.
-_DEMO_KEY = bytes(range(32))
-_DEMO_NONCE = bytes(12)
 _MESSAGE = b"fipscrypto: secure video signalling"
 
 
@@ -23,8 +20,6 @@ def demo() -> None:
     except FipsError as exc:
         click.echo(f"fipscrypto did not activate: {exc}", err=True)
         raise SystemExit(EXIT_UNAVAILABLE) from exc
-    from fipscrypto import _backend  # imported after activation by design
-
     info = module.info()
     record = read_record(StatePaths.resolve(info.state_dir))
     mode = info.mode.value if info.mode else "?"
@@ -35,21 +30,28 @@ def demo() -> None:
     click.echo(f"  cryptography's OpenSSL: {_backend.openssl_version()}")
     click.echo(f"  FIPS enabled: {_backend.fips_enabled()}")
 
-    module.gate()
-    click.echo(f"\nSHA-256({_MESSAGE.decode()!r})\n  = {_backend.digest('sha256', _MESSAGE).hex()}")
-    click.echo(f"SHA3-256 = {_backend.digest('sha3-256', _MESSAGE).hex()}")
+    click.echo(f"\nSHA-256({_MESSAGE.decode()!r})\n  = {hashes.digest('sha256', _MESSAGE).hex()}")
+    click.echo(f"SHA3-256 = {hashes.digest('sha3-256', _MESSAGE).hex()}")
+    last = indicator.last()
+    click.echo(
+        f"  service indicator: {last.service} {last.algorithm} approved={last.approved}" if last else ""
+    )
 
-    sealed = _backend.aes_gcm_seal(_DEMO_KEY, _DEMO_NONCE, _MESSAGE, b"header")
-    opened = _backend.aes_gcm_open(_DEMO_KEY, _DEMO_NONCE, sealed, b"header")
-    click.echo("\nAES-256-GCM (fixed demonstration key and nonce)")
+    key = rand.random_bytes(32)  # from the module's SP 800-90A HMAC_DRBG
+    gcm = aead.AESGCM(key)
+    nonce, sealed = gcm.encrypt(_MESSAGE, b"header")
+    click.echo("\nAES-256-GCM (key from the HMAC_DRBG, random 96-bit nonce)")
+    click.echo(f"  nonce          = {nonce.hex()}")
     click.echo(f"  ciphertext+tag = {sealed.hex()}")
-    click.echo(f"  decrypts back  = {opened == _MESSAGE}")
+    click.echo(f"  decrypts back  = {gcm.decrypt(nonce, sealed, b'header') == _MESSAGE}")
 
     click.echo("\nMD5 (not approved)")
     try:
-        _backend.digest("md5", _MESSAGE)
-    except AlgorithmUnavailable as exc:
-        click.echo(f"  refused: {str(exc).splitlines()[0][:100]}")
+        hashes.digest("md5", _MESSAGE)
+    except PolicyViolation as exc:
+        click.echo(f"  refused by the allowlist: {exc}")
+    except AlgorithmUnavailable as exc:  # audit mode lets it through to the provider, which refuses it
+        click.echo(f"  refused by the provider: {exc}")
     else:
         click.echo("  SERVED: the FIPS boundary is not in force", err=True)
         raise SystemExit(EXIT_UNAVAILABLE)

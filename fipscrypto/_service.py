@@ -63,6 +63,7 @@ def authorize(
     reason = indicator.exemption()
     mode = module.info().mode
     if mode is module.Mode.STRICT and reason is None:
+        indicator.record(service, name, False)  # the refused request leaves the indicator false
         audit.emit("policy-violation", service=service, algorithm=name, status=cached[1])
         verdict = _check(category, name, direction, bits, frozen)
         raise PolicyViolation(f"{verdict.subject()}: {verdict.reason} ({verdict.citation()})", verdict)

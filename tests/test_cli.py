@@ -82,7 +82,7 @@ def test_demo(state_paths: StatePaths) -> None:
     assert done.returncode == 0, done.stderr
     assert "operational in strict mode" in done.stdout
     assert "decrypts back  = True" in done.stdout
-    assert "refused: md5 is not offered" in done.stdout
+    assert "refused by the allowlist: hash md5, apply: disallowed" in done.stdout
 
 
 def test_demo_without_provider_exits_3(tmp_path: Path) -> None:

@@ -28,3 +28,27 @@ def acvp_cases(folder: str, test_type: str | None = None) -> Iterator[tuple[dict
 def rfc(name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((VECTORS / "rfc" / name).read_text())
     return data
+
+
+def blocks(path: Path) -> Iterator[dict[str, str]]:
+    """Records of a NIST CAVP .rsp/.txt file or a pyca text vector file: KEY = VALUE lines, blank-
+    line separated; '#' comments dropped; a bare word (e.g. FAIL) becomes {WORD: ""}; [SECTION]
+    lines are merged into the following records as {"section": ...}."""
+    record: dict[str, str] = {}
+    section = ""
+    for raw in path.read_text().splitlines():
+        if raw.lstrip().startswith("#"):
+            continue  # a comment line does not end a record
+        line = raw.split("#", 1)[0].strip()
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1]
+            continue
+        if not line:
+            if record:
+                yield {"section": section, **record}
+                record = {}
+            continue
+        key, sep, value = line.partition("=")
+        record[key.strip()] = value.strip() if sep else ""
+    if record:
+        yield {"section": section, **record}

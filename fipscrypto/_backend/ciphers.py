@@ -1,0 +1,85 @@
+"""AES-GCM, AES-CCM and AES key wrap primitives (cryptography, on the FIPS provider)."""
+
+from __future__ import annotations
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import keywrap
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM
+
+from ..errors import AuthenticationError
+
+__all__ = [
+    "aes_ccm_open",
+    "aes_ccm_seal",
+    "aes_gcm",
+    "aes_gcm_open",
+    "aes_gcm_open_with",
+    "aes_gcm_seal",
+    "aes_kw_unwrap",
+    "aes_kw_wrap",
+    "aes_kwp_unwrap",
+    "aes_kwp_wrap",
+    "gmac",
+]
+
+
+def aes_gcm(key: bytes) -> AESGCM:
+    """A reusable AES-GCM object for one key (per-stream state for protocol fast paths)."""
+    return AESGCM(key)
+
+
+def aes_gcm_seal(key: bytes, nonce: bytes, data: bytes, aad: bytes | None) -> bytes:
+    return AESGCM(key).encrypt(nonce, data, aad)
+
+
+def aes_gcm_open(key: bytes, nonce: bytes, data: bytes, aad: bytes | None) -> bytes:
+    return aes_gcm_open_with(AESGCM(key), nonce, data, aad)
+
+
+def aes_gcm_open_with(gcm: AESGCM, nonce: bytes, data: bytes, aad: bytes | None) -> bytes:
+    try:
+        return gcm.decrypt(nonce, data, aad)
+    except InvalidTag:
+        raise AuthenticationError("AES-GCM tag verification failed") from None
+
+
+def gmac(key: bytes, nonce: bytes, aad: bytes) -> bytes:
+    """GMAC (SP 800-38D): GCM with empty plaintext; the tag authenticates ``aad``."""
+    encryptor = Cipher(algorithms.AES(key), modes.GCM(nonce)).encryptor()
+    encryptor.authenticate_additional_data(aad)
+    encryptor.finalize()
+    return encryptor.tag
+
+
+def aes_ccm_seal(key: bytes, nonce: bytes, data: bytes, aad: bytes | None, tag_length: int) -> bytes:
+    return AESCCM(key, tag_length).encrypt(nonce, data, aad)
+
+
+def aes_ccm_open(key: bytes, nonce: bytes, data: bytes, aad: bytes | None, tag_length: int) -> bytes:
+    try:
+        return AESCCM(key, tag_length).decrypt(nonce, data, aad)
+    except InvalidTag:
+        raise AuthenticationError("AES-CCM tag verification failed") from None
+
+
+def aes_kw_wrap(kek: bytes, key: bytes) -> bytes:
+    return keywrap.aes_key_wrap(kek, key)
+
+
+def aes_kw_unwrap(kek: bytes, wrapped: bytes) -> bytes:
+    try:
+        return keywrap.aes_key_unwrap(kek, wrapped)
+    except keywrap.InvalidUnwrap:
+        raise AuthenticationError("AES-KW integrity check failed") from None
+
+
+def aes_kwp_wrap(kek: bytes, key: bytes) -> bytes:
+    return keywrap.aes_key_wrap_with_padding(kek, key)
+
+
+def aes_kwp_unwrap(kek: bytes, wrapped: bytes) -> bytes:
+    try:
+        return keywrap.aes_key_unwrap_with_padding(kek, wrapped)
+    except keywrap.InvalidUnwrap:
+        raise AuthenticationError("AES-KWP integrity check failed") from None

@@ -1,0 +1,88 @@
+"""Hash, XOF and MAC primitives (cryptography, on the FIPS provider)."""
+
+from __future__ import annotations
+
+from cryptography.exceptions import InternalError, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import cmac, hashes, hmac
+from cryptography.hazmat.primitives.ciphers import algorithms
+
+from ..errors import AlgorithmUnavailable
+
+__all__ = [
+    "DIGESTS",
+    "XOFS",
+    "cmac_aes",
+    "digest",
+    "hash_object",
+    "hmac_digest",
+    "hmac_object",
+]
+
+# Names accepted by the services; the allowlist decides which may be used, the provider which can be.
+DIGESTS: dict[str, type[hashes.HashAlgorithm]] = {
+    "md5": hashes.MD5,
+    "sha1": hashes.SHA1,
+    "sha224": hashes.SHA224,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+    "sha512-224": hashes.SHA512_224,
+    "sha512-256": hashes.SHA512_256,
+    "sha3-224": hashes.SHA3_224,
+    "sha3-256": hashes.SHA3_256,
+    "sha3-384": hashes.SHA3_384,
+    "sha3-512": hashes.SHA3_512,
+}
+XOFS: dict[str, type[hashes.SHAKE128] | type[hashes.SHAKE256]] = {
+    "shake128": hashes.SHAKE128,
+    "shake256": hashes.SHAKE256,
+}
+
+# What cryptography raises when the provider has no implementation for a fetch (MD5 surfaces as an
+# InternalError carrying OpenSSL's "unsupported" reason, ChaCha20/X25519 as UnsupportedAlgorithm).
+_REFUSED = (UnsupportedAlgorithm, InternalError)
+
+
+def _algorithm(name: str, length: int | None = None) -> hashes.HashAlgorithm:
+    if name in XOFS:
+        if length is None:
+            raise AlgorithmUnavailable(f"{name} is an XOF: give the output length")
+        return XOFS[name](digest_size=length)
+    try:
+        return DIGESTS[name]()
+    except KeyError:
+        raise AlgorithmUnavailable(f"unknown digest {name!r}") from None
+
+
+def hash_object(name: str, length: int | None = None) -> hashes.Hash:
+    try:
+        return hashes.Hash(_algorithm(name, length))
+    except _REFUSED as exc:
+        raise AlgorithmUnavailable(
+            f"{name} is not offered by the loaded providers (with the FIPS provider: not approved)"
+        ) from exc
+
+
+def digest(name: str, data: bytes, length: int | None = None) -> bytes:
+    h = hash_object(name, length)
+    h.update(data)
+    return h.finalize()
+
+
+def hmac_object(name: str, key: bytes) -> hmac.HMAC:
+    try:
+        return hmac.HMAC(key, _algorithm(name))
+    except _REFUSED as exc:
+        raise AlgorithmUnavailable(f"HMAC-{name} is not offered by the loaded providers") from exc
+
+
+def hmac_digest(name: str, key: bytes, data: bytes) -> bytes:
+    h = hmac_object(name, key)
+    h.update(data)
+    return h.finalize()
+
+
+def cmac_aes(key: bytes, data: bytes) -> bytes:
+    c = cmac.CMAC(algorithms.AES(key))
+    c.update(data)
+    return c.finalize()

@@ -1,0 +1,192 @@
+"""Authenticated encryption and key wrapping: AES-GCM with nonce discipline, AES-CCM, AES-KW/KWP.
+
+AES-GCM nonces (SP 800-38D §8) come from one of three sources, chosen per key:
+
+- ``"random"`` (default): 96-bit nonces from :mod:`fipscrypto.rand`; at most 2**32 invocations per
+  key (§8.3), then :class:`~fipscrypto.errors.KeyLimitError`.
+- ``"counter"``: the deterministic construction of §8.2.1, a 32-bit fixed field and a 64-bit
+  invocation counter; ``fixed`` names the device or context (random if not given) and ``start``
+  resumes a counter that was persisted. Exhaustion raises KeyLimitError.
+- ``"explicit"``: the caller supplies each 96-bit nonce (protocols such as ESP and SRTP build them
+  from sequence numbers). The nonces must strictly increase as 96-bit big-endian integers, so a
+  nonce can never repeat; anything else raises :class:`~fipscrypto.errors.NonceReuse`.
+
+Decryption takes the nonce that came with the data. Failures raise
+:class:`~fipscrypto.errors.AuthenticationError` and release no plaintext.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Literal
+
+from . import rand
+from ._backend import ciphers as _ciphers
+from ._service import authorize, record
+from .errors import InvalidParameter, KeyLimitError, NonceReuse
+
+__all__ = ["AESCCM", "AESGCM", "NONCE_SIZE", "unwrap", "unwrap_pad", "wrap", "wrap_pad"]
+
+NONCE_SIZE = 12
+TAG_SIZE = 16
+RANDOM_NONCE_LIMIT = 1 << 32  # SP 800-38D §8.3: invocations with RBG-constructed IVs
+
+
+def _aes(key: bytes) -> int:
+    if len(key) not in (16, 24, 32):
+        raise InvalidParameter("AES keys are 16, 24 or 32 bytes")
+    return len(key) * 8
+
+
+class AESGCM:
+    """AES-GCM under one key, with the nonce discipline chosen at construction."""
+
+    def __init__(
+        self,
+        key: bytes,
+        *,
+        nonces: Literal["random", "counter", "explicit"] = "random",
+        fixed: bytes | None = None,
+        start: int = 0,
+        limit: int = RANDOM_NONCE_LIMIT,
+    ) -> None:
+        bits = _aes(key)
+        if nonces not in ("random", "counter", "explicit"):
+            raise InvalidParameter("nonces must be 'random', 'counter' or 'explicit'")
+        if nonces == "counter" and fixed is not None and len(fixed) != 4:
+            raise InvalidParameter("the fixed field of a counter nonce is 4 bytes (SP 800-38D §8.2.1)")
+        if not 0 <= start < 1 << 64 or not 1 <= limit <= RANDOM_NONCE_LIMIT:
+            raise InvalidParameter("start is a 64-bit counter; limit is 1..2**32")
+        self.algorithm = f"aes-{bits}-gcm"
+        self._approved = authorize("aead.AESGCM", "cipher", self.algorithm)
+        self._gcm = _ciphers.aes_gcm(key)
+        self._mode = nonces
+        self._fixed = fixed if fixed is not None else rand.random_bytes(4) if nonces == "counter" else b""
+        self._count = start
+        self._limit = limit
+        self._last = -1  # explicit mode: the last nonce used, as an integer
+        self._lock = threading.Lock()
+
+    def _next_nonce(self) -> bytes:
+        with self._lock:
+            if self._mode == "random":
+                if self._count >= self._limit:
+                    raise KeyLimitError(f"{self._count} invocations with random nonces: use a new key")
+                self._count += 1
+                return rand.random_bytes(NONCE_SIZE)
+            if self._count >= 1 << 64:
+                raise KeyLimitError("the 64-bit invocation counter is exhausted: use a new key")
+            nonce = self._fixed + self._count.to_bytes(8, "big")
+            self._count += 1
+            return nonce
+
+    @property
+    def invocations(self) -> int:
+        """Nonces used so far (random and counter modes): persist it to resume a counter."""
+        return self._count
+
+    def encrypt(self, data: bytes, aad: bytes | None = None) -> tuple[bytes, bytes]:
+        """Encrypt with the next nonce; returns (nonce, ciphertext || 16-byte tag)."""
+        if self._mode == "explicit":
+            raise InvalidParameter("this key takes explicit nonces: use encrypt_with_nonce")
+        nonce = self._next_nonce()
+        out = self._gcm.encrypt(nonce, data, aad)
+        record("aead.AESGCM.encrypt", self.algorithm, self._approved)
+        return nonce, out
+
+    def encrypt_with_nonce(self, nonce: bytes, data: bytes, aad: bytes | None = None) -> bytes:
+        """Encrypt with a caller-built nonce (explicit mode); nonces must strictly increase."""
+        if self._mode != "explicit":
+            raise InvalidParameter("this key makes its own nonces: use encrypt")
+        if len(nonce) != NONCE_SIZE:
+            raise InvalidParameter("AES-GCM nonces here are 12 bytes")
+        value = int.from_bytes(nonce, "big")
+        with self._lock:
+            if value <= self._last:
+                raise NonceReuse("nonce not above the last one used with this key")
+            self._last = value
+        out = self._gcm.encrypt(nonce, data, aad)
+        record("aead.AESGCM.encrypt", self.algorithm, self._approved)
+        return out
+
+    def decrypt(self, nonce: bytes, data: bytes, aad: bytes | None = None) -> bytes:
+        """Decrypt ciphertext || tag; AuthenticationError if anything was changed."""
+        if not 1 <= len(nonce) <= 128 or len(data) < TAG_SIZE:
+            raise InvalidParameter("a nonce of 1..128 bytes and at least a 16-byte tag are needed")
+        out = _ciphers.aes_gcm_open_with(self._gcm, nonce, data, aad)
+        record("aead.AESGCM.decrypt", self.algorithm, self._approved)
+        return out
+
+
+class AESCCM:
+    """AES-CCM (SP 800-38C) with random 13-byte nonces and a tag of 4..16 bytes (even)."""
+
+    def __init__(self, key: bytes, *, tag_length: int = 16) -> None:
+        bits = _aes(key)
+        if tag_length not in (4, 6, 8, 10, 12, 14, 16):
+            raise InvalidParameter("CCM tags are 4, 6, ..., 16 bytes")
+        self.algorithm = f"aes-{bits}-ccm"
+        self._approved = authorize("aead.AESCCM", "cipher", self.algorithm)
+        self._key = key
+        self._tag = tag_length
+
+    def encrypt(
+        self, data: bytes, aad: bytes | None = None, *, nonce_length: int = 13
+    ) -> tuple[bytes, bytes]:
+        if not 7 <= nonce_length <= 13:
+            raise InvalidParameter("CCM nonces are 7..13 bytes")
+        nonce = rand.random_bytes(nonce_length)
+        out = _ciphers.aes_ccm_seal(self._key, nonce, data, aad, self._tag)
+        record("aead.AESCCM.encrypt", self.algorithm, self._approved)
+        return nonce, out
+
+    def decrypt(self, nonce: bytes, data: bytes, aad: bytes | None = None) -> bytes:
+        if not 7 <= len(nonce) <= 13 or len(data) < self._tag:
+            raise InvalidParameter("CCM nonces are 7..13 bytes and the data must hold the tag")
+        out = _ciphers.aes_ccm_open(self._key, nonce, data, aad, self._tag)
+        record("aead.AESCCM.decrypt", self.algorithm, self._approved)
+        return out
+
+
+def wrap(kek: bytes, key: bytes) -> bytes:
+    """AES-KW (SP 800-38F §6.2): ``key`` of 16+ bytes, a multiple of 8."""
+    _aes(kek)
+    if len(key) < 16 or len(key) % 8:
+        raise InvalidParameter("AES-KW wraps 16 or more bytes, a multiple of 8 (use wrap_pad otherwise)")
+    approved = authorize("aead.wrap", "key-wrap", "aes-kw")
+    out = _ciphers.aes_kw_wrap(kek, key)
+    record("aead.wrap", "aes-kw", approved)
+    return out
+
+
+def unwrap(kek: bytes, wrapped: bytes) -> bytes:
+    """AES-KW unwrap; AuthenticationError if the integrity check fails."""
+    _aes(kek)
+    if len(wrapped) < 24 or len(wrapped) % 8:
+        raise InvalidParameter("an AES-KW wrapped key is 24 or more bytes, a multiple of 8")
+    approved = authorize("aead.unwrap", "key-wrap", "aes-kw", direction="process")
+    out = _ciphers.aes_kw_unwrap(kek, wrapped)
+    record("aead.unwrap", "aes-kw", approved)
+    return out
+
+
+def wrap_pad(kek: bytes, key: bytes) -> bytes:
+    """AES-KWP (SP 800-38F §6.3): any key of 1 or more bytes."""
+    _aes(kek)
+    if not key:
+        raise InvalidParameter("AES-KWP wraps 1 or more bytes")
+    approved = authorize("aead.wrap_pad", "key-wrap", "aes-kwp")
+    out = _ciphers.aes_kwp_wrap(kek, key)
+    record("aead.wrap_pad", "aes-kwp", approved)
+    return out
+
+
+def unwrap_pad(kek: bytes, wrapped: bytes) -> bytes:
+    """AES-KWP unwrap; AuthenticationError if the integrity check or the padding fails."""
+    _aes(kek)
+    if len(wrapped) < 16 or len(wrapped) % 8:
+        raise InvalidParameter("an AES-KWP wrapped key is 16 or more bytes, a multiple of 8")
+    approved = authorize("aead.unwrap_pad", "key-wrap", "aes-kwp", direction="process")
+    out = _ciphers.aes_kwp_unwrap(kek, wrapped)
+    record("aead.unwrap_pad", "aes-kwp", approved)
+    return out

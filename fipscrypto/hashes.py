@@ -1,0 +1,69 @@
+"""Hash functions: SHA-2, SHA-3 and SHAKE through the FIPS provider, checked by the policy.
+
+Each call passes the module gate and the active policy and records the service indicator. A
+:class:`Hasher` is authorized once, when it is created; its updates cost only the hash itself.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ._backend import hashes as _hashes
+from ._service import authorize, record
+from .errors import InvalidParameter
+
+__all__ = ["Hasher", "digest", "hash_file"]
+
+_SERVICE = "hashes.digest"
+
+
+def _check_length(name: str, length: int | None) -> None:
+    if name in _hashes.XOFS:
+        if length is None or length < 1:
+            raise InvalidParameter(f"{name} is an XOF: give length >= 1 (bytes of output)")
+    elif length is not None:
+        raise InvalidParameter(f"{name} has a fixed output length; length applies to shake128/256 only")
+
+
+def digest(name: str, data: bytes, *, length: int | None = None) -> bytes:
+    """The ``name`` digest of ``data`` (``length`` bytes for SHAKE)."""
+    _check_length(name, length)
+    approved = authorize(_SERVICE, "hash", name)
+    out = _hashes.digest(name, data, length)
+    record(_SERVICE, name, approved)
+    return out
+
+
+class Hasher:
+    """Streaming hash: ``update`` any number of times, then ``finalize`` once."""
+
+    __slots__ = ("_approved", "_h", "name")
+
+    def __init__(self, name: str, *, length: int | None = None) -> None:
+        _check_length(name, length)
+        self._approved = authorize("hashes.Hasher", "hash", name)
+        self._h = _hashes.hash_object(name, length)
+        self.name = name
+
+    def update(self, data: bytes) -> None:
+        self._h.update(data)
+
+    def copy(self) -> Hasher:
+        twin = object.__new__(Hasher)
+        twin._approved, twin._h, twin.name = self._approved, self._h.copy(), self.name
+        return twin
+
+    def finalize(self) -> bytes:
+        out = self._h.finalize()
+        record("hashes.Hasher", self.name, self._approved)
+        return out
+
+
+def hash_file(path: str | os.PathLike[str], name: str = "sha256", *, chunk: int = 1 << 20) -> bytes:
+    """The digest of a file, read in ``chunk``-byte pieces (bounded memory)."""
+    hasher = Hasher(name)
+    with Path(path).open("rb") as f:
+        while block := f.read(chunk):
+            hasher.update(block)
+    return hasher.finalize()

@@ -1,0 +1,143 @@
+"""Random bits for keys, nonces and salts: an SP 800-90A Rev. 1 HMAC_DRBG over the FIPS provider's HMAC.
+
+The mechanism is HMAC_DRBG (SP 800-90A Rev. 1 §10.1.2) with SHA-512, security strength 256 bits,
+seeded from the operating system's entropy source (``os.urandom``: getrandom(2) on Linux). It runs
+in fipscrypto code built on the provider's approved HMAC; the construction is fipscrypto's, not the
+validated module's (see docs/core-services.md). All keys, nonces and salts fipscrypto makes come
+from :func:`random_bytes`.
+
+- Reseed after ``reseed_interval`` requests (default 2**20; SP 800-90A Table 2 allows up to 2**48),
+  or before every request with ``prediction_resistance``.
+- At most 2**16 bytes per request (SP 800-90A Table 2: 2**19 bits).
+- Continuous health test on the entropy input: a block equal to the previous one is a failure of
+  the source (FIPS 140-3 IG 9.x, the stuck-source test); the module enters ERROR.
+- Thread-safe: one lock per instance. ``os.fork`` in a child reseeds before the next request.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+
+from . import audit, module
+from ._backend import hashes as _hashes
+from ._service import authorize, record
+from .errors import InvalidParameter, SelfTestFailure
+
+__all__ = ["MAX_REQUEST", "HmacDrbg", "random_bytes"]
+
+MAX_REQUEST = 1 << 16  # bytes per generate call (2**19 bits)
+_STRENGTH = 32  # bytes of entropy input: security strength 256 bits
+
+
+class HmacDrbg:
+    """HMAC_DRBG (SP 800-90A Rev. 1 §10.1.2). ``hash`` is a parameter so tests can run CAVP vectors."""
+
+    def __init__(
+        self,
+        *,
+        hash: str = "sha512",
+        personalization: bytes = b"",
+        reseed_interval: int = 1 << 20,
+        prediction_resistance: bool = False,
+        entropy: Callable[[int], bytes] = os.urandom,
+    ) -> None:
+        if not 1 <= reseed_interval <= 1 << 48:
+            raise InvalidParameter("reseed_interval must be between 1 and 2**48 (SP 800-90A Table 2)")
+        self._hash = hash
+        self._outlen = len(_hashes.digest(hash, b""))
+        self._entropy = entropy
+        self._interval = reseed_interval
+        self._prediction_resistance = prediction_resistance
+        self._lock = threading.Lock()
+        self._last_entropy = b""
+        self._pid = os.getpid()
+        with self._lock:
+            self._instantiate(self._draw(_STRENGTH), self._draw(_STRENGTH // 2), personalization)
+
+    # --- SP 800-90A §10.1.2 ----------------------------------------------------------------------
+
+    def _instantiate(self, entropy_input: bytes, nonce: bytes, personalization: bytes) -> None:
+        # §10.1.2.3: seed_material = entropy_input || nonce || personalization_string;
+        # Key = 0x00 00...00; V = 0x01 01...01; (Key, V) = HMAC_DRBG_Update(seed_material, Key, V).
+        self._key = bytes(self._outlen)
+        self._v = b"\x01" * self._outlen
+        self._update(entropy_input + nonce + personalization)
+        self._counter = 1
+
+    def _update(self, provided: bytes) -> None:
+        # §10.1.2.2: K = HMAC(K, V || 0x00 || provided_data); V = HMAC(K, V);
+        # if provided_data is not Null: K = HMAC(K, V || 0x01 || provided_data); V = HMAC(K, V).
+        mac = _hashes.hmac_digest
+        self._key = mac(self._hash, self._key, self._v + b"\x00" + provided)
+        self._v = mac(self._hash, self._key, self._v)
+        if provided:
+            self._key = mac(self._hash, self._key, self._v + b"\x01" + provided)
+            self._v = mac(self._hash, self._key, self._v)
+
+    def _reseed(self, additional: bytes) -> None:
+        # §10.1.2.4: seed_material = entropy_input || additional_input; Update; reseed_counter = 1.
+        self._update(self._draw(_STRENGTH) + additional)
+        self._counter = 1
+
+    def _generate(self, length: int, additional: bytes) -> bytes:
+        # §10.1.2.5 (and §9.3.1: reseed when the counter exceeds the interval, or when asked to).
+        if self._counter > self._interval or self._prediction_resistance or self._pid != os.getpid():
+            self._pid = os.getpid()
+            self._reseed(additional)
+            additional = b""
+        if additional:
+            self._update(additional)
+        out = bytearray()
+        while len(out) < length:
+            self._v = _hashes.hmac_digest(self._hash, self._key, self._v)
+            out += self._v
+        self._update(additional)
+        self._counter += 1
+        return bytes(out[:length])
+
+    # --- entropy source with its continuous test ------------------------------------------------
+
+    def _draw(self, length: int) -> bytes:
+        block = self._entropy(length)
+        if len(block) != length or block == self._last_entropy[:length]:
+            reason = "entropy source health test failed (stuck or short output)"
+            audit.emit("selftest-failure", test="drbg-entropy-continuous", detail=reason)
+            module.enter_error(reason)
+            raise SelfTestFailure("drbg-entropy-continuous", reason)
+        self._last_entropy = block
+        return block
+
+    # --- public ---------------------------------------------------------------------------------
+
+    def generate(self, length: int, additional: bytes = b"") -> bytes:
+        if not 0 <= length <= MAX_REQUEST:
+            raise InvalidParameter(f"request 0..{MAX_REQUEST} bytes per call (SP 800-90A Table 2)")
+        with self._lock:
+            return self._generate(length, additional)
+
+    def reseed(self, additional: bytes = b"") -> None:
+        with self._lock:
+            self._reseed(additional)
+
+
+_default: HmacDrbg | None = None
+_default_lock = threading.Lock()
+
+
+def random_bytes(length: int) -> bytes:
+    """``length`` random bytes from the module's HMAC_DRBG (SHA-512); larger requests are chunked."""
+    global _default
+    approved = authorize("rand.random_bytes", "hash", "sha512")
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = HmacDrbg()
+    drbg = _default
+    if length <= MAX_REQUEST:
+        out = drbg.generate(length)
+    else:
+        out = b"".join(drbg.generate(min(MAX_REQUEST, length - i)) for i in range(0, length, MAX_REQUEST))
+    record("rand.random_bytes", "hmac-drbg-sha512", approved)
+    return out
