@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import activation
+import services
 
 if __name__ == "__main__":
     activation.main()
+    services.main()

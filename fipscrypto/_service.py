@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from . import audit, indicator, module
 from .errors import PolicyViolation
-from .policy.runtime import active_spec
 
 if TYPE_CHECKING:
     from .policy import Verdict
@@ -27,7 +26,9 @@ __all__ = ["authorize", "record"]
 
 record = indicator.record
 
-_verdicts: dict[tuple[object, ...], tuple[bool, str]] = {}  # key -> (allowed, status)
+# (category, name, direction, bits, params) -> (UTC day, allowed, status): verdicts are kept for the
+# day they were given on. The policy is the one the process activated with.
+_verdicts: dict[tuple[object, ...], tuple[int, bool, str]] = {}
 
 
 def _check(
@@ -53,25 +54,26 @@ def authorize(
     """
     module.gate()
     frozen = tuple(sorted(params.items())) if params else None
-    key = (int(time.time() // 86400), active_spec(), category, name, direction, bits, frozen)
+    day = int(time.time() // 86400)
+    key = (category, name, direction, bits, frozen)
     cached = _verdicts.get(key)
-    if cached is None:
+    if cached is None or cached[0] != day:
         verdict = _check(category, name, direction, bits, frozen)
-        cached = _verdicts[key] = (verdict.allowed, verdict.status.value)
-    if cached[0]:
+        cached = _verdicts[key] = (day, verdict.allowed, verdict.status.value)
+    if cached[1]:
         return True
     reason = indicator.exemption()
     mode = module.info().mode
     if mode is module.Mode.STRICT and reason is None:
         indicator.record(service, name, False)  # the refused request leaves the indicator false
-        audit.emit("policy-violation", service=service, algorithm=name, status=cached[1])
+        audit.emit("policy-violation", service=service, algorithm=name, status=cached[2])
         verdict = _check(category, name, direction, bits, frozen)
         raise PolicyViolation(f"{verdict.subject()}: {verdict.reason} ({verdict.citation()})", verdict)
     audit.emit(
         "non-approved-use",
         service=service,
         algorithm=name,
-        status=cached[1],
+        status=cached[2],
         mode=mode.value if mode else None,
         exemption=reason,
     )

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections import Counter
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from . import audit
 
@@ -30,15 +30,21 @@ class Operation:
 
 _last: ContextVar[Operation | None] = ContextVar("fipscrypto_last_operation", default=None)
 _exemption: ContextVar[str | None] = ContextVar("fipscrypto_exemption", default=None)
-_counts: Counter[tuple[str, bool]] = Counter()
+# Operations are interned: the per-call cost of the indicator is a dictionary lookup, a context-
+# variable set and an uncontended lock around one addition.
+_ops: dict[tuple[str, str, bool, str | None], list[Any]] = {}  # key -> [Operation, count]
 _lock = threading.Lock()
 
 
 def record(service: str, algorithm: str, approved: bool) -> Operation:
-    op = Operation(service, algorithm, approved, None if approved else _exemption.get())
-    _last.set(op)
+    key = (service, algorithm, approved, None if approved else _exemption.get())
     with _lock:
-        _counts[service, approved] += 1
+        entry = _ops.get(key)
+        if entry is None:
+            entry = _ops[key] = [Operation(*key), 0]
+        entry[1] += 1
+    op: Operation = entry[0]
+    _last.set(op)
     return op
 
 
@@ -50,18 +56,18 @@ def last() -> Operation | None:
 def counters() -> dict[str, dict[str, int]]:
     """Per service: {"approved": n, "non_approved": m}."""
     with _lock:
-        snapshot = dict(_counts)
+        snapshot = [(key, (entry[0], entry[1])) for key, entry in _ops.items()]
     result: dict[str, dict[str, int]] = {}
-    for (service, approved), count in snapshot.items():
-        result.setdefault(service, {"approved": 0, "non_approved": 0})
-        result[service]["approved" if approved else "non_approved"] += count
+    for (service, _algorithm, approved, _reason), (_op, calls) in snapshot:
+        totals = result.setdefault(service, {"approved": 0, "non_approved": 0})
+        totals["approved" if approved else "non_approved"] += calls
     return result
 
 
 def reset() -> None:
     """Forget the counters and this context's last operation (tests, or a new reporting period)."""
     with _lock:
-        _counts.clear()
+        _ops.clear()
     _last.set(None)
 
 

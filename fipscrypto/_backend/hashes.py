@@ -43,15 +43,18 @@ XOFS: dict[str, type[hashes.SHAKE128] | type[hashes.SHAKE256]] = {
 _REFUSED = (UnsupportedAlgorithm, InternalError)
 
 
+_INSTANCES = {name: algorithm() for name, algorithm in DIGESTS.items()}  # stateless: shared
+
+
 def _algorithm(name: str, length: int | None = None) -> hashes.HashAlgorithm:
+    instance = _INSTANCES.get(name)
+    if instance is not None:
+        return instance
     if name in XOFS:
         if length is None:
             raise AlgorithmUnavailable(f"{name} is an XOF: give the output length")
         return XOFS[name](digest_size=length)
-    try:
-        return DIGESTS[name]()
-    except KeyError:
-        raise AlgorithmUnavailable(f"unknown digest {name!r}") from None
+    raise AlgorithmUnavailable(f"unknown digest {name!r}")
 
 
 def hash_object(name: str, length: int | None = None) -> hashes.Hash:
@@ -64,7 +67,14 @@ def hash_object(name: str, length: int | None = None) -> hashes.Hash:
 
 
 def digest(name: str, data: bytes, length: int | None = None) -> bytes:
-    h = hash_object(name, length)
+    instance = _INSTANCES.get(name)
+    if instance is None:
+        h = hash_object(name, length)
+    else:  # the hot path: a shared algorithm instance
+        try:
+            h = hashes.Hash(instance)
+        except _REFUSED as exc:
+            raise AlgorithmUnavailable(f"{name} is not offered by the loaded providers") from exc
     h.update(data)
     return h.finalize()
 

@@ -1,0 +1,95 @@
+"""Wrapper overhead of the core services against calling cryptography directly, in one process.
+
+For each operation: the time per call through fipscrypto (gate, policy verdict, indicator) and
+through cryptography's own API on the same FIPS provider, median of ROUNDS rounds, interleaved.
+The DRBG is reported as 32-byte requests per second (there is no direct cryptography equivalent:
+cryptography draws from OpenSSL's DRBG through os.urandom-like calls only).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+import fipscrypto
+
+ROUNDS = 7
+
+
+def _per_call(fn: Callable[[], object], seconds: float = 0.15) -> float:
+    calls = 0
+    start = time.perf_counter()
+    deadline = start + seconds
+    while True:
+        for _ in range(50):
+            fn()
+        calls += 50
+        now = time.perf_counter()
+        if now >= deadline:
+            return (now - start) / calls
+
+
+def main() -> dict[str, dict[str, float]]:
+    fipscrypto.activate()
+    from cryptography.hazmat.primitives import hashes as c_hashes
+    from cryptography.hazmat.primitives import hmac as c_hmac
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM as CAESGCM
+
+    from fipscrypto import aead, hashes, mac, rand
+
+    key = rand.random_bytes(32)
+    small, large = b"\x61" * 64, b"\x62" * (1 << 20)
+    ours_gcm = aead.AESGCM(key, nonces="counter")
+    theirs_gcm = CAESGCM(key)
+    nonce = bytes(12)
+
+    def c_sha(data: bytes) -> bytes:
+        h = c_hashes.Hash(c_hashes.SHA256())
+        h.update(data)
+        return h.finalize()
+
+    def c_mac(data: bytes) -> bytes:
+        h = c_hmac.HMAC(key, c_hashes.SHA256())
+        h.update(data)
+        return h.finalize()
+
+    cases: dict[str, tuple[Callable[[], object], Callable[[], object]]] = {}
+    for label, data in (("64 B", small), ("1 MiB", large)):
+        cases[f"SHA-256 {label}"] = (lambda d=data: hashes.digest("sha256", d), lambda d=data: c_sha(d))
+        cases[f"HMAC-SHA-256 {label}"] = (lambda d=data: mac.hmac(key, d), lambda d=data: c_mac(d))
+        cases[f"AES-256-GCM encrypt {label}"] = (
+            lambda d=data: ours_gcm.encrypt(d),
+            lambda d=data: theirs_gcm.encrypt(nonce, d, None),
+        )
+    results: dict[str, dict[str, float]] = {}
+    for name, (ours, theirs) in cases.items():
+        seconds = 0.05 if "MiB" in name else 0.15
+        ratios, ours_t, theirs_t = [], [], []
+        for _ in range(ROUNDS):
+            a = _per_call(ours, seconds)
+            b = _per_call(theirs, seconds)
+            ours_t.append(a)
+            theirs_t.append(b)
+            ratios.append(a / b)
+        results[name] = {
+            "fipscrypto_us": statistics.median(ours_t) * 1e6,
+            "cryptography_us": statistics.median(theirs_t) * 1e6,
+            "ratio": statistics.median(ratios),
+        }
+    drbg_rates = [1.0 / _per_call(lambda: rand.random_bytes(32)) for _ in range(ROUNDS)]
+    results["DRBG 32-byte requests/s"] = {"rate": statistics.median(drbg_rates)}
+    print(f"core services, median of {ROUNDS} rounds (fipscrypto vs cryptography on the same provider)")
+    for name, r in results.items():
+        if "rate" in r:
+            print(f"  {name:28} {r['rate']:>12,.0f}")
+        else:
+            print(
+                f"  {name:28} {r['fipscrypto_us']:9.2f} us  vs {r['cryptography_us']:9.2f} us"
+                f"   ratio {r['ratio']:.3f}x"
+            )
+    return results
+
+
+if __name__ == "__main__":
+    main()
