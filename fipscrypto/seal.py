@@ -1,0 +1,163 @@
+"""Sealed data at rest: a versioned envelope of AES-256-GCM data under an AES-KWP-wrapped data key.
+
+Each envelope has its own random 256-bit data key (DEK), wrapped with AES-KWP (SP 800-38F §6.3)
+under a key-encryption key (KEK) named by a key id. Rotating the KEK re-wraps the DEK and leaves the
+encrypted data as it is: the GCM additional data covers the format, the nonce and the caller's AAD,
+not the key id or the wrapped key, whose integrity AES-KWP checks itself.
+
+Blob format (version 1)::
+
+    "FCSEAL" | 0x01 | len(key_id) u8 | key_id | len(wrapped) u16 | wrapped DEK | nonce (12) | ct || tag
+
+Stream format (version 2), for large files in bounded memory::
+
+    "FCSEAL" | 0x02 | len(key_id) u8 | key_id | len(wrapped) u16 | wrapped DEK | prefix (7) | chunk size u32
+    then chunks of ciphertext || tag; chunk i uses nonce = prefix || i (u32) || last (0x00 or 0x01)
+
+A chunk's nonce carries its index and whether it is the last one, so chunks cannot be reordered,
+dropped or cut off without the GCM check failing (the STREAM construction of Hoang, Reyhanitabar,
+Rogaway and Vizár). Malformed input raises InvalidParameter, tampered input AuthenticationError.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Mapping
+from typing import BinaryIO
+
+from . import aead, rand
+from .errors import AuthenticationError, InvalidParameter
+
+__all__ = ["CHUNK", "rewrap", "seal", "seal_stream", "unseal", "unseal_stream"]
+
+MAGIC = b"FCSEAL"
+BLOB, STREAM = 1, 2
+CHUNK = 1 << 16
+_TAG = 16
+
+KeyLookup = Mapping[str, bytes] | Callable[[str], bytes]
+
+
+def _kek(keys: KeyLookup, key_id: str) -> bytes:
+    try:
+        return keys[key_id] if isinstance(keys, Mapping) else keys(key_id)
+    except KeyError:
+        raise InvalidParameter(f"no key-encryption key {key_id!r}") from None
+
+
+def _header(version: int, key_id: str, wrapped: bytes) -> bytes:
+    name = key_id.encode()
+    if not 1 <= len(name) <= 255:
+        raise InvalidParameter("a key id is 1..255 bytes of UTF-8")
+    return MAGIC + bytes([version, len(name)]) + name + struct.pack(">H", len(wrapped)) + wrapped
+
+
+def _parse(data: bytes) -> tuple[int, str, bytes, int]:
+    """(version, key id, wrapped DEK, offset of what follows); InvalidParameter if malformed."""
+    if len(data) < 10 or not data.startswith(MAGIC):
+        raise InvalidParameter("not a sealed envelope (bad magic or truncated header)")
+    version, name_len = data[6], data[7]
+    if version not in (BLOB, STREAM):
+        raise InvalidParameter(f"unknown envelope version {version}")
+    end = 8 + name_len
+    if len(data) < end + 2:
+        raise InvalidParameter("truncated header")
+    (wrapped_len,) = struct.unpack(">H", data[end : end + 2])
+    wrapped = data[end + 2 : end + 2 + wrapped_len]
+    if len(wrapped) != wrapped_len:
+        raise InvalidParameter("truncated header")
+    try:
+        key_id = data[8:end].decode()
+    except UnicodeDecodeError:
+        raise InvalidParameter("the key id is not UTF-8") from None
+    return version, key_id, wrapped, end + 2 + wrapped_len
+
+
+def seal(data: bytes, *, key_id: str, kek: bytes, aad: bytes = b"") -> bytes:
+    """Encrypt ``data`` under a fresh data key wrapped with ``kek`` (named ``key_id``)."""
+    dek = rand.random_bytes(32)
+    header = _header(BLOB, key_id, aead.wrap_pad(kek, dek))
+    nonce, sealed = aead.AESGCM(dek).encrypt(data, MAGIC + bytes([BLOB]) + aad)
+    return header + nonce + sealed
+
+
+def unseal(envelope: bytes, keys: KeyLookup, *, aad: bytes = b"") -> bytes:
+    """Decrypt a blob envelope; ``keys`` maps key ids to KEKs (a mapping or a function)."""
+    version, key_id, wrapped, offset = _parse(envelope)
+    if version != BLOB:
+        raise InvalidParameter("a stream envelope: use unseal_stream")
+    body = envelope[offset:]
+    if len(body) < aead.NONCE_SIZE + _TAG:
+        raise InvalidParameter("truncated envelope")
+    dek = aead.unwrap_pad(_kek(keys, key_id), wrapped)
+    nonce, sealed = body[: aead.NONCE_SIZE], body[aead.NONCE_SIZE :]
+    return aead.AESGCM(dek).decrypt(nonce, sealed, MAGIC + bytes([BLOB]) + aad)
+
+
+def rewrap(envelope: bytes, keys: KeyLookup, *, key_id: str, kek: bytes) -> bytes:
+    """The same envelope with its data key re-wrapped under a new KEK; the data is not re-encrypted.
+
+    Works for blob envelopes and for the header of a stream (pass the header or the whole file)."""
+    version, old_id, wrapped, offset = _parse(envelope)
+    dek = aead.unwrap_pad(_kek(keys, old_id), wrapped)
+    return _header(version, key_id, aead.wrap_pad(kek, dek)) + envelope[offset:]
+
+
+def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
+    if index >= 1 << 32:
+        raise InvalidParameter("a stream holds at most 2**32 chunks")
+    return prefix + struct.pack(">IB", index, last)
+
+
+def seal_stream(
+    source: BinaryIO, target: BinaryIO, *, key_id: str, kek: bytes, aad: bytes = b"", chunk: int = CHUNK
+) -> None:
+    """Encrypt ``source`` into ``target`` chunk by chunk; memory stays around two chunks."""
+    if not 1 <= chunk <= 1 << 24:
+        raise InvalidParameter("chunk size is 1 byte .. 16 MiB")
+    dek = rand.random_bytes(32)
+    prefix = rand.random_bytes(7)
+    head = _header(STREAM, key_id, aead.wrap_pad(kek, dek)) + prefix + struct.pack(">I", chunk)
+    target.write(head)
+    gcm = aead.AESGCM(dek, nonces="explicit")
+    extra = MAGIC + bytes([STREAM]) + prefix + struct.pack(">I", chunk) + aad
+    index, block = 0, source.read(chunk)
+    while True:
+        following = source.read(chunk)
+        last = not following
+        target.write(gcm.encrypt_with_nonce(_nonce(prefix, index, last), block, extra))
+        if last:
+            return
+        index, block = index + 1, following
+
+
+def _read(source: BinaryIO, length: int) -> bytes:
+    data = source.read(length)
+    if len(data) != length:
+        raise InvalidParameter("not a sealed envelope (truncated header)")
+    return data
+
+
+def unseal_stream(source: BinaryIO, target: BinaryIO, keys: KeyLookup, *, aad: bytes = b"") -> None:
+    """Decrypt a stream envelope. On any failure, what was written so far must be discarded."""
+    head = _read(source, 8)  # magic, version, key id length
+    head += _read(source, head[7] + 2)  # key id, wrapped-key length
+    (wrapped_len,) = struct.unpack(">H", head[-2:])
+    header = head + _read(source, wrapped_len + 11)  # wrapped key, nonce prefix, chunk size
+    version, key_id, wrapped, offset = _parse(header)
+    if version != STREAM or len(header) < offset + 11:
+        raise InvalidParameter("not a stream envelope, or a truncated header")
+    prefix, (chunk,) = header[offset : offset + 7], struct.unpack(">I", header[offset + 7 : offset + 11])
+    dek = aead.unwrap_pad(_kek(keys, key_id), wrapped)
+    gcm = aead.AESGCM(dek)
+    extra = MAGIC + bytes([STREAM]) + prefix + struct.pack(">I", chunk) + aad
+    index, block = 0, source.read(chunk + _TAG)
+    while True:
+        if len(block) < _TAG:
+            raise AuthenticationError("the stream ends before its last chunk")
+        following = source.read(chunk + _TAG)
+        last = not following
+        target.write(gcm.decrypt(_nonce(prefix, index, last), block, extra))
+        if last:
+            return
+        index, block = index + 1, following
