@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from fipscrypto import _backend, aead, cmvp, hashes, indicator, module, rand
+from fipscrypto import cmvp, indicator, module
 from fipscrypto.errors import AlgorithmUnavailable, FipsError, PolicyViolation
 from fipscrypto.provider.state import StatePaths, read_record
 from fipscrypto.status import EXIT_UNAVAILABLE
@@ -20,6 +20,9 @@ def demo() -> None:
     except FipsError as exc:
         click.echo(f"fipscrypto did not activate: {exc}", err=True)
         raise SystemExit(EXIT_UNAVAILABLE) from exc
+    # Service modules load the backend, which boots the module: import them only after activation.
+    from fipscrypto import _backend, aead, hashes, rand
+
     info = module.info()
     record = read_record(StatePaths.resolve(info.state_dir))
     mode = info.mode.value if info.mode else "?"

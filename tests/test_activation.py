@@ -162,3 +162,10 @@ def test_warm_activation_does_not_parse_the_policy(state_paths: StatePaths) -> N
     result = run_json(code, FIPSCRYPTO_STATE_DIR=str(state_paths.root))
     assert result["state"] == "operational"
     assert sorted(result["loaded"]) == ["fipscrypto.policy.runtime"]
+
+
+def test_importing_the_cli_does_not_boot_the_module() -> None:
+    # fipscheck must be able to report "no provider" and run "provider install": nothing it imports
+    # at start-up may load the backend (which boots the module and imports cryptography).
+    result = run_json(REPORT + "import fipscrypto.cli.main\nreport()")
+    assert (result["state"], result["crypto_imported"]) == ("power-on", False)
