@@ -4,6 +4,11 @@
     result = _backend.hashes.digest(name, data)
     record("hashes.digest", name, approved)
 
+Hot services keep a :class:`Grant` instead: the first approved call leaves one behind, valid until
+UTC midnight, and later calls only check its expiry and mark the indicator. Entering the ERROR
+state revokes every grant at once (:func:`revoke`), so the next call takes the full path and is
+refused. Non-approved uses (audit mode, exemptions) never get a standing grant.
+
 :func:`authorize` passes the module gate and asks the active policy. In strict mode a non-approved
 request raises :class:`~fipscrypto.errors.PolicyViolation` unless an :func:`~fipscrypto.indicator.exempt`
 scope allows it (audited); in audit mode it is allowed, logged and audited. Verdicts are cached per
@@ -13,8 +18,9 @@ UTC day, so a service pays a dictionary lookup, not a policy evaluation, per cal
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from . import audit, indicator, module
 from .errors import PolicyViolation
@@ -22,7 +28,7 @@ from .errors import PolicyViolation
 if TYPE_CHECKING:
     from .policy import Verdict
 
-__all__ = ["authorize", "record"]
+__all__ = ["Grant", "authorize", "grant", "grants", "record", "revoke"]
 
 record = indicator.record
 
@@ -78,3 +84,46 @@ def authorize(
         exemption=reason,
     )
     return False
+
+
+@dataclass(slots=True, eq=False)
+class Grant:
+    """The right to run one (service, algorithm) until ``expires`` (0: this call only)."""
+
+    expires: float
+    op: indicator.Operation
+    counter: Iterator[int]
+
+    def use(self) -> None:
+        """Record one operation on the service indicator (indicator.mark, inlined)."""
+        _set_last(self.op)
+        next(self.counter)
+
+
+_set_last = indicator.set_last
+
+
+_registries: list[dict[Any, Grant]] = []
+
+
+def grants() -> dict[Any, Grant]:
+    """A grant cache for one service; :func:`revoke` empties it."""
+    cache: dict[Any, Grant] = {}
+    _registries.append(cache)
+    return cache
+
+
+def revoke() -> None:
+    """Drop every standing grant (the module entered ERROR, or the indicator was reset)."""
+    for cache in _registries:
+        cache.clear()
+
+
+def grant(
+    service: str, category: str, name: str, label: str, *, direction: str = "apply", bits: int | None = None
+) -> Grant:
+    """Authorize like :func:`authorize`; the Grant marks the indicator under ``label`` when used."""
+    approved = authorize(service, category, name, direction=direction, bits=bits)
+    op, counter = indicator.entry(service, label, approved)
+    expires = (time.time() // 86400 + 1) * 86400 if approved else 0.0
+    return Grant(expires, op, counter)

@@ -17,6 +17,7 @@ Decryption takes the nonce that came with the data. Failures raise
 
 from __future__ import annotations
 
+import itertools
 import threading
 from typing import Literal
 
@@ -24,6 +25,8 @@ from . import rand
 from ._backend import ciphers as _ciphers
 from ._service import authorize, record
 from .errors import InvalidParameter, KeyLimitError, NonceReuse
+from .indicator import entry, mark, set_last
+from .module import gate
 
 __all__ = ["AESCCM", "AESGCM", "NONCE_SIZE", "unwrap", "unwrap_pad", "wrap", "wrap_pad"]
 
@@ -59,39 +62,44 @@ class AESGCM:
             raise InvalidParameter("start is a 64-bit counter; limit is 1..2**32")
         self.algorithm = f"aes-{bits}-gcm"
         self._approved = authorize("aead.AESGCM", "cipher", self.algorithm)
+        self._encrypted = entry("aead.AESGCM.encrypt", self.algorithm, self._approved)
         self._gcm = _ciphers.aes_gcm(key)
         self._mode = nonces
         self._fixed = fixed if fixed is not None else rand.random_bytes(4) if nonces == "counter" else b""
         self._count = start
+        self._counter = itertools.count(start)
         self._limit = limit
         self._last = -1  # explicit mode: the last nonce used, as an integer
         self._lock = threading.Lock()
 
     def _next_nonce(self) -> bytes:
-        with self._lock:
-            if self._mode == "random":
-                if self._count >= self._limit:
-                    raise KeyLimitError(f"{self._count} invocations with random nonces: use a new key")
-                self._count += 1
-                return rand.random_bytes(NONCE_SIZE)
-            if self._count >= 1 << 64:
+        if self._mode == "counter":
+            count = next(self._counter)  # atomic in CPython: no lock on the hot path
+            if count >= 1 << 64:
                 raise KeyLimitError("the 64-bit invocation counter is exhausted: use a new key")
-            nonce = self._fixed + self._count.to_bytes(8, "big")
+            return self._fixed + count.to_bytes(8, "big")
+        with self._lock:
+            if self._count >= self._limit:
+                raise KeyLimitError(f"{self._count} invocations with random nonces: use a new key")
             self._count += 1
-            return nonce
+        return rand.random_bytes(NONCE_SIZE)
 
     @property
     def invocations(self) -> int:
         """Nonces used so far (random and counter modes): persist it to resume a counter."""
+        if self._mode == "counter":
+            return int(repr(self._counter)[6:-1])  # count(N): N is the next counter value
         return self._count
 
     def encrypt(self, data: bytes, aad: bytes | None = None) -> tuple[bytes, bytes]:
         """Encrypt with the next nonce; returns (nonce, ciphertext || 16-byte tag)."""
         if self._mode == "explicit":
             raise InvalidParameter("this key takes explicit nonces: use encrypt_with_nonce")
+        gate()  # a key object made before an ERROR must not keep encrypting
         nonce = self._next_nonce()
         out = self._gcm.encrypt(nonce, data, aad)
-        record("aead.AESGCM.encrypt", self.algorithm, self._approved)
+        set_last(self._encrypted[0])
+        next(self._encrypted[1])
         return nonce, out
 
     def encrypt_with_nonce(self, nonce: bytes, data: bytes, aad: bytes | None = None) -> bytes:
@@ -105,14 +113,16 @@ class AESGCM:
             if value <= self._last:
                 raise NonceReuse("nonce not above the last one used with this key")
             self._last = value
+        gate()
         out = self._gcm.encrypt(nonce, data, aad)
-        record("aead.AESGCM.encrypt", self.algorithm, self._approved)
+        mark(*self._encrypted)
         return out
 
     def decrypt(self, nonce: bytes, data: bytes, aad: bytes | None = None) -> bytes:
         """Decrypt ciphertext || tag; AuthenticationError if anything was changed."""
         if not 1 <= len(nonce) <= 128 or len(data) < TAG_SIZE:
             raise InvalidParameter("a nonce of 1..128 bytes and at least a 16-byte tag are needed")
+        gate()
         out = _ciphers.aes_gcm_open_with(self._gcm, nonce, data, aad)
         record("aead.AESGCM.decrypt", self.algorithm, self._approved)
         return out
@@ -135,6 +145,7 @@ class AESCCM:
     ) -> tuple[bytes, bytes]:
         if not 7 <= nonce_length <= 13:
             raise InvalidParameter("CCM nonces are 7..13 bytes")
+        gate()
         nonce = rand.random_bytes(nonce_length)
         out = _ciphers.aes_ccm_seal(self._key, nonce, data, aad, self._tag)
         record("aead.AESCCM.encrypt", self.algorithm, self._approved)
@@ -143,6 +154,7 @@ class AESCCM:
     def decrypt(self, nonce: bytes, data: bytes, aad: bytes | None = None) -> bytes:
         if not 7 <= len(nonce) <= 13 or len(data) < self._tag:
             raise InvalidParameter("CCM nonces are 7..13 bytes and the data must hold the tag")
+        gate()
         out = _ciphers.aes_ccm_open(self._key, nonce, data, aad, self._tag)
         record("aead.AESCCM.decrypt", self.algorithm, self._approved)
         return out

@@ -7,11 +7,13 @@ Each call passes the module gate and the active policy and records the service i
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from ._backend import hashes as _hashes
-from ._service import authorize, record
+from ._service import authorize, grant, grants, record
 from .errors import InvalidParameter
+from .module import gate
 
 __all__ = ["Hasher", "digest", "hash_file"]
 
@@ -26,13 +28,20 @@ def _check_length(name: str, length: int | None) -> None:
         raise InvalidParameter(f"{name} has a fixed output length; length applies to shake128/256 only")
 
 
+_GRANTS = grants()
+
+
 def digest(name: str, data: bytes, *, length: int | None = None) -> bytes:
     """The ``name`` digest of ``data`` (``length`` bytes for SHAKE)."""
     if length is not None or name in _hashes.XOFS:
         _check_length(name, length)
-    approved = authorize(_SERVICE, "hash", name)
+    standing = _GRANTS.get(name)
+    if standing is None or standing.expires <= time.time():
+        standing = grant(_SERVICE, "hash", name, name)
+        if standing.expires:
+            _GRANTS[name] = standing
     out = _hashes.digest(name, data, length)
-    record(_SERVICE, name, approved)
+    standing.use()
     return out
 
 
@@ -56,6 +65,7 @@ class Hasher:
         return twin
 
     def finalize(self) -> bytes:
+        gate()  # the digest is released only while the module serves
         out = self._h.finalize()
         record("hashes.Hasher", self.name, self._approved)
         return out

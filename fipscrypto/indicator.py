@@ -9,15 +9,15 @@ non-approved, and writes an audit event with the reason.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
 
 from . import audit
 
-__all__ = ["Operation", "counters", "exempt", "exemption", "last", "record", "reset"]
+__all__ = ["Operation", "counters", "entry", "exempt", "exemption", "last", "mark", "record", "reset"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,21 +30,34 @@ class Operation:
 
 _last: ContextVar[Operation | None] = ContextVar("fipscrypto_last_operation", default=None)
 _exemption: ContextVar[str | None] = ContextVar("fipscrypto_exemption", default=None)
-# Operations are interned: the per-call cost of the indicator is a dictionary lookup, a context-
-# variable set and an uncontended lock around one addition.
-_ops: dict[tuple[str, str, bool, str | None], list[Any]] = {}  # key -> [Operation, count]
+# Operations are interned with an itertools.count each: next() on it is atomic in CPython, so the
+# per-call cost of the indicator is a dictionary lookup, a context-variable set and a next().
+_ops: dict[tuple[str, str, bool, str | None], tuple[Operation, Iterator[int]]] = {}
 _lock = threading.Lock()
 
 
-def record(service: str, algorithm: str, approved: bool) -> Operation:
+def entry(service: str, algorithm: str, approved: bool) -> tuple[Operation, Iterator[int]]:
+    """The interned operation and its counter (what :class:`fipscrypto._service.Grant` marks)."""
     key = (service, algorithm, approved, None if approved else _exemption.get())
-    with _lock:
-        entry = _ops.get(key)
-        if entry is None:
-            entry = _ops[key] = [Operation(*key), 0]
-        entry[1] += 1
-    op: Operation = entry[0]
+    found = _ops.get(key)
+    if found is None:
+        with _lock:
+            found = _ops.setdefault(key, (Operation(*key), itertools.count()))
+    return found
+
+
+def mark(op: Operation, counter: Iterator[int]) -> None:
     _last.set(op)
+    next(counter)
+
+
+set_last = _last.set  # for hot paths that mark inline (see _service.Grant.use)
+
+
+def record(service: str, algorithm: str, approved: bool) -> Operation:
+    op, counter = entry(service, algorithm, approved)
+    _last.set(op)
+    next(counter)
     return op
 
 
@@ -53,14 +66,19 @@ def last() -> Operation | None:
     return _last.get()
 
 
+def _calls(counter: Iterator[int]) -> int:
+    # An itertools.count's repr is "count(N)", N the next value: the number of next() calls so far.
+    return int(repr(counter)[6:-1])
+
+
 def counters() -> dict[str, dict[str, int]]:
     """Per service: {"approved": n, "non_approved": m}."""
     with _lock:
-        snapshot = [(key, (entry[0], entry[1])) for key, entry in _ops.items()]
+        snapshot = list(_ops.items())
     result: dict[str, dict[str, int]] = {}
-    for (service, _algorithm, approved, _reason), (_op, calls) in snapshot:
+    for (service, _algorithm, approved, _reason), (_op, counter) in snapshot:
         totals = result.setdefault(service, {"approved": 0, "non_approved": 0})
-        totals["approved" if approved else "non_approved"] += calls
+        totals["approved" if approved else "non_approved"] += _calls(counter)
     return result
 
 
@@ -69,6 +87,9 @@ def reset() -> None:
     with _lock:
         _ops.clear()
     _last.set(None)
+    from ._service import revoke  # grants hold counters: drop them too
+
+    revoke()
 
 
 def exemption() -> str | None:

@@ -7,11 +7,12 @@ and raises :class:`~fipscrypto.errors.AuthenticationError`; it never returns Fal
 
 from __future__ import annotations
 
+import time
 from hmac import compare_digest  # constant time; compares public tags, no key material
 
 from ._backend import ciphers as _ciphers
 from ._backend import hashes as _hashes
-from ._service import authorize, record
+from ._service import authorize, grant, grants, record
 from .errors import AuthenticationError, InvalidParameter
 
 __all__ = ["cmac", "gmac", "hmac", "verify_cmac", "verify_gmac", "verify_hmac"]
@@ -22,13 +23,21 @@ def _aes_key(key: bytes) -> None:
         raise InvalidParameter("AES keys are 16, 24 or 32 bytes")
 
 
+_GRANTS = grants()
+
+
 def hmac(key: bytes, data: bytes, *, hash: str = "sha256") -> bytes:
     """HMAC-``hash`` of ``data``; the policy checks the key length (SP 800-131A: >= 112 bits)."""
     if not key:
         raise InvalidParameter("HMAC needs a non-empty key")
-    approved = authorize("mac.hmac", "mac", f"hmac-{hash}", bits=len(key) * 8)
+    bits = len(key) * 8
+    standing = _GRANTS.get((hash, bits))
+    if standing is None or standing.expires <= time.time():
+        standing = grant("mac.hmac", "mac", f"hmac-{hash}", f"hmac-{hash}", bits=bits)
+        if standing.expires:
+            _GRANTS[hash, bits] = standing
     tag = _hashes.hmac_digest(hash, key, data)
-    record("mac.hmac", f"hmac-{hash}", approved)
+    standing.use()
     return tag
 
 

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 
 from . import audit, module
 from ._backend import hashes as _hashes
-from ._service import authorize, record
+from ._service import grant, grants
 from .errors import InvalidParameter, SelfTestFailure
 
 __all__ = ["MAX_REQUEST", "HmacDrbg", "random_bytes"]
@@ -61,20 +62,29 @@ class HmacDrbg:
     def _instantiate(self, entropy_input: bytes, nonce: bytes, personalization: bytes) -> None:
         # §10.1.2.3: seed_material = entropy_input || nonce || personalization_string;
         # Key = 0x00 00...00; V = 0x01 01...01; (Key, V) = HMAC_DRBG_Update(seed_material, Key, V).
-        self._key = bytes(self._outlen)
+        self._rekey(bytes(self._outlen))
         self._v = b"\x01" * self._outlen
         self._update(entropy_input + nonce + personalization)
         self._counter = 1
 
+    def _rekey(self, key: bytes) -> None:
+        # HMAC(Key, .) is computed by copying a context keyed once per Key: the key schedule (two
+        # compression-function calls) is paid once per Key, not once per HMAC.
+        self._keyed = _hashes.hmac_object(self._hash, key)
+
+    def _mac(self, data: bytes) -> bytes:
+        h = self._keyed.copy()
+        h.update(data)
+        return h.finalize()
+
     def _update(self, provided: bytes) -> None:
         # §10.1.2.2: K = HMAC(K, V || 0x00 || provided_data); V = HMAC(K, V);
         # if provided_data is not Null: K = HMAC(K, V || 0x01 || provided_data); V = HMAC(K, V).
-        mac = _hashes.hmac_digest
-        self._key = mac(self._hash, self._key, self._v + b"\x00" + provided)
-        self._v = mac(self._hash, self._key, self._v)
+        self._rekey(self._mac(self._v + b"\x00" + provided))
+        self._v = self._mac(self._v)
         if provided:
-            self._key = mac(self._hash, self._key, self._v + b"\x01" + provided)
-            self._v = mac(self._hash, self._key, self._v)
+            self._rekey(self._mac(self._v + b"\x01" + provided))
+            self._v = self._mac(self._v)
 
     def _reseed(self, additional: bytes) -> None:
         # §10.1.2.4: seed_material = entropy_input || additional_input; Update; reseed_counter = 1.
@@ -91,7 +101,7 @@ class HmacDrbg:
             self._update(additional)
         out = bytearray()
         while len(out) < length:
-            self._v = _hashes.hmac_digest(self._hash, self._key, self._v)
+            self._v = self._mac(self._v)
             out += self._v
         self._update(additional)
         self._counter += 1
@@ -124,12 +134,17 @@ class HmacDrbg:
 
 _default: HmacDrbg | None = None
 _default_lock = threading.Lock()
+_GRANTS = grants()
 
 
 def random_bytes(length: int) -> bytes:
     """``length`` random bytes from the module's HMAC_DRBG (SHA-512); larger requests are chunked."""
     global _default
-    approved = authorize("rand.random_bytes", "hash", "sha512")
+    standing = _GRANTS.get(None)
+    if standing is None or standing.expires <= time.time():
+        standing = grant("rand.random_bytes", "hash", "sha512", "hmac-drbg-sha512")
+        if standing.expires:
+            _GRANTS[None] = standing
     if _default is None:
         with _default_lock:
             if _default is None:
@@ -139,5 +154,5 @@ def random_bytes(length: int) -> bytes:
         out = drbg.generate(length)
     else:
         out = b"".join(drbg.generate(min(MAX_REQUEST, length - i)) for i in range(0, length, MAX_REQUEST))
-    record("rand.random_bytes", "hmac-drbg-sha512", approved)
+    standing.use()
     return out

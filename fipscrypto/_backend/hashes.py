@@ -87,7 +87,14 @@ def hmac_object(name: str, key: bytes) -> hmac.HMAC:
 
 
 def hmac_digest(name: str, key: bytes, data: bytes) -> bytes:
-    h = hmac_object(name, key)
+    instance = _INSTANCES.get(name)
+    if instance is None:
+        h = hmac_object(name, key)
+    else:  # the hot path (the DRBG makes three of these per request)
+        try:
+            h = hmac.HMAC(key, instance)
+        except _REFUSED as exc:
+            raise AlgorithmUnavailable(f"HMAC-{name} is not offered by the loaded providers") from exc
     h.update(data)
     return h.finalize()
 
