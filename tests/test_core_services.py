@@ -354,23 +354,30 @@ def test_stuck_entropy_source_latches_error(state_paths: StatePaths) -> None:
     result = run_json(
         """
 import json, fipscrypto
-from fipscrypto import rand, hashes
+from fipscrypto import aead, rand, hashes
 fipscrypto.activate()
+hashes.digest("sha256", b"x")  # leaves a standing grant behind
+gcm = aead.AESGCM(rand.random_bytes(32))  # a key object made while operational
 try:
     rand.HmacDrbg(entropy=lambda n: bytes(n))  # the same block twice: stuck
 except fipscrypto.SelfTestFailure as exc:
     caught = exc.test
-try:
-    hashes.digest("sha256", b"x")
-except fipscrypto.ModuleErrorState as exc:
-    refused = str(exc)
-print(json.dumps({"caught": caught, "refused": refused, "state": fipscrypto.info().state.value}))
+refusals = []
+calls = (lambda: hashes.digest("sha256", b"x"), lambda: gcm.encrypt(b"m"), lambda: rand.random_bytes(8))
+for service in calls:
+    try:
+        service()
+    except fipscrypto.ModuleErrorState as exc:
+        refusals.append(str(exc))
+print(json.dumps({"caught": caught, "refused": refusals, "state": fipscrypto.info().state.value}))
 """,
         FIPSCRYPTO_STATE_DIR=str(state_paths.root),
     )
     assert result["caught"] == "drbg-entropy-continuous"
     assert result["state"] == "error"
-    assert "entropy source health test failed" in result["refused"]
+    # Grants and key objects from before the error are refused too: ERROR revokes everything.
+    assert len(result["refused"]) == 3
+    assert all("entropy source health test failed" in r for r in result["refused"])
 
 
 # --- indicator and exemptions --------------------------------------------------------------------
