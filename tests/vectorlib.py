@@ -9,6 +9,23 @@ from typing import Any
 
 VECTORS = Path(__file__).parent / "vectors"
 
+# ACVP hash names -> fipscrypto hash names.
+ACVP_HASHES = {
+    "SHA-1": "sha1",
+    "SHA2-224": "sha224",
+    "SHA2-256": "sha256",
+    "SHA2-384": "sha384",
+    "SHA2-512": "sha512",
+    "SHA2-512/224": "sha512-224",
+    "SHA2-512/256": "sha512-256",
+    "SHA3-224": "sha3-224",
+    "SHA3-256": "sha3-256",
+    "SHA3-384": "sha3-384",
+    "SHA3-512": "sha3-512",
+    "SHAKE-128": "shake128",
+    "SHAKE-256": "shake256",
+}
+
 
 def acvp_groups(folder: str) -> list[dict[str, Any]]:
     """The test groups of an ACVP internalProjection.json (prompt and expected answers in one file)."""

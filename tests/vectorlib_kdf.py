@@ -9,21 +9,6 @@ from typing import Any
 
 VECTORS = Path(__file__).parent / "vectors"
 
-# ACVP hash names -> fipscrypto hash names
-ACVP_HASHES = {
-    "SHA-1": "sha1",
-    "SHA2-224": "sha224",
-    "SHA2-256": "sha256",
-    "SHA2-384": "sha384",
-    "SHA2-512": "sha512",
-    "SHA2-512/224": "sha512-224",
-    "SHA2-512/256": "sha512-256",
-    "SHA3-224": "sha3-224",
-    "SHA3-256": "sha3-256",
-    "SHA3-384": "sha3-384",
-    "SHA3-512": "sha3-512",
-}
-
 
 @cache
 def acvp(folder: str, name: str = "internalProjection.json") -> dict[str, Any]:

@@ -10,7 +10,7 @@ import re
 import subprocess
 from collections.abc import Callable
 
-from vectorlib import acvp_groups
+from vectorlib import ACVP_HASHES, acvp_groups
 
 __all__ = [
     "ECDSA_HASHES",
@@ -24,21 +24,7 @@ __all__ = [
     "rfc_prime",
 ]
 
-# ACVP hashAlg -> fipscrypto hash name (ECDSA SigVer FIPS 186-5).
-ECDSA_HASHES = {
-    "SHA2-224": "sha224",
-    "SHA2-256": "sha256",
-    "SHA2-384": "sha384",
-    "SHA2-512": "sha512",
-    "SHA2-512/224": "sha512-224",
-    "SHA2-512/256": "sha512-256",
-    "SHA3-224": "sha3-224",
-    "SHA3-256": "sha3-256",
-    "SHA3-384": "sha3-384",
-    "SHA3-512": "sha3-512",
-    "SHAKE-128": "shake128",
-    "SHAKE-256": "shake256",
-}
+ECDSA_HASHES = ACVP_HASHES
 
 
 def _der_int(value: int) -> bytes:
