@@ -62,7 +62,7 @@ class AESGCM:
             raise InvalidParameter("start is a 64-bit counter; limit is 1..2**32")
         self.algorithm = f"aes-{bits}-gcm"
         self._approved = authorize("aead.AESGCM", "cipher", self.algorithm)
-        self._encrypted = entry("aead.AESGCM.encrypt", self.algorithm, self._approved)
+        self._op, self._ops = entry("aead.AESGCM.encrypt", self.algorithm, self._approved)
         self._gcm = _ciphers.aes_gcm(key)
         self._mode = nonces
         self._fixed = fixed if fixed is not None else rand.random_bytes(4) if nonces == "counter" else b""
@@ -72,12 +72,7 @@ class AESGCM:
         self._last = -1  # explicit mode: the last nonce used, as an integer
         self._lock = threading.Lock()
 
-    def _next_nonce(self) -> bytes:
-        if self._mode == "counter":
-            count = next(self._counter)  # atomic in CPython: no lock on the hot path
-            if count >= 1 << 64:
-                raise KeyLimitError("the 64-bit invocation counter is exhausted: use a new key")
-            return self._fixed + count.to_bytes(8, "big")
+    def _random_nonce(self) -> bytes:
         with self._lock:
             if self._count >= self._limit:
                 raise KeyLimitError(f"{self._count} invocations with random nonces: use a new key")
@@ -93,13 +88,19 @@ class AESGCM:
 
     def encrypt(self, data: bytes, aad: bytes | None = None) -> tuple[bytes, bytes]:
         """Encrypt with the next nonce; returns (nonce, ciphertext || 16-byte tag)."""
-        if self._mode == "explicit":
-            raise InvalidParameter("this key takes explicit nonces: use encrypt_with_nonce")
         gate()  # a key object made before an ERROR must not keep encrypting
-        nonce = self._next_nonce()
+        if self._mode == "counter":  # the hot path, inlined: fixed field || 64-bit counter (§8.2.1)
+            count = next(self._counter)  # atomic in CPython
+            if count >= 1 << 64:
+                raise KeyLimitError("the 64-bit invocation counter is exhausted: use a new key")
+            nonce = self._fixed + count.to_bytes(8, "big")
+        elif self._mode == "random":
+            nonce = self._random_nonce()
+        else:
+            raise InvalidParameter("this key takes explicit nonces: use encrypt_with_nonce")
         out = self._gcm.encrypt(nonce, data, aad)
-        set_last(self._encrypted[0])
-        next(self._encrypted[1])
+        set_last(self._op)
+        next(self._ops)
         return nonce, out
 
     def encrypt_with_nonce(self, nonce: bytes, data: bytes, aad: bytes | None = None) -> bytes:
@@ -115,7 +116,7 @@ class AESGCM:
             self._last = value
         gate()
         out = self._gcm.encrypt(nonce, data, aad)
-        mark(*self._encrypted)
+        mark(self._op, self._ops)
         return out
 
     def decrypt(self, nonce: bytes, data: bytes, aad: bytes | None = None) -> bytes:

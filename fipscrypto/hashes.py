@@ -13,6 +13,7 @@ from pathlib import Path
 from ._backend import hashes as _hashes
 from ._service import authorize, grant, grants, record
 from .errors import InvalidParameter
+from .indicator import set_last as _set_last
 from .module import gate
 
 __all__ = ["Hasher", "digest", "hash_file"]
@@ -33,15 +34,16 @@ _GRANTS = grants()
 
 def digest(name: str, data: bytes, *, length: int | None = None) -> bytes:
     """The ``name`` digest of ``data`` (``length`` bytes for SHAKE)."""
-    if length is not None or name in _hashes.XOFS:
-        _check_length(name, length)
+    if length is not None:
+        _check_length(name, length)  # (an XOF without a length is refused by the backend)
     standing = _GRANTS.get(name)
     if standing is None or standing.expires <= time.time():
         standing = grant(_SERVICE, "hash", name, name)
         if standing.expires:
             _GRANTS[name] = standing
     out = _hashes.digest(name, data, length)
-    standing.use()
+    _set_last(standing.op)  # the indicator, inlined (Grant.use)
+    next(standing.counter)
     return out
 
 

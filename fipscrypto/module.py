@@ -197,11 +197,15 @@ def enter_error(reason: str) -> None:
     log.error("fipscrypto entered the ERROR state: %s", reason)
 
 
+# Enum members read through their class cost ~100 ns each in CPython 3.11; the gate runs per call.
+_OPERATIONAL, _ERROR = State.OPERATIONAL, State.ERROR
+
+
 def gate() -> None:
     """Called first by every public service; raises when no service may run, activates on first use."""
-    if _state is State.OPERATIONAL:
+    if _state is _OPERATIONAL:
         return
-    if _state is State.ERROR:
+    if _state is _ERROR:
         raise ModuleErrorState(_error or "unknown")
     activate()
 

@@ -6,7 +6,7 @@ from cryptography.exceptions import InternalError, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import cmac, hashes, hmac
 from cryptography.hazmat.primitives.ciphers import algorithms
 
-from ..errors import AlgorithmUnavailable
+from ..errors import AlgorithmUnavailable, InvalidParameter
 
 __all__ = [
     "DIGESTS",
@@ -52,7 +52,7 @@ def _algorithm(name: str, length: int | None = None) -> hashes.HashAlgorithm:
         return instance
     if name in XOFS:
         if length is None:
-            raise AlgorithmUnavailable(f"{name} is an XOF: give the output length")
+            raise InvalidParameter(f"{name} is an XOF: give length >= 1 (bytes of output)")
         return XOFS[name](digest_size=length)
     raise AlgorithmUnavailable(f"unknown digest {name!r}")
 
