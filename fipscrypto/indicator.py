@@ -56,8 +56,7 @@ set_last = _last.set  # for hot paths that mark inline (see _service.Grant.use)
 
 def record(service: str, algorithm: str, approved: bool) -> Operation:
     op, counter = entry(service, algorithm, approved)
-    _last.set(op)
-    next(counter)
+    mark(op, counter)
     return op
 
 

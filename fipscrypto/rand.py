@@ -68,14 +68,8 @@ class HmacDrbg:
         self._counter = 1
 
     def _rekey(self, key: bytes) -> None:
-        # HMAC(Key, .) is computed by copying a context keyed once per Key: the key schedule (two
-        # compression-function calls) is paid once per Key, not once per HMAC.
-        self._keyed = _hashes.hmac_object(self._hash, key)
-
-    def _mac(self, data: bytes) -> bytes:
-        h = self._keyed.copy()
-        h.update(data)
-        return h.finalize()
+        # HMAC(Key, .) from a context keyed once per Key (see _backend.hashes.hmac_keyed).
+        self._mac = _hashes.hmac_keyed(self._hash, key)
 
     def _update(self, provided: bytes) -> None:
         # §10.1.2.2: K = HMAC(K, V || 0x00 || provided_data); V = HMAC(K, V);

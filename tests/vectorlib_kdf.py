@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-VECTORS = Path(__file__).parent / "vectors"
+from vectorlib import VECTORS
 
 
 @cache

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cryptography.exceptions import InternalError, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import cmac, hashes, hmac
 from cryptography.hazmat.primitives.ciphers import algorithms
@@ -11,10 +13,12 @@ from ..errors import AlgorithmUnavailable, InvalidParameter
 __all__ = [
     "DIGESTS",
     "XOFS",
+    "algorithm",
     "cmac_aes",
     "digest",
     "hash_object",
     "hmac_digest",
+    "hmac_keyed",
     "hmac_object",
 ]
 
@@ -46,7 +50,7 @@ _REFUSED = (UnsupportedAlgorithm, InternalError)
 _INSTANCES = {name: algorithm() for name, algorithm in DIGESTS.items()}  # stateless: shared
 
 
-def _algorithm(name: str, length: int | None = None) -> hashes.HashAlgorithm:
+def algorithm(name: str, length: int | None = None) -> hashes.HashAlgorithm:
     instance = _INSTANCES.get(name)
     if instance is not None:
         return instance
@@ -59,7 +63,7 @@ def _algorithm(name: str, length: int | None = None) -> hashes.HashAlgorithm:
 
 def hash_object(name: str, length: int | None = None) -> hashes.Hash:
     try:
-        return hashes.Hash(_algorithm(name, length))
+        return hashes.Hash(algorithm(name, length))
     except _REFUSED as exc:
         raise AlgorithmUnavailable(
             f"{name} is not offered by the loaded providers (with the FIPS provider: not approved)"
@@ -81,7 +85,7 @@ def digest(name: str, data: bytes, length: int | None = None) -> bytes:
 
 def hmac_object(name: str, key: bytes) -> hmac.HMAC:
     try:
-        return hmac.HMAC(key, _algorithm(name))
+        return hmac.HMAC(key, algorithm(name))
     except _REFUSED as exc:
         raise AlgorithmUnavailable(f"HMAC-{name} is not offered by the loaded providers") from exc
 
@@ -97,6 +101,19 @@ def hmac_digest(name: str, key: bytes, data: bytes) -> bytes:
             raise AlgorithmUnavailable(f"HMAC-{name} is not offered by the loaded providers") from exc
     h.update(data)
     return h.finalize()
+
+
+def hmac_keyed(name: str, key: bytes) -> Callable[[bytes], bytes]:
+    """HMAC-``name`` keyed once; the returned function MACs one message per call by copying the keyed
+    context, so the key schedule (two compression-function calls) is paid once per key."""
+    base = hmac_object(name, key)
+
+    def mac(data: bytes) -> bytes:
+        h = base.copy()
+        h.update(data)
+        return h.finalize()
+
+    return mac
 
 
 def cmac_aes(key: bytes, data: bytes) -> bytes:

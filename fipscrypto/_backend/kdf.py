@@ -1,5 +1,8 @@
 """Thin key-derivation primitives over cryptography (and so over the loaded FIPS provider).
 
+Hashes, HMAC (one-shot and keyed templates) and CMAC-AES come from :mod:`._backend.hashes` and are
+re-exported here under the names the KDF code uses.
+
 No policy and no protocol logic lives here: :mod:`fipscrypto.kdf` authorizes each request and
 composes the SP 800-108 / SP 800-135 constructions from these primitives. Everything here either
 returns bytes or raises :class:`~fipscrypto.errors.AlgorithmUnavailable` when the provider refuses
@@ -8,18 +11,18 @@ the algorithm (with the FIPS provider: MD5, so HMAC-MD5 and the TLS 1.0 PRF's MD
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from cryptography import exceptions as _exceptions
-from cryptography.hazmat.primitives import cmac as _cmac
-from cryptography.hazmat.primitives import hashes as _hashes
-from cryptography.hazmat.primitives import hmac as _hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf import hkdf as _hkdf
 from cryptography.hazmat.primitives.kdf import kbkdf as _kbkdf
 from cryptography.hazmat.primitives.kdf import pbkdf2 as _pbkdf2
 
 from ..errors import AlgorithmUnavailable
+from .hashes import DIGESTS as HASHES
+from .hashes import algorithm as _algorithm
+from .hashes import cmac_aes, hmac_keyed
+from .hashes import digest as hash_bytes
+from .hashes import hmac_digest as hmac
 
 __all__ = [
     "HASHES",
@@ -36,31 +39,8 @@ __all__ = [
     "pbkdf2",
 ]
 
-# Hash names the KDFs accept; the allowlist decides which may be used, the provider which can be.
-HASHES: dict[str, type[_hashes.HashAlgorithm]] = {
-    "md5": _hashes.MD5,
-    "sha1": _hashes.SHA1,
-    "sha224": _hashes.SHA224,
-    "sha256": _hashes.SHA256,
-    "sha384": _hashes.SHA384,
-    "sha512": _hashes.SHA512,
-    "sha512-224": _hashes.SHA512_224,
-    "sha512-256": _hashes.SHA512_256,
-    "sha3-224": _hashes.SHA3_224,
-    "sha3-256": _hashes.SHA3_256,
-    "sha3-384": _hashes.SHA3_384,
-    "sha3-512": _hashes.SHA3_512,
-}
-
 # What cryptography raises when the provider has no implementation for a fetch.
 _REFUSED = (_exceptions.UnsupportedAlgorithm, _exceptions.InternalError)
-
-
-def _algorithm(name: str) -> _hashes.HashAlgorithm:
-    try:
-        return HASHES[name]()
-    except KeyError:
-        raise AlgorithmUnavailable(f"unknown hash {name!r}") from None
 
 
 def _refused(what: str, exc: Exception) -> AlgorithmUnavailable:
@@ -74,43 +54,6 @@ def _refused(what: str, exc: Exception) -> AlgorithmUnavailable:
 def digest_size(name: str) -> int:
     """Output length of hash ``name`` in bytes."""
     return _algorithm(name).digest_size
-
-
-def hash_bytes(name: str, data: bytes) -> bytes:
-    try:
-        h = _hashes.Hash(_algorithm(name))
-    except _REFUSED as exc:
-        raise _refused(name, exc) from exc
-    h.update(data)
-    return h.finalize()
-
-
-def hmac_keyed(name: str, key: bytes) -> Callable[[bytes], bytes]:
-    """HMAC-``name`` keyed once; the returned function MACs one message per call (copies the state)."""
-    try:
-        base = _hmac.HMAC(key, _algorithm(name))
-    except _REFUSED as exc:
-        raise _refused(f"HMAC-{name}", exc) from exc
-
-    def mac(data: bytes) -> bytes:
-        h = base.copy()
-        h.update(data)
-        return h.finalize()
-
-    return mac
-
-
-def hmac(name: str, key: bytes, data: bytes) -> bytes:
-    return hmac_keyed(name, key)(data)
-
-
-def cmac_aes(key: bytes, data: bytes) -> bytes:
-    try:
-        c = _cmac.CMAC(algorithms.AES(key))
-    except _REFUSED as exc:
-        raise _refused("CMAC-AES", exc) from exc
-    c.update(data)
-    return c.finalize()
 
 
 def hkdf(name: str, ikm: bytes, salt: bytes | None, info: bytes, length: int) -> bytes:
