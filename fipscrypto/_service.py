@@ -4,10 +4,13 @@
     result = _backend.hashes.digest(name, data)
     record("hashes.digest", name, approved)
 
-Hot services keep a :class:`Grant` instead: the first approved call leaves one behind, valid until
-UTC midnight, and later calls only check its expiry and mark the indicator. Entering the ERROR
-state revokes every grant at once (:func:`revoke`), so the next call takes the full path and is
-refused. Non-approved uses (audit mode, exemptions) never get a standing grant.
+Hot services keep a :class:`Grant` instead: the first approved call leaves a *standing* one behind
+when the policy names no dated change ahead for that use (its verdict can then not change while
+the process runs: the policy is fixed at activation), and later calls only look it up and mark the
+indicator, with no clock read. A use with a dated change ahead (e.g. SHA-1 signing under a
+transition profile) keeps the per-call path, whose verdicts are cached per UTC day. Entering the
+ERROR state revokes every grant at once (:func:`revoke`), so the next call takes the full path and
+is refused. Non-approved uses (audit mode, exemptions) never get a standing grant.
 
 :func:`authorize` passes the module gate and asks the active policy. In strict mode a non-approved
 request raises :class:`~fipscrypto.errors.PolicyViolation` unless an :func:`~fipscrypto.indicator.exempt`
@@ -17,32 +20,57 @@ UTC day, so a service pays a dictionary lookup, not a policy evaluation, per cal
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator, Mapping
+import threading
+import weakref
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
-from . import audit, indicator, module
-from .errors import PolicyViolation
+from . import _clock, audit, indicator, module
+from .errors import ModuleErrorState, PolicyViolation
 
 if TYPE_CHECKING:
     from .policy import Verdict
 
-__all__ = ["Grant", "authorize", "grant", "grants", "record", "revoke"]
+__all__ = [
+    "REVOKED",
+    "Grant",
+    "Revocable",
+    "Revoked",
+    "authorize",
+    "grant",
+    "grants",
+    "hold",
+    "record",
+    "revoke",
+]
 
 record = indicator.record
 
-# (category, name, direction, bits, params) -> (UTC day, allowed, status): verdicts are kept for the
-# day they were given on. The policy is the one the process activated with.
-_verdicts: dict[tuple[object, ...], tuple[int, bool, str]] = {}
+# (category, name, direction, bits, params) -> (UTC day, allowed, status, standing): verdicts are kept
+# for the day they were given on; standing means allowed with no dated change ahead. The policy is
+# the one the process activated with.
+_verdicts: dict[tuple[object, ...], tuple[int, bool, str, bool]] = {}
 
 
 def _check(
-    category: str, name: str, direction: str, bits: int | None, params: tuple[tuple[str, int], ...] | None
+    category: str,
+    name: str,
+    direction: str,
+    bits: int | None,
+    params: tuple[tuple[str, int], ...] | None,
+    day: int,
 ) -> Verdict:
     from .policy import Direction, check  # the policy is parsed at the first verdict, not at activation
 
-    return check(category, name, direction=Direction(direction), bits=bits, params=dict(params or ()))
+    return check(
+        category,
+        name,
+        direction=Direction(direction),
+        bits=bits,
+        params=dict(params or ()),
+        as_of=_clock.date_of(day),
+    )
 
 
 def authorize(
@@ -58,22 +86,35 @@ def authorize(
 
     Deprecated algorithms are still approved (SP 800-131A: usable, with the risk accepted).
     """
+    return _decide(service, category, name, direction, bits, params)[0]
+
+
+def _decide(
+    service: str,
+    category: str,
+    name: str,
+    direction: str,
+    bits: int | None,
+    params: Mapping[str, int] | None,
+) -> tuple[bool, bool]:
+    """(approved, standing) for one operation, or PolicyViolation (see :func:`authorize`)."""
     module.gate()
     frozen = tuple(sorted(params.items())) if params else None
-    day = int(time.time() // 86400)
+    day = _clock.utc_day()
     key = (category, name, direction, bits, frozen)
     cached = _verdicts.get(key)
     if cached is None or cached[0] != day:
-        verdict = _check(category, name, direction, bits, frozen)
-        cached = _verdicts[key] = (day, verdict.allowed, verdict.status.value)
+        verdict = _check(category, name, direction, bits, frozen, day)
+        standing = verdict.allowed and verdict.next_change is None
+        cached = _verdicts[key] = (day, verdict.allowed, verdict.status.value, standing)
     if cached[1]:
-        return True
+        return True, cached[3]
     reason = indicator.exemption()
     mode = module.info().mode
     if mode is module.Mode.STRICT and reason is None:
         indicator.record(service, name, False)  # the refused request leaves the indicator false
         audit.emit("policy-violation", service=service, algorithm=name, status=cached[2])
-        verdict = _check(category, name, direction, bits, frozen)
+        verdict = _check(category, name, direction, bits, frozen, day)
         raise PolicyViolation(f"{verdict.subject()}: {verdict.reason} ({verdict.citation()})", verdict)
     audit.emit(
         "non-approved-use",
@@ -83,47 +124,97 @@ def authorize(
         mode=mode.value if mode else None,
         exemption=reason,
     )
-    return False
+    return False, False
 
 
 @dataclass(slots=True, eq=False)
 class Grant:
-    """The right to run one (service, algorithm) until ``expires`` (0: this call only)."""
+    """The right to run one (service, algorithm). A *standing* grant may be cached until :func:`revoke`,
+    with what the service prepared for its hot path in ``subject`` (e.g. a shared algorithm object)."""
 
-    expires: float
     op: indicator.Operation
     counter: Iterator[int]
+    standing: bool
+    subject: Any = None
 
     def use(self) -> None:
-        """Record one operation on the service indicator (indicator.mark, inlined)."""
-        _set_last(self.op)
+        """Record one operation on the service indicator (indicator.mark; hot paths inline it)."""
+        if _last() is not self.op:
+            _set_last(self.op)
         next(self.counter)
 
 
-_set_last = indicator.set_last
+_last, _set_last = indicator.get_last, indicator.set_last
 
 
 _registries: list[dict[Any, Grant]] = []
 
 
 def grants() -> dict[Any, Grant]:
-    """A grant cache for one service; :func:`revoke` empties it."""
+    """A grant cache for one service; :func:`revoke` empties it. Only standing grants go in it."""
     cache: dict[Any, Grant] = {}
     _registries.append(cache)
     return cache
 
 
+class Revocable(Protocol):
+    def _revoke(self) -> None:
+        """Drop the cipher context (and with it the key): every later use raises ModuleErrorState."""
+
+
+_held: weakref.WeakSet[Revocable] = weakref.WeakSet()
+_held_lock = threading.Lock()
+
+
+def hold(obj: Revocable) -> None:
+    """Register a long-lived key object (AES-GCM keys, later SRTP and ESP contexts): its hot path needs
+    no gate check, because entering ERROR revokes it."""
+    with _held_lock:
+        _held.add(obj)
+
+
+class Revoked:
+    """Held by a key object in place of its cipher context (and counters) once the module has entered
+    ERROR: any attribute access, and ``next()``, raise ModuleErrorState."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def _refuse() -> NoReturn:
+        raise ModuleErrorState(f"key object revoked: {module.info().error or 'the module entered ERROR'}")
+
+    def __getattr__(self, name: str) -> Callable[..., NoReturn]:
+        self._refuse()
+
+    def __iter__(self) -> Revoked:
+        return self
+
+    def __next__(self) -> NoReturn:
+        self._refuse()
+
+
+REVOKED = Revoked()
+
+
 def revoke() -> None:
-    """Drop every standing grant (the module entered ERROR, or the indicator was reset)."""
+    """The module entered ERROR: drop every standing grant and revoke every held key object, so the
+    next call of any service takes the full path (and is refused) or finds no cipher context."""
     for cache in _registries:
         cache.clear()
+    with _held_lock:
+        objects = list(_held)
+    for obj in objects:
+        obj._revoke()
 
 
 def grant(
     service: str, category: str, name: str, label: str, *, direction: str = "apply", bits: int | None = None
 ) -> Grant:
-    """Authorize like :func:`authorize`; the Grant marks the indicator under ``label`` when used."""
-    approved = authorize(service, category, name, direction=direction, bits=bits)
+    """Authorize like :func:`authorize`; the Grant marks the indicator under ``label`` when used.
+
+    The caller caches it (when ``standing``) only after the work it guards has succeeded once, so an
+    algorithm the provider refuses never gets a standing grant.
+    """
+    approved, standing = _decide(service, category, name, direction, bits, None)
     op, counter = indicator.entry(service, label, approved)
-    expires = (time.time() // 86400 + 1) * 86400 if approved else 0.0
-    return Grant(expires, op, counter)
+    return Grant(op, counter, standing)

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import itertools
 import threading
-from typing import Literal
+from collections.abc import Iterator
+from typing import Any, Literal, cast
 
 from . import rand
 from ._backend import ciphers as _ciphers
-from ._service import authorize, record
+from ._service import REVOKED, authorize, hold, record
 from .errors import InvalidParameter, KeyLimitError, NonceReuse
-from .indicator import entry, mark, set_last
+from .indicator import entry, get_last, mark, set_last, tally
 from .module import gate
 
 __all__ = ["AESCCM", "AESGCM", "NONCE_SIZE", "unwrap", "unwrap_pad", "wrap", "wrap_pad"]
@@ -33,6 +34,9 @@ __all__ = ["AESCCM", "AESGCM", "NONCE_SIZE", "unwrap", "unwrap_pad", "wrap", "wr
 NONCE_SIZE = 12
 TAG_SIZE = 16
 RANDOM_NONCE_LIMIT = 1 << 32  # SP 800-38D §8.3: invocations with RBG-constructed IVs
+
+
+_ENCRYPT = "aead.AESGCM.encrypt"
 
 
 def _aes(key: bytes) -> int:
@@ -62,15 +66,29 @@ class AESGCM:
             raise InvalidParameter("start is a 64-bit counter; limit is 1..2**32")
         self.algorithm = f"aes-{bits}-gcm"
         self._approved = authorize("aead.AESGCM", "cipher", self.algorithm)
-        self._op, self._ops = entry("aead.AESGCM.encrypt", self.algorithm, self._approved)
         self._gcm = _ciphers.aes_gcm(key)
         self._mode = nonces
         self._fixed = fixed if fixed is not None else rand.random_bytes(4) if nonces == "counter" else b""
         self._count = start
-        self._counter = itertools.count(start)
+        # Counter nonces as one 96-bit integer: fixed field in the top 32 bits, invocation counter below.
+        self._base = int.from_bytes(self._fixed, "big") << 64
+        self._end = self._base + (1 << 64)
+        self._issued = itertools.count(self._base + start)  # read by invocations and the indicator
+        self._counter: Iterator[int] = self._issued  # what encrypt advances; REVOKED after an ERROR
+        self._op, self._ops = entry(_ENCRYPT, self.algorithm, self._approved)
+        if nonces == "counter":  # the nonce counter is the operation counter: no second next() per call
+            tally(
+                self, _ENCRYPT, self.algorithm, self._approved, self._counter, self._base + start, self._end
+            )
         self._limit = limit
         self._last = -1  # explicit mode: the last nonce used, as an integer
         self._lock = threading.Lock()
+        hold(self)  # no gate per call: entering ERROR revokes this object's context
+
+    def _revoke(self) -> None:
+        # REVOKED stands in for the context (every attribute access raises ModuleErrorState) and for
+        # the nonce counter (next() raises), so a revoked counter-mode key neither counts nor encrypts.
+        self._gcm, self._counter = cast(Any, REVOKED), REVOKED
 
     def _random_nonce(self) -> bytes:
         with self._lock:
@@ -83,24 +101,26 @@ class AESGCM:
     def invocations(self) -> int:
         """Nonces used so far (random and counter modes): persist it to resume a counter."""
         if self._mode == "counter":
-            return int(repr(self._counter)[6:-1])  # count(N): N is the next counter value
+            return min(int(repr(self._issued)[6:-1]), self._end) - self._base  # count(N): next value
         return self._count
 
     def encrypt(self, data: bytes, aad: bytes | None = None) -> tuple[bytes, bytes]:
         """Encrypt with the next nonce; returns (nonce, ciphertext || 16-byte tag)."""
-        gate()  # a key object made before an ERROR must not keep encrypting
         if self._mode == "counter":  # the hot path, inlined: fixed field || 64-bit counter (§8.2.1)
-            count = next(self._counter)  # atomic in CPython
-            if count >= 1 << 64:
+            value = next(self._counter)  # atomic in CPython; also the indicator's count (tally)
+            if value >= self._end:
                 raise KeyLimitError("the 64-bit invocation counter is exhausted: use a new key")
-            nonce = self._fixed + count.to_bytes(8, "big")
-        elif self._mode == "random":
+            nonce = value.to_bytes(12, "big")
+            out = self._gcm.encrypt(nonce, data, aad)
+            if get_last() is not self._op:  # the indicator, inlined (indicator.mark)
+                set_last(self._op)
+            return nonce, out
+        if self._mode == "random":
             nonce = self._random_nonce()
         else:
             raise InvalidParameter("this key takes explicit nonces: use encrypt_with_nonce")
         out = self._gcm.encrypt(nonce, data, aad)
-        set_last(self._op)
-        next(self._ops)
+        mark(self._op, self._ops)
         return nonce, out
 
     def encrypt_with_nonce(self, nonce: bytes, data: bytes, aad: bytes | None = None) -> bytes:
@@ -123,7 +143,6 @@ class AESGCM:
         """Decrypt ciphertext || tag; AuthenticationError if anything was changed."""
         if not 1 <= len(nonce) <= 128 or len(data) < TAG_SIZE:
             raise InvalidParameter("a nonce of 1..128 bytes and at least a 16-byte tag are needed")
-        gate()
         out = _ciphers.aes_gcm_open_with(self._gcm, nonce, data, aad)
         record("aead.AESGCM.decrypt", self.algorithm, self._approved)
         return out

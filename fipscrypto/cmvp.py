@@ -13,6 +13,8 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 
+from ._clock import today as _today
+
 __all__ = ["CmvpVerdict", "verdict"]
 
 
@@ -70,7 +72,7 @@ def _table() -> tuple[_Entry, ...]:
 
 def verdict(name: str, version: str, *, as_of: dt.date | None = None) -> CmvpVerdict:
     """The CMVP verdict for a provider's name and version, evaluated as of a date (default today)."""
-    today = as_of or dt.date.today()
+    today = as_of or _today()
     for e in _table():
         if e.name != name or version not in e.versions:
             continue

@@ -8,16 +8,29 @@ non-approved, and writes an audit event with the reason.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import threading
+import weakref
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 from . import audit
 
-__all__ = ["Operation", "counters", "entry", "exempt", "exemption", "last", "mark", "record", "reset"]
+__all__ = [
+    "Operation",
+    "counters",
+    "entry",
+    "exempt",
+    "exemption",
+    "last",
+    "mark",
+    "record",
+    "reset",
+    "tally",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +60,13 @@ def entry(service: str, algorithm: str, approved: bool) -> tuple[Operation, Iter
 
 
 def mark(op: Operation, counter: Iterator[int]) -> None:
-    _last.set(op)
+    if _last.get() is not op:  # a get is cheaper than a set, and a service repeats its operation
+        _last.set(op)
     next(counter)
 
 
-set_last = _last.set  # for hot paths that mark inline (see _service.Grant.use)
+# For hot paths that mark inline (see _service.Grant.use): the bound methods, no Python frame.
+get_last, set_last = _last.get, _last.set
 
 
 def record(service: str, algorithm: str, approved: bool) -> Operation:
@@ -70,25 +85,83 @@ def _calls(counter: Iterator[int]) -> int:
     return int(repr(counter)[6:-1])
 
 
-def counters() -> dict[str, dict[str, int]]:
-    """Per service: {"approved": n, "non_approved": m}."""
+_Key = tuple[str, str, bool, str | None]
+
+
+@dataclass(slots=True, eq=False)
+class _Tally:
+    """A key object's own counter (e.g. an AES-GCM key's nonce counter), read as operations."""
+
+    counter: Iterator[int]
+    first: int  # the counter value before the first operation
+    end: int  # values from here on were refused (exhausted), not operations
+
+    def calls(self) -> int:
+        return min(_calls(self.counter), self.end) - self.first
+
+
+_tallies: dict[_Key, list[_Tally]] = {}
+_folded: dict[_Key, int] = {}  # operations of tallies whose owners are gone
+_offsets: dict[_Key, int] = {}  # totals at the last reset()
+
+
+def tally(
+    owner: object, service: str, algorithm: str, approved: bool, counter: Iterator[int], first: int, end: int
+) -> Operation:
+    """Count ``owner``'s operations with its own counter instead of a per-call ``next()``: a hot path
+    that already advances a counter per operation (a nonce counter) pays nothing more. When ``owner``
+    is collected its count is kept. Returns the operation to set as :func:`last`."""
+    op, _shared = entry(service, algorithm, approved)
+    key = _key(op)
+    item = _Tally(counter, first, end)
     with _lock:
-        snapshot = list(_ops.items())
+        _reap()
+        _tallies.setdefault(key, []).append(item)
+    weakref.finalize(owner, _dead.append, (key, item))
+    return op
+
+
+# Tallies whose owners were collected. The finalizer only appends here (atomic): the collector may
+# run it in any thread at any allocation, even one holding _lock, so the folding waits for _reap().
+_dead: collections.deque[tuple[_Key, _Tally]] = collections.deque()
+
+
+def _reap() -> None:
+    """Fold the tallies of collected owners into _folded (with _lock held)."""
+    while _dead:
+        key, item = _dead.popleft()
+        _tallies[key].remove(item)
+        _folded[key] = _folded.get(key, 0) + item.calls()
+
+
+def _key(op: Operation) -> _Key:
+    return (op.service, op.algorithm, op.approved, op.exemption)
+
+
+def _totals() -> dict[_Key, int]:
+    with _lock:
+        _reap()
+        return {
+            key: _calls(counter) + _folded.get(key, 0) + sum(t.calls() for t in _tallies.get(key, ()))
+            for key, (_op, counter) in _ops.items()
+        }
+
+
+def counters() -> dict[str, dict[str, int]]:
+    """Per service: {"approved": n, "non_approved": m} since the last :func:`reset`."""
     result: dict[str, dict[str, int]] = {}
-    for (service, _algorithm, approved, _reason), (_op, counter) in snapshot:
+    for key, calls in _totals().items():
+        service, _algorithm, approved, _reason = key
         totals = result.setdefault(service, {"approved": 0, "non_approved": 0})
-        totals["approved" if approved else "non_approved"] += _calls(counter)
+        totals["approved" if approved else "non_approved"] += calls - _offsets.get(key, 0)
     return result
 
 
 def reset() -> None:
-    """Forget the counters and this context's last operation (tests, or a new reporting period)."""
-    with _lock:
-        _ops.clear()
+    """Start the counters again from zero and forget this context's last operation (tests, or a new
+    reporting period). Grants and key objects keep counting into the same counters."""
+    _offsets.update(_totals())
     _last.set(None)
-    from ._service import revoke  # grants hold counters: drop them too
-
-    revoke()
 
 
 def exemption() -> str | None:

@@ -7,13 +7,13 @@ and raises :class:`~fipscrypto.errors.AuthenticationError`; it never returns Fal
 
 from __future__ import annotations
 
-import time
 from hmac import compare_digest  # constant time; compares public tags, no key material
 
 from ._backend import ciphers as _ciphers
 from ._backend import hashes as _hashes
 from ._service import authorize, grant, grants, record
 from .errors import AuthenticationError, InvalidParameter
+from .indicator import get_last as _get_last
 from .indicator import set_last as _set_last
 
 __all__ = ["cmac", "gmac", "hmac", "verify_cmac", "verify_gmac", "verify_hmac"]
@@ -25,21 +25,33 @@ def _aes_key(key: bytes) -> None:
 
 
 _GRANTS = grants()
+_HMAC = _hashes.HMAC
 
 
 def hmac(key: bytes, data: bytes, *, hash: str = "sha256") -> bytes:
     """HMAC-``hash`` of ``data``; the policy checks the key length (SP 800-131A: >= 112 bits)."""
+    standing = _GRANTS.get((hash, len(key)))
+    if standing is None:
+        return _first_hmac(key, data, hash)
+    h = _HMAC(key, standing.subject)  # the hot path: no frame of ours between the caller and the provider
+    h.update(data)
+    tag = h.finalize()
+    if _get_last() is not standing.op:  # the indicator, inlined (Grant.use)
+        _set_last(standing.op)
+    next(standing.counter)
+    return tag
+
+
+def _first_hmac(key: bytes, data: bytes, hash: str) -> bytes:
+    """The full path: key check, policy, the provider; leaves a standing grant when it may."""
     if not key:
         raise InvalidParameter("HMAC needs a non-empty key")
-    bits = len(key) * 8
-    standing = _GRANTS.get((hash, bits))
-    if standing is None or standing.expires <= time.time():
-        standing = grant("mac.hmac", "mac", f"hmac-{hash}", f"hmac-{hash}", bits=bits)
-        if standing.expires:
-            _GRANTS[hash, bits] = standing
-    tag = _hashes.hmac_digest(hash, key, data)
-    _set_last(standing.op)  # the indicator, inlined (Grant.use)
-    next(standing.counter)
+    permit = grant("mac.hmac", "mac", f"hmac-{hash}", f"hmac-{hash}", bits=len(key) * 8)
+    tag = _hashes.hmac_digest(hash, key, data)  # AlgorithmUnavailable if the provider refuses the hash
+    permit.use()
+    if permit.standing:
+        permit.subject = _hashes.algorithm(hash)
+        _GRANTS[hash, len(key)] = permit
     return tag
 
 

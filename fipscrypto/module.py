@@ -191,7 +191,7 @@ def enter_error(reason: str) -> None:
     global _state, _error
     with _lock:
         _state, _error = State.ERROR, reason
-    from ._service import revoke  # standing grants end with OPERATIONAL
+    from ._service import revoke  # standing grants and held key objects end with OPERATIONAL
 
     revoke()
     log.error("fipscrypto entered the ERROR state: %s", reason)

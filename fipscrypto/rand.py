@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Callable
 
 from . import audit, module
@@ -134,11 +133,7 @@ _GRANTS = grants()
 def random_bytes(length: int) -> bytes:
     """``length`` random bytes from the module's HMAC_DRBG (SHA-512); larger requests are chunked."""
     global _default
-    standing = _GRANTS.get(None)
-    if standing is None or standing.expires <= time.time():
-        standing = grant("rand.random_bytes", "hash", "sha512", "hmac-drbg-sha512")
-        if standing.expires:
-            _GRANTS[None] = standing
+    permit = _GRANTS.get(None) or grant("rand.random_bytes", "hash", "sha512", "hmac-drbg-sha512")
     if _default is None:
         with _default_lock:
             if _default is None:
@@ -148,5 +143,7 @@ def random_bytes(length: int) -> bytes:
         out = drbg.generate(length)
     else:
         out = b"".join(drbg.generate(min(MAX_REQUEST, length - i)) for i in range(0, length, MAX_REQUEST))
-    standing.use()
+    permit.use()
+    if permit.standing:
+        _GRANTS[None] = permit
     return out

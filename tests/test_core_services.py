@@ -356,28 +356,124 @@ def test_stuck_entropy_source_latches_error(state_paths: StatePaths) -> None:
 import json, fipscrypto
 from fipscrypto import aead, rand, hashes
 fipscrypto.activate()
+from fipscrypto import mac
+key = rand.random_bytes(32)
 hashes.digest("sha256", b"x")  # leaves a standing grant behind
-gcm = aead.AESGCM(rand.random_bytes(32))  # a key object made while operational
+mac.hmac(key, b"x")  # and another
+gcm = aead.AESGCM(key)  # key objects made while operational
+fast = aead.AESGCM(key, nonces="counter")
+nonce, sealed = fast.encrypt(b"m")
 try:
     rand.HmacDrbg(entropy=lambda n: bytes(n))  # the same block twice: stuck
 except fipscrypto.SelfTestFailure as exc:
     caught = exc.test
 refusals = []
-calls = (lambda: hashes.digest("sha256", b"x"), lambda: gcm.encrypt(b"m"), lambda: rand.random_bytes(8))
+calls = (
+    lambda: hashes.digest("sha256", b"x"),
+    lambda: mac.hmac(key, b"x"),
+    lambda: gcm.encrypt(b"m"),
+    lambda: fast.encrypt(b"m"),
+    lambda: fast.decrypt(nonce, sealed),
+    lambda: rand.random_bytes(8),
+)
 for service in calls:
     try:
         service()
     except fipscrypto.ModuleErrorState as exc:
         refusals.append(str(exc))
-print(json.dumps({"caught": caught, "refused": refusals, "state": fipscrypto.info().state.value}))
+print(json.dumps({
+    "caught": caught, "refused": refusals, "state": fipscrypto.info().state.value,
+    "invocations": fast.invocations,
+}))
 """,
         FIPSCRYPTO_STATE_DIR=str(state_paths.root),
     )
     assert result["caught"] == "drbg-entropy-continuous"
     assert result["state"] == "error"
     # Grants and key objects from before the error are refused too: ERROR revokes everything.
-    assert len(result["refused"]) == 3
+    assert len(result["refused"]) == 6
     assert all("entropy source health test failed" in r for r in result["refused"])
+    assert result["invocations"] == 1  # the refused encrypt consumed no nonce
+
+
+def test_dated_policy_change_takes_effect_in_a_running_process(state_paths: StatePaths) -> None:
+    # fips-140-3 disallows SHA-1 (and HMAC-SHA-1 generation) from 2031-01-01 (SP 800-131A r3 ipd).
+    # Approved uses with a dated change ahead get no standing grant, so moving the clock past the
+    # date refuses them at once, while SHA-256 (no change ahead) keeps its grant.
+    result = run_json(
+        """
+import datetime as dt, json, time, fipscrypto
+from fipscrypto import hashes, indicator, mac
+fipscrypto.activate()
+key = b"k" * 32
+before = [hashes.digest("sha1", b"x").hex(), mac.hmac(key, b"x", hash="sha1").hex()]
+hashes.digest("sha256", b"x")
+real = time.time
+shift = (dt.date(2031, 1, 2) - dt.datetime.now(dt.UTC).date()).days * 86400
+time.time = lambda: real() + shift
+after = []
+for call in (lambda: hashes.digest("sha1", b"x"), lambda: mac.hmac(key, b"x", hash="sha1")):
+    try:
+        call()
+        after.append("served")
+    except fipscrypto.PolicyViolation as exc:
+        after.append(exc.verdict.status.value)
+last = indicator.last()
+sha256 = hashes.digest("sha256", b"x").hex()
+print(json.dumps({"before": before, "after": after, "last_approved": last.approved, "sha256": sha256}))
+""",
+        FIPSCRYPTO_STATE_DIR=str(state_paths.root),
+    )
+    assert result["before"][0] == "11f6ad8ec52a2984abaafd7c3b516503785c2072"  # SHA-1("x")
+    assert result["after"] == ["disallowed", "disallowed"]
+    assert result["last_approved"] is False
+    assert result["sha256"] == "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
+
+
+def test_counter_mode_keys_count_on_the_indicator() -> None:
+    # A counter-mode key counts with its own nonce counter; the count outlives the key object.
+    import gc
+
+    indicator.reset()
+    key = rand.random_bytes(32)
+    gcm = aead.AESGCM(key, nonces="counter")
+    for _ in range(5):
+        gcm.encrypt(b"m")
+    other = aead.AESGCM(key, nonces="counter", start=100)
+    other.encrypt(b"m")
+    assert indicator.counters()["aead.AESGCM.encrypt"]["approved"] == 6
+    op = indicator.last()
+    assert op is not None
+    assert (op.service, op.approved) == ("aead.AESGCM.encrypt", True)
+    del gcm, other
+    gc.collect()
+    assert indicator.counters()["aead.AESGCM.encrypt"]["approved"] == 6
+    indicator.reset()
+    assert indicator.counters()["aead.AESGCM.encrypt"]["approved"] == 0
+    aead.AESGCM(key).encrypt(b"m")  # random nonces: counted per call
+    assert indicator.counters()["aead.AESGCM.encrypt"]["approved"] == 1
+
+
+def test_exhausted_counter_counts_no_operation() -> None:
+    indicator.reset()
+    gcm = aead.AESGCM(rand.random_bytes(16), nonces="counter", start=(1 << 64) - 1)
+    gcm.encrypt(b"m")
+    for _ in range(3):
+        with pytest.raises(KeyLimitError):
+            gcm.encrypt(b"m")
+    assert gcm.invocations == 1 << 64
+    assert indicator.counters()["aead.AESGCM.encrypt"]["approved"] == 1
+
+
+def test_reset_restarts_counters_that_grants_keep() -> None:
+    indicator.reset()
+    for _ in range(3):
+        hashes.digest("sha256", b"x")
+    assert indicator.counters()["hashes.digest"]["approved"] == 3
+    indicator.reset()
+    assert indicator.counters()["hashes.digest"] == {"approved": 0, "non_approved": 0}
+    hashes.digest("sha256", b"x")  # the standing grant from before the reset still counts
+    assert indicator.counters()["hashes.digest"]["approved"] == 1
 
 
 # --- indicator and exemptions --------------------------------------------------------------------

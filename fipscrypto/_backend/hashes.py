@@ -12,7 +12,9 @@ from ..errors import AlgorithmUnavailable, InvalidParameter
 
 __all__ = [
     "DIGESTS",
+    "HMAC",
     "XOFS",
+    "Hash",
     "algorithm",
     "cmac_aes",
     "digest",
@@ -71,16 +73,14 @@ def hash_object(name: str, length: int | None = None) -> hashes.Hash:
 
 
 def digest(name: str, data: bytes, length: int | None = None) -> bytes:
-    instance = _INSTANCES.get(name)
-    if instance is None:
-        h = hash_object(name, length)
-    else:  # the hot path: a shared algorithm instance
-        try:
-            h = hashes.Hash(instance)
-        except _REFUSED as exc:
-            raise AlgorithmUnavailable(f"{name} is not offered by the loaded providers") from exc
+    h = hash_object(name, length)
     h.update(data)
     return h.finalize()
+
+
+# The context classes themselves, for the services' hot paths: once a name has worked, the service
+# builds ``Hash(algorithm(name))`` / ``HMAC(key, algorithm(name))`` inline, with no frame of ours.
+Hash, HMAC = hashes.Hash, hmac.HMAC
 
 
 def hmac_object(name: str, key: bytes) -> hmac.HMAC:
@@ -91,14 +91,7 @@ def hmac_object(name: str, key: bytes) -> hmac.HMAC:
 
 
 def hmac_digest(name: str, key: bytes, data: bytes) -> bytes:
-    instance = _INSTANCES.get(name)
-    if instance is None:
-        h = hmac_object(name, key)
-    else:  # the hot path (the DRBG makes three of these per request)
-        try:
-            h = hmac.HMAC(key, instance)
-        except _REFUSED as exc:
-            raise AlgorithmUnavailable(f"HMAC-{name} is not offered by the loaded providers") from exc
+    h = hmac_object(name, key)
     h.update(data)
     return h.finalize()
 

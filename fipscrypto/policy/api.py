@@ -8,6 +8,7 @@ import logging
 from collections.abc import Mapping
 
 from .. import module
+from .._clock import today as _today
 from ..errors import PolicyViolation
 from .loader import builtin, builtin_names, load
 from .model import Direction, Policy, Status, Verdict
@@ -60,7 +61,7 @@ def check(
 ) -> Verdict:
     """The active policy's verdict on one use, with the deciding rule and its citation."""
     frozen = tuple(sorted(params.items())) if params else None
-    return _verdict(active_spec(), category, name, direction, bits, frozen, as_of or dt.date.today())
+    return _verdict(active_spec(), category, name, direction, bits, frozen, as_of or _today())
 
 
 def require(

@@ -18,6 +18,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+from .._clock import today as _today
 from .model import Policy, Status
 from .vocabulary import categories
 
@@ -71,7 +72,7 @@ def openssl_section(
 ) -> str:
     """The ``[ssl_module]`` and ``[fipscrypto_tls]`` sections; ``ssl_conf = ssl_module`` goes in init."""
     tls = tls_settings(policy, as_of=as_of, post_quantum=post_quantum, deprecated=deprecated)
-    day = (as_of or dt.date.today()).isoformat()
+    day = (as_of or _today()).isoformat()
     lines = [
         f"# Compiled from policy {policy.name!r} as of {day} by fipscrypto; do not edit.",
         "[ssl_module]",
@@ -114,7 +115,7 @@ def to_json(
                 "draft": policy.draft,
                 "layers": [layer.name for layer in policy.layers()],
             },
-            "as_of": (as_of or dt.date.today()).isoformat(),
+            "as_of": (as_of or _today()).isoformat(),
             "tls": {
                 "min_protocol": tls.min_tls,
                 "min_dtls_protocol": tls.min_dtls,

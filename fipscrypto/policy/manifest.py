@@ -53,6 +53,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._clock import today as _today
 from ..errors import PolicyError
 from .model import Direction, Policy, Status, Verdict
 from .vocabulary import categories
@@ -243,7 +244,7 @@ def read_manifest(path: str | Path) -> tuple[str, list[ManifestItem]]:
 
 def evaluate(path: str | Path, policy: Policy, as_of: dt.date | None = None) -> Evaluation:
     """Evaluate every item of the manifest against the policy."""
-    day = as_of or dt.date.today()
+    day = as_of or _today()
     service, items = read_manifest(path)
     findings = []
     for item in items:

@@ -13,6 +13,8 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .._clock import today as _today
+
 __all__ = ["Change", "Citation", "Direction", "Policy", "Rule", "Source", "Status", "Verdict"]
 
 
@@ -228,7 +230,7 @@ class Policy:
         as_of: dt.date | None = None,
     ) -> Verdict:
         """Evaluate one use. Unknown items are disallowed: the policy is an allowlist."""
-        day = as_of or dt.date.today()
+        day = as_of or _today()
         if bits is None and self.is_sized(category, name):
             raise ValueError(f"{category} {name}: the policy limits its size; give bits=")
         rule = self.match(category, name, bits)
@@ -270,7 +272,7 @@ class Policy:
         statuses: frozenset[Status] = frozenset({Status.ACCEPTABLE}),
     ) -> list[str]:
         """Of ``names`` (in that order), those whose apply status on the date is in ``statuses``."""
-        day = as_of or dt.date.today()
+        day = as_of or _today()
         allowed = []
         for name in names:
             rule = self.match(category, name, None)

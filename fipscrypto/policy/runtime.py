@@ -10,7 +10,6 @@ is loaded and validated again: a stale policy is never applied.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -18,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from .. import __version__
+from .._clock import today as _today
 
 __all__ = ["DEFAULT", "POLICY_ENV", "active_spec", "source_digest", "tls_section"]
 
@@ -45,7 +45,7 @@ def source_digest(text: str) -> str:
 def _key(spec: str) -> dict[str, str]:
     return {
         "spec": spec,
-        "date": dt.date.today().isoformat(),
+        "date": _today().isoformat(),
         "version": __version__,
         "vocabulary": source_digest(
             resources.files("fipscrypto.policy").joinpath("vocabulary.toml").read_text(encoding="utf-8")
