@@ -26,12 +26,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-import os
-import re
 import secrets
 from typing import Literal
 
-from . import audit, module
+from . import _faults, audit, module
 from ._backend import keys as _keys
 from ._service import authorize, record
 from .errors import AlgorithmUnavailable, InvalidParameter, InvalidSignature, SelfTestFailure
@@ -56,7 +54,6 @@ __all__ = [
 ]
 
 Encoding = Literal["pem", "der", "raw"]
-FAULT_ENV = "FIPSCRYPTO_SELFTEST_FAIL"
 _PCT_MESSAGE = b"fipscrypto pairwise-consistency test (FIPS 140-3 IG 10.3.A)"
 _INTERNAL = object()  # wrappers are made here, after validation, never by callers
 
@@ -86,16 +83,9 @@ _RSA_LEGACY_FLOOR = 1024  # no policy makes a smaller modulus usable, even for l
 # -------------------------------------------------------------------------------- fault injection
 
 
-def _fault_injected(name: str) -> bool:
-    """True when ``FIPSCRYPTO_SELFTEST_FAIL`` names this test (read at each call, for subprocess tests)."""
-    return name in re.split(r"[\s,]+", os.environ.get(FAULT_ENV, ""))
-
-
 def _pct_value(family: str, value: bytes) -> bytes:
     """The value a pairwise-consistency test compares or verifies; corrupted under fault injection."""
-    if _fault_injected(f"pct-{family}"):
-        return value[:-1] + bytes([value[-1] ^ 0x01])
-    return value
+    return _faults.corrupt(f"pct-{family}", value)
 
 
 def _pct_failed(family: str, scheme: str, detail: str) -> SelfTestFailure:

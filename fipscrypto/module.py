@@ -37,6 +37,7 @@ __all__ = [
     "enter_error",
     "gate",
     "info",
+    "recover",
 ]
 
 MODE_ENV = "FIPSCRYPTO_MODE"
@@ -195,6 +196,21 @@ def enter_error(reason: str) -> None:
 
     revoke()
     log.error("fipscrypto entered the ERROR state: %s", reason)
+
+
+def recover() -> None:
+    """Leave ERROR after a complete on-demand self-test run passed (``selftests.run_all`` only).
+
+    Key objects revoked on entering ERROR stay revoked: make new ones.
+    """
+    global _state, _error
+    with _lock:
+        if _state is State.ERROR and _bindings is not None:
+            _state, _error = State.OPERATIONAL, None
+            log.warning("fipscrypto recovered from ERROR: every self-test passed on demand")
+            from . import audit  # (audit imports nothing of the core)
+
+            audit.emit("module-recovered")
 
 
 # Enum members read through their class cost ~100 ns each in CPython 3.11; the gate runs per call.

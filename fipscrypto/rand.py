@@ -20,7 +20,7 @@ import os
 import threading
 from collections.abc import Callable
 
-from . import audit, module
+from . import _faults, audit, module
 from ._backend import hashes as _hashes
 from ._service import grant, grants
 from .errors import InvalidParameter, SelfTestFailure
@@ -104,7 +104,8 @@ class HmacDrbg:
 
     def _draw(self, length: int) -> bytes:
         block = self._entropy(length)
-        if len(block) != length or block == self._last_entropy[:length]:
+        stuck = block == self._last_entropy[:length] or _faults.injected("drbg-entropy-continuous")
+        if len(block) != length or stuck:
             reason = "entropy source health test failed (stuck or short output)"
             audit.emit("selftest-failure", test="drbg-entropy-continuous", detail=reason)
             module.enter_error(reason)

@@ -1,62 +1,164 @@
-"""The self-test registry."""
+"""The self-test registry, the runner, and the events each test emits.
+
+A self-test is a function registered under a unique name, with the family of algorithms it covers
+and the public services it unlocks. It computes a value with the code under test and hands it to
+:func:`expect` with the expected value from a vector file; :func:`expect` is also where fault
+injection (``FIPSCRYPTO_SELFTEST_FAIL``) corrupts the expected value, so a forced failure takes the
+same path as a real one.
+
+Order (FIPS 140-3 IG 10.3.A): the integrity test runs first, preceded only by the known-answer test
+of the algorithm it uses (HMAC-SHA-256), then the provider proof, then every other family.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from fipscrypto import module
+from fipscrypto import _faults, audit, module
 from fipscrypto.errors import SelfTestFailure
 
-__all__ = ["SelfTest", "register", "registered", "run_power_on"]
+__all__ = [
+    "Event",
+    "Result",
+    "SelfTest",
+    "expect",
+    "register",
+    "registered",
+    "run",
+    "subscribe",
+    "unsubscribe",
+]
+
+# Tests that must run before all others, in this order (the rest run in registration order).
+FIRST = ("hmac-sha2-256", "integrity")
 
 
 @dataclass(frozen=True)
 class SelfTest:
     name: str
-    family: str
+    family: str  # e.g. "SHA-2", "KDF-TLS"
+    services: tuple[str, ...]  # the public services this test unlocks, e.g. ("hashes.digest",)
     run: Callable[[], None]
-    needs_provider: bool
+    needs_provider: bool = True
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    family: str
+    passed: bool
+    ms: float
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "family": self.family,
+            "result": "pass" if self.passed else "fail",
+            "ms": round(self.ms, 3),
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class Event:
+    """What a listener receives: ``kind`` is "start", "pass" or "fail"; ``ms`` is 0 at the start."""
+
+    kind: str
+    name: str
+    family: str
+    ms: float = 0.0
+    detail: str = ""
 
 
 _registry: dict[str, SelfTest] = {}
+_listeners: list[Callable[[Event], None]] = []
+_lock = threading.Lock()
 
 
 def register(
-    name: str, family: str, *, needs_provider: bool = True
+    name: str, family: str, *, services: tuple[str, ...] = (), needs_provider: bool = True
 ) -> Callable[[Callable[[], None]], Callable[[], None]]:
-    """Register a self-test under a unique name. The function raises on failure."""
+    """Register a self-test under a unique name. The function raises SelfTestFailure on failure."""
 
     def add(run: Callable[[], None]) -> Callable[[], None]:
-        if name in _registry:
-            raise ValueError(f"self-test {name!r} is registered twice")
-        _registry[name] = SelfTest(name, family, run, needs_provider)
+        with _lock:
+            if name in _registry:
+                raise ValueError(f"self-test {name!r} is registered twice")
+            _registry[name] = SelfTest(name, family, services, run, needs_provider)
         return run
 
     return add
 
 
 def registered() -> tuple[SelfTest, ...]:
-    return tuple(_registry.values())
+    """Every registered test, in the order they run."""
+    with _lock:
+        tests = list(_registry.values())
+    first = [t for name in FIRST for t in tests if t.name == name]
+    return (*first, *(t for t in tests if t.name not in FIRST))
 
 
-def run_power_on() -> dict[str, float]:
-    """Run every registered test; return each one's duration in milliseconds.
+def expect(name: str, computed: bytes, expected: bytes, what: str = "output") -> None:
+    """Fail the test ``name`` unless ``computed`` equals ``expected`` (corrupted under fault injection)."""
+    if computed != _faults.corrupt(name, expected):
+        raise SelfTestFailure(name, f"{what} differs from the known answer")
 
-    Provider tests are skipped in ``off`` mode, where there is no provider to prove.
-    """
+
+def subscribe(listener: Callable[[Event], None]) -> None:
+    """Call ``listener`` with every start, pass and fail event (the audit log receives them too)."""
+    with _lock:
+        _listeners.append(listener)
+
+
+def unsubscribe(listener: Callable[[Event], None]) -> None:
+    with _lock:
+        _listeners.remove(listener)
+
+
+def _emit(event: Event) -> None:
+    audit.emit(
+        f"selftest-{event.kind}", test=event.name, family=event.family, ms=event.ms, detail=event.detail
+    )
+    with _lock:
+        listeners = list(_listeners)
+    for listener in listeners:
+        listener(event)
+
+
+def _selected(family: str | None) -> Iterator[SelfTest]:
     with_provider = module.info().mode is not module.Mode.OFF
-    timings: dict[str, float] = {}
-    for test in _registry.values():
+    for test in registered():
         if test.needs_provider and not with_provider:
-            continue
-        start = time.perf_counter()
-        try:
-            test.run()
-        except SelfTestFailure:
-            raise
-        except Exception as exc:  # whatever the provider raises, the test fails closed
-            raise SelfTestFailure(test.name, f"{type(exc).__name__}: {exc}") from exc
-        timings[test.name] = (time.perf_counter() - start) * 1000
-    return timings
+            continue  # off mode: no provider to prove
+        if family is None or test.family.lower() == family.lower():
+            yield test
+
+
+def _run_one(test: SelfTest) -> Result:
+    _emit(Event("start", test.name, test.family))
+    start = time.perf_counter()
+    try:
+        test.run()
+    except SelfTestFailure as exc:
+        result = Result(test.name, test.family, False, (time.perf_counter() - start) * 1000, exc.detail)
+    except Exception as exc:  # whatever the code under test raises, the test fails closed
+        detail = f"{type(exc).__name__}: {exc}"
+        result = Result(test.name, test.family, False, (time.perf_counter() - start) * 1000, detail)
+    else:
+        result = Result(test.name, test.family, True, (time.perf_counter() - start) * 1000)
+    _emit(Event("pass" if result.passed else "fail", test.name, test.family, result.ms, result.detail))
+    return result
+
+
+def run(*, family: str | None = None, stop_at_failure: bool = False) -> list[Result]:
+    """Run the registered tests (of one family, or all) and return one result each."""
+    results = []
+    for test in _selected(family):
+        results.append(_run_one(test))
+        if stop_at_failure and not results[-1].passed:
+            break
+    return results
