@@ -175,7 +175,7 @@ def hold(obj: Revocable) -> None:
 
 class Revoked:
     """Held by a key object in place of its cipher context (and counters) once the module has entered
-    ERROR: any attribute access, and ``next()``, raise ModuleErrorState."""
+    ERROR: any attribute access, call, and ``next()`` raise ModuleErrorState."""
 
     __slots__ = ()
 
@@ -184,6 +184,9 @@ class Revoked:
         raise ModuleErrorState(f"key object revoked: {module.info().error or 'the module entered ERROR'}")
 
     def __getattr__(self, name: str) -> Callable[..., NoReturn]:
+        self._refuse()
+
+    def __call__(self, *args: object) -> NoReturn:
         self._refuse()
 
     def __iter__(self) -> Revoked:

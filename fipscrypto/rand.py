@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 from . import _faults, audit, module
 from ._backend import hashes as _hashes
-from ._service import grant, grants
+from ._service import REVOKED, grant, grants, hold
 from .errors import InvalidParameter, SelfTestFailure
 
 __all__ = ["MAX_REQUEST", "HmacDrbg", "random_bytes"]
@@ -53,8 +53,18 @@ class HmacDrbg:
         self._lock = threading.Lock()
         self._last_entropy = b""
         self._pid = os.getpid()
+        self._mac: Callable[[bytes], bytes] = REVOKED  # keyed by _instantiate
         with self._lock:
             self._instantiate(self._draw(_STRENGTH), self._draw(_STRENGTH // 2), personalization)
+        hold(self)  # entering ERROR revokes the instance: no random output from the error state
+
+    def _revoke(self) -> None:
+        with self._lock:
+            self._mac, self._v = REVOKED, b""  # the state (Key, V) is gone; generate raises
+
+    @property
+    def revoked(self) -> bool:
+        return self._mac is REVOKED
 
     # --- SP 800-90A §10.1.2 ----------------------------------------------------------------------
 
@@ -135,9 +145,9 @@ def random_bytes(length: int) -> bytes:
     """``length`` random bytes from the module's HMAC_DRBG (SHA-512); larger requests are chunked."""
     global _default
     permit = _GRANTS.get(None) or grant("rand.random_bytes", "hash", "sha512", "hmac-drbg-sha512")
-    if _default is None:
+    if _default is None or _default.revoked:  # (revoked: the module left ERROR since)
         with _default_lock:
-            if _default is None:
+            if _default is None or _default.revoked:
                 _default = HmacDrbg()
     drbg = _default
     if length <= MAX_REQUEST:
