@@ -7,10 +7,16 @@ BIN := $(VENV)/bin
 STATE := $(VENV)/var/fipscrypto
 INSTALLED := $(VENV)/.installed
 PROVIDER := $(STATE)/provider.json
+# The integrity self-test's manifest (generated, not in git): every file of the four package roots.
+MANIFEST := fipscrypto/integrity.json
+PACKAGE_ROOTS := fipscrypto selftests pqc cli
+# Files and folders: a folder's time changes when a file is added, removed or renamed in it.
+PACKAGE_FILES := $(shell find $(PACKAGE_ROOTS) -name __pycache__ -prune -o ! -name '*.pyc' \
+	! -path $(MANIFEST) ! -name '.integrity.json.*' -print)
 
-.PHONY: demo test lint typecheck pytest provider bench clean
+.PHONY: demo test lint typecheck pytest provider manifest bench clean
 
-demo: $(PROVIDER)
+demo: $(PROVIDER) $(MANIFEST)
 	$(BIN)/fipscheck status
 	@echo
 	$(BIN)/fipscheck demo
@@ -18,18 +24,20 @@ demo: $(PROVIDER)
 test: lint typecheck pytest
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check fipscrypto selftests pqc cli tests bench
-	$(BIN)/ruff format --check fipscrypto selftests pqc cli tests bench
+	$(BIN)/ruff check fipscrypto selftests pqc cli tests bench setup.py
+	$(BIN)/ruff format --check fipscrypto selftests pqc cli tests bench setup.py
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
-pytest: $(PROVIDER)
+pytest: $(PROVIDER) $(MANIFEST)
 	$(BIN)/pytest
 
 provider: $(PROVIDER)
 
-bench: $(PROVIDER)
+manifest: $(MANIFEST)
+
+bench: $(PROVIDER) $(MANIFEST)
 	$(BIN)/python bench/run.py
 
 # The venv is rebuilt only when the project metadata changes.
@@ -39,9 +47,15 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $@
 
-# Provisioning: find or fetch the FIPS provider, configure it in the state folder, verify it.
-$(PROVIDER): $(INSTALLED)
+# Rewritten when a package file changes, is added or is removed. Run by path (-P: the script's folder
+# stays off sys.path), so the package is not imported and no provider is needed.
+$(MANIFEST): $(INSTALLED) $(PACKAGE_FILES)
+	$(BIN)/python -P selftests/integrity.py write
+
+# Provisioning: find or fetch the FIPS provider, configure it in the state folder, verify it (the
+# verification activates the module, so the manifest comes first; a newer one does not re-provision).
+$(PROVIDER): $(INSTALLED) | $(MANIFEST)
 	$(BIN)/fipscheck provider install --state-dir $(STATE)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache $(MANIFEST)

@@ -10,6 +10,7 @@ from .demo import demo
 from .policy import check, policy
 from .provider import provider
 from .run import run
+from .selftest import selftest
 from .status import status
 
 
@@ -29,3 +30,4 @@ main.add_command(run)
 main.add_command(demo)
 main.add_command(policy)
 main.add_command(check)
+main.add_command(selftest)

@@ -50,7 +50,12 @@ def _render(report: dict[str, Any]) -> str:
     tests = report["selftests_ms"]
     if tests:
         total = sum(tests.values())
-        lines.append(f"self-tests    {len(tests)} passed in {total:.1f} ms")
+        lines.append(f"self-tests    {len(tests)} passed in {total:.1f} ms at power-on")
+    last = report["selftest_last_run"]
+    if last:
+        scope = f"family {last['family']}" if last["family"] else "all"
+        outcome = "all passed" if last["passed"] else f"FAILED: {', '.join(last['failed'] or ['none run'])}"
+        lines.append(f"last run      {last['time']} ({scope}, {last['count']} tests): {outcome}")
     lines.append(f"stdlib        hashlib/ssl on {report['openssl']['stdlib']}: OUTSIDE the FIPS boundary")
     lines.append(f"state dir     {report['state_dir']}")
     return "\n".join(lines)

@@ -14,12 +14,15 @@ Modes (``FIPSCRYPTO_MODE`` or ``activate(mode=...)``, fixed for the life of the 
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import importlib
 import logging
 import os
 import threading
 import warnings
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +39,10 @@ __all__ = [
     "boot",
     "enter_error",
     "gate",
+    "gate_unless_self_test",
     "info",
     "recover",
+    "self_test_scope",
 ]
 
 MODE_ENV = "FIPSCRYPTO_MODE"
@@ -224,6 +229,26 @@ def gate() -> None:
     if _state is _ERROR:
         raise ModuleErrorState(_error or "unknown")
     activate()
+
+
+_self_testing: ContextVar[bool] = ContextVar("fipscrypto_self_testing", default=False)
+
+
+@contextlib.contextmanager
+def self_test_scope() -> Iterator[None]:
+    """Run a self-test: within it, :func:`gate_unless_self_test` lets code under test run in any state."""
+    token = _self_testing.set(True)
+    try:
+        yield
+    finally:
+        _self_testing.reset(token)
+
+
+def gate_unless_self_test() -> None:
+    """The gate, for code that a self-test also runs (e.g. constructing an HMAC_DRBG): a self-test must
+    reach it while the module is in SELF_TEST or ERROR (an on-demand run that may recover)."""
+    if _state is not _OPERATIONAL and not _self_testing.get():
+        gate()
 
 
 def info() -> ModuleInfo:

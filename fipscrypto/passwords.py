@@ -27,6 +27,7 @@ from ._backend import passwords as _argon
 from ._service import authorize, record
 from .errors import AuthenticationError, InvalidParameter
 from .kdf import pbkdf2
+from .module import gate
 
 __all__ = ["hash", "needs_rehash", "verify"]
 
@@ -118,5 +119,6 @@ def verify(password: str | bytes, stored: str) -> None:
 
 def needs_rehash(stored: str) -> bool:
     """True when ``stored`` is not PBKDF2-HMAC-SHA-512 at today's policy floor with a 128-bit salt."""
+    gate()  # a service like the others: nothing is answered from the ERROR state
     scheme, params, salt, key = _parse(stored)
     return scheme != "pbkdf2-sha512" or params.get("i", 0) < _floor() or len(salt) < _SALT or len(key) < _KEY

@@ -43,6 +43,7 @@ class HmacDrbg:
         prediction_resistance: bool = False,
         entropy: Callable[[int], bytes] = os.urandom,
     ) -> None:
+        module.gate_unless_self_test()
         if not 1 <= reseed_interval <= 1 << 48:
             raise InvalidParameter("reseed_interval must be between 1 and 2**48 (SP 800-90A Table 2)")
         self._hash = hash
@@ -116,10 +117,12 @@ class HmacDrbg:
         block = self._entropy(length)
         stuck = block == self._last_entropy[:length] or _faults.injected("drbg-entropy-continuous")
         if len(block) != length or stuck:
-            reason = "entropy source health test failed (stuck or short output)"
-            audit.emit("selftest-failure", test="drbg-entropy-continuous", detail=reason)
-            module.enter_error(reason)
-            raise SelfTestFailure("drbg-entropy-continuous", reason)
+            failure = SelfTestFailure(
+                "drbg-entropy-continuous", "entropy source health test failed (stuck or short output)"
+            )
+            audit.emit("selftest-failure", test=failure.test, detail=failure.detail)
+            module.enter_error(str(failure))
+            raise failure
         self._last_entropy = block
         return block
 

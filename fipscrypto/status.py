@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import ssl
 from pathlib import Path
@@ -46,6 +47,17 @@ def _policy() -> dict[str, Any]:
     }
 
 
+def _last_selftest_run(paths: StatePaths) -> dict[str, Any] | None:
+    """The summary of the last ``fipscheck selftest`` run recorded in the state folder."""
+    try:
+        data = json.loads(paths.selftest_record.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {key: data.get(key) for key in ("time", "family", "passed", "count", "failed", "total_ms")}
+
+
 def collect(
     mode: str | None = None, state_dir: str | os.PathLike[str] | None = None
 ) -> tuple[dict[str, Any], int]:
@@ -58,7 +70,8 @@ def collect(
         if isinstance(exc, ProviderUnavailable):
             error["remedy"] = exc.remedy
     info = module.info()
-    record = read_record(StatePaths.resolve(info.state_dir))
+    paths = StatePaths.resolve(info.state_dir)
+    record = read_record(paths)
     fips_enabled = False
     cryptography_openssl = None
     if info.bindings is not None:  # booted: the backend can be imported without side effects
@@ -96,6 +109,7 @@ def collect(
         "provider": provider,
         "policy": active,
         "selftests_ms": info.selftests_ms,
+        "selftest_last_run": _last_selftest_run(paths),
         "openssl": {"cryptography": cryptography_openssl, "stdlib": ssl.OPENSSL_VERSION},
         "boundary": _BOUNDARY_NOTE,
     }

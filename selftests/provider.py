@@ -38,7 +38,11 @@ def sha256_kat() -> None:
     expect("provider-sha2-256", _hashes.digest("sha256", b"abc"), _SHA256_ABC, "SHA-256 digest")
 
 
-@register("provider-aes-256-gcm", "AES-GCM", services=("aead.AESGCM", "seal"))
+@register(
+    "provider-aes-256-gcm",
+    "AES-GCM",
+    services=("aead.AESGCM", "aead.AESGCM.encrypt", "aead.AESGCM.decrypt", "seal"),
+)
 def aes_gcm_kat() -> None:
     sealed = _ciphers.aes_gcm_seal(_GCM_KEY, _GCM_NONCE, _GCM_PT, _GCM_AAD)
     expect("provider-aes-256-gcm", sealed, _GCM_CT, "AES-GCM ciphertext and tag (encrypt)")

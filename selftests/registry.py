@@ -142,7 +142,8 @@ def _run_one(test: SelfTest) -> Result:
     _emit(Event("start", test.name, test.family))
     start = time.perf_counter()
     try:
-        test.run()
+        with module.self_test_scope():
+            test.run()
     except SelfTestFailure as exc:
         result = Result(test.name, test.family, False, (time.perf_counter() - start) * 1000, exc.detail)
     except Exception as exc:  # whatever the code under test raises, the test fails closed

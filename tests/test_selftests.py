@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
+import fipscrypto
 from fipscrypto import selftests
 from fipscrypto.errors import SelfTestFailure
 from fipscrypto.selftests import provider as provider_tests
@@ -37,3 +41,14 @@ def test_a_failing_test_raises_self_test_failure_with_its_name(monkeypatch: pyte
     with pytest.raises(SelfTestFailure) as caught:
         provider_tests.sha256_kat()
     assert caught.value.test == "provider-sha2-256"
+
+
+def test_every_service_is_unlocked_by_a_self_test() -> None:
+    # The service names the indicator records (string literals "<module>.<service>" in the core)
+    # must each be unlocked by at least one known-answer test.
+    pattern = re.compile(r'"((?:hashes|mac|aead|rand|kdf|keys|passwords|seal)\.[A-Za-z_.]+)"')
+    root = Path(fipscrypto.__file__).parent
+    services = {name for path in root.rglob("*.py") for name in pattern.findall(path.read_text())}
+    unlocked = {service for test in selftests.registered() for service in test.services}
+    assert len(services) > 30
+    assert services - unlocked == set()

@@ -23,6 +23,7 @@ from ._common import (
 # Hashes each protocol KDF is defined with (wider requests are refused as invalid parameters).
 TLS12_HASHES = ("sha256", "sha384", "sha512")  # SP 800-135 r1 §4.2.2
 TLS13_HASHES = ("sha256", "sha384")  # RFC 8446 Appendix B.4 cipher suites
+_EMS_LABEL = b"extended master secret"  # RFC 7627 §4
 
 
 def _p_hash(mac: Callable[[bytes], bytes], seed: bytes, length: int) -> bytes:
@@ -91,7 +92,7 @@ def tls12_master_secret(
         if len(session_hash) != hash_len or client_random or server_random:
             raise InvalidParameter(f"EMS takes a {hash_len}-byte session hash and no randoms (RFC 7627 §3)")
         # RFC 7627 §4: master_secret = PRF(pre_master_secret, "extended master secret", session_hash)[0..47]
-        label, seed = b"extended master secret", session_hash
+        label, seed = _EMS_LABEL, session_hash
     else:
         if len(client_random) != 32 or len(server_random) != 32 or session_hash:
             raise InvalidParameter("the classic master secret takes two 32-byte randoms (RFC 5246 §7.4.1.2)")
@@ -99,9 +100,14 @@ def tls12_master_secret(
         #                                    ClientHello.random + ServerHello.random)[0..47]
         label, seed = b"master secret", client_random + server_random
     approved = authorize_kdf("kdf.tls12_master_secret", "tls12-prf", hash)
-    out = _p_hash(_kdf.hmac_keyed(hash, pre_master_secret), label + seed, 48)
+    out = _master_secret(hash, pre_master_secret, label, seed)
     record("kdf.tls12_master_secret", f"tls12-prf-{hash}{'-ems' if ems else ''}", approved)
     return out
+
+
+def _master_secret(hash: str, pre_master_secret: bytes, label: bytes, seed: bytes) -> bytes:
+    """PRF(pre_master_secret, label, seed)[0..47], unchecked (the power-on self-test calls it too)."""
+    return _p_hash(_kdf.hmac_keyed(hash, pre_master_secret), label + seed, 48)
 
 
 def tls12_key_block(
@@ -115,13 +121,20 @@ def tls12_key_block(
         raise InvalidParameter("the hello randoms are 32 bytes (RFC 5246 §7.4.1.2)")
     positive("length", length, 2**16, "a TLS key block")
     approved = authorize_kdf("kdf.tls12_key_block", "tls12-prf", hash)
-    # RFC 5246 §6.3: key_block = PRF(SecurityParameters.master_secret, "key expansion",
-    #                                SecurityParameters.server_random + SecurityParameters.client_random)
-    out = _p_hash(
-        _kdf.hmac_keyed(hash, master_secret), b"key expansion" + server_random + client_random, length
-    )
+    out = _key_block(hash, master_secret, server_random, client_random, length)
     record("kdf.tls12_key_block", f"tls12-prf-{hash}", approved)
     return out
+
+
+def _key_block(
+    hash: str, master_secret: bytes, server_random: bytes, client_random: bytes, length: int
+) -> bytes:
+    """The key block, unchecked (the power-on self-test calls it too)."""
+    # RFC 5246 §6.3: key_block = PRF(SecurityParameters.master_secret, "key expansion",
+    #                                SecurityParameters.server_random + SecurityParameters.client_random)
+    return _p_hash(
+        _kdf.hmac_keyed(hash, master_secret), b"key expansion" + server_random + client_random, length
+    )
 
 
 # ---------------------------------------------------------------------------------------- TLS 1.3
@@ -212,13 +225,24 @@ def tls13_key_schedule(
     ``client_flight`` (client Certificate .. client Finished). Without a PSK or without (EC)DHE,
     RFC 8446 §7.1 uses "a string of Hash.length bytes set to zeros" in its place.
     """
-    hash_len = digest_length(hash, TLS13_HASHES, " for TLS 1.3 (RFC 8446 Appendix B.4)")
+    digest_length(hash, TLS13_HASHES, " for TLS 1.3 (RFC 8446 Appendix B.4)")
     if psk is None and dhe is None:
         raise InvalidParameter("the key schedule needs a PSK, an (EC)DHE shared secret, or both")
     if psk == b"" or dhe == b"":
         raise InvalidParameter("an empty PSK or shared secret: pass None for one that is not in use")
     approved = authorize_kdf("kdf.tls13_key_schedule", "tls13-kdf", hash)
-    zeros = bytes(hash_len)
+    secrets = _key_schedule(hash, psk, dhe, (client_hello, server_hello, server_flight, client_flight))
+    record("kdf.tls13_key_schedule", f"tls13-kdf-{hash}", approved)
+    return secrets
+
+
+def _key_schedule(
+    hash: str, psk: bytes | None, dhe: bytes | None, flights: tuple[bytes, bytes, bytes, bytes]
+) -> Tls13Secrets:
+    """The key schedule, unchecked (the power-on self-test calls it too); ``flights`` is the
+    transcript in the four pieces :func:`tls13_key_schedule` takes, in its order."""
+    zeros = bytes(_kdf.digest_size(hash))
+    client_hello, server_hello, server_flight, client_flight = flights
     th_ch = client_hello
     th_sh = th_ch + server_hello
     th_sf = th_sh + server_flight
@@ -229,7 +253,7 @@ def tls13_key_schedule(
     early = _kdf.hkdf_extract(hash, zeros, psk if psk is not None else zeros)
     handshake = _kdf.hkdf_extract(hash, _derive_secret(hash, early, b"derived", b""), dhe or zeros)
     master = _kdf.hkdf_extract(hash, _derive_secret(hash, handshake, b"derived", b""), zeros)
-    secrets = Tls13Secrets(
+    return Tls13Secrets(
         early_secret=early,
         client_early_traffic_secret=_derive_secret(hash, early, b"c e traffic", th_ch),
         early_exporter_master_secret=_derive_secret(hash, early, b"e exp master", th_ch),
@@ -242,5 +266,3 @@ def tls13_key_schedule(
         exporter_master_secret=_derive_secret(hash, master, b"exp master", th_sf),
         resumption_master_secret=_derive_secret(hash, master, b"res master", th_cf),
     )
-    record("kdf.tls13_key_schedule", f"tls13-kdf-{hash}", approved)
-    return secrets

@@ -64,6 +64,11 @@ class StatePaths:
     def apt_dir(self) -> Path:
         return self.root / "apt"
 
+    @property
+    def selftest_record(self) -> Path:
+        """The last on-demand self-test run (``fipscheck selftest``), read by ``status``."""
+        return self.root / "selftest-last.json"
+
 
 @dataclass(frozen=True)
 class ProviderRecord:

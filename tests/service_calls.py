@@ -1,0 +1,182 @@
+"""Every public service entry point, called with valid arguments.
+
+The meta-tests (tests/test_selftest_meta.py) run these in a fresh process whose module has entered
+ERROR and require each to raise ModuleErrorState. ``test_every_entry_point_is_listed`` keeps the list
+complete: a new public service that is not added here fails it.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable
+from typing import Any
+
+KEY = bytes(range(32))
+NONCE = bytes(12)
+# Valid inputs for the entry points that parse before they compute (made once with this module).
+ECDH_PEM = b"""-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgAAAAAAAAAAAAAAAA
+AAAAAAAAAAAAAAAAAAAAAAAAAAehRANCAASOUztvoL97RiW7MGZ8Aftgfvn4uKgP
+71swBihwMYeyo3PrHb3gMxg2bQafg6b1kABTxzYzywQbIcVeGobB9AC0
+-----END PRIVATE KEY-----
+"""
+ECDH_POINT = bytes.fromhex(  # 7G on P-256, uncompressed
+    "048e533b6fa0bf7b4625bb30667c01fb607ef9f8b8a80fef5b300628703187b2"
+    "a373eb1dbde03318366d069f83a6f5900053c73633cb041b21c55e1a86c1f400b4"
+)
+PHC = (
+    "$pbkdf2-sha512$i=600000$qpK/PXEiirCyYE7CQH2wsQ$"
+    "X6ihJTLVNZXGd5SpL2GTRbN4QtIBs9CotDTZNBaGYQm/HLJevNGPNONJvQJfL/Nm8UpTL8zaKqh3qiBmj7ycXw"
+)
+ENVELOPE = bytes.fromhex(  # seal.seal(b"x", key_id="k1", kek=KEY)
+    "46435345414c01026b31002825774665c81cfc30bfd7754ee525aeb4d3b1a9528659f1e263d509b2e3645e218c9ea3"
+    "4cf9be423de10a523b114a0915f8db55cde595ff042f3e5b0c958deee869b8ef3163"
+)
+STREAM = bytes.fromhex(  # seal.seal_stream of b"x" under the same key
+    "46435345414c02026b310028cca1e61833f536dc99fb39b5efadc80b58ff1235e3ddea95b923fb171eeeb23512fed1"
+    "c65c88517f5365abbeb14e9100010000acdd2c0f99c7f556c3c50650c5216e4999"
+)
+
+# Public names of the service modules that are not service entry points (types, constants, or result
+# records), with the reason; everything else in their __all__ must be called below.
+NOT_ENTRY_POINTS = {
+    "aead.NONCE_SIZE": "constant",
+    "rand.MAX_REQUEST": "constant",
+    "seal.CHUNK": "constant",
+    "keys.GROUPS": "constant",
+    "keys.Encoding": "type alias",
+    "keys.FFDHGroup": "domain parameters (data)",
+    "keys.SigningKey": "made by generate_signing_key/load_signing_key (methods: object_calls)",
+    "keys.VerifyingKey": "made by a SigningKey or load_verifying_key (methods: object_calls)",
+    "keys.AgreementKey": "made by generate_agreement_key and the loaders (methods: object_calls)",
+    "keys.AgreementPublicKey": "made by load_agreement_public_key (data)",
+    "kdf.IkeSaKeys": "result record",
+    "kdf.SrtpKeys": "result record",
+    "kdf.SrtpLabel": "enumeration",
+    "kdf.Tls13Secrets": "result record",
+}
+SERVICE_MODULES = ("hashes", "mac", "aead", "rand", "kdf", "keys", "passwords", "seal")
+
+
+def entry_points() -> dict[str, Callable[[], object]]:
+    from fipscrypto import aead, hashes, kdf, keys, mac, passwords, rand, seal
+
+    wrapped = bytes.fromhex("1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5")  # RFC 3394 §4.1
+    return {
+        "hashes.digest": lambda: hashes.digest("sha256", b"x"),
+        "hashes.Hasher": lambda: hashes.Hasher("sha256"),
+        "hashes.hash_file": lambda: hashes.hash_file(sys.executable),
+        "mac.hmac": lambda: mac.hmac(KEY, b"x"),
+        "mac.verify_hmac": lambda: mac.verify_hmac(KEY, b"x", bytes(32)),
+        "mac.cmac": lambda: mac.cmac(KEY[:16], b"x"),
+        "mac.verify_cmac": lambda: mac.verify_cmac(KEY[:16], b"x", bytes(16)),
+        "mac.gmac": lambda: mac.gmac(KEY, NONCE, b"x"),
+        "mac.verify_gmac": lambda: mac.verify_gmac(KEY, NONCE, b"x", bytes(16)),
+        "aead.AESGCM": lambda: aead.AESGCM(KEY),
+        "aead.AESCCM": lambda: aead.AESCCM(KEY),
+        "aead.wrap": lambda: aead.wrap(KEY[:16], KEY[:16]),
+        "aead.unwrap": lambda: aead.unwrap(bytes(range(16)), wrapped),
+        "aead.wrap_pad": lambda: aead.wrap_pad(KEY, b"x"),
+        "aead.unwrap_pad": lambda: aead.unwrap_pad(KEY, bytes(16)),
+        "rand.random_bytes": lambda: rand.random_bytes(16),
+        "rand.HmacDrbg": lambda: rand.HmacDrbg(),
+        "kdf.hkdf": lambda: kdf.hkdf(KEY, length=32),
+        "kdf.hkdf_extract": lambda: kdf.hkdf_extract(KEY),
+        "kdf.hkdf_expand": lambda: kdf.hkdf_expand(KEY, length=32),
+        "kdf.hkdf_expand_label": lambda: kdf.hkdf_expand_label(KEY, b"key", b"", 16),
+        "kdf.derive_secret": lambda: kdf.derive_secret(KEY, b"c hs traffic", b""),
+        "kdf.pbkdf2": lambda: kdf.pbkdf2(b"password", KEY[:16], iterations=1000, length=32),
+        "kdf.kbkdf": lambda: kdf.kbkdf(KEY, length=32),
+        "kdf.tls10_prf": lambda: kdf.tls10_prf(KEY, b"label", b"seed", 16),
+        "kdf.tls12_prf": lambda: kdf.tls12_prf(KEY, b"label", b"seed", 16),
+        "kdf.tls12_master_secret": lambda: kdf.tls12_master_secret(KEY, bytes(32)),
+        "kdf.tls12_key_block": lambda: kdf.tls12_key_block(
+            KEY + KEY[:16], server_random=bytes(32), client_random=bytes(32), length=40
+        ),
+        "kdf.tls13_key_schedule": lambda: kdf.tls13_key_schedule(
+            client_hello=b"ch", server_hello=b"sh", server_flight=b"sf", client_flight=b"cf", dhe=KEY
+        ),
+        "kdf.srtp_kdf": lambda: kdf.srtp_kdf(KEY[:16], KEY[:14], label=kdf.SrtpLabel.RTP_SALT, index=0),
+        "kdf.srtp_session_keys": lambda: kdf.srtp_session_keys(KEY[:16], KEY[:14], index=0),
+        "kdf.srtcp_session_keys": lambda: kdf.srtcp_session_keys(KEY[:16], KEY[:14], index=0),
+        "kdf.ikev2_prf": lambda: kdf.ikev2_prf(KEY, b"x"),
+        "kdf.ikev2_prf_plus": lambda: kdf.ikev2_prf_plus(KEY, b"x", 64),
+        "kdf.ikev2_skeyseed": lambda: kdf.ikev2_skeyseed(KEY[:16], KEY[16:], KEY),
+        "kdf.ikev2_derive_sk": lambda: kdf.ikev2_derive_sk(
+            KEY, KEY[:16], KEY[16:], bytes(8), bytes(8), encryption_key_length=36, integrity_key_length=0
+        ),
+        "kdf.ikev2_child_keymat": lambda: kdf.ikev2_child_keymat(KEY, KEY[:16], KEY[16:], 64),
+        "kdf.ikev2_rekey_skeyseed": lambda: kdf.ikev2_rekey_skeyseed(KEY, KEY, KEY[:16], KEY[16:]),
+        "keys.generate_signing_key": lambda: keys.generate_signing_key("ecdsa-p256"),
+        "keys.signing_key_from_seed": lambda: keys.signing_key_from_seed("ml-dsa-44", KEY),
+        "keys.load_signing_key": lambda: keys.load_signing_key(KEY, "ed25519", encoding="raw"),
+        "keys.load_verifying_key": lambda: keys.load_verifying_key(KEY, "ed25519", encoding="raw"),
+        "keys.rsa_verifying_key": lambda: keys.rsa_verifying_key((1 << 2047) + 1, 65537),
+        "keys.generate_agreement_key": lambda: keys.generate_agreement_key("ecdh-p256"),
+        "keys.agreement_key_from_private_value": lambda: keys.agreement_key_from_private_value(
+            "ecdh-p256", 7
+        ),
+        "keys.load_agreement_key": lambda: keys.load_agreement_key(ECDH_PEM, "ecdh-p256"),
+        "keys.load_agreement_public_key": lambda: keys.load_agreement_public_key(ECDH_POINT, "ecdh-p256"),
+        "passwords.hash": lambda: passwords.hash("correct horse battery staple"),
+        "passwords.verify": lambda: passwords.verify("pw", PHC),
+        "passwords.needs_rehash": lambda: passwords.needs_rehash(PHC),
+        "seal.seal": lambda: seal.seal(b"x", key_id="k1", kek=KEY),
+        "seal.unseal": lambda: seal.unseal(ENVELOPE, {"k1": KEY}),
+        "seal.rewrap": lambda: seal.rewrap(ENVELOPE, {"k1": KEY}, key_id="k2", kek=KEY),
+        "seal.seal_stream": lambda: seal.seal_stream(io.BytesIO(b"x"), io.BytesIO(), key_id="k1", kek=KEY),
+        "seal.unseal_stream": lambda: seal.unseal_stream(io.BytesIO(STREAM), io.BytesIO(), {"k1": KEY}),
+    }
+
+
+def prepare() -> dict[str, Any]:
+    """Key objects made while the module serves (their methods must refuse after an ERROR)."""
+    from fipscrypto import aead, hashes, keys, rand
+
+    signing = keys.generate_signing_key("ed25519")
+    agreement = keys.generate_agreement_key("ecdh-p256")
+    gcm = aead.AESGCM(KEY, nonces="counter")
+    nonce, sealed = gcm.encrypt(b"x")
+    return {
+        "gcm": gcm,
+        "sealed": (nonce, sealed),
+        "explicit": aead.AESGCM(KEY, nonces="explicit"),
+        "ccm": aead.AESCCM(KEY),
+        "hasher": hashes.Hasher("sha256"),
+        "drbg": rand.HmacDrbg(),
+        "signing": signing,
+        "signature": signing.sign(b"x"),
+        "agreement": agreement,
+        "peer": keys.generate_agreement_key("ecdh-p256").public_key(),
+    }
+
+
+def object_calls(made: dict[str, Any]) -> dict[str, Callable[[], object]]:
+    return {
+        "AESGCM.encrypt": lambda: made["gcm"].encrypt(b"x"),
+        "AESGCM.decrypt": lambda: made["gcm"].decrypt(*made["sealed"]),
+        "AESGCM.encrypt_with_nonce": lambda: made["explicit"].encrypt_with_nonce(NONCE, b"x"),
+        "AESCCM.encrypt": lambda: made["ccm"].encrypt(b"x"),
+        "Hasher.finalize": lambda: made["hasher"].finalize(),
+        "HmacDrbg.generate": lambda: made["drbg"].generate(16),
+        "SigningKey.sign": lambda: made["signing"].sign(b"x"),
+        "VerifyingKey.verify": lambda: made["signing"].verifying_key().verify(made["signature"], b"x"),
+        "AgreementKey.exchange": lambda: made["agreement"].exchange(made["peer"]),
+    }
+
+
+def outcomes(calls: dict[str, Callable[[], object]]) -> dict[str, str]:
+    """ "refused" for each call that raised ModuleErrorState; otherwise what happened."""
+    from fipscrypto.errors import ModuleErrorState
+
+    seen = {}
+    for name, call in calls.items():
+        try:
+            call()
+            seen[name] = "served"
+        except ModuleErrorState:
+            seen[name] = "refused"
+        except Exception as exc:  # anything else is a failure to refuse, reported by name
+            seen[name] = f"{type(exc).__name__}: {exc}"
+    return seen
