@@ -55,6 +55,11 @@ def selftest(
     Exits 0 when every test passed, 3 when any failed or the module could not be activated, 2 for an
     unknown family.
     """
+    activation: str | None = None
+    try:  # before the self-tests are imported: they load the backend, which boots the module
+        module.activate(mode, state_dir=state_dir)
+    except FipsError as exc:
+        activation = str(exc).splitlines()[0]
     # Installed as fipscrypto.selftests (a package-dir mapping that mypy cannot follow): by name.
     selftests = importlib.import_module("fipscrypto.selftests")
     tests = selftests.registered()
@@ -65,11 +70,6 @@ def selftest(
         for t in tests:
             click.echo(f"{t.name:<28} {t.family:<12} {', '.join(t.services)}")
         return
-    activation: str | None = None
-    try:
-        module.activate(mode, state_dir=state_dir)
-    except FipsError as exc:
-        activation = str(exc).splitlines()[0]
     results = selftests.run_all(family=family)
     info = module.info()
     rows = [r.as_dict() for r in results]

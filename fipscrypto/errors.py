@@ -11,7 +11,16 @@ __all__ = [
     "AlgorithmUnavailable",
     "AptUnavailable",
     "AuthenticationError",
+    "CertificateExpired",
+    "CertificateKeyRejected",
+    "CertificateNotCA",
+    "CertificateRejected",
+    "CertificateSignatureRejected",
+    "CertificateUntrusted",
+    "CertificateUsageRejected",
     "FipsError",
+    "HandshakeRejected",
+    "HostnameMismatch",
     "InvalidParameter",
     "InvalidSignature",
     "KeyLimitError",
@@ -19,12 +28,14 @@ __all__ = [
     "ModuleErrorState",
     "ModuleMacMismatch",
     "ModuleNotFound",
+    "NoApplicationProtocol",
     "NonceReuse",
     "PolicyError",
     "PolicyViolation",
     "ProviderLoadFailed",
     "ProviderUnavailable",
     "SelfTestFailure",
+    "TLSError",
 ]
 
 
@@ -137,3 +148,84 @@ class KeyLimitError(FipsError):
 
 class NonceReuse(FipsError):
     """A nonce was about to be used twice under one key; the operation was refused."""
+
+
+class TLSError(FipsError):
+    """A TLS endpoint, certificate or handshake broke the policy (``fipscrypto.tls``)."""
+
+
+class HandshakeRejected(TLSError, PolicyViolation):
+    """The peer's handshake broke the policy, whether or not OpenSSL could complete it: TLS 1.2 without
+    the extended master secret, or a version, suite, group or signature scheme the policy does not
+    allow. ``reason`` names the rule (see docs/tls.md); ``verdict`` is the policy's, when one decided.
+    """
+
+    def __init__(self, message: str, reason: str, verdict: object | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.verdict = verdict
+
+
+class CertificateRejected(TLSError):
+    """A certificate chain, the local one or the peer's, failed a check; raised from the handshake itself
+    when the peer's chain fails (OpenSSL then sends the alert), or after it.
+
+    ``reason`` is one of ``expired``, ``not-yet-valid``, ``key-not-allowed``, ``key-too-small``,
+    ``signature-not-allowed``, ``key-usage``, ``extended-key-usage``, ``not-ca``, ``path-length``,
+    ``hostname-mismatch``, ``untrusted``; ``subject`` and ``depth`` (0: the end-entity certificate) name
+    the certificate; ``verdict`` is the policy's, when the policy decided.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        reason: str,
+        *,
+        subject: str | None = None,
+        depth: int | None = None,
+        verdict: object | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.subject = subject
+        self.depth = depth
+        self.verdict = verdict
+
+
+class CertificateExpired(CertificateRejected):
+    """A certificate is outside its validity period (``expired`` or ``not-yet-valid``; RFC 5280 §4.1.2.5)."""
+
+
+class CertificateKeyRejected(CertificateRejected, PolicyViolation):
+    """A certificate's public key is of a type or size the policy does not allow (``key-too-small``,
+    ``key-not-allowed``), e.g. RSA-1024 under SP 800-131A Rev. 2."""
+
+
+class CertificateSignatureRejected(CertificateRejected, PolicyViolation):
+    """A certificate is signed with an algorithm the policy does not allow (``signature-not-allowed``),
+    e.g. SHA-1 under SP 800-131A Rev. 2."""
+
+
+class CertificateUsageRejected(CertificateRejected):
+    """The end-entity certificate does not allow the use: ``key-usage`` (no digitalSignature, RFC 8446
+    §4.4.2.2) or ``extended-key-usage`` (no serverAuth/clientAuth, RFC 5280 §4.2.1.12)."""
+
+
+class CertificateNotCA(CertificateRejected):
+    """An issuing certificate may not issue: ``not-ca`` (no cA in basicConstraints or no keyCertSign,
+    RFC 5280 §4.2.1.9 and §4.2.1.3) or ``path-length`` (pathLenConstraint exceeded)."""
+
+
+class HostnameMismatch(CertificateRejected):
+    """The server certificate does not name the host the client asked for (RFC 6125 §6), or hostname
+    verification was on and no host name was given (``hostname-mismatch``)."""
+
+
+class CertificateUntrusted(CertificateRejected):
+    """The chain does not lead to a trusted certificate, or a signature in it does not verify
+    (``untrusted``); the message carries OpenSSL's verification error."""
+
+
+class NoApplicationProtocol(TLSError):
+    """The client offered no application protocol (ALPN) the server speaks; RFC 7301 §3.2 has the server
+    end the handshake with a no_application_protocol alert."""

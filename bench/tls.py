@@ -1,0 +1,242 @@
+"""Full TLS handshakes per second: fipscrypto contexts against plain pyOpenSSL contexts, in one process.
+
+TLS 1.3, group P-256, an ECDSA P-256 server certificate issued by a P-256 CA; the client verifies the
+chain and the host name. Both sides of each handshake run in this thread over memory BIOs, so the
+figure is CPU time of the two endpoints, without sockets.
+
+- **pyOpenSSL by hand**: ``SSL.Context`` given the same settings with pyOpenSSL's setters and its
+  binding (versions, suites, groups, signature schemes, options, verification with host name), no
+  Python callback. What a careful caller would write without fipscrypto.
+- **fipscrypto contexts**: ``tls.server_context`` / ``tls.client_context`` with pyOpenSSL's own
+  ``SSL.Connection`` and the host name set by hand: the policy's settings and the verify callback
+  with the certificate policy checks, which abort a bad handshake.
+- **fipscrypto full**: the same contexts through ``tls.client_connection`` / ``tls.server_connection``:
+  in addition, on each side, the post-handshake checks, the service indicator and the
+  ``tls-handshake`` audit event (``tls.Connection.do_handshake`` runs ``tls.negotiated``).
+
+All run on the same FIPS provider and the same process-wide ``system_default`` section. ROUNDS rounds,
+each interleaved in SLICES alternating slices; a ratio is the median of the per-round ratios.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import statistics
+import time
+from collections.abc import Callable
+
+import fipscrypto
+
+ROUNDS = 9
+SLICES = 6
+PER_SLICE = 25
+
+
+def _pki() -> tuple[bytes, bytes, bytes]:
+    """(server chain PEM, server key PEM, CA PEM): ECDSA P-256 throughout."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = dt.datetime.now(dt.UTC)
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name("bench CA"))
+        .issuer_name(name("bench CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(name("localhost"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    key_pem = key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return leaf.public_bytes(pem) + ca.public_bytes(pem), key_pem, ca.public_bytes(pem)
+
+
+def _by_hand(chain: bytes, key: bytes, ca: bytes) -> tuple[object, object]:
+    """Plain pyOpenSSL contexts with the fips-140-3 settings, set by hand."""
+    from OpenSSL import SSL, crypto
+    from OpenSSL._util import lib
+
+    from fipscrypto import policy
+    from fipscrypto.policy.compile import tls_settings
+
+    wanted = tls_settings(policy.current())
+
+    def base() -> SSL.Context:
+        ctx = SSL.Context(SSL.TLS_METHOD)
+        ctx.set_min_proto_version(SSL.TLS1_2_VERSION)
+        ctx.set_max_proto_version(SSL.TLS1_3_VERSION)
+        ctx.set_cipher_list(":".join(wanted.tls12_suites).encode())
+        ctx.set_tls13_ciphersuites(":".join(wanted.tls13_suites).encode())
+        lib.SSL_CTX_set1_curves_list(
+            ctx._context, b"P-256:P-384:P-521:ffdhe3072:ffdhe4096:ffdhe6144:ffdhe8192"
+        )
+        lib.SSL_CTX_set1_sigalgs_list(ctx._context, ":".join(wanted.sigalgs).encode())
+        ctx.set_options(
+            SSL.OP_NO_COMPRESSION
+            | lib.SSL_OP_NO_RENEGOTIATION
+            | SSL.OP_CIPHER_SERVER_PREFERENCE
+            | SSL.OP_NO_TICKET
+        )
+        ctx.set_session_cache_mode(SSL.SESS_CACHE_OFF)
+        return ctx
+
+    server = base()
+    certs = crypto.load_certificate(crypto.FILETYPE_PEM, chain)
+    server.use_certificate(certs)
+    server.use_privatekey(crypto.load_privatekey(crypto.FILETYPE_PEM, key))
+    client = base()
+    client.get_cert_store().add_cert(crypto.load_certificate(crypto.FILETYPE_PEM, ca))
+    client.set_verify(SSL.VERIFY_PEER)
+
+    def client_conn() -> SSL.Connection:
+        conn = SSL.Connection(client)
+        conn.set_connect_state()
+        _set_host(conn, b"localhost")
+        return conn
+
+    def server_conn() -> SSL.Connection:
+        conn = SSL.Connection(server)
+        conn.set_accept_state()
+        return conn
+
+    return client_conn, server_conn
+
+
+def _set_host(conn: object, name: bytes) -> None:
+    """SNI and host name verification by hand, as a careful pyOpenSSL caller writes them."""
+    from OpenSSL._util import lib
+
+    conn.set_tlsext_host_name(name)  # type: ignore[attr-defined]
+    param = lib.SSL_get0_param(conn._ssl)  # type: ignore[attr-defined]
+    lib.X509_VERIFY_PARAM_set_hostflags(param, 0x4)  # no partial wildcards
+    lib.X509_VERIFY_PARAM_set1_host(param, name, len(name))
+
+
+def _handshake(make_client: Callable[[], object], make_server: Callable[[], object]) -> None:
+    from OpenSSL import SSL
+
+    client, server = make_client(), make_server()
+    pending = [client, server]
+    while pending:
+        for conn in list(pending):
+            try:
+                conn.do_handshake()  # type: ignore[attr-defined]
+                pending.remove(conn)
+            except SSL.WantReadError:
+                pass
+        for a, b in ((client, server), (server, client)):
+            try:
+                data = a.bio_read(65536)  # type: ignore[attr-defined]
+            except SSL.WantReadError:
+                continue
+            b.bio_write(data)  # type: ignore[attr-defined]
+
+
+Pair = tuple[Callable[[], object], Callable[[], object]]
+
+
+def _seconds(pair: Pair, count: int) -> float:
+    start = time.perf_counter()
+    for _ in range(count):
+        _handshake(*pair)
+    return time.perf_counter() - start
+
+
+def _variants(chain: bytes, key: bytes, ca: bytes) -> dict[str, Pair]:
+    from OpenSSL import SSL
+
+    from fipscrypto import tls
+
+    server = tls.server_context(chain, key)
+    client = tls.client_context(ca=ca)
+    # The same contexts with pyOpenSSL's own Connection and the host name set by hand: what the
+    # contexts cost (settings, verify callback with the certificate policy checks) without the record.
+    bare_client = tls.client_context(ca=ca, check_hostname=False)
+
+    def bare_client_conn() -> SSL.Connection:
+        conn = SSL.Connection(bare_client)
+        conn.set_connect_state()
+        _set_host(conn, b"localhost")
+        return conn
+
+    def bare_server_conn() -> SSL.Connection:
+        conn = SSL.Connection(server)
+        conn.set_accept_state()
+        return conn
+
+    return {
+        "pyOpenSSL by hand": _by_hand(chain, key, ca),  # type: ignore[dict-item]
+        "fipscrypto contexts": (bare_client_conn, bare_server_conn),
+        "fipscrypto full": (
+            lambda: tls.client_connection(client, "localhost"),
+            lambda: tls.server_connection(server),
+        ),
+    }
+
+
+def main() -> dict[str, float]:
+    fipscrypto.activate()
+    logging.getLogger("fipscrypto.audit").setLevel(logging.WARNING)  # as a service would run it
+    from fipscrypto import tls
+
+    chain, key, ca = _pki()
+    variants = _variants(chain, key, ca)
+    # The full path negotiates what the benchmark claims: TLS 1.3, P-256, ECDSA P-256.
+    probe = variants["fipscrypto full"][0](), variants["fipscrypto full"][1]()
+    _handshake(lambda: probe[0], lambda: probe[1])
+    got = tls.negotiated(probe[0])  # type: ignore[arg-type]
+    assert (got.version, got.group, got.signature_algorithm) == (
+        "TLSv1.3",
+        "secp256r1",
+        "ecdsa_secp256r1_sha256",
+    )
+    for pair in variants.values():  # warm-up
+        for _ in range(20):
+            _handshake(*pair)
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(ROUNDS):
+        spent = dict.fromkeys(variants, 0.0)
+        for _ in range(SLICES):
+            for name, pair in variants.items():
+                spent[name] += _seconds(pair, PER_SLICE)
+        for name in variants:
+            times[name].append(spent[name] / (SLICES * PER_SLICE))
+    base = times["pyOpenSSL by hand"]
+    result: dict[str, float] = {}
+    for name, per in times.items():
+        result[f"{name}: handshakes/s"] = 1 / statistics.median(per)
+    for name in ("fipscrypto contexts", "fipscrypto full"):
+        result[f"{name} / by hand"] = statistics.median(b / o for b, o in zip(base, times[name], strict=True))
+    print("TLS 1.3 full handshakes, P-256, ECDSA P-256 certificate (client and server in one thread,")
+    print(f"memory BIOs; median of {ROUNDS} interleaved rounds of {SLICES * PER_SLICE} each)")
+    for label, value in result.items():
+        print(f"  {label:42} {value:8.3f}" if "/ by hand" in label else f"  {label:42} {value:8.1f}")
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""TLS 1.2+ for signalling (SIP over TLS, WebRTC signalling, HTTPS, LDAP), restricted to the policy.
+
+    from fipscrypto import tls
+
+    server = tls.server_context("server.pem", "server.key")
+    client = tls.client_context(ca="ca.pem")
+    conn = tls.client_connection(client, "sip.example.org", sock)
+    conn.do_handshake()
+    conn.parameters            # TLSParameters: version, suite, group, signature scheme, peer, EMS
+
+The pyOpenSSL contexts run inside the FIPS boundary (cryptography's OpenSSL with the FIPS provider);
+the stdlib ones (:func:`stdlib_server_context`, :func:`stdlib_client_context`) run on the system
+OpenSSL, outside it. User guide: docs/tls.md.
+
+Modules: ``settings`` (policy -> what an endpoint offers), ``rules`` (the endpoint's and the active
+policy), ``certs`` (loading, chain checks), ``openssl`` (settings -> pyOpenSSL context), ``hooks``
+(the handshake callbacks), ``contexts`` (the builders), ``outcome`` (the record, indicator and
+audit), ``stdlib``, ``aio`` (asyncio streams).
+"""
+
+from __future__ import annotations
+
+# The backend first: it boots the module (the FIPS provider configuration) before pyOpenSSL, imported
+# below, loads cryptography's OpenSSL.
+from .. import _backend  # noqa: F401  # isort: skip
+from .certs import CertificateSummary, ChainChecker, load_chain, load_private_key
+from .contexts import (
+    Connection,
+    client_connection,
+    client_context,
+    handshake,
+    server_connection,
+    server_context,
+)
+from .outcome import negotiated
+from .params import TLSParameters
+from .rules import PolicyRef
+from .settings import EndpointSettings, endpoint_settings
+from .stdlib import stdlib_client_context, stdlib_server_context
+
+__all__ = [
+    "CertificateSummary",
+    "ChainChecker",
+    "Connection",
+    "EndpointSettings",
+    "PolicyRef",
+    "TLSParameters",
+    "client_connection",
+    "client_context",
+    "endpoint_settings",
+    "handshake",
+    "load_chain",
+    "load_private_key",
+    "negotiated",
+    "server_connection",
+    "server_context",
+    "stdlib_client_context",
+    "stdlib_server_context",
+]

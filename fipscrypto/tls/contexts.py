@@ -1,0 +1,379 @@
+"""pyOpenSSL contexts and connections for TLS endpoints, inside the FIPS boundary.
+
+    server = tls.server_context("server.pem", "server.key", client_ca="ca.pem", require_client_cert=True)
+    client = tls.client_context(ca="ca.pem", cert_chain="client.pem", private_key="client.key")
+    conn = tls.client_connection(client, "sip.example.org", sock)
+    conn.do_handshake()            # checks in the handshake; then post-handshake checks and audit
+    conn.parameters                # TLSParameters
+
+Each builder passes the module gate and the policy for everything the context will offer
+(:func:`~fipscrypto.tls.settings.endpoint_settings`), checks the local chain against the policy,
+configures the context, and records the service indicator.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+from collections.abc import Sequence
+from typing import Any
+
+from OpenSSL import SSL, crypto
+from OpenSSL._util import ffi as _ffi
+from OpenSSL._util import lib as _lib
+
+from .._backend import x509 as _x509
+from .._service import record
+from ..errors import HandshakeRejected, InvalidParameter, NoApplicationProtocol
+from ..policy import Policy
+from . import hooks, openssl
+from .certs import ChainChecker, Role, Source, facts_of, load_chain, load_private_key
+from .outcome import negotiated
+from .params import TLSParameters
+from .rules import PolicyRef
+from .settings import EndpointSettings, endpoint_settings
+
+__all__ = [
+    "Connection",
+    "client_connection",
+    "client_context",
+    "handshake",
+    "server_connection",
+    "server_context",
+]
+
+_NO_PARTIAL_WILDCARDS = 0x4  # X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS: RFC 6125 §6.4.3, "*.example.org" only
+
+
+def _rejection(conn: SSL.Connection, exc: SSL.Error) -> Exception | None:
+    """The typed error behind a failed handshake: what a callback found, else the provider's EMS check."""
+    state = hooks.state_of(conn)
+    if state is not None and state.error is not None:
+        return state.error
+    if "ems not enabled" in str(exc):  # the FIPS provider's tls1-prf-ems-check refused the TLS 1.2 PRF
+        return HandshakeRejected(
+            "TLS 1.2 without the extended master secret: the FIPS provider refused the key derivation "
+            f"({exc})",
+            "no-extended-master-secret",
+        )
+    return None
+
+
+class Connection(SSL.Connection):
+    """A pyOpenSSL Connection whose handshake is checked and audited when it completes.
+
+    After ``do_handshake()`` succeeds (``recv``/``send`` complete the handshake first), :func:`negotiated`
+    runs: the post-handshake policy checks, the service indicator and the ``tls-handshake`` audit event.
+    A rejection raises there, and on every later call. A handshake the callbacks aborted raises their
+    typed error (CertificateRejected, HandshakeRejected) instead of pyOpenSSL's ``SSL.Error``.
+    """
+
+    _fc_done = False
+
+    def _fc_conclude(self) -> None:
+        negotiated(self)
+        self._fc_done = True
+
+    @property
+    def parameters(self) -> TLSParameters:
+        """What the handshake negotiated (raises before the handshake has completed)."""
+        return negotiated(self)
+
+    def do_handshake(self) -> None:
+        try:
+            super().do_handshake()
+        except (SSL.WantReadError, SSL.WantWriteError):
+            raise
+        except SSL.Error as exc:
+            typed = _rejection(self, exc)
+            if typed is None:
+                raise
+            raise typed from exc
+        self._fc_conclude()
+
+    def recv(self, bufsiz: int, flags: int | None = None) -> bytes:
+        if not self._fc_done:
+            self.do_handshake()
+        data: bytes = super().recv(bufsiz, flags)
+        return data
+
+    read = recv
+
+    def recv_into(self, buffer: Any, nbytes: int | None = None, flags: int | None = None) -> int:
+        if not self._fc_done:
+            self.do_handshake()
+        count: int = super().recv_into(buffer, nbytes, flags)
+        return count
+
+    def send(self, buf: bytes | bytearray | memoryview, flags: int = 0) -> int:
+        if not self._fc_done:
+            self.do_handshake()
+        sent: int = super().send(buf, flags)
+        return sent
+
+    write = send
+
+    def sendall(self, buf: bytes | bytearray | memoryview, flags: int = 0) -> int:
+        if not self._fc_done:
+            self.do_handshake()
+        sent: int = super().sendall(buf, flags)
+        return sent
+
+
+def _load_local(
+    context: SSL.Context,
+    cert_chain: Source,
+    private_key: Source,
+    password: bytes | None,
+    checker: ChainChecker,
+) -> tuple[_x509.CertificateFacts, ...]:
+    """Check the local chain against the policy and give the context its certificate and key."""
+    chain = load_chain(cert_chain)
+    facts = tuple(facts_of(_x509.to_der(c)) for c in chain)
+    root = len(chain) > 1 and facts[-1].self_issued  # a trust anchor at the end stays home
+    checker.check(facts, anchored=root)
+    context.use_certificate(chain[0])
+    for extra in chain[1 : -1 if root else None]:
+        context.add_extra_chain_cert(extra)
+    key = load_private_key(private_key, password)
+    if not isinstance(key, _x509.TLS_PRIVATE_KEYS):
+        raise InvalidParameter(f"a {type(key).__name__} cannot sign TLS handshakes here (pyOpenSSL)")
+    try:
+        context.use_privatekey(key)
+        context.check_privatekey()
+    except SSL.Error:
+        raise InvalidParameter(
+            "the private key does not belong to the first certificate of the chain"
+        ) from None
+    return facts
+
+
+def _trust(context: SSL.Context, source: Source, *, client_cas: bool = False) -> dict[int, bytes]:
+    """Trust anchors for the peer's chain (a server also names them in its CertificateRequest); their
+    addresses in the store, with their encodings (see hooks.EndpointConfig.anchors)."""
+    store = context.get_cert_store()
+    if store is None:
+        raise InvalidParameter("the context has no certificate store")
+    anchors = {}
+    for anchor in load_chain(source):
+        x509 = crypto.X509.from_cryptography(anchor)  # X509Store takes pyOpenSSL objects only
+        store.add_cert(x509)  # the store keeps a reference to this very X509
+        anchors[int(_ffi.cast("uintptr_t", x509._x509))] = _x509.to_der(anchor)
+        if client_cas:
+            context.add_client_ca(anchor)
+    return anchors
+
+
+def _build(
+    role: Role, policy: Policy | str | None, post_quantum: bool, session_tickets: bool
+) -> tuple[SSL.Context, EndpointSettings, PolicyRef, ChainChecker]:
+    """The context with the policy's settings, and the checker of the local chain."""
+    service = f"tls.{role}_context"
+    ref = PolicyRef(policy)
+    settings = endpoint_settings(
+        ref, service=service, post_quantum=post_quantum, session_tickets=session_tickets
+    )
+    return openssl.new_context(settings), settings, ref, ChainChecker(ref, role, service)
+
+
+def _finish(
+    context: SSL.Context,
+    role: Role,
+    settings: EndpointSettings,
+    ref: PolicyRef,
+    *,
+    check_hostname: bool,
+    local: tuple[_x509.CertificateFacts, ...],
+    verify_mode: int,
+    inspect: bool,
+    alpn: bool,
+    anchors: dict[int, bytes],
+) -> SSL.Context:
+    peer: Role = "client" if role == "server" else "server"
+    checker = ChainChecker(ref, peer, "tls.handshake")
+    config = hooks.EndpointConfig(
+        role,
+        settings,
+        ref,
+        checker,
+        check_hostname,
+        local,
+        inspect=inspect,
+        peer_certificates=bool(verify_mode & SSL.VERIFY_PEER),
+        alpn=alpn,
+        anchors=anchors,
+    )
+    hooks.install(context, config, verify_mode)
+    record(f"tls.{role}_context", ref.name, settings.approved)
+    return context
+
+
+def server_context(
+    cert_chain: Source,
+    private_key: Source,
+    *,
+    password: bytes | None = None,
+    client_ca: Source | None = None,
+    require_client_cert: bool = False,
+    policy: Policy | str | None = None,
+    alpn: Sequence[bytes] | None = None,
+    post_quantum: bool = False,
+    session_tickets: bool = False,
+    inspect_handshake: bool = False,
+) -> SSL.Context:
+    """A TLS server context offering only what the policy allows.
+
+    ``cert_chain``: the server's certificate first, then its issuers (PEM, or one DER certificate), as
+    a file name or bytes; ``private_key`` likewise (``password`` if encrypted). ``client_ca``: trust
+    anchors for client certificates; with it, clients may present one, with ``require_client_cert``
+    they must. ``alpn``: the protocols this server speaks, preferred first. ``policy``: None (the active
+    policy), a profile name, a policy file or a :class:`~fipscrypto.policy.Policy`. ``post_quantum``:
+    offer the policy's hybrid ML-KEM groups, first. ``session_tickets``: allow resumption.
+    ``inspect_handshake``: read the handshake messages (exact signature schemes; EMS refused inside the
+    handshake), at about 7 % of a handshake's time.
+    """
+    context, settings, ref, local = _build("server", policy, post_quantum, session_tickets)
+    local_chain = _load_local(context, cert_chain, private_key, password, local)
+    context.set_session_id(b"fipscrypto.tls")
+    mode = SSL.VERIFY_NONE
+    anchors: dict[int, bytes] = {}
+    if client_ca is not None:
+        anchors = _trust(context, client_ca, client_cas=True)
+        mode = SSL.VERIFY_PEER | SSL.VERIFY_CLIENT_ONCE
+        if require_client_cert:
+            mode |= SSL.VERIFY_FAIL_IF_NO_PEER_CERT
+    elif require_client_cert:
+        raise InvalidParameter(
+            "require_client_cert needs client_ca: the anchors client certificates chain to"
+        )
+    if alpn:
+        offered = [bytes(p) for p in alpn]
+
+        def select(conn: SSL.Connection, protocols: list[bytes]) -> bytes:
+            for protocol in offered:
+                if protocol in protocols:
+                    return protocol
+            # RFC 7301 §3.2: "the server SHALL respond with a fatal 'no_application_protocol' alert";
+            # pyOpenSSL sends it when the callback raises, and raises this from do_handshake().
+            raise NoApplicationProtocol(
+                f"the client offered {[p.decode('ascii', 'replace') for p in protocols]}, this server speaks "
+                f"{[p.decode('ascii', 'replace') for p in offered]}"
+            )
+
+        context.set_alpn_select_callback(select)
+    return _finish(
+        context,
+        "server",
+        settings,
+        ref,
+        check_hostname=False,
+        local=local_chain,
+        verify_mode=mode,
+        inspect=inspect_handshake,
+        alpn=bool(alpn),
+        anchors=anchors,
+    )
+
+
+def client_context(
+    *,
+    ca: Source | None = None,
+    cert_chain: Source | None = None,
+    private_key: Source | None = None,
+    password: bytes | None = None,
+    check_hostname: bool = True,
+    policy: Policy | str | None = None,
+    alpn: Sequence[bytes] | None = None,
+    post_quantum: bool = False,
+    session_tickets: bool = False,
+    inspect_handshake: bool = False,
+) -> SSL.Context:
+    """A TLS client context offering only what the policy allows; it always verifies the server.
+
+    ``ca``: trust anchors (PEM bundle or DER, file name or bytes); None uses the default verify paths of
+    cryptography's OpenSSL. ``cert_chain``/``private_key``: a client certificate, for servers that ask.
+    ``check_hostname`` (on by default): the server's certificate must name the host given to
+    :func:`client_connection`; a connection made otherwise fails its handshake. The other arguments
+    are those of :func:`server_context`.
+    """
+    context, settings, ref, local = _build("client", policy, post_quantum, session_tickets)
+    local_chain: tuple[_x509.CertificateFacts, ...] = ()
+    if (cert_chain is None) != (private_key is None):
+        raise InvalidParameter("a client certificate needs both cert_chain and private_key")
+    if cert_chain is not None and private_key is not None:
+        local_chain = _load_local(context, cert_chain, private_key, password, local)
+    anchors: dict[int, bytes] = {}
+    if ca is None:
+        context.set_default_verify_paths()
+    else:
+        anchors = _trust(context, ca)
+    if alpn:
+        context.set_alpn_protos([bytes(p) for p in alpn])
+    return _finish(
+        context,
+        "client",
+        settings,
+        ref,
+        check_hostname=check_hostname,
+        local=local_chain,
+        verify_mode=SSL.VERIFY_PEER,
+        inspect=inspect_handshake,
+        alpn=bool(alpn),
+        anchors=anchors,
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _host(name: str) -> tuple[bytes | None, bytes]:
+    """(packed IP address or None, IDNA-encoded DNS name or b"") of a server host name."""
+    if ":" in name or name.replace(".", "").isdigit():
+        try:
+            return ipaddress.ip_address(name).packed, b""
+        except ValueError:
+            pass
+    return None, name.encode("idna")
+
+
+def client_connection(context: SSL.Context, server_hostname: str | None, sock: Any = None) -> Connection:
+    """A client connection to ``server_hostname`` (DNS name or IP address): sets SNI (RFC 6066 §3, DNS
+    names only) and, when the context checks host names, has OpenSSL verify that the certificate names
+    it (RFC 6125; no partial wildcards). ``sock``: a connected socket, or None for memory BIOs."""
+    conn = Connection(context, sock)
+    conn.set_connect_state()
+    state = hooks.state_of(conn)
+    if state is None or state.config.role != "client":
+        raise InvalidParameter("client_connection() needs a context from fipscrypto.tls.client_context()")
+    if server_hostname is None:
+        if state.config.check_hostname:
+            raise InvalidParameter("host name verification is on: give the server's host name")
+        return conn
+    try:
+        ip, name = _host(server_hostname)
+    except UnicodeError:
+        raise InvalidParameter(f"not a valid host name: {server_hostname!r}") from None
+    if ip is None:
+        conn.set_tlsext_host_name(name)
+    if state.config.check_hostname:
+        param = _lib.SSL_get0_param(conn._ssl)
+        if ip is not None:
+            ok = _lib.X509_VERIFY_PARAM_set1_ip(param, ip, len(ip))
+        else:
+            _lib.X509_VERIFY_PARAM_set_hostflags(param, _NO_PARTIAL_WILDCARDS)
+            ok = _lib.X509_VERIFY_PARAM_set1_host(param, name, len(name))
+        if ok != 1:
+            raise InvalidParameter(f"OpenSSL refused the host name {server_hostname!r}")
+    state.hostname = server_hostname
+    return conn
+
+
+def server_connection(context: SSL.Context, sock: Any = None) -> Connection:
+    """A server connection (``sock``: an accepted socket, or None for memory BIOs)."""
+    conn = Connection(context, sock)
+    conn.set_accept_state()
+    return conn
+
+
+def handshake(conn: SSL.Connection) -> TLSParameters:
+    """Complete the handshake of a blocking connection and return what it negotiated."""
+    conn.do_handshake()
+    return negotiated(conn)

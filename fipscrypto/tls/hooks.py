@@ -1,0 +1,396 @@
+"""What runs inside a pyOpenSSL handshake: OpenSSL callbacks and the per-connection state they keep.
+
+Installed on every fipscrypto context (TLS now, DTLS in the DTLS-SRTP phase):
+
+- **verify** (``SSL_CTX_set_verify``): when OpenSSL has verified the peer's chain (depth 0), the policy
+  checks of :class:`~fipscrypto.tls.certs.ChainChecker` on the whole chain; OpenSSL's own verification
+  errors as typed errors; host name verification being on. A failure aborts the handshake with an
+  alert; the error is kept with the connection and raised by :class:`~fipscrypto.tls.Connection`.
+
+Installed only with ``inspect_handshake=True``, because a Python call per TLS record costs about 7 %
+of a full handshake (measured with bench/tls.py):
+
+- **message** (``SSL_CTX_set_msg_callback``): reads the hellos for the extended_master_secret
+  extension (RFC 7627) and the signature scheme of CertificateVerify / ServerKeyExchange.
+- **client hello** (the servername callback, called once the version is chosen): a TLS 1.2 server
+  refuses a client without EMS with a handshake_failure alert; a TLS 1.2 client refuses a server
+  without it in the verify callback, before the key exchange.
+
+Libssl has no switch that requires EMS (OpenSSL issue #19989). Without ``inspect_handshake`` the
+extended master secret is required right after the handshake, before any application data
+(:func:`~fipscrypto.tls.negotiated`). FIPS 140-3 IG D.Q has the TLS 1.2 KDF use EMS; RFC 7627 §5.2
+lets either side abort when the peer does not offer it. Inside the boundary, the FIPS provider's
+``tls1-prf-ems-check`` option refuses the TLS 1.2 PRF without EMS (its own configuration).
+
+The callbacks are raw cffi callbacks rather than pyOpenSSL's wrappers: the verify callback returns at
+once for every certificate but the last (it reads the built chain from the store context then), and
+errors stay with their connection instead of pyOpenSSL's per-context list.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from OpenSSL import SSL
+from OpenSSL._util import ffi as _ffi
+from OpenSSL._util import lib as _lib
+
+from .._backend import x509 as _x509
+from ..errors import (
+    CertificateExpired,
+    CertificateKeyRejected,
+    CertificateNotCA,
+    CertificateRejected,
+    CertificateSignatureRejected,
+    CertificateUntrusted,
+    CertificateUsageRejected,
+    FipsError,
+    HandshakeRejected,
+    HostnameMismatch,
+)
+from .certs import ChainChecker, Role, facts_of
+from .params import TLSParameters
+from .rules import PolicyRef
+from .settings import EndpointSettings
+
+__all__ = [
+    "ConnectionState",
+    "EndpointConfig",
+    "config_of",
+    "hello_has_ems",
+    "install",
+    "key_exchange_scheme",
+    "state_of",
+]
+
+log = logging.getLogger("fipscrypto.tls")
+
+_TLS12_WIRE = (0x0303, 0xFEFD)  # TLS 1.2, DTLS 1.2: the versions with a master secret
+_EMS = 23  # extended_master_secret, RFC 7627 §5.1
+# RFC 8446 §4.1.3: a ServerHello with this Random is a HelloRetryRequest.
+_HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
+_CLIENT_HELLO, _SERVER_HELLO, _SERVER_KEY_EXCHANGE, _CERTIFICATE_VERIFY = 1, 2, 12, 15
+_WATCHED = frozenset({_CLIENT_HELLO, _SERVER_HELLO, _SERVER_KEY_EXCHANGE, _CERTIFICATE_VERIFY})
+_HANDSHAKE = 22  # ContentType handshake
+_ALERT_HANDSHAKE_FAILURE, _ALERT_INTERNAL_ERROR = 40, 80
+_SSL_TLSEXT_ERR_OK, _SSL_TLSEXT_ERR_ALERT_FATAL = 0, 2
+_SSL_INDEX = _lib.SSL_get_ex_data_X509_STORE_CTX_idx()
+
+
+@dataclass(slots=True, eq=False)
+class EndpointConfig:
+    """What the callbacks know about a context (one per context)."""
+
+    role: Role  # this endpoint's
+    settings: EndpointSettings
+    ref: PolicyRef
+    checker: ChainChecker  # for the peer's chain (the checker's role is the peer's)
+    check_hostname: bool
+    local: tuple[_x509.CertificateFacts, ...]
+    inspect: bool  # the message and client-hello callbacks are installed
+    peer_certificates: bool  # the peer may present a certificate (a client, or a server asking)
+    alpn: bool
+    # The trust anchors this context added to its store: X509 address -> DER. The store holds them as
+    # long as the context lives, so a chain ending in one needs no encoding of it per handshake.
+    anchors: dict[int, bytes]
+
+
+@dataclass(slots=True, eq=False)
+class ConnectionState:
+    """What one connection's handshake showed; lives as long as the Connection (an attribute of it)."""
+
+    config: EndpointConfig
+    hostname: str | None = None
+    client_ems: bool | None = None  # the ClientHello offered EMS (seen by a server, when inspecting)
+    server_ems: bool | None = None  # the ServerHello confirmed EMS (seen by a client, when inspecting)
+    peer_sigalg: int | None = None
+    local_sigalg: int | None = None
+    peer_chain: tuple[bytes, ...] | None = None  # DER, end entity first, checked in the handshake
+    peer_approved: bool = True
+    error: FipsError | None = None  # why the handshake was aborted
+    parameters: TLSParameters | None = None
+
+
+# Contexts are few and long-lived: a weak mapping. A connection's state is an attribute of the
+# Connection object itself (pyOpenSSL's Connection has a __dict__), which costs less per handshake.
+_configs: weakref.WeakKeyDictionary[SSL.Context, EndpointConfig] = weakref.WeakKeyDictionary()
+_reverse: Callable[[Any], SSL.Connection | None] = SSL.Connection._reverse_mapping.get
+_STATE = "_fipscrypto_tls_state"
+
+
+def config_of(context: SSL.Context) -> EndpointConfig | None:
+    return _configs.get(context)
+
+
+def state_of(conn: SSL.Connection) -> ConnectionState | None:
+    """The connection's state, created on first use; None when its context is not a fipscrypto one."""
+    state: ConnectionState | None = getattr(conn, _STATE, None)
+    if state is None:
+        config = _configs.get(conn.get_context())
+        if config is None:
+            return None
+        state = ConnectionState(config)
+        setattr(conn, _STATE, state)
+    return state
+
+
+def _state_of_ssl(ssl: Any) -> ConnectionState | None:
+    conn = _reverse(ssl)
+    return state_of(conn) if conn is not None else None
+
+
+# ------------------------------------------------------------------------------------------ parsing
+
+
+def hello_has_ems(message: bytes) -> bool | None:
+    """Whether a ClientHello or ServerHello (with its 4-byte handshake header) carries the
+    extended_master_secret extension; None for a HelloRetryRequest or a message too short to tell."""
+    try:
+        kind = message[0]
+        p = 4 + 2  # legacy_version
+        if kind == _SERVER_HELLO and message[p : p + 32] == _HRR_RANDOM:
+            return None
+        p += 32
+        p += 1 + message[p]  # legacy_session_id
+        if kind == _CLIENT_HELLO:
+            p += 2 + int.from_bytes(message[p : p + 2], "big")  # cipher_suites
+            p += 1 + message[p]  # legacy_compression_methods
+        else:
+            p += 2 + 1  # cipher_suite, legacy_compression_method
+        if p + 2 > len(message):
+            return False  # no extensions at all
+        end = min(len(message), p + 2 + int.from_bytes(message[p : p + 2], "big"))
+        p += 2
+        while p + 4 <= end:
+            if int.from_bytes(message[p : p + 2], "big") == _EMS:
+                return True
+            p += 4 + int.from_bytes(message[p + 2 : p + 4], "big")
+    except IndexError:
+        return None
+    return False
+
+
+def key_exchange_scheme(message: bytes) -> int | None:
+    """The SignatureScheme of a TLS 1.2 ServerKeyExchange (ECDHE, RFC 8422 §5.4; DHE, RFC 5246
+    §7.4.3), or None. The two layouts are told apart by their lengths adding up."""
+    body = message[4:]
+    if len(body) > 4 and body[0] == 3:  # ECParameters.curve_type named_curve
+        p = 3 + 1 + body[3]
+        if p + 4 <= len(body) and p + 4 + int.from_bytes(body[p + 2 : p + 4], "big") == len(body):
+            return int.from_bytes(body[p : p + 2], "big")
+    p = 0
+    for _ in range(3):  # dh_p, dh_g, dh_Ys
+        p += 2 + int.from_bytes(body[p : p + 2], "big")
+    if p + 4 <= len(body) and p + 4 + int.from_bytes(body[p + 2 : p + 4], "big") == len(body):
+        return int.from_bytes(body[p : p + 2], "big")
+    return None
+
+
+# ------------------------------------------------------------------------------------- verification
+
+
+def _der(x509: Any) -> bytes:
+    bio = _lib.BIO_new(_lib.BIO_s_mem())
+    try:
+        if _lib.i2d_X509_bio(bio, x509) != 1:
+            raise CertificateUntrusted("the peer's certificate cannot be encoded", "untrusted")
+        data = _ffi.new("char **")
+        size = _lib.BIO_get_mem_data(bio, data)
+        return bytes(_ffi.buffer(data[0], size))
+    finally:
+        _lib.BIO_free(bio)
+
+
+def _chain(store: Any, anchors: dict[int, bytes]) -> tuple[bytes, ...]:
+    """The chain OpenSSL built and verified, end entity first, as DER."""
+    stack = _lib.X509_STORE_CTX_get1_chain(store)
+    if stack == _ffi.NULL:
+        return ()
+    count = _lib.sk_X509_num(stack)
+    try:
+        ders = []
+        for i in range(count):
+            x509 = _lib.sk_X509_value(stack, i)
+            known = anchors.get(int(_ffi.cast("uintptr_t", x509))) if anchors else None
+            ders.append(known if known is not None else _der(x509))
+        return tuple(ders)
+    finally:
+        for i in range(count):
+            _lib.X509_free(_lib.sk_X509_value(stack, i))
+        _lib.sk_X509_free(stack)
+
+
+# X509_V_ERR_* (openssl/x509_vfy.h) -> (error class, reason)
+_X509_ERRORS: dict[int, tuple[type[CertificateRejected], str]] = {
+    9: (CertificateExpired, "not-yet-valid"),
+    10: (CertificateExpired, "expired"),
+    24: (CertificateNotCA, "not-ca"),
+    25: (CertificateNotCA, "path-length"),
+    26: (CertificateUsageRejected, "extended-key-usage"),
+    32: (CertificateNotCA, "not-ca"),  # KEYUSAGE_NO_CERTSIGN
+    62: (HostnameMismatch, "hostname-mismatch"),
+    64: (HostnameMismatch, "hostname-mismatch"),  # IP_ADDRESS_MISMATCH
+    66: (CertificateKeyRejected, "key-too-small"),  # EE_KEY_TOO_SMALL
+    67: (CertificateKeyRejected, "key-too-small"),  # CA_KEY_TOO_SMALL
+    68: (CertificateSignatureRejected, "signature-not-allowed"),  # CA_MD_TOO_WEAK
+}
+# Our reason -> the X509_V_ERR that picks OpenSSL's alert (ssl_x509err2alert): certificate_expired,
+# bad_certificate, unsupported_certificate, unknown_ca, handshake_failure (RFC 8446 §6.2).
+_ALERT_ERRORS = {
+    "expired": 10,
+    "not-yet-valid": 9,
+    "key-too-small": 28,
+    "key-not-allowed": 28,
+    "signature-not-allowed": 28,
+    "key-usage": 26,
+    "extended-key-usage": 26,
+    "not-ca": 24,
+    "path-length": 25,
+    "hostname-mismatch": 62,
+}
+_X509_V_ERR_APPLICATION_VERIFICATION = 50
+
+
+def _openssl_error(errno: int, depth: int, facts: _x509.CertificateFacts) -> CertificateRejected:
+    text = _ffi.string(_lib.X509_verify_cert_error_string(errno)).decode("utf-8", "replace")
+    kind, reason = _X509_ERRORS.get(errno, (CertificateUntrusted, "untrusted"))
+    return kind(
+        f"the peer's certificate at depth {depth} ({facts.subject}) failed verification: {text} "
+        f"(X509_V_ERR {errno})",
+        reason,
+        subject=facts.subject,
+        depth=depth,
+    )
+
+
+def _check_verified(state: ConnectionState, store: Any, ssl: Any) -> None:
+    """Depth 0, after OpenSSL verified the whole chain: the policy, EMS, host name verification."""
+    config = state.config
+    if (
+        config.inspect
+        and config.role == "client"
+        and not state.server_ems
+        and _lib.SSL_version(ssl) in _TLS12_WIRE
+    ):
+        raise HandshakeRejected(
+            "the server negotiated TLS 1.2 without the extended master secret (RFC 7627); the TLS 1.2 "
+            "key derivation must use it (FIPS 140-3 IG D.Q)",
+            "no-extended-master-secret",
+        )
+    chain = _chain(store, config.anchors)
+    if not chain:
+        raise CertificateUntrusted("OpenSSL verified no certificate chain", "untrusted")
+    state.peer_approved = config.checker.check_ders(chain)
+    state.peer_chain = chain
+    if config.check_hostname and state.hostname is None:
+        raise HostnameMismatch(
+            "host name verification is on but no server host name was given: make the connection with "
+            "fipscrypto.tls.client_connection(context, hostname)",
+            "hostname-mismatch",
+            subject=facts_of(chain[0]).subject if chain else None,
+            depth=0,
+        )
+
+
+def _on_verify(ok: int, store: Any) -> int:
+    depth = _lib.X509_STORE_CTX_get_error_depth(store)
+    if ok and depth:
+        return 1  # the whole chain is checked at depth 0, the last call
+    state = None
+    try:
+        ssl = _lib.X509_STORE_CTX_get_ex_data(store, _SSL_INDEX)
+        state = _state_of_ssl(ssl)
+        if state is None:
+            return ok
+        if state.error is not None:
+            return 0
+        if ok:
+            _check_verified(state, store, ssl)
+            return 1
+        errno = _lib.X509_STORE_CTX_get_error(store)
+        facts = facts_of(_der(_lib.X509_STORE_CTX_get_current_cert(store)))
+        state.config.checker.check_one(facts, depth)  # the policy's own reason, when there is one
+        error: FipsError = _openssl_error(errno, depth, facts)
+    except FipsError as exc:
+        error = exc
+    except Exception as exc:  # fail closed, never across OpenSSL's stack frames
+        log.exception("fipscrypto.tls: verify callback failed")
+        error = CertificateUntrusted(f"the certificate check failed: {exc!r}", "untrusted")
+    if state is not None:
+        state.error = error
+    reason = getattr(error, "reason", "")
+    _lib.X509_STORE_CTX_set_error(store, _ALERT_ERRORS.get(reason, _X509_V_ERR_APPLICATION_VERIFICATION))
+    return 0
+
+
+# ---------------------------------------------------------------------------- inspect_handshake only
+
+
+def _on_message(
+    write_p: int, version: int, content_type: int, buf: Any, length: int, ssl: Any, arg: Any
+) -> None:
+    if content_type != _HANDSHAKE or length < 6:
+        return
+    kind = _ffi.cast("unsigned char *", buf)[0]
+    if kind not in _WATCHED:
+        return
+    try:
+        state = _state_of_ssl(ssl)
+        if state is None:
+            return
+        message = bytes(_ffi.buffer(buf, length))
+        if kind == _CERTIFICATE_VERIFY:
+            scheme: int | None = int.from_bytes(message[4:6], "big")
+        elif kind == _SERVER_KEY_EXCHANGE:
+            scheme = key_exchange_scheme(message)
+        else:
+            if not write_p:
+                ems = hello_has_ems(message)
+                if kind == _CLIENT_HELLO:
+                    state.client_ems = ems
+                elif ems is not None:
+                    state.server_ems = ems
+            return
+        if write_p:
+            state.local_sigalg = scheme
+        else:
+            state.peer_sigalg = scheme
+    except Exception:  # never let an exception cross OpenSSL's stack frames
+        log.exception("fipscrypto.tls: message callback failed")
+
+
+def _on_client_hello(ssl: Any, alert: Any, arg: Any) -> int:
+    try:
+        state = _state_of_ssl(ssl)
+        if state is None or state.client_ems or _lib.SSL_version(ssl) not in _TLS12_WIRE:
+            return _SSL_TLSEXT_ERR_OK
+        state.error = HandshakeRejected(
+            "the client offered TLS 1.2 without the extended master secret (RFC 7627); the TLS 1.2 key "
+            "derivation must use it (FIPS 140-3 IG D.Q)",
+            "no-extended-master-secret",
+        )
+        alert[0] = _ALERT_HANDSHAKE_FAILURE  # RFC 7627 §5.2: the server may abort the handshake
+    except Exception:
+        log.exception("fipscrypto.tls: client-hello callback failed")
+        alert[0] = _ALERT_INTERNAL_ERROR  # fail closed
+    return _SSL_TLSEXT_ERR_ALERT_FATAL
+
+
+_VERIFY_CALLBACK = _ffi.callback("int (*)(int, X509_STORE_CTX *)", _on_verify)
+_MESSAGE_CALLBACK = _ffi.callback("void (*)(int, int, int, const void *, size_t, SSL *, void *)", _on_message)
+_CLIENT_HELLO_CALLBACK = _ffi.callback("int (*)(SSL *, int *, void *)", _on_client_hello)
+
+
+def install(context: SSL.Context, config: EndpointConfig, verify_mode: int) -> None:
+    """Register the context's configuration and install the callbacks (before its first connection).
+    Calling pyOpenSSL's ``set_verify`` or ``set_tlsext_servername_callback`` afterwards replaces them."""
+    _configs[context] = config
+    _lib.SSL_CTX_set_verify(context._context, verify_mode, _VERIFY_CALLBACK)
+    if config.inspect:
+        _lib.SSL_CTX_set_msg_callback(context._context, _MESSAGE_CALLBACK)
+        if config.role == "server":
+            _lib.SSL_CTX_set_tlsext_servername_callback(context._context, _CLIENT_HELLO_CALLBACK)
