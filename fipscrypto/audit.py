@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -22,11 +23,19 @@ log = logging.getLogger("fipscrypto.audit")
 @dataclass(frozen=True)
 class Event:
     kind: str  # e.g. "activation", "selftest", "policy-violation", "exemption", "key-generated"
-    time: str  # RFC 3339, UTC
+    stamp: float  # seconds since the epoch (time.time())
     fields: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def time(self) -> str:
+        """RFC 3339, UTC, with microseconds."""
+        return dt.datetime.fromtimestamp(self.stamp, dt.UTC).isoformat(timespec="microseconds")
 
     def to_json(self) -> str:
         return json.dumps({"kind": self.kind, "time": self.time, **self.fields}, sort_keys=True, default=str)
+
+    def __str__(self) -> str:
+        return self.to_json()
 
 
 _subscribers: list[Callable[[Event], None]] = []
@@ -45,8 +54,8 @@ def unsubscribe(sink: Callable[[Event], None]) -> None:
 
 def emit(kind: str, **fields: object) -> Event:
     """Record an event. Callers pass metadata only: never keys, secrets, plaintext or payload."""
-    event = Event(kind, dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"), fields)
-    log.info("%s", event.to_json())
+    event = Event(kind, time.time(), fields)
+    log.info("%s", event)  # formatted (to_json) only when a handler takes INFO records
     with _lock:
         sinks = list(_subscribers)
     for sink in sinks:

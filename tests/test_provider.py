@@ -325,3 +325,56 @@ def test_fetch_from_the_configured_mirror(tmp_path: Path) -> None:
     # The download must be a real provider: configure it, load it, prove it.
     record = install(module=module, state_dir=tmp_path / "state")
     assert record.name == "OpenSSL FIPS Provider"
+
+
+TLS12_WITHOUT_EMS = """
+import datetime as dt, json, fipscrypto
+fipscrypto.activate()
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from OpenSSL import SSL, crypto
+key = ec.generate_private_key(ec.SECP256R1())
+name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+now = dt.datetime.now(dt.UTC)
+cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(1).not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
+def handshake(client_options):
+    server_ctx = SSL.Context(SSL.TLS_METHOD)
+    server_ctx.use_certificate(crypto.X509.from_cryptography(cert))
+    server_ctx.use_privatekey(crypto.PKey.from_cryptography_key(key))
+    client_ctx = SSL.Context(SSL.TLS_METHOD)
+    client_ctx.set_max_proto_version(SSL.TLS1_2_VERSION)
+    client_ctx.set_options(client_options)
+    server, client = SSL.Connection(server_ctx, None), SSL.Connection(client_ctx, None)
+    server.set_accept_state(); client.set_connect_state()
+    for _ in range(20):
+        for side, other in ((client, server), (server, client)):
+            try:
+                side.do_handshake()
+            except SSL.WantReadError:
+                pass
+            except SSL.Error as exc:
+                return "refused: " + str(exc)
+            try:
+                other.bio_write(side.bio_read(65536))
+            except SSL.WantReadError:
+                pass  # nothing to send yet
+    return "completed" if client.get_cipher_name() else "stalled"
+print(json.dumps({"ems": handshake(0), "no_ems": handshake(0x1)}))  # 0x1: SSL_OP_NO_EXTENDED_MASTER_SECRET
+"""
+
+
+def test_provider_refuses_tls12_without_extended_master_secret(own_state: StatePaths) -> None:
+    # Plain pyOpenSSL contexts (no fipscrypto TLS code): the provider's TLS1-PRF itself refuses.
+    assert "tls1-prf-ems-check = 1" in own_state.fipsmodule_cnf.read_text()
+    result = run_json(TLS12_WITHOUT_EMS, FIPSCRYPTO_STATE_DIR=str(own_state.root))
+    assert result["ems"] == "completed"
+    assert result["no_ems"].startswith("refused")
+    # Negative control: the same provider without the setting completes the handshake.
+    cnf = own_state.fipsmodule_cnf
+    cnf.write_text(cnf.read_text().replace("tls1-prf-ems-check = 1\n", ""))
+    result = run_json(TLS12_WITHOUT_EMS, FIPSCRYPTO_STATE_DIR=str(own_state.root))
+    assert result == {"ems": "completed", "no_ems": "completed"}

@@ -134,6 +134,9 @@ def write_configs(paths: StatePaths, module: Path, mac: str) -> None:
         "install-version = 1\n"
         "conditional-errors = 1\n"
         "security-checks = 1\n"
+        "# FIPS 140-3 IG D.Q: the TLS 1.2 key derivation only with the extended master secret (RFC 7627):\n"
+        "# the provider refuses a TLS 1.2 handshake without it (providers before 3.1 ignore the key).\n"
+        "tls1-prf-ems-check = 1\n"
         f"module-mac = {_colon_hex(mac)}\n",
         encoding="utf-8",
     )
