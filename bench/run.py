@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import activation
 import services
+import tls
 
 if __name__ == "__main__":
     activation.main()
     services.main()
+    tls.main()

@@ -50,7 +50,10 @@ def _render(report: dict[str, Any]) -> str:
     tests = report["selftests_ms"]
     if tests:
         total = sum(tests.values())
-        lines.append(f"self-tests    {len(tests)} passed in {total:.1f} ms at power-on")
+        lines.append(
+            f"self-tests    {len(tests)} passed in {total:.1f} ms at power-on; the other families run"
+            " before their first use ('fipscheck selftest' runs all)"
+        )
     last = report["selftest_last_run"]
     if last:
         scope = f"family {last['family']}" if last["family"] else "all"

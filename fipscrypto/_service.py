@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from . import _clock, audit, indicator, module
 from .errors import ModuleErrorState, PolicyViolation
+from .module import _proven, first_use
 
 if TYPE_CHECKING:
     from .policy import Verdict
@@ -99,6 +100,8 @@ def _decide(
 ) -> tuple[bool, bool]:
     """(approved, standing) for one operation, or PolicyViolation (see :func:`authorize`)."""
     module.gate()
+    if service not in _proven:
+        first_use(service)  # the family's self-tests, once
     frozen = tuple(sorted(params.items())) if params else None
     day = _clock.utc_day()
     key = (category, name, direction, bits, frozen)

@@ -21,7 +21,7 @@ import logging
 import os
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,11 +38,14 @@ __all__ = [
     "activate",
     "boot",
     "enter_error",
+    "first_use",
     "gate",
     "gate_unless_self_test",
     "info",
     "recover",
     "self_test_scope",
+    "self_testing",
+    "set_prover",
 ]
 
 MODE_ENV = "FIPSCRYPTO_MODE"
@@ -231,6 +234,23 @@ def gate() -> None:
     activate()
 
 
+# Services whose self-tests have passed. fipscrypto.selftests installs the prover at activation; it
+# runs the tests of a family once, before the first use of a service the family unlocks.
+_proven: set[str] = set()
+_prover: list[Callable[[str], None]] = []
+
+
+def first_use(service: str) -> None:
+    """Run the self-tests that unlock ``service`` unless they ran (SelfTestFailure latches ERROR)."""
+    for prove in _prover:
+        prove(service)
+    _proven.add(service)
+
+
+def set_prover(prove: Callable[[str], None]) -> None:
+    _prover[:] = [prove]
+
+
 _self_testing: ContextVar[bool] = ContextVar("fipscrypto_self_testing", default=False)
 
 
@@ -242,6 +262,11 @@ def self_test_scope() -> Iterator[None]:
         yield
     finally:
         _self_testing.reset(token)
+
+
+def self_testing() -> bool:
+    """True inside :func:`self_test_scope` (code under test, run by a self-test)."""
+    return _self_testing.get()
 
 
 def gate_unless_self_test() -> None:

@@ -44,6 +44,8 @@ class HmacDrbg:
         entropy: Callable[[int], bytes] = os.urandom,
     ) -> None:
         module.gate_unless_self_test()
+        if not module.self_testing():  # a caller's DRBG: the DRBG's known-answer test runs first
+            module.first_use("rand.HmacDrbg")
         if not 1 <= reseed_interval <= 1 << 48:
             raise InvalidParameter("reseed_interval must be between 1 and 2**48 (SP 800-90A Table 2)")
         self._hash = hash

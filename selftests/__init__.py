@@ -1,10 +1,11 @@
 """Power-on and on-demand self-tests (installed as ``fipscrypto.selftests``).
 
 Each test is registered next to the family it covers (Go's CAST style), with a unique name, its
-family, and the services it unlocks; see :mod:`.registry`. Activation runs every test
-(:func:`run_power_on`, stopping at the first failure, which latches ERROR). :func:`run_all` re-runs
-them on demand (``fipscheck selftest``): a failure latches ERROR, and a complete run that passes
-returns a module in ERROR to OPERATIONAL.
+family, and the services it unlocks; see :mod:`.registry`. Activation runs the integrity test and the
+provider proof (:data:`EAGER`, via :func:`run_power_on`); every other family runs once, before the
+first use of a service it unlocks (:func:`prove`). Any failure latches ERROR. :func:`run_all` runs
+them all on demand (``fipscheck selftest``): a complete run that passes returns a module in ERROR to
+OPERATIONAL.
 
 Conditional tests run where their operation runs: the pairwise-consistency tests in
 :mod:`fipscrypto.keys` (``pct-<family>``) and the DRBG's continuous entropy test in
@@ -14,11 +15,23 @@ Conditional tests run where their operation runs: the pairwise-consistency tests
 from __future__ import annotations
 
 import contextlib
+import threading
 
 from fipscrypto import _faults, module
 from fipscrypto.errors import SelfTestFailure
 
-from .registry import Event, Result, SelfTest, expect, register, registered, run, subscribe, unsubscribe
+from .registry import (
+    EAGER,
+    Event,
+    Result,
+    SelfTest,
+    expect,
+    register,
+    registered,
+    run,
+    subscribe,
+    unsubscribe,
+)
 
 # Registering modules: importing them adds their tests to the registry (FIRST orders the start).
 from . import provider  # noqa: F401  # isort: skip
@@ -28,6 +41,7 @@ from . import integrity  # noqa: F401  # isort: skip
 
 __all__ = [
     "CONDITIONAL",
+    "EAGER",
     "Event",
     "Result",
     "SelfTest",
@@ -35,6 +49,7 @@ __all__ = [
     "expect",
     "inject_fault",
     "last_results",
+    "prove",
     "register",
     "registered",
     "run_all",
@@ -57,26 +72,53 @@ CONDITIONAL = (
 inject_fault = _faults.inject
 clear_faults = _faults.clear
 
-_last: list[Result] = []
+_results: dict[str, Result] = {}  # the latest result of each test in this process
+_passed: set[str] = set()  # tests that passed and need not run again before a use
+_lock = threading.RLock()
 
 
 def last_results() -> list[Result]:
-    """The results of the last run in this process (power-on or on demand)."""
-    return list(_last)
+    """The latest result of each test run in this process (power-on, first use, or on demand)."""
+    with _lock:
+        return [_results[t.name] for t in registered() if t.name in _results]
 
 
-def _remember(results: list[Result]) -> None:
-    _last[:] = results
+def _remember(results: list[Result]) -> SelfTestFailure | None:
+    """Keep the results; the first failure, if any."""
+    with _lock:
+        for result in results:
+            _results[result.name] = result
+            if result.passed:
+                _passed.add(result.name)
+            else:
+                _passed.discard(result.name)
+    return next((SelfTestFailure(r.name, r.detail) for r in results if not r.passed), None)
 
 
 def run_power_on() -> dict[str, float]:
-    """Run every test, stopping at the first failure (raised); each passing test's milliseconds."""
-    results = run(stop_at_failure=True)
-    _remember(results)
-    for result in results:
-        if not result.passed:
-            raise SelfTestFailure(result.name, result.detail)
+    """Activation: the tests of :data:`~.registry.EAGER`, stopping at the first failure (raised); then
+    install :func:`prove` so that every other family runs before its first use. Each passing test's ms."""
+    results = run(names=EAGER, stop_at_failure=True)
+    failure = _remember(results)
+    if failure is not None:
+        raise failure
+    module.set_prover(prove)
     return {r.name: r.ms for r in results}
+
+
+def prove(service: str) -> None:
+    """Before the first use of ``service``: run, once, every test that unlocks it and has not passed.
+
+    Thread-safe: concurrent first uses wait for one run. A failure latches ERROR and is raised.
+    """
+    with _lock:
+        pending = [t.name for t in registered() if service in t.services and t.name not in _passed]
+        if not pending:
+            return
+        failure = _remember(run(names=pending, stop_at_failure=True))
+    if failure is not None:
+        module.enter_error(str(failure))
+        raise failure
 
 
 def run_all(*, family: str | None = None) -> list[Result]:
@@ -88,11 +130,11 @@ def run_all(*, family: str | None = None) -> list[Result]:
     if module.info().state is module.State.POWER_ON:
         with contextlib.suppress(Exception):  # a power-on failure leaves ERROR; the full run reports it
             module.activate()
-    results = run(family=family)
-    _remember(results)
-    failed = [r for r in results if not r.passed]
-    if failed:
-        module.enter_error(str(SelfTestFailure(failed[0].name, failed[0].detail)))
+    with _lock:
+        results = run(family=family)
+        failure = _remember(results)
+    if failure is not None:
+        module.enter_error(str(failure))
     elif family is None and results:
         module.recover()
     return results

@@ -26,7 +26,6 @@ the build hook can load this file by path, without fipscrypto or cryptography.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import hmac
 import importlib.util
@@ -261,6 +260,8 @@ def integrity_test() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse  # the writer's command line only
+
     parser = argparse.ArgumentParser(
         prog="python -m fipscrypto.selftests.integrity", description="Seal the package files in " + MANIFEST
     )

@@ -11,10 +11,10 @@ tests/test_selftest_kats.py checks each constant against its file.
 
 from __future__ import annotations
 
-from fipscrypto._backend import kdf as _kdf
-from fipscrypto.kdf import basic, ikev2, srtp, tls
-
 from .registry import expect, register
+
+# The TLS key schedules run in the provider during handshakes: these families run before them.
+_TLS_SERVICES = ("tls.server_context", "tls.client_context", "tls.handshake")
 
 # pyca/KDF/rfc-5869-HKDF-SHA256.txt, COUNT = 1 (RFC 5869 A.1, Test Case 1).
 _HKDF_IKM = bytes.fromhex("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b")
@@ -103,7 +103,7 @@ _SRTP_SALT = bytes.fromhex("82d0d04dc693e29e0fe7fecbf041")
 _SRTP_KDR = 0x02
 _SRTP_INDEX = 0x3D6FECDCE1BE
 _SRTCP_INDEX = 0x00001C7B571C
-_SRTP_LABELS = tuple(srtp.SrtpLabel)[:6]  # RTP and RTCP encryption, authentication, salt (not RFC 6904's)
+_SRTP_LABELS = tuple(range(6))  # RFC 3711 labels 0-5: RTP and RTCP encryption, authentication, salt
 _SRTP_KEYS = (
     bytes.fromhex("a2f4d858ccdf585d9c5ca787c5a3031f"),
     bytes.fromhex("c140c97cac05b2ed338ad353014a90012f37b45c"),
@@ -138,6 +138,8 @@ _IKE_CHILD = bytes.fromhex(
 
 @register("hkdf-sha256", "HKDF", services=("kdf.hkdf", "kdf.hkdf_extract", "kdf.hkdf_expand"))
 def hkdf_sha256() -> None:
+    from fipscrypto._backend import kdf as _kdf  # here, not at import: the family's tests run lazily
+
     okm = _kdf.hkdf("sha256", _HKDF_IKM, _HKDF_SALT, _HKDF_INFO, len(_HKDF_OKM))
     expect("hkdf-sha256", okm, _HKDF_OKM, "HKDF output keying material")
     expect("hkdf-sha256", _kdf.hkdf_extract("sha256", _HKDF_SALT, _HKDF_IKM), _HKDF_PRK, "HKDF-Extract PRK")
@@ -147,12 +149,17 @@ def hkdf_sha256() -> None:
 
 @register("pbkdf2-sha256", "PBKDF2", services=("kdf.pbkdf2", "passwords.hash", "passwords.verify"))
 def pbkdf2_sha256() -> None:
+    from fipscrypto._backend import kdf as _kdf  # here, not at import: the family's tests run lazily
+
     key = _kdf.pbkdf2("sha256", _PBKDF2_PASSWORD, _PBKDF2_SALT, _PBKDF2_ITERATIONS, len(_PBKDF2_KEY))
     expect("pbkdf2-sha256", key, _PBKDF2_KEY, "PBKDF2-HMAC-SHA-256 derived key")
 
 
 @register("kbkdf-counter-hmac-sha256", "KBKDF", services=("kdf.kbkdf",))
 def kbkdf_counter_hmac_sha256() -> None:
+    from fipscrypto._backend import kdf as _kdf  # here, not at import: the family's tests run lazily
+    from fipscrypto.kdf import basic
+
     length = len(_KBKDF_OUT)
     out = _kdf.kbkdf_counter("sha256", _KBKDF_KEY, length, 4, True, _KBKDF_FIXED)
     expect("kbkdf-counter-hmac-sha256", out, _KBKDF_OUT, "KBKDF counter mode (provider)")
@@ -167,9 +174,11 @@ def kbkdf_counter_hmac_sha256() -> None:
 @register(
     "tls12-prf-ems",
     "KDF-TLS",
-    services=("kdf.tls12_prf", "kdf.tls12_master_secret", "kdf.tls12_key_block"),
+    services=("kdf.tls12_prf", "kdf.tls12_master_secret", "kdf.tls12_key_block", *_TLS_SERVICES),
 )
 def tls12_prf_ems() -> None:
+    from fipscrypto.kdf import tls  # here, not at import: the family's tests run lazily
+
     master = tls._master_secret("sha256", _EMS_PMS, tls._EMS_LABEL, _EMS_SESSION_HASH)
     expect("tls12-prf-ems", master, _EMS_MASTER, "TLS 1.2 extended master secret")
     block = tls._key_block("sha256", _EMS_MASTER, _EMS_SERVER_RANDOM, _EMS_CLIENT_RANDOM, len(_EMS_KEY_BLOCK))
@@ -179,9 +188,11 @@ def tls12_prf_ems() -> None:
 @register(
     "tls13-kdf",
     "KDF-TLS13",
-    services=("kdf.tls13_key_schedule", "kdf.hkdf_expand_label", "kdf.derive_secret"),
+    services=("kdf.tls13_key_schedule", "kdf.hkdf_expand_label", "kdf.derive_secret", *_TLS_SERVICES),
 )
 def tls13_kdf() -> None:
+    from fipscrypto.kdf import tls  # here, not at import: the family's tests run lazily
+
     secrets = tls._key_schedule("sha256", _TLS13_PSK, _TLS13_DHE, _TLS13_FLIGHTS)
     computed = b"".join(getattr(secrets, attribute) for attribute in _TLS13_SECRETS)
     expect("tls13-kdf", computed, b"".join(_TLS13_SECRETS.values()), "TLS 1.3 key schedule secrets")
@@ -189,16 +200,20 @@ def tls13_kdf() -> None:
 
 @register("srtp-kdf", "KDF-SRTP", services=("kdf.srtp",))
 def srtp_kdf() -> None:
+    from fipscrypto.kdf import srtp  # here, not at import: the family's tests run lazily
+
     keys = []
     for label in _SRTP_LABELS:
         index = _SRTCP_INDEX if label in srtp._RTCP_LABELS else _SRTP_INDEX
-        length = srtp._srtp_default_length(label, _SRTP_KEY)
+        length = srtp._srtp_default_length(srtp.SrtpLabel(label), _SRTP_KEY)
         keys.append(srtp._srtp_prf(_SRTP_KEY, _SRTP_SALT, label, index, _SRTP_KDR, length))
     expect("srtp-kdf", b"".join(keys), b"".join(_SRTP_KEYS), "SRTP and SRTCP session keys")
 
 
 @register("ikev2-prf-plus", "KDF-IKEv2", services=("kdf.ikev2",))
 def ikev2_prf_plus() -> None:
+    from fipscrypto.kdf import ikev2  # here, not at import: the family's tests run lazily
+
     seed = _IKE_NI + _IKE_NR + _IKE_SPI_I + _IKE_SPI_R
     dkm = ikev2._prf_plus("sha384", _IKE_SKEYSEED, seed, len(_IKE_DKM))
     expect("ikev2-prf-plus", dkm, _IKE_DKM, "IKEv2 prf+ keying material (SK_d | SK_ai | ...)")

@@ -18,14 +18,12 @@ deterministic: its signature is a known answer.
 
 from __future__ import annotations
 
-from fipscrypto._backend import kem as _kem
-from fipscrypto._backend import keys as _keys
-from fipscrypto._backend import selftest_keys as _st
-
 from .registry import expect, register
 
-_SIGNATURE_SERVICES = ("keys.generate", "keys.sign", "keys.verify")
-_AGREEMENT_SERVICES = ("keys.agree",)
+# TLS contexts sign and agree keys in the provider during handshakes: their families run first.
+_TLS_SERVICES = ("tls.server_context", "tls.client_context", "tls.handshake")
+_SIGNATURE_SERVICES = ("keys.generate", "keys.import", "keys.sign", "keys.verify", *_TLS_SERVICES)
+_AGREEMENT_SERVICES = ("keys.generate", "keys.import", "keys.agree", *_TLS_SERVICES)
 _VALID, _INVALID = b"valid", b"invalid"
 _MESSAGE = b"fipscrypto power-on self-test (FIPS 140-3 IG 10.3.A)"  # for sign-then-verify only
 
@@ -68,6 +66,9 @@ _ECDSA_D = int("DD29C892495CCE4DC8F2A28E8C4824D749FD480B0C3274306C590AFCE0994D13
 
 @register("ecdsa-p256-sha256", "ECDSA", services=_SIGNATURE_SERVICES)
 def ecdsa_p256_sha256() -> None:
+    from fipscrypto._backend import keys as _keys  # here, not at import: the family's tests run lazily
+    from fipscrypto._backend import selftest_keys as _st
+
     name = "ecdsa-p256-sha256"
     public = _keys.ec_public("p256", _ECDSA_QX, _ECDSA_QY)
     signature = _st.ecdsa_signature(_ECDSA_R, _ECDSA_S)
@@ -153,6 +154,9 @@ _RSA_BAD_SIG = bytes.fromhex(
 
 @register("rsa-pss-sha256", "RSA", services=_SIGNATURE_SERVICES)
 def rsa_pss_sha256() -> None:
+    from fipscrypto._backend import keys as _keys  # here, not at import: the family's tests run lazily
+    from fipscrypto._backend import selftest_keys as _st
+
     name = "rsa-pss-sha256"
     public = _keys.rsa_public(_RSA_N, _RSA_E)
     ok = _st.rsa_pss_verify(public, _RSA_SIG, _RSA_MSG, "sha256", _RSA_SALT_BYTES)
@@ -197,6 +201,8 @@ _ED448_SIG = bytes.fromhex(
 
 def _eddsa(name: str, kind: str, secret: bytes, public_raw: bytes, message: bytes, signature: bytes) -> None:
     """RFC 8032 signing is deterministic: the public key and the signature are known answers."""
+    from fipscrypto._backend import keys as _keys  # here, not at import: the family's tests run lazily
+
     private = _keys.load_private(secret, raw=kind)
     expect(name, _keys.raw_public(_keys.public_key(private)), public_raw, "public key")
     expect(name, _keys.sign(private, "eddsa", message, None), signature, "signature")
@@ -229,6 +235,8 @@ _ECDH_Z = bytes.fromhex("46fc62106420ff012e54a434fbdd2d25ccc5852060561e68040dd77
 
 @register("ecdh-p256", "ECDH", services=_AGREEMENT_SERVICES)
 def ecdh_p256() -> None:
+    from fipscrypto._backend import keys as _keys  # here, not at import: the family's tests run lazily
+
     name = "ecdh-p256"
     private = _keys.ec_private("p256", _ECDH_DIUT)
     expected_public = _point(_ECDH_QIUTX, _ECDH_QIUTY, 32)
@@ -282,6 +290,8 @@ _FFDH_Z = bytes.fromhex(
 
 @register("ffdh-2048", "FFDH", services=_AGREEMENT_SERVICES)
 def ffdh_2048() -> None:
+    from fipscrypto._backend import keys as _keys  # here, not at import: the family's tests run lazily
+
     p = int(_keys.FFDH_PRIMES["ffdhe2048"], 16)
     group = (p, 2, (p - 1) // 2)
     private = _keys.dh_private(group, _FFDH_X, _FFDH_Y)
@@ -338,8 +348,10 @@ _MLDSA_PK = bytes.fromhex(
 )
 
 
-@register("ml-dsa-65", "ML-DSA", services=(*_SIGNATURE_SERVICES, "keys.import"))
+@register("ml-dsa-65", "ML-DSA", services=_SIGNATURE_SERVICES)
 def ml_dsa_65() -> None:
+    from fipscrypto._backend import keys as _keys  # here, not at import: the family's tests run lazily
+
     name = "ml-dsa-65"
     private = _keys.mldsa_from_seed("ml-dsa-65", _MLDSA_SEED)
     expect(name, _keys.raw_public(_keys.public_key(private)), _MLDSA_PK, "public key of the seed (keyGen)")
@@ -422,8 +434,10 @@ _MLKEM_BAD_C = bytes([_MLKEM_C[0] ^ 0x01]) + _MLKEM_C[1:]
 _MLKEM_BAD_K = bytes.fromhex("d8f24fa38430a171f93f27d46c52e0bc636d0a1fd5b9571951afbf1ad0b895a5")
 
 
-@register("ml-kem-768", "ML-KEM", services=("pqc.kem",))
+@register("ml-kem-768", "ML-KEM", services=("pqc.kem", *_TLS_SERVICES))  # hybrid TLS groups
 def ml_kem_768() -> None:
+    from fipscrypto._backend import kem as _kem  # here, not at import: the family's tests run lazily
+
     name = "ml-kem-768"
     private = _kem.from_seed("ml-kem-768", _MLKEM_D + _MLKEM_Z)
     expect(name, _kem.raw_public(_kem.public_key(private)), _MLKEM_EK, "encapsulation key of (d, z)")

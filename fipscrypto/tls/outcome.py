@@ -22,6 +22,7 @@ from .. import _clock, audit
 from .._backend import x509 as _x509
 from .._service import record
 from ..errors import HandshakeRejected, InvalidParameter, PolicyViolation
+from ..module import gate
 from ..policy.vocabulary import categories
 from . import hooks, names
 from .certs import CertificateSummary, ChainChecker, Role, facts_of
@@ -131,6 +132,7 @@ def _require(ref: PolicyRef, category: str, name: str) -> bool:
 
 def conclude(shake: Handshake, ref: PolicyRef, checker: ChainChecker) -> TLSParameters:
     """Check one handshake against the policy, record the indicator and audit it."""
+    gate()  # a handshake that completes after the module entered ERROR carries nothing
     version = names.version_name(shake.version)
     suite = names.suite_name(shake.suite)
     if version in _TLS12 and shake.ems is False:
