@@ -24,6 +24,8 @@ from . import _faults, audit, module
 from ._backend import hashes as _hashes
 from ._service import REVOKED, grant, grants, hold
 from .errors import InvalidParameter, SelfTestFailure
+from .indicator import get_last as _get_last
+from .indicator import set_last as _set_last
 
 __all__ = ["MAX_REQUEST", "HmacDrbg", "random_bytes"]
 
@@ -148,17 +150,31 @@ _GRANTS = grants()
 
 def random_bytes(length: int) -> bytes:
     """``length`` random bytes from the module's HMAC_DRBG (SHA-512); larger requests are chunked."""
-    global _default
-    permit = _GRANTS.get(None) or grant("rand.random_bytes", "hash", "sha512", "hmac-drbg-sha512")
-    if _default is None or _default.revoked:  # (revoked: the module left ERROR since)
-        with _default_lock:
-            if _default is None or _default.revoked:
-                _default = HmacDrbg()
+    permit = _GRANTS.get(None)
     drbg = _default
-    if length <= MAX_REQUEST:
-        out = drbg.generate(length)
-    else:
-        out = b"".join(drbg.generate(min(MAX_REQUEST, length - i)) for i in range(0, length, MAX_REQUEST))
+    if permit is None or drbg is None or drbg._mac is REVOKED:
+        return _first_random_bytes(length)
+    out = drbg.generate(length) if length <= MAX_REQUEST else _chunked(drbg, length)
+    if _get_last() is not permit.op:  # the indicator, inlined (Grant.use)
+        _set_last(permit.op)
+    next(permit.counter)
+    return out
+
+
+def _chunked(drbg: HmacDrbg, length: int) -> bytes:
+    return b"".join(drbg.generate(min(MAX_REQUEST, length - i)) for i in range(0, length, MAX_REQUEST))
+
+
+def _first_random_bytes(length: int) -> bytes:
+    """The full path: policy (and the DRBG's self-test), a new default DRBG when there is none or it
+    was revoked (the module left ERROR since); leaves a standing grant when it may."""
+    global _default
+    permit = grant("rand.random_bytes", "hash", "sha512", "hmac-drbg-sha512")
+    with _default_lock:
+        if _default is None or _default.revoked:
+            _default = HmacDrbg()
+        drbg = _default
+    out = drbg.generate(length) if length <= MAX_REQUEST else _chunked(drbg, length)
     permit.use()
     if permit.standing:
         _GRANTS[None] = permit
