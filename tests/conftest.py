@@ -7,13 +7,19 @@ suite fails here, at collection: it never skips and never falls back to a non-FI
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 import fipscrypto
+from fipscrypto import audit
 from fipscrypto.provider.provision import install
 from fipscrypto.provider.state import StatePaths, read_record
+
+if TYPE_CHECKING:
+    from tlslib import Issued, Pki
 
 _paths = StatePaths.resolve()
 if read_record(_paths) is None:  # e.g. pytest run by hand before `make test` provisioned
@@ -43,3 +49,30 @@ def own_state(tmp_path: Path, module_path: Path) -> StatePaths:
     paths = StatePaths.resolve(tmp_path / "state")
     install(module=copy, state_dir=paths.root)
     return paths
+
+
+# Shared by the TLS tests (module scope: one CA and its certificates per test file) and the key tests.
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    from tlslib import Pki  # after activation: tlslib imports fipscrypto.tls
+
+    return Pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="module")
+def server_cert(pki: Pki) -> Issued:
+    return pki.issue("localhost", eku=("server",))
+
+
+@pytest.fixture(scope="module")
+def client_cert(pki: Pki) -> Issued:
+    return pki.issue("sip client", eku=("client",), sans=())
+
+
+@pytest.fixture
+def events() -> Iterator[list[audit.Event]]:
+    """The audit events emitted during one test."""
+    seen: list[audit.Event] = []
+    audit.subscribe(seen.append)
+    yield seen
+    audit.unsubscribe(seen.append)

@@ -10,7 +10,6 @@ import hashlib
 import itertools
 import json
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 from vectorlib_keys import (
@@ -53,14 +52,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:Diffie-Hellman over finite field
 @pytest.fixture(scope="module")
 def rsa_key() -> keys.SigningKey:
     return keys.generate_signing_key("rsa-pss", bits=2048)
-
-
-@pytest.fixture
-def events() -> Iterator[list[audit.Event]]:
-    seen: list[audit.Event] = []
-    audit.subscribe(seen.append)
-    yield seen
-    audit.unsubscribe(seen.append)
 
 
 def assert_approved(service: str) -> None:

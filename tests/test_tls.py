@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -64,29 +63,6 @@ cite = "sp800-52r2"
 section = "Section 3.4.2.2"
 note = "Test: P-384 only."
 """
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return Pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture(scope="module")
-def server_cert(pki: Pki) -> Issued:
-    return pki.issue("localhost", eku=("server",))
-
-
-@pytest.fixture(scope="module")
-def client_cert(pki: Pki) -> Issued:
-    return pki.issue("sip client", eku=("client",), sans=())
-
-
-@pytest.fixture
-def events() -> Iterator[list[audit.Event]]:
-    seen: list[audit.Event] = []
-    audit.subscribe(seen.append)
-    yield seen
-    audit.unsubscribe(seen.append)
 
 
 def handshake(

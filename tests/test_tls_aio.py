@@ -22,16 +22,6 @@ from support import clean_env
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "tls_asyncio.py"
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return Pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture(scope="module")
-def server_cert(pki: Pki) -> Issued:
-    return pki.issue("localhost", eku=("server",))
-
-
 async def _echo(stream: aio.TLSStream) -> None:
     while data := await stream.read():
         await stream.write(data.upper())

@@ -50,16 +50,6 @@ LEGACY = ("-cipher", "DEFAULT:@SECLEVEL=0")  # lets the system openssl use what 
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return Pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture(scope="module")
-def server_cert(pki: Pki) -> Issued:
-    return pki.issue("localhost", eku=("server",))
-
-
-@pytest.fixture(scope="module")
 def server_context(server_cert: Issued) -> SSL.Context:
     return tls.server_context(server_cert.chain, server_cert.key)
 

@@ -17,16 +17,6 @@ from fipscrypto import audit, tls
 from fipscrypto.errors import CertificateExpired, HandshakeRejected, InvalidParameter
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return Pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture(scope="module")
-def server_cert(pki: Pki) -> Issued:
-    return pki.issue("localhost", eku=("server",))
-
-
 def _stdlib_connect(context: ssl.SSLContext, port: int, hostname: str = "localhost") -> ssl.SSLSocket:
     raw = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
     return context.wrap_socket(raw, server_hostname=hostname)
