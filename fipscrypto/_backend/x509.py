@@ -134,12 +134,16 @@ def to_der(cert: Certificate) -> bytes:
 
 
 def load_private_key(data: bytes, password: bytes | None = None) -> PrivateKey:
-    """A PKCS#8 or traditional private key, PEM or DER, optionally encrypted."""
-    key = (
-        serialization.load_pem_private_key(data, password=password)
-        if data.lstrip().startswith(b"-----")
-        else serialization.load_der_private_key(data, password=password)
-    )
+    """A PKCS#8 or traditional private key, PEM or DER, optionally encrypted (ValueError or TypeError
+    for anything else, including a key on an unknown curve)."""
+    try:
+        key = (
+            serialization.load_pem_private_key(data, password=password)
+            if data.lstrip().startswith(b"-----")
+            else serialization.load_der_private_key(data, password=password)
+        )
+    except UnsupportedAlgorithm as exc:
+        raise ValueError(f"unsupported key: {exc}") from None
     if not isinstance(key, PrivateKey):
         raise TypeError(f"{type(key).__name__} keys are not supported")
     return key
