@@ -25,6 +25,7 @@ import logging
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 
 import fipscrypto
 
@@ -75,7 +76,7 @@ def _pki() -> tuple[bytes, bytes, bytes]:
     return leaf.public_bytes(pem) + ca.public_bytes(pem), key_pem, ca.public_bytes(pem)
 
 
-def _by_hand(chain: bytes, key: bytes, ca: bytes) -> tuple[object, object]:
+def _by_hand(chain: bytes, key: bytes, ca: bytes) -> tuple[Callable[[], object], Callable[[], object]]:
     """Plain pyOpenSSL contexts with the fips-140-3 settings, set by hand."""
     from OpenSSL import SSL, crypto
     from OpenSSL._util import lib
@@ -111,6 +112,12 @@ def _by_hand(chain: bytes, key: bytes, ca: bytes) -> tuple[object, object]:
     client = base()
     client.get_cert_store().add_cert(crypto.load_certificate(crypto.FILETYPE_PEM, ca))
     client.set_verify(SSL.VERIFY_PEER)
+    return _plain_connections(client, server)
+
+
+def _plain_connections(client: Any, server: Any) -> tuple[Callable[[], object], Callable[[], object]]:
+    """Factories of pyOpenSSL's own Connection on the two contexts, the host name set by hand."""
+    from OpenSSL import SSL
 
     def client_conn() -> SSL.Connection:
         conn = SSL.Connection(client)
@@ -167,8 +174,6 @@ def _seconds(pair: Pair, count: int) -> float:
 
 
 def _variants(chain: bytes, key: bytes, ca: bytes) -> dict[str, Pair]:
-    from OpenSSL import SSL
-
     from fipscrypto import tls
 
     server = tls.server_context(chain, key)
@@ -176,21 +181,9 @@ def _variants(chain: bytes, key: bytes, ca: bytes) -> dict[str, Pair]:
     # The same contexts with pyOpenSSL's own Connection and the host name set by hand: what the
     # contexts cost (settings, verify callback with the certificate policy checks) without the record.
     bare_client = tls.client_context(ca=ca, check_hostname=False)
-
-    def bare_client_conn() -> SSL.Connection:
-        conn = SSL.Connection(bare_client)
-        conn.set_connect_state()
-        _set_host(conn, b"localhost")
-        return conn
-
-    def bare_server_conn() -> SSL.Connection:
-        conn = SSL.Connection(server)
-        conn.set_accept_state()
-        return conn
-
     return {
-        "pyOpenSSL by hand": _by_hand(chain, key, ca),  # type: ignore[dict-item]
-        "fipscrypto contexts": (bare_client_conn, bare_server_conn),
+        "pyOpenSSL by hand": _by_hand(chain, key, ca),
+        "fipscrypto contexts": _plain_connections(bare_client, server),
         "fipscrypto full": (
             lambda: tls.client_connection(client, "localhost"),
             lambda: tls.server_connection(server),
