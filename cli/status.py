@@ -22,25 +22,24 @@ def _render(report: dict[str, Any]) -> str:
         lines.append(f"error         {report['error']['type']}: {report['error']['message']}")
         if "remedy" in report["error"]:
             lines.append(f"what to do    {report['error']['remedy']}")
-    p = report["provider"]
-    if p is None:
-        lines.append("provider      none provisioned (run 'fipscheck provider install')")
-    else:
-        lines += [
-            f"provider      {p['name']} {p['version']} (build info: {p['buildinfo']})",
-            f"module        {p['module_path']}",
-            f"module sha256 {p['module_sha256']}"
-            + ("" if p["module_unchanged"] else "  (CHANGED since install)"),
-            f"source        {p['source']}",
-        ]
-        c = p["cmvp"]
-        lines.append(f"validated     {c['status'].upper()}: {c['note']}")
+    lines += _provider_lines(report["provider"])
     enabled = "yes" if report["fips_enabled"] else "no"
     if report["fips_enabled"] and not report["provider_proven"]:
-        enabled += ", NOT proven: the provider did not pass the power-on self-tests"
+        enabled += ", NOT proven: the provider did not pass the power-on self-tests in this process"
     lines.append(f"fips enabled  {enabled} (cryptography's OpenSSL: {report['openssl']['cryptography']})")
-    if report["operational"] and report["mode"] != "off":
-        lines.append("approved      only fips=yes algorithms are reachable through the provider")
+    if report["provider_proven"]:
+        lines.append(
+            "boundary      measured at activation: known answers from the provider, MD5 refused "
+            "(fips=yes in force)"
+        )
+        if report["mode"] == "strict":
+            lines.append("approved      non-approved requests to fipscrypto raise PolicyViolation")
+        else:
+            lines.append("approved      non-approved requests to fipscrypto are allowed and recorded")
+        lines.append("not stopped   direct cryptography/pyOpenSSL calls: see docs/activation.md")
+    if report["key_generation"]:
+        for kinds, where in report["key_generation"].items():
+            lines.append(f"key pairs     {kinds}: {where}")
     active = report["policy"]
     if "error" in active:
         lines.append(f"policy        INVALID: {active['error']}")
@@ -61,7 +60,38 @@ def _render(report: dict[str, Any]) -> str:
         lines.append(f"last run      {last['time']} ({scope}, {last['count']} tests): {outcome}")
     lines.append(f"stdlib        hashlib/ssl on {report['openssl']['stdlib']}: OUTSIDE the FIPS boundary")
     lines.append(f"state dir     {report['state_dir']}")
+    lines += [f"PROBLEM       {problem}" for problem in report["problems"]]
     return "\n".join(lines)
+
+
+def _provider_lines(p: dict[str, Any] | None) -> list[str]:
+    if p is None:
+        return ["provider      none provisioned (run 'fipscheck provider install')"]
+    c = p["cmvp"]
+    lines = [f"provider      {p['name']} {p['version']} (recorded at install, {p['source']})"]
+    if "reported" in p:
+        r = p["reported"]
+        lines.append(
+            f"reports       {r['name']} {r['version']} (build {r['buildinfo']}), status {r['status']}"
+        )
+    if "module" in p:
+        m = p["module"]
+        where = "mapped" if m["mapped"] else "NOT mapped"
+        same = "same file" if m["file_is_the_mapping"] else "the file on disk is NOT the mapped one"
+        lines.append(f"module        {m['path']} ({where} in this process, {same})")
+        verdict = "matches the record" if m["matches_record"] else "DIFFERS from the record"
+        lines.append(f"module sha256 {m['sha256']} ({verdict})")
+    if "switches" in p:
+        off = p["switches_off"]
+        on = sum(1 for value in p["switches"].values() if value == 1)
+        lines.append(
+            f"switches      {on} of {len(p['switches'])} on, from {p['switches_of']}"
+            + (f"; off: {', '.join(off)}" if off else "")
+        )
+    if "error" in p:
+        lines.append(f"measured      NOT: {p['error']}")
+    lines.append(f"validated     {c['status'].upper()}: {c['note']}")
+    return lines
 
 
 @click.command()
@@ -69,10 +99,13 @@ def _render(report: dict[str, Any]) -> str:
 @mode_option
 @state_dir_option
 def status(as_json: bool, mode: str | None, state_dir: str | None) -> None:
-    """Activate fipscrypto and report mode, state, provider identity and CMVP verdict.
+    """Activate fipscrypto and report what this process measured: mode, state, the module mapped
+    into it, the provider's own identity and switches, the boundary proof, the CMVP verdict.
 
-    Exits 0 when the module is operational with the FIPS provider, 3 when the provider is missing or
-    unusable, the module is in the ERROR state, or FIPS mode is off.
+    Exits 0 when the module is operational with the FIPS provider proven in this process and no
+    problem was found; 3 when the provider is missing or unusable, the module is in the ERROR state,
+    FIPS mode is off, the mapped module differs from the recorded one, the provider's files are
+    writable by any user, or (strict mode) a switch of the provider is off.
     """
     report, code = status_report.collect(mode, state_dir)
     click.echo(json.dumps(report, indent=2) if as_json else _render(report))

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import os
 import re
-import threading
+
+from . import _fork
 
 __all__ = ["ENV", "clear", "corrupt", "inject", "injected"]
 
 ENV = "FIPSCRYPTO_SELFTEST_FAIL"
 
 _injected: set[str] = set()
-_lock = threading.Lock()
+_lock = _fork.lock()
 
 
 def inject(*names: str) -> None:

@@ -20,13 +20,12 @@ UTC day, so a service pays a dictionary lookup, not a policy evaluation, per cal
 
 from __future__ import annotations
 
-import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
-from . import _clock, audit, indicator, module
+from . import _clock, _fork, audit, indicator, module
 from .errors import ModuleErrorState, PolicyViolation
 from .module import _proven, first_use
 
@@ -110,15 +109,16 @@ def _decide(
         verdict = _check(category, name, direction, bits, frozen, day)
         standing = verdict.allowed and verdict.next_change is None
         cached = _verdicts[key] = (day, verdict.allowed, verdict.status.value, standing)
+    mode = module.mode()
     if cached[1]:
-        return True, cached[3]
+        # Off mode runs no provider: nothing is approved there, whatever the policy says of it.
+        return (True, cached[3]) if mode is not _OFF else (False, False)
     reason = indicator.exemption()
-    mode = module.info().mode
     if mode is module.Mode.STRICT and reason is None:
         indicator.record(service, name, False)  # the refused request leaves the indicator false
-        audit.emit("policy-violation", service=service, algorithm=name, status=cached[2])
         verdict = _check(category, name, direction, bits, frozen, day)
-        raise PolicyViolation(f"{verdict.subject()}: {verdict.reason} ({verdict.citation()})", verdict)
+        refusal = PolicyViolation(f"{verdict.subject()}: {verdict.reason} ({verdict.citation()})", verdict)
+        raise audit.report(refusal, "policy-violation", service=service, algorithm=name, status=cached[2])
     audit.emit(
         "non-approved-use",
         service=service,
@@ -128,6 +128,9 @@ def _decide(
         exemption=reason,
     )
     return False, False
+
+
+_OFF = module.Mode.OFF
 
 
 @dataclass(slots=True, eq=False)
@@ -166,7 +169,7 @@ class Revocable(Protocol):
 
 
 _held: weakref.WeakSet[Revocable] = weakref.WeakSet()
-_held_lock = threading.Lock()
+_held_lock = _fork.lock()
 
 
 def hold(obj: Revocable) -> None:

@@ -11,6 +11,11 @@ AES-GCM nonces (SP 800-38D §8) come from one of three sources, chosen per key:
   from sequence numbers). The nonces must strictly increase as 96-bit big-endian integers, so a
   nonce can never repeat; anything else raises :class:`~fipscrypto.errors.NonceReuse`.
 
+A key object never encrypts in two processes: in the child of ``os.fork()`` its copy raises
+:class:`~fipscrypto.errors.ForkError` on encryption (the parent keeps its nonce state), whatever the
+nonce source, since the child's counter, invocation count and last explicit nonce are copies of
+the parent's. Decryption goes on in both.
+
 Decryption takes the nonce that came with the data. Failures raise
 :class:`~fipscrypto.errors.AuthenticationError` and release no plaintext.
 """
@@ -18,14 +23,13 @@ Decryption takes the nonce that came with the data. Failures raise
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Iterator
-from typing import Any, Literal, cast
+from typing import Any, Literal, NoReturn, cast
 
-from . import rand
+from . import _fork, rand
 from ._backend import ciphers as _ciphers
 from ._service import REVOKED, authorize, hold, record
-from .errors import InvalidParameter, KeyLimitError, NonceReuse
+from .errors import ForkError, InvalidParameter, KeyLimitError, NonceReuse
 from .indicator import entry, get_last, mark, set_last, tally
 from .module import gate
 
@@ -37,6 +41,31 @@ RANDOM_NONCE_LIMIT = 1 << 32  # SP 800-38D §8.3: invocations with RBG-construct
 
 
 _ENCRYPT = "aead.AESGCM.encrypt"
+
+
+class _Forked:
+    """Stands in for a key object's encryptor and nonce counter in the child of a fork."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def _refuse() -> NoReturn:
+        raise ForkError(
+            "this AES-GCM key object makes its own nonces and was created before os.fork(): the "
+            "parent may use the same nonces, so it does not encrypt here; make a new one in this process"
+        )
+
+    def __call__(self, *args: object) -> NoReturn:
+        self._refuse()
+
+    def __iter__(self) -> _Forked:
+        return self
+
+    def __next__(self) -> NoReturn:
+        self._refuse()
+
+
+_FORKED = _Forked()
 
 
 def _aes(key: bytes) -> int:
@@ -67,6 +96,7 @@ class AESGCM:
         self.algorithm = f"aes-{bits}-gcm"
         self._approved = authorize("aead.AESGCM", "cipher", self.algorithm)
         self._gcm = _ciphers.aes_gcm(key)
+        self._seal = self._gcm.encrypt  # encryption only: what a fork or the ERROR state takes away
         self._mode = nonces
         self._fixed = fixed if fixed is not None else rand.random_bytes(4) if nonces == "counter" else b""
         self._count = start
@@ -82,13 +112,19 @@ class AESGCM:
             )
         self._limit = limit
         self._last = -1  # explicit mode: the last nonce used, as an integer
-        self._lock = threading.Lock()
+        self._lock = _fork.lock()
         hold(self)  # no gate per call: entering ERROR revokes this object's context
+        _fork.watch(self)
 
     def _revoke(self) -> None:
         # REVOKED stands in for the context (every attribute access raises ModuleErrorState) and for
         # the nonce counter (next() raises), so a revoked counter-mode key neither counts nor encrypts.
-        self._gcm, self._counter = cast(Any, REVOKED), REVOKED
+        self._gcm, self._seal, self._counter = cast(Any, REVOKED), cast(Any, REVOKED), REVOKED
+
+    def _forked(self) -> None:
+        # In the child of a fork: no nonce of this key object may be made here (see the module text).
+        if self._counter is not REVOKED:
+            self._seal, self._counter = cast(Any, _FORKED), _FORKED
 
     def _random_nonce(self) -> bytes:
         with self._lock:
@@ -111,7 +147,7 @@ class AESGCM:
             if value >= self._end:
                 raise KeyLimitError("the 64-bit invocation counter is exhausted: use a new key")
             nonce = value.to_bytes(12, "big")
-            out = self._gcm.encrypt(nonce, data, aad)
+            out = self._seal(nonce, data, aad)
             if get_last() is not self._op:  # the indicator, inlined (indicator.mark)
                 set_last(self._op)
             return nonce, out
@@ -119,7 +155,7 @@ class AESGCM:
             nonce = self._random_nonce()
         else:
             raise InvalidParameter("this key takes explicit nonces: use encrypt_with_nonce")
-        out = self._gcm.encrypt(nonce, data, aad)
+        out = self._seal(nonce, data, aad)
         mark(self._op, self._ops)
         return nonce, out
 
@@ -135,7 +171,7 @@ class AESGCM:
                 raise NonceReuse("nonce not above the last one used with this key")
             self._last = value
         gate()
-        out = self._gcm.encrypt(nonce, data, aad)
+        out = self._seal(nonce, data, aad)
         mark(self._op, self._ops)
         return out
 
@@ -149,7 +185,10 @@ class AESGCM:
 
 
 class AESCCM:
-    """AES-CCM (SP 800-38C) with random 13-byte nonces and a tag of 4..16 bytes (even)."""
+    """AES-CCM (SP 800-38C) with random 13-byte nonces and a tag of 4..16 bytes (even).
+
+    Entering the ERROR state revokes it (every method raises ModuleErrorState, also after recovery).
+    """
 
     def __init__(self, key: bytes, *, tag_length: int = 16) -> None:
         bits = _aes(key)
@@ -157,8 +196,12 @@ class AESCCM:
             raise InvalidParameter("CCM tags are 4, 6, ..., 16 bytes")
         self.algorithm = f"aes-{bits}-ccm"
         self._approved = authorize("aead.AESCCM", "cipher", self.algorithm)
-        self._key = key
+        self._ccm = _ciphers.aes_ccm(key, tag_length)
         self._tag = tag_length
+        hold(self)
+
+    def _revoke(self) -> None:
+        self._ccm = cast(Any, REVOKED)
 
     def encrypt(
         self, data: bytes, aad: bytes | None = None, *, nonce_length: int = 13
@@ -167,7 +210,7 @@ class AESCCM:
             raise InvalidParameter("CCM nonces are 7..13 bytes")
         gate()
         nonce = rand.random_bytes(nonce_length)
-        out = _ciphers.aes_ccm_seal(self._key, nonce, data, aad, self._tag)
+        out = self._ccm.encrypt(nonce, data, aad)
         record("aead.AESCCM.encrypt", self.algorithm, self._approved)
         return nonce, out
 
@@ -175,7 +218,7 @@ class AESCCM:
         if not 7 <= len(nonce) <= 13 or len(data) < self._tag:
             raise InvalidParameter("CCM nonces are 7..13 bytes and the data must hold the tag")
         gate()
-        out = _ciphers.aes_ccm_open(self._key, nonce, data, aad, self._tag)
+        out = _ciphers.aes_ccm_open_with(self._ccm, nonce, data, aad)
         record("aead.AESCCM.decrypt", self.algorithm, self._approved)
         return out
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["Event", "emit", "subscribe", "unsubscribe"]
+from . import _fork
+from .errors import AuditError
+
+__all__ = ["Event", "emit", "report", "subscribe", "unsubscribe"]
 
 log = logging.getLogger("fipscrypto.audit")
 
@@ -39,7 +41,7 @@ class Event:
 
 
 _subscribers: list[Callable[[Event], None]] = []
-_lock = threading.Lock()
+_lock = _fork.lock()
 
 
 def subscribe(sink: Callable[[Event], None]) -> None:
@@ -53,11 +55,32 @@ def unsubscribe(sink: Callable[[Event], None]) -> None:
 
 
 def emit(kind: str, **fields: object) -> Event:
-    """Record an event. Callers pass metadata only: never keys, secrets, plaintext or payload."""
+    """Record an event. Callers pass metadata only: never keys, secrets, plaintext or payload.
+
+    Every sink gets the event, even when one before it raised; then AuditError is raised if any did.
+    """
     event = Event(kind, time.time(), fields)
     log.info("%s", event)  # formatted (to_json) only when a handler takes INFO records
     with _lock:
         sinks = list(_subscribers)
+    failed: list[Exception] = []
     for sink in sinks:
-        sink(event)
+        try:
+            sink(event)
+        except Exception as exc:  # a sink's failure is reported below, after every sink had the event
+            failed.append(exc)
+    if failed:
+        raise AuditError(f"{len(failed)} audit sink(s) failed on a {kind} event: {failed[0]!r}") from failed[
+            0
+        ]
     return event
+
+
+def report(decision: BaseException, kind: str, **fields: object) -> BaseException:
+    """Emit an event about ``decision``, an error the caller raises next (a refusal, a failed self-test):
+    a failing sink cannot replace it, and is kept as its ``__context__``. Returns ``decision``."""
+    try:
+        emit(kind, **fields)
+    except AuditError as exc:
+        decision.__context__ = exc
+    return decision

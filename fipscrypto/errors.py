@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "AlgorithmUnavailable",
     "AptUnavailable",
+    "AuditError",
     "AuthenticationError",
     "CertificateExpired",
     "CertificateKeyRejected",
@@ -19,6 +20,7 @@ __all__ = [
     "CertificateUntrusted",
     "CertificateUsageRejected",
     "FipsError",
+    "ForkError",
     "HandshakeRejected",
     "HostnameMismatch",
     "InvalidParameter",
@@ -98,6 +100,15 @@ class PolicyViolation(FipsError):
         self.verdict = verdict
 
 
+class AuditError(FipsError):
+    """An audit sink (a subscriber of :mod:`fipscrypto.audit`) raised; the event still reached every
+    other sink. The operation that emitted the event did not run on.
+
+    When the event reports a decision that was already taken (a refusal, a self-test failure), the
+    error of that decision is raised instead, with this one as its ``__context__``.
+    """
+
+
 class PolicyError(FipsError):
     """A policy file is invalid: names the file, the line and the key. Nothing was loaded."""
 
@@ -148,6 +159,14 @@ class KeyLimitError(FipsError):
 
 class NonceReuse(FipsError):
     """A nonce was about to be used twice under one key; the operation was refused."""
+
+
+class ForkError(NonceReuse):
+    """A key object that makes its own nonces was used for encryption in the child of ``os.fork()``.
+
+    Parent and child hold copies of the same nonce state, so both would emit the same nonces under one
+    key. The child's copy refuses to encrypt (it still decrypts): make a new key object in the child.
+    """
 
 
 class TLSError(FipsError):

@@ -11,13 +11,13 @@ from __future__ import annotations
 import collections
 import contextlib
 import itertools
-import threading
 import weakref
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from . import audit
+from . import _fork, audit
+from .errors import InvalidParameter
 
 __all__ = [
     "Operation",
@@ -46,7 +46,7 @@ _exemption: ContextVar[str | None] = ContextVar("fipscrypto_exemption", default=
 # Operations are interned with an itertools.count each: next() on it is atomic in CPython, so the
 # per-call cost of the indicator is a dictionary lookup, a context-variable set and a next().
 _ops: dict[tuple[str, str, bool, str | None], tuple[Operation, Iterator[int]]] = {}
-_lock = threading.Lock()
+_lock = _fork.lock()
 
 
 def entry(service: str, algorithm: str, approved: bool) -> tuple[Operation, Iterator[int]]:
@@ -173,7 +173,7 @@ def exemption() -> str | None:
 def exempt(*, reason: str) -> Iterator[None]:
     """Allow non-approved requests in strict mode within this scope; each is recorded and audited."""
     if not reason.strip():
-        raise ValueError("an exemption needs a reason")
+        raise InvalidParameter("an exemption needs a reason")
     audit.emit("exemption-begin", reason=reason)
     token = _exemption.set(reason)
     try:

@@ -27,12 +27,15 @@ import dataclasses
 import functools
 import math
 import secrets
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal, cast
 
-from . import _faults, audit, module
+from . import _faults, _fork, audit, module
 from ._backend import keys as _keys
-from ._service import authorize, record
+from ._service import REVOKED, Revoked, authorize, hold, record
 from .errors import AlgorithmUnavailable, InvalidParameter, InvalidSignature, SelfTestFailure
+from .provider.context import FipsContext, open_context
+from .provider.state import StatePaths
 
 __all__ = [
     "GROUPS",
@@ -78,6 +81,9 @@ _RSA_HASHES = ("sha224", "sha256", "sha384", "sha512", "sha512-256", "sha3-256",
 # FIPS 186-5 §A.1.1 and SP 800-56B r2 §6.2.1: 2^16 < e < 2^256, e odd.
 _RSA_E_RANGE = (65537, 2**256)
 _RSA_LEGACY_FLOOR = 1024  # no policy makes a smaller modulus usable, even for legacy verification
+# A resource bound, not a policy rule: OpenSSL's OPENSSL_RSA_MAX_MODULUS_BITS. A larger modulus from
+# a stored key or a caller would only buy seconds of arithmetic per operation.
+RSA_MAX_BITS = 16384
 
 
 # -------------------------------------------------------------------------------- fault injection
@@ -89,11 +95,56 @@ def _pct_value(family: str, value: bytes) -> bytes:
 
 
 def _pct_failed(family: str, scheme: str, detail: str) -> SelfTestFailure:
-    """Latch ERROR (FIPS 140-3 IG 10.3.A: a failed conditional test is an error state) and report it."""
+    """Latch ERROR (FIPS 140-3 IG 10.3.A: a failed conditional test is an error state), then report
+    it: the state is decided before anything that can fail (an audit sink) runs."""
     test = f"pct-{family}"
-    audit.emit("selftest-failure", test=test, algorithm=scheme, detail=detail)
     module.enter_error(f"PCT failed: {test} ({scheme}): {detail}")
-    return SelfTestFailure(test, detail)
+    failure = SelfTestFailure(test, detail)
+    audit.report(failure, "selftest-failure", test=test, algorithm=scheme, detail=detail)
+    return failure
+
+
+# ------------------------------------------------------------------- the provider's private context
+
+
+class _Inside:
+    """The private provider context (``provider.context``) this process generates keys in; dropped
+    when the module enters ERROR and opened again (the provider's self-tests with it) after recovery."""
+
+    __slots__ = ("__weakref__", "context", "lock")
+
+    def __init__(self) -> None:
+        self.context: FipsContext | None = None
+        self.lock = _fork.lock()
+        hold(self)
+
+    def _revoke(self) -> None:
+        self.context = None
+
+    def get(self) -> FipsContext | None:
+        """The context, opened at the first call; None in off mode (there is no provider)."""
+        context = self.context
+        if context is not None:
+            return context
+        info = module.info()
+        if info.mode is module.Mode.OFF:
+            return None
+        with self.lock:
+            if self.context is None:
+                paths, loaded = StatePaths.resolve(info.state_dir), info.config
+                strict = info.mode is module.Mode.STRICT
+                self.context = open_context(paths, strict=strict, loaded=Path(loaded) if loaded else None)
+            return self.context
+
+
+inside = _Inside()
+
+
+def _live(key: Any) -> Any:
+    """``key``, or ModuleErrorState when its holder was revoked (the module entered ERROR)."""
+    if isinstance(key, Revoked):
+        key._refuse()
+    return key
 
 
 # ------------------------------------------------------------------------------------- FFDH groups
@@ -244,8 +295,10 @@ def _check_rsa_public(scheme: str, n: int, e: int, direction: str) -> None:
     from .policy import Direction, check  # parsed at the first verdict, like _service does
 
     bits = n.bit_length()
-    if n % 2 == 0 or bits < _RSA_LEGACY_FLOOR:
-        raise InvalidParameter(f"RSA modulus of {bits} bits refused (odd, >= {_RSA_LEGACY_FLOOR} bits)")
+    if n % 2 == 0 or not _RSA_LEGACY_FLOOR <= bits <= RSA_MAX_BITS:
+        raise InvalidParameter(
+            f"RSA modulus of {bits} bits refused (odd, {_RSA_LEGACY_FLOOR}..{RSA_MAX_BITS} bits)"
+        )
     if not (_RSA_E_RANGE[0] <= e < _RSA_E_RANGE[1] and e % 2 == 1):
         raise InvalidParameter("RSA public exponent must be odd with 65537 <= e < 2^256 (FIPS 186-5 §A.1.1)")
     verdict = check("signature", scheme, direction=Direction(direction), bits=bits)
@@ -316,6 +369,7 @@ class VerifyingKey:
 
     def public_bytes(self, encoding: Encoding = "pem") -> bytes:
         """SubjectPublicKeyInfo (PEM/DER); raw: Ed/ML-DSA key bytes, EC uncompressed point."""
+        module.gate()
         return _keys.raw_public(self._key) if encoding == "raw" else _keys.public_bytes(self._key, encoding)
 
     def _bits(self) -> int | None:
@@ -323,14 +377,21 @@ class VerifyingKey:
 
 
 class SigningKey:
-    """A private signature key; made by :func:`generate_signing_key` or the ``load_*`` functions."""
+    """A private signature key; made by :func:`generate_signing_key` or the ``load_*`` functions.
 
-    __slots__ = ("_key", "scheme", "size")
+    Entering the ERROR state revokes it: it drops its key object and every method raises
+    ModuleErrorState from then on, also after a recovery (make a new key)."""
+
+    __slots__ = ("__weakref__", "_key", "scheme", "size")
 
     def __init__(self, scheme: str, key: _keys.PrivateKey, size: int | None, token: object) -> None:
         if token is not _INTERNAL:
             raise TypeError("use generate_signing_key() or load_signing_key()")
         self.scheme, self._key, self.size = scheme, key, size
+        hold(self)
+
+    def _revoke(self) -> None:
+        self._key = cast(Any, REVOKED)
 
     def __repr__(self) -> str:
         return f"SigningKey({self.scheme!r}, size={self.size})"
@@ -342,16 +403,19 @@ class SigningKey:
         approved = authorize("keys.sign", "signature", self.scheme, bits=bits)
         if hash_name is not None:
             approved &= authorize("keys.sign", "hash", hash_name)
-        signature = _keys.sign(self._key, self.scheme, message, hash_name)
+        signature = _keys.sign(_live(self._key), self.scheme, message, hash_name)
         record("keys.sign", _label(self.scheme, self.size, hash_name), approved)
         return signature
 
     def verifying_key(self) -> VerifyingKey:
-        return VerifyingKey(self.scheme, _keys.public_key(self._key), self.size, _INTERNAL)
+        module.gate()
+        return VerifyingKey(self.scheme, _keys.public_key(_live(self._key)), self.size, _INTERNAL)
 
     def private_bytes(self, encoding: Encoding = "pem") -> bytes:
         """PKCS#8 (PEM/DER, unencrypted: protect it with fipscrypto.seal); raw: Ed key, ML-DSA seed."""
-        return _keys.raw_private(self._key) if encoding == "raw" else _keys.private_bytes(self._key, encoding)
+        module.gate()
+        key = _live(self._key)
+        return _keys.raw_private(key) if encoding == "raw" else _keys.private_bytes(key, encoding)
 
     def _pairwise_consistency_test(self, *, imported: bool = False) -> None:
         """FIPS 140-3 IG 10.3.A: sign a fixed message with the new private key, verify with its public key.
@@ -361,9 +425,10 @@ class SigningKey:
         """
         hash_name = _hash_for(self.scheme, None)
         family = _family(self.scheme)
-        signature = _keys.sign(self._key, self.scheme, _PCT_MESSAGE, hash_name)
+        key = _live(self._key)
+        signature = _keys.sign(key, self.scheme, _PCT_MESSAGE, hash_name)
         message = _pct_value(family, _PCT_MESSAGE)
-        if not _keys.verify(_keys.public_key(self._key), self.scheme, signature, message, hash_name):
+        if not _keys.verify(_keys.public_key(key), self.scheme, signature, message, hash_name):
             if imported:
                 raise InvalidParameter(f"{self.scheme} key pair is not consistent (pairwise test failed)")
             raise _pct_failed(family, self.scheme, "the signature of the test message did not verify")
@@ -373,7 +438,11 @@ def _signing_kind(scheme: str, bits: int | None) -> tuple[str, int | None]:
     """(backend kind, size) for a signature scheme, or InvalidParameter."""
     family = _family(scheme)
     if family == "rsa" and scheme in ("rsa-pss", "rsa-pkcs1v15"):
-        return "rsa", bits or 3072
+        if bits is None:
+            return "rsa", 3072
+        if type(bits) is not int or not 0 < bits <= RSA_MAX_BITS:
+            raise InvalidParameter(f"bits is the RSA modulus size: an int, 1..{RSA_MAX_BITS}")
+        return "rsa", bits
     if family == "ecdsa" and _curve(scheme) in _FIELD_PRIMES:
         return "ec", _FIELD_PRIMES[_curve(scheme)].bit_length()
     if scheme in ("ed25519", "ed448"):
@@ -402,7 +471,8 @@ def generate_signing_key(scheme: str, *, bits: int | None = None) -> SigningKey:
     kind, size = _signing_kind(scheme, bits)
     approved = _authorize_generation("signature", scheme, size, sized=kind == "rsa")
     curve = _curve(scheme) if kind == "ec" else ""
-    key = SigningKey(scheme, _keys.generate(kind, bits=size or 0, curve=curve), size, _INTERNAL)
+    backend = _keys.generate(kind, bits=size or 0, curve=curve, inside=inside.get())
+    key = SigningKey(scheme, backend, size, _INTERNAL)
     key._pairwise_consistency_test()
     _generated(key, approved, size)
     return key
@@ -506,6 +576,7 @@ class AgreementPublicKey:
 
     def public_bytes(self, encoding: Encoding = "raw") -> bytes:
         """raw: EC uncompressed point (SEC 1 §2.3.3) / FFDH y big-endian in len(p) bytes; or SPKI PEM/DER."""
+        module.gate()
         if encoding != "raw":
             return _keys.public_bytes(self._key, encoding)
         if self.group is not None:
@@ -515,14 +586,20 @@ class AgreementPublicKey:
 
 
 class AgreementKey:
-    """A private key-agreement key; made by :func:`generate_agreement_key` or the ``load_*`` functions."""
+    """A private key-agreement key; made by :func:`generate_agreement_key` or the ``load_*`` functions.
 
-    __slots__ = ("_key", "group", "scheme")
+    Revoked when the module enters ERROR, like :class:`SigningKey`."""
+
+    __slots__ = ("__weakref__", "_key", "group", "scheme")
 
     def __init__(self, scheme: str, key: _keys.PrivateKey, group: FFDHGroup | None, token: object) -> None:
         if token is not _INTERNAL:
             raise TypeError("use generate_agreement_key() or load_agreement_key()")
         self.scheme, self._key, self.group = scheme, key, group
+        hold(self)
+
+    def _revoke(self) -> None:
+        self._key = cast(Any, REVOKED)
 
     def __repr__(self) -> str:
         return f"AgreementKey({self.scheme!r}, group={self.group and self.group.name!r})"
@@ -532,21 +609,23 @@ class AgreementKey:
         return self.group.bits if self.group else _FIELD_PRIMES[_curve(self.scheme)].bit_length()
 
     def public_key(self) -> AgreementPublicKey:
-        return AgreementPublicKey(self.scheme, _keys.public_key(self._key), self.group, _INTERNAL)
+        module.gate()
+        return AgreementPublicKey(self.scheme, _keys.public_key(_live(self._key)), self.group, _INTERNAL)
 
     def public_bytes(self, encoding: Encoding = "raw") -> bytes:
         return self.public_key().public_bytes(encoding)
 
     def private_bytes(self, encoding: Literal["pem", "der"] = "pem") -> bytes:
         """PKCS#8, unencrypted (protect it with fipscrypto.seal)."""
-        return _keys.private_bytes(self._key, encoding)
+        module.gate()
+        return _keys.private_bytes(_live(self._key), encoding)
 
     def exchange(self, peer: AgreementPublicKey) -> bytes:
         """The shared secret Z (SP 800-56A r3 §5.7.1.1 FFC DH, §5.7.1.2 ECC CDH), raw, len(p) bytes."""
         if peer.scheme != self.scheme or peer.group != self.group:
             raise InvalidParameter("the peer key belongs to another scheme or group")
         approved = _authorize_agreement("keys.agree", self.scheme, self.group)
-        z = (_keys.dh_exchange if self.group else _keys.ec_exchange)(self._key, peer._key)
+        z = (_keys.dh_exchange if self.group else _keys.ec_exchange)(_live(self._key), peer._key)
         record("keys.agree", self._label(), approved)
         return z
 
@@ -557,19 +636,33 @@ class AgreementKey:
         """SP 800-56A r3 §5.6.2.1.4: recompute the public key from the private key and compare.
 
         "(b) Use the private key ... to compute a public key, and compare it with the public key of the
-        key pair" (FFC: y = g^x mod p; ECC: Q = d * G, here by the provider from d alone).
+        key pair" (FFC: y = g^x mod p; ECC: Q = d * G). The FIPS provider does both, in fipscrypto's
+        private context (``EVP_PKEY_pairwise_check``); in off mode, with no provider, fipscrypto does.
         """
         family = _family(self.scheme)
-        mine = self.public_bytes("raw")
-        scalar = _keys.private_scalar(self._key)
-        if self.group is not None:
-            again = pow(self.group.g, scalar, self.group.p).to_bytes(len(mine), "big")
+        key = _live(self._key)
+        mine = _pct_value(family, self.public_bytes("raw"))  # what the test compares (fault injection)
+        context = inside.get()
+        if context is not None:
+            consistent = _keys.pairwise(context, key, mine, _domain(self.group))
+        elif self.group is not None:
+            consistent = pow(self.group.g, _keys.private_scalar(key), self.group.p) == int.from_bytes(mine)
         else:
-            again = _keys.raw_public(_keys.public_key(_keys.ec_private(_curve(self.scheme), scalar)))
-        if _pct_value(family, again) != mine:
+            scalar = _keys.private_scalar(key)
+            consistent = (
+                _keys.raw_public(_keys.public_key(_keys.ec_private(_curve(self.scheme), scalar))) == mine
+            )
+        if not consistent:
             if imported:
                 raise InvalidParameter(f"{self.scheme} key pair is not consistent (pairwise test failed)")
             raise _pct_failed(family, self.scheme, "the recomputed public key differs from the key pair's")
+
+
+def _domain(group: FFDHGroup | None) -> tuple[str | None, tuple[int, int, int]]:
+    """(the name of a group the provider knows by name, or None; (p, g, q)) of an FFDH group."""
+    if group is None:
+        return None, (0, 0, 0)
+    return (group.name if GROUPS.get(group.name) == group else None), (group.p, group.g, group.q)
 
 
 def _agreement_scheme(scheme: str, group: str | FFDHGroup | None) -> FFDHGroup | None:
@@ -601,9 +694,10 @@ def generate_agreement_key(scheme: str, *, group: str | FFDHGroup | None = None)
     ffdh = _agreement_scheme(scheme, group)
     approved = _authorize_agreement("keys.generate", scheme, ffdh)
     if ffdh is not None:
-        backend = _keys.generate("dh", group=(ffdh.p, ffdh.g, ffdh.q))
+        name, domain = _domain(ffdh)
+        backend = _keys.generate("dh", group=domain, group_name=name, inside=inside.get())
     else:
-        backend = _keys.generate("ec", curve=_curve(scheme))
+        backend = _keys.generate("ec", curve=_curve(scheme), inside=inside.get())
     key = AgreementKey(scheme, backend, ffdh, _INTERNAL)
     key._pairwise_consistency_test()
     _generated(key, approved, key.bits)

@@ -1,9 +1,10 @@
 """The module's modes, its state machine and the service gate.
 
 States follow FIPS 140-3: ``POWER_ON -> SELF_TEST -> OPERATIONAL | ERROR``. ERROR latches: every
-service raises :class:`~fipscrypto.errors.ModuleErrorState` until a self-test run succeeds (the
-self-test issue adds that run). Every public service calls :func:`gate` first; its fast path is a
-single comparison, so protocol code (SRTP, ESP) can call it per packet.
+service raises :class:`~fipscrypto.errors.ModuleErrorState` until a complete on-demand self-test run
+succeeds. In off mode activation ends in NON_APPROVED instead of OPERATIONAL: services run, and
+none of them is approved (there is no provider). Every public service calls :func:`gate` first; its
+fast path is a single comparison, so protocol code (SRTP, ESP) can call it per packet.
 
 Modes (``FIPSCRYPTO_MODE`` or ``activate(mode=...)``, fixed for the life of the process):
 
@@ -19,13 +20,13 @@ import enum
 import importlib
 import logging
 import os
-import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import _fork
 from .errors import FipsError, ModeOffWarning, ModuleErrorState, ProviderUnavailable
 from .provider import load
 from .provider.state import StatePaths
@@ -42,6 +43,7 @@ __all__ = [
     "gate",
     "gate_unless_self_test",
     "info",
+    "mode",
     "recover",
     "self_test_scope",
     "self_testing",
@@ -62,6 +64,7 @@ class State(enum.Enum):
     POWER_ON = "power-on"
     SELF_TEST = "self-test"
     OPERATIONAL = "operational"
+    NON_APPROVED = "non-approved"  # off mode: no provider, services run, none is approved
     ERROR = "error"
 
 
@@ -74,15 +77,17 @@ class ModuleInfo:
     error: str | None
     state_dir: str
     bindings: str | None  # "fipscrypto", "external", "plain" (off mode), or None before boot
+    config: str | None  # the OpenSSL configuration cryptography loaded, when fipscrypto wrote it
     selftests_ms: dict[str, float]  # the last power-on run: test name -> milliseconds
 
 
-_lock = threading.RLock()
+_lock = _fork.rlock()
 _state = State.POWER_ON
 _mode: Mode | None = None
 _error: str | None = None
 _paths: StatePaths | None = None
 _bindings: str | None = None
+_config: Path | None = None
 _selftests_ms: dict[str, float] = {}
 
 
@@ -107,7 +112,7 @@ def boot(mode: Mode | str | None = None, state_dir: str | os.PathLike[str] | Non
     module in POWER_ON, so a later call can succeed) when no provider is provisioned, and latches
     ERROR when cryptography was already imported without the provider.
     """
-    global _mode, _paths, _bindings
+    global _mode, _paths, _bindings, _config
     with _lock:
         if _mode is not None:
             if mode is not None and _resolve_mode(mode) is not _mode:
@@ -139,8 +144,11 @@ def boot(mode: Mode | str | None = None, state_dir: str | os.PathLike[str] | Non
             try:
                 if not premature:
                     load.require_record(paths)  # say "not provisioned" before compiling anything
-                conf = _runtime_config(paths)
+                if wanted is Mode.STRICT:
+                    _refuse_writable(paths)
+                conf = _runtime_config(paths, wanted)
                 bindings = load.load_bindings(paths, conf)
+                _config = conf if bindings == "fipscrypto" else None
             except ProviderUnavailable as exc:
                 if premature:
                     enter_error(exc.message)
@@ -149,12 +157,27 @@ def boot(mode: Mode | str | None = None, state_dir: str | os.PathLike[str] | Non
         return wanted
 
 
-def _runtime_config(paths: StatePaths) -> Path:
-    """Compile the active policy's TLS section into the configuration cryptography's OpenSSL reads."""
-    from .policy.runtime import active_spec, tls_section
-    from .provider.config import write_runtime_config
+def _refuse_writable(paths: StatePaths) -> None:
+    """Strict mode does not load a provider that any user could have replaced (see writable_by_others)."""
+    from .provider.state import writable_by_others
 
-    return write_runtime_config(paths, tls_section(active_spec(), paths.root / "runtime"))
+    found = writable_by_others(paths)
+    if found:
+        raise ProviderUnavailable(
+            f"the provider's files are writable by any user: {', '.join(found)}",
+            "remove write permission for others (chmod o-w) and check that the files are the ones "
+            "'fipscheck provider install' wrote; 'fipscheck provider verify' re-checks them",
+        )
+
+
+def _runtime_config(paths: StatePaths, mode: Mode) -> Path:
+    """The configuration cryptography's OpenSSL reads: the provider section of ``mode`` and the active
+    policy's compiled TLS section."""
+    from .policy.runtime import active_spec, tls_section
+    from .provider.config import fips_section, write_runtime_config
+
+    tls = tls_section(active_spec(), paths.root / "runtime")
+    return write_runtime_config(paths, fips_section(paths, strict=mode is Mode.STRICT), tls)
 
 
 def activate(mode: Mode | str | None = None, *, state_dir: str | os.PathLike[str] | None = None) -> State:
@@ -164,7 +187,7 @@ def activate(mode: Mode | str | None = None, *, state_dir: str | os.PathLike[str
     """
     global _state, _selftests_ms
     with _lock:
-        if _state is State.OPERATIONAL:
+        if _state is State.OPERATIONAL or _state is State.NON_APPROVED:
             boot(mode, state_dir)  # only checks that the mode agrees
             return _state
         if _state is State.ERROR:
@@ -183,7 +206,7 @@ def activate(mode: Mode | str | None = None, *, state_dir: str | os.PathLike[str
             if cause is not None:
                 raise cause from exc
             raise
-        _state = State.OPERATIONAL
+        _state = _serving()
         log.info("fipscrypto operational (mode=%s, bindings=%s)", _mode and _mode.value, _bindings)
         return _state
 
@@ -214,20 +237,30 @@ def recover() -> None:
     global _state, _error
     with _lock:
         if _state is State.ERROR and _bindings is not None:
-            _state, _error = State.OPERATIONAL, None
+            _state, _error = _serving(), None
             log.warning("fipscrypto recovered from ERROR: every self-test passed on demand")
             from . import audit  # (audit imports nothing of the core)
 
             audit.emit("module-recovered")
 
 
+def _serving() -> State:
+    """The state a module that passed its self-tests is in: NON_APPROVED in off mode."""
+    return State.NON_APPROVED if _mode is Mode.OFF else State.OPERATIONAL
+
+
+def mode() -> Mode | None:
+    """The mode, once fixed (None before the first activation or boot)."""
+    return _mode
+
+
 # Enum members read through their class cost ~100 ns each in CPython 3.11; the gate runs per call.
-_OPERATIONAL, _ERROR = State.OPERATIONAL, State.ERROR
+_OPERATIONAL, _NON_APPROVED, _ERROR = State.OPERATIONAL, State.NON_APPROVED, State.ERROR
 
 
 def gate() -> None:
     """Called first by every public service; raises when no service may run, activates on first use."""
-    if _state is _OPERATIONAL:
+    if _state is _OPERATIONAL or _state is _NON_APPROVED:
         return
     if _state is _ERROR:
         raise ModuleErrorState(_error or "unknown")
@@ -279,4 +312,5 @@ def gate_unless_self_test() -> None:
 def info() -> ModuleInfo:
     with _lock:
         root = (_paths or StatePaths.resolve()).root
-        return ModuleInfo(_mode, _state, _error, str(root), _bindings, dict(_selftests_ms))
+        config = str(_config) if _config is not None else None
+        return ModuleInfo(_mode, _state, _error, str(root), _bindings, config, dict(_selftests_ms))

@@ -17,10 +17,9 @@ from :func:`random_bytes`.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 
-from . import _faults, audit, module
+from . import _faults, _fork, audit, module
 from ._backend import hashes as _hashes
 from ._service import REVOKED, grant, grants, hold
 from .errors import InvalidParameter, SelfTestFailure
@@ -55,7 +54,7 @@ class HmacDrbg:
         self._entropy = entropy
         self._interval = reseed_interval
         self._prediction_resistance = prediction_resistance
-        self._lock = threading.Lock()
+        self._lock = _fork.lock()
         self._last_entropy = b""
         self._pid = os.getpid()
         self._mac: Callable[[bytes], bytes] = REVOKED  # keyed by _instantiate
@@ -124,9 +123,8 @@ class HmacDrbg:
             failure = SelfTestFailure(
                 "drbg-entropy-continuous", "entropy source health test failed (stuck or short output)"
             )
-            audit.emit("selftest-failure", test=failure.test, detail=failure.detail)
-            module.enter_error(str(failure))
-            raise failure
+            module.enter_error(str(failure))  # latched before anything that can fail reports it
+            raise audit.report(failure, "selftest-failure", test=failure.test, detail=failure.detail)
         self._last_entropy = block
         return block
 
@@ -144,7 +142,7 @@ class HmacDrbg:
 
 
 _default: HmacDrbg | None = None
-_default_lock = threading.Lock()
+_default_lock = _fork.lock()
 _GRANTS = grants()
 
 

@@ -1,8 +1,22 @@
-"""What ``fipscheck status`` reports: mode, state, provider identity and the two separate verdicts."""
+"""What ``fipscheck status`` reports: facts measured in this process, and the exit code they give.
+
+Nothing here repeats what was recorded at install time as if it were true now:
+
+- the module: the ``fips.so`` file mapped into this process (``/proc/self/maps``), its SHA-256, and
+  whether it is the file the provider record names (same device and inode, same hash);
+- the provider's identity and its switches: the provider's own parameters (``OSSL_PROVIDER_get_params``),
+  read from fipscrypto's private library context, which loads the same module bytes and the same
+  provider section as cryptography's OpenSSL (cryptography's bindings expose no provider parameters);
+- the boundary proof: the power-on self-tests that passed in this process;
+- the state folder's permissions.
+
+Exit 3 (:data:`EXIT_UNAVAILABLE`) when the provider is not proven in this process, when the module
+mapped differs from the record or the provider's files are writable by any user, and in strict mode
+when a switch of the provider is off.
+"""
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import ssl
@@ -12,25 +26,57 @@ from typing import Any
 from . import cmvp, module
 from .errors import FipsError, PolicyError, ProviderUnavailable
 from .policy import current
-from .provider.config import file_sha256
-from .provider.state import StatePaths, read_record
+from .provider.config import file_sha256, loaded_section, strict_switches
+from .provider.state import StatePaths, read_record, writable_by_others
 
-__all__ = ["EXIT_OK", "EXIT_UNAVAILABLE", "collect"]
+__all__ = ["EXIT_OK", "EXIT_UNAVAILABLE", "KEY_GENERATION", "collect", "mapped_files"]
 
 EXIT_OK = 0
-EXIT_UNAVAILABLE = 3  # provider missing, module in ERROR, or FIPS mode off
+EXIT_UNAVAILABLE = 3  # provider missing, module in ERROR, FIPS mode off, or a problem listed in the report
 
 _BOUNDARY_NOTE = (
     "inside: cryptography (its bundled OpenSSL) with the FIPS provider; outside: the standard "
     "library's hashlib and ssl, which use the system libcrypto and do not load the FIPS provider"
 )
+#: Where each kind of key pair is generated (fipscrypto.keys), in the modes with a provider.
+KEY_GENERATION = {
+    "rsa, ecdsa, ecdh, ffdh": "FIPS provider, fipscrypto's private context (EVP_PKEY_keygen)",
+    "ed25519, ed448, ml-dsa": "FIPS provider, through cryptography (EVP_PKEY_keygen)",
+}
 
 
-def _file_sha256(path: Path) -> str | None:
+def mapped_files(pid: str = "self") -> dict[str, tuple[int, int]]:
+    """Every file mapped into the process: path -> (device, inode), from /proc/<pid>/maps."""
+    found: dict[str, tuple[int, int]] = {}
     try:
-        return file_sha256(path)
+        lines = Path(f"/proc/{pid}/maps").read_text().splitlines()
     except OSError:
-        return None
+        return found
+    for line in lines:
+        fields = line.split(maxsplit=5)
+        if len(fields) == 6 and fields[5].startswith("/") and fields[4] != "0":
+            major, minor = (int(part, 16) for part in fields[3].split(":"))
+            found[fields[5]] = (os.makedev(major, minor), int(fields[4]))
+    return found
+
+
+def _module(path: Path, record_sha256: str, mapped: dict[str, tuple[int, int]]) -> dict[str, Any]:
+    """What is mapped at ``path``: whether it is mapped, whether the file there now is that mapping,
+    and its SHA-256 compared with the record."""
+    where = mapped.get(str(path))
+    try:
+        on_disk = path.stat()
+        sha256: str | None = file_sha256(path)
+    except OSError:
+        on_disk, sha256 = None, None
+    same_file = where is not None and on_disk is not None and where == (on_disk.st_dev, on_disk.st_ino)
+    return {
+        "path": str(path),
+        "mapped": where is not None,
+        "file_is_the_mapping": same_file,
+        "sha256": sha256 if same_file else None,
+        "matches_record": same_file and sha256 == record_sha256,
+    }
 
 
 def _policy() -> dict[str, Any]:
@@ -58,10 +104,45 @@ def _last_selftest_run(paths: StatePaths) -> dict[str, Any] | None:
     return {key: data.get(key) for key in ("time", "family", "passed", "count", "failed", "total_ms")}
 
 
+def _provider_facts(info: module.ModuleInfo, paths: StatePaths) -> dict[str, Any]:
+    """The modules mapped into this process, and the provider's own parameters and switches."""
+    from . import keys  # the private context: opened here if no key was generated yet
+
+    record = read_record(paths)
+    if record is None:
+        return {"error": "no provider record"}
+    facts: dict[str, Any] = {}
+    try:
+        context = keys.inside.get()
+        params = context.provider_params() if context is not None else {}
+    except FipsError as exc:
+        facts["error"] = str(exc).splitlines()[0]
+        params = {}
+    mapped = mapped_files()  # after the context was opened: its module copy is mapped too
+    facts["module"] = _module(Path(record.module_path), record.module_sha256, mapped)
+    facts["context_module"] = _module(paths.context_module, record.module_sha256, mapped)
+    if "error" in facts:
+        return facts
+    # The private context loads the section cryptography's OpenSSL loaded when fipscrypto wrote it;
+    # with an operator's own OPENSSL_CONF ("external" bindings) the switches of cryptography's
+    # instance are not known.
+    facts["switches_of"] = "cryptography's provider section" if info.config else "not measured"
+    section = loaded_section(Path(info.config)) if info.config else ""
+    facts["reported"] = {key: params.get(key) for key in ("name", "version", "buildinfo", "status")}
+    facts["switches"] = {k: v for k, v in sorted(params.items()) if isinstance(v, int) and k != "status"}
+    # Not a provider parameter: read from the section cryptography's OpenSSL loaded.
+    facts["conditional_errors"] = "conditional-errors = 1" in section.splitlines()
+    wanted = [name for name in strict_switches(paths) if name != "conditional-errors"]
+    facts["switches_off"] = [name for name in wanted if facts["switches"].get(name) != 1]
+    if not facts["conditional_errors"]:
+        facts["switches_off"].append("conditional-errors")
+    return facts
+
+
 def collect(
     mode: str | None = None, state_dir: str | os.PathLike[str] | None = None
 ) -> tuple[dict[str, Any], int]:
-    """Activate (if not yet active) and report; returns the report and the exit code."""
+    """Activate (if not yet active), measure and report; returns the report and the exit code."""
     error: dict[str, str] | None = None
     try:
         module.activate(mode, state_dir=state_dir)
@@ -70,33 +151,37 @@ def collect(
         if isinstance(exc, ProviderUnavailable):
             error["remedy"] = exc.remedy
     info = module.info()
-    paths = StatePaths.resolve(info.state_dir)
+    # Before a successful boot the module names the default folder, not the one asked for.
+    paths = StatePaths.resolve(info.state_dir if info.bindings else state_dir)
     record = read_record(paths)
     fips_enabled = False
     cryptography_openssl = None
     if info.bindings is not None:  # booted: the backend can be imported without side effects
-        backend = importlib.import_module("fipscrypto._backend")
-        fips_enabled = backend.fips_enabled()
-        cryptography_openssl = backend.openssl_version()
+        from . import _backend
+
+        fips_enabled = _backend.fips_enabled()
+        cryptography_openssl = _backend.openssl_version()
+    operational = info.state is module.State.OPERATIONAL
+    # The boundary proof of this process: the power-on tests ran real operations and MD5 was refused.
+    proven = operational and fips_enabled and "provider-fips-properties" in info.selftests_ms
+    problems: list[str] = []
     provider: dict[str, Any] | None = None
     if record is not None:
-        now = _file_sha256(Path(record.module_path))
         provider = {
             "name": record.name,
             "version": record.version,
-            "buildinfo": record.buildinfo,
-            "module_path": record.module_path,
-            "module_sha256": now,
-            "module_unchanged": now == record.module_sha256,
-            "module_mac_source": record.mac_source,
             "source": record.source,
             "installed_at": record.installed_at,
+            "recorded_sha256": record.module_sha256,
+            "module_mac_source": record.mac_source,
             "cmvp": cmvp.verdict(record.name, record.version).as_dict(),
         }
-    active = _policy()
-    operational = info.state is module.State.OPERATIONAL
-    # cryptography's flag alone proves nothing; the provider is proven once the power-on tests passed.
-    proven = operational and info.mode is not module.Mode.OFF and fips_enabled
+        if operational:
+            provider.update(_provider_facts(info, paths))
+            problems += _problems(provider, info.mode)
+    extra = [Path(info.config), Path(info.config).parent] if info.config else []
+    unsafe = writable_by_others(paths, *extra) if record is not None else []
+    problems += [f"writable by any user: {path}" for path in unsafe]
     report: dict[str, Any] = {
         "mode": info.mode.value if info.mode else (mode or os.environ.get(module.MODE_ENV, "strict")),
         "state": info.state.value,
@@ -104,13 +189,35 @@ def collect(
         "fips_enabled": fips_enabled,
         "provider_proven": proven,
         "provider_loaded_by": info.bindings,
+        "provider_config": info.config,
         "error": error or ({"type": "ModuleErrorState", "message": info.error} if info.error else None),
         "state_dir": info.state_dir,
         "provider": provider,
-        "policy": active,
+        "problems": problems,
+        "key_generation": KEY_GENERATION if info.mode is not module.Mode.OFF else None,
+        "policy": _policy(),
         "selftests_ms": info.selftests_ms,
         "selftest_last_run": _last_selftest_run(paths),
         "openssl": {"cryptography": cryptography_openssl, "stdlib": ssl.OPENSSL_VERSION},
         "boundary": _BOUNDARY_NOTE,
     }
-    return report, EXIT_OK if proven else EXIT_UNAVAILABLE
+    return report, EXIT_OK if proven and not problems else EXIT_UNAVAILABLE
+
+
+def _problems(provider: dict[str, Any], mode: module.Mode | None) -> list[str]:
+    """What in the measured provider facts gives exit 3."""
+    found = []
+    mapped = provider["module"]
+    if not mapped["mapped"]:
+        found.append(f"{mapped['path']} is not the module mapped into this process")
+    elif not mapped["matches_record"]:
+        found.append(f"the module mapped into this process differs from the one recorded ({mapped['path']})")
+    if "error" in provider:
+        return [*found, f"the provider could not be measured: {provider['error']}"]
+    if provider["reported"]["version"] != provider["version"] or provider["reported"]["status"] != 1:
+        found.append(f"the provider reports {provider['reported']}, recorded version {provider['version']}")
+    if mode is module.Mode.STRICT and provider["switches_of"] == "not measured":
+        found.append("strict mode on an OpenSSL configuration fipscrypto did not write: switches unknown")
+    elif mode is module.Mode.STRICT and provider["switches_off"]:
+        found.append(f"strict mode with provider switches off: {', '.join(provider['switches_off'])}")
+    return found

@@ -15,9 +15,8 @@ Conditional tests run where their operation runs: the pairwise-consistency tests
 from __future__ import annotations
 
 import contextlib
-import threading
 
-from fipscrypto import _faults, module
+from fipscrypto import _faults, _fork, module
 from fipscrypto.errors import SelfTestFailure
 
 from .registry import (
@@ -74,7 +73,7 @@ clear_faults = _faults.clear
 
 _results: dict[str, Result] = {}  # the latest result of each test in this process
 _passed: set[str] = set()  # tests that passed and need not run again before a use
-_lock = threading.RLock()
+_lock = _fork.rlock()
 
 
 def last_results() -> list[Result]:

@@ -61,3 +61,26 @@ def fips_properties() -> None:
     except AlgorithmUnavailable:
         outcome = b"refused"
     expect("provider-fips-properties", outcome, b"refused", "an MD5 request (must be refused)")
+
+
+@register("provider-context", "boundary", services=("keys.generate", "keys.import"))
+def private_context() -> None:
+    """The provider instance that generates RSA, EC and FFDH keys (fipscrypto's private library
+    context): it loads (its own integrity check and known-answer tests), reports status 1 and the
+    provisioned version, and in strict mode has every switch on."""
+    from fipscrypto import keys, module  # here, not at import: the family runs at first use
+    from fipscrypto.provider.config import strict_switches
+    from fipscrypto.provider.state import StatePaths, read_record
+
+    context = keys.inside.get()
+    if context is None:
+        raise SelfTestFailure("provider-context", "no private provider context outside off mode")
+    params = context.provider_params()
+    paths = StatePaths.resolve(module.info().state_dir)
+    record = read_record(paths)
+    expect("provider-context", str(params.get("status")).encode(), b"1", "the provider's status")
+    version = record.version if record else "a provider record"
+    expect("provider-context", str(params.get("version")).encode(), version.encode(), "its version")
+    if module.mode() is module.Mode.STRICT:
+        off = [name for name in strict_switches(paths) if name in params and params[name] != 1]
+        expect("provider-context", ",".join(off).encode(), b"", "switches off in strict mode")

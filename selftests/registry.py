@@ -12,13 +12,12 @@ of the algorithm it uses (HMAC-SHA-256), then the provider proof, then every oth
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Collection, Iterator
 from typing import NamedTuple
 
-from fipscrypto import _faults, audit, module
-from fipscrypto.errors import SelfTestFailure
+from fipscrypto import _faults, _fork, audit, module
+from fipscrypto.errors import AuditError, SelfTestFailure
 
 __all__ = [
     "EAGER",
@@ -78,7 +77,7 @@ class Event(NamedTuple):
 
 _registry: dict[str, SelfTest] = {}
 _listeners: list[Callable[[Event], None]] = []
-_lock = threading.Lock()
+_lock = _fork.lock()
 
 
 def register(
@@ -155,7 +154,15 @@ def _run_one(test: SelfTest) -> Result:
         result = Result(test.name, test.family, False, (time.perf_counter() - start) * 1000, detail)
     else:
         result = Result(test.name, test.family, True, (time.perf_counter() - start) * 1000)
-    _emit(Event("pass" if result.passed else "fail", test.name, test.family, result.ms, result.detail))
+    if not result.passed:  # FIPS 140-3: a failed self-test is an error state, latched before any report
+        module.enter_error(str(SelfTestFailure(test.name, result.detail)))
+    try:
+        _emit(Event("pass" if result.passed else "fail", test.name, test.family, result.ms, result.detail))
+    except AuditError:
+        if result.passed:
+            raise
+        # The failure is latched and returned to the caller, who raises it: a failing audit sink
+        # must not hide it.
     return result
 
 

@@ -167,11 +167,13 @@ def prepare() -> dict[str, Any]:
     agreement = keys.generate_agreement_key("ecdh-p256")
     gcm = aead.AESGCM(KEY, nonces="counter")
     nonce, sealed = gcm.encrypt(b"x")
+    ccm = aead.AESCCM(KEY)
     return {
         "gcm": gcm,
         "sealed": (nonce, sealed),
         "explicit": aead.AESGCM(KEY, nonces="explicit"),
-        "ccm": aead.AESCCM(KEY),
+        "ccm": ccm,
+        "ccm_sealed": ccm.encrypt(b"x"),
         "hasher": hashes.Hasher("sha256"),
         "drbg": rand.HmacDrbg(),
         "signing": signing,
@@ -191,11 +193,17 @@ def object_calls(made: dict[str, Any]) -> dict[str, Callable[[], object]]:
         "AESGCM.decrypt": lambda: made["gcm"].decrypt(*made["sealed"]),
         "AESGCM.encrypt_with_nonce": lambda: made["explicit"].encrypt_with_nonce(NONCE, b"x"),
         "AESCCM.encrypt": lambda: made["ccm"].encrypt(b"x"),
+        "AESCCM.decrypt": lambda: made["ccm"].decrypt(*made["ccm_sealed"]),
         "Hasher.finalize": lambda: made["hasher"].finalize(),
         "HmacDrbg.generate": lambda: made["drbg"].generate(16),
         "SigningKey.sign": lambda: made["signing"].sign(b"x"),
+        "SigningKey.private_bytes": lambda: made["signing"].private_bytes(),
+        "SigningKey.verifying_key": lambda: made["signing"].verifying_key(),
         "VerifyingKey.verify": lambda: made["signing"].verifying_key().verify(made["signature"], b"x"),
         "AgreementKey.exchange": lambda: made["agreement"].exchange(made["peer"]),
+        "AgreementKey.private_bytes": lambda: made["agreement"].private_bytes(),
+        "AgreementKey.public_bytes": lambda: made["agreement"].public_bytes(),
+        "AgreementPublicKey.public_bytes": lambda: made["peer"].public_bytes(),
         "tls.client_connection": lambda: tls.client_connection(made["tls_client"], "localhost"),
         "tls.server_connection": lambda: tls.server_connection(made["tls_server"]),
     }

@@ -106,14 +106,18 @@ import warnings
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     fipscrypto.activate()
-from fipscrypto import _backend
-from fipscrypto._backend import hashes
+from fipscrypto import _backend, hashes, indicator
+from fipscrypto._backend import hashes as backend_hashes
+sha256 = hashes.digest("sha256", b"").hex()
 report(warnings=[(w.category.__name__, str(w.message)) for w in caught],
-       fips=_backend.fips_enabled(), md5=hashes.digest("md5", b"").hex())
+       fips=_backend.fips_enabled(), md5=backend_hashes.digest("md5", b"").hex(),
+       sha256_approved=indicator.last().approved)
 """,
         FIPSCRYPTO_MODE="off",
     )
-    assert result["state"] == "operational"
+    # Services run, none is approved: there is no provider (an approved algorithm is not enough).
+    assert result["state"] == "non-approved"
+    assert result["sha256_approved"] is False
     assert result["bindings"] == "plain"
     assert result["fips"] is False
     assert result["md5"] == "d41d8cd98f00b204e9800998ecf8427e"

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sys
 from pathlib import Path
 
 import fipscrypto
-from fipscrypto import cmvp, policy, selftests
-from fipscrypto.provider.state import StatePaths, read_record
+from fipscrypto.provider.state import StatePaths
 
 from support import fipscheck
 
@@ -18,59 +15,6 @@ def test_version() -> None:
     done = fipscheck("--version")
     assert done.returncode == 0
     assert done.stdout.strip() == f"fipscheck, version {fipscrypto.__version__}"
-
-
-def test_status_json_fields_are_true(state_paths: StatePaths) -> None:
-    done = fipscheck("status", "--json", FIPSCRYPTO_STATE_DIR=str(state_paths.root))
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
-    record = read_record(state_paths)
-    assert record is not None
-    module_bytes = Path(record.module_path).read_bytes()
-    assert report["mode"] == "strict"
-    assert report["state"] == "operational"
-    assert report["fips_enabled"] is True
-    assert report["provider_proven"] is True
-    assert report["provider"]["name"] == "OpenSSL FIPS Provider"
-    assert report["provider"]["version"] == record.version
-    assert report["provider"]["module_sha256"] == hashlib.sha256(module_bytes).hexdigest()
-    assert report["provider"]["module_unchanged"] is True
-    assert report["provider"]["cmvp"] == cmvp.verdict(record.name, record.version).as_dict()
-    assert report["openssl"]["cryptography"].startswith("OpenSSL ")
-    import ssl
-
-    assert report["openssl"]["stdlib"] == ssl.OPENSSL_VERSION
-    assert "outside" in report["boundary"]
-    assert report["policy"] == {
-        "name": "fips-140-3",
-        "title": policy.builtin("fips-140-3").title,
-        "draft": False,
-        "layers": ["fips-140-3"],
-    }
-    assert list(report["selftests_ms"]) == list(selftests.EAGER)
-
-
-def test_status_text_names_both_verdicts_and_the_boundary(state_paths: StatePaths) -> None:
-    done = fipscheck("status", FIPSCRYPTO_STATE_DIR=str(state_paths.root))
-    assert done.returncode == 0
-    assert "validated     " in done.stdout  # the CMVP (validated module) verdict
-    assert "approved      only fips=yes algorithms" in done.stdout  # the approved-algorithm verdict
-    assert "OUTSIDE the FIPS boundary" in done.stdout
-
-
-def test_status_without_provider_exits_3(tmp_path: Path) -> None:
-    done = fipscheck("status", "--json", "--state-dir", str(tmp_path))
-    assert done.returncode == 3
-    report = json.loads(done.stdout)
-    assert report["fips_enabled"] is False
-    assert report["error"]["type"] == "ProviderUnavailable"
-    assert "fipscheck provider install" in report["error"]["remedy"]
-
-
-def test_status_in_off_mode_exits_3_and_says_so() -> None:
-    done = fipscheck("status", "--mode", "off")
-    assert done.returncode == 3
-    assert "FIPS MODE OFF" in done.stdout
 
 
 def test_demo(state_paths: StatePaths) -> None:

@@ -373,8 +373,12 @@ def test_provider_refuses_tls12_without_extended_master_secret(own_state: StateP
     result = run_json(TLS12_WITHOUT_EMS, FIPSCRYPTO_STATE_DIR=str(own_state.root))
     assert result["ems"] == "completed"
     assert result["no_ems"].startswith("refused")
-    # Negative control: the same provider without the setting completes the handshake.
+    # Without the setting in the provisioned file, audit mode (which runs with the provisioned
+    # switches) completes the handshake: the negative control. Strict mode sets it whatever the file says.
     cnf = own_state.fipsmodule_cnf
     cnf.write_text(cnf.read_text().replace("tls1-prf-ems-check = 1\n", ""))
-    result = run_json(TLS12_WITHOUT_EMS, FIPSCRYPTO_STATE_DIR=str(own_state.root))
+    state = str(own_state.root)
+    result = run_json(TLS12_WITHOUT_EMS, FIPSCRYPTO_STATE_DIR=state, FIPSCRYPTO_MODE="audit")
     assert result == {"ems": "completed", "no_ems": "completed"}
+    result = run_json(TLS12_WITHOUT_EMS, FIPSCRYPTO_STATE_DIR=state, FIPSCRYPTO_MODE="strict")
+    assert result["no_ems"].startswith("refused")

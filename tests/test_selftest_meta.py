@@ -144,11 +144,13 @@ except fipscrypto.SelfTestFailure as exc:
 
 RECOVERY = """
 import json, fipscrypto
-from fipscrypto import _faults, aead, hashes, rand, selftests
+from fipscrypto import _faults, aead, hashes, keys, rand, selftests
 fipscrypto.activate()
 events = []
 selftests.subscribe(lambda e: events.append((e.kind, e.name)))
 old = aead.AESGCM(b"k" * 32, nonces="counter")
+old_key = keys.generate_signing_key("ecdsa-p256")
+old_ccm = aead.AESCCM(b"k" * 16)
 drbg_before = rand.random_bytes(8)
 _faults.inject("sha2-512")  # a transient fault
 first = [(r.name, r.passed) for r in selftests.run_all() if not r.passed]
@@ -171,6 +173,8 @@ print(json.dumps({
     "served": [outcome(lambda: hashes.digest("sha256", b"x")), outcome(lambda: rand.random_bytes(8)),
                outcome(lambda: aead.AESGCM(b"k" * 32).encrypt(b"m"))],
     "old_key": outcome(lambda: old.encrypt(b"m")),
+    "old_objects": [outcome(lambda: old_key.private_bytes()), outcome(lambda: old_key.sign(b"m")),
+                    outcome(lambda: old_ccm.encrypt(b"m"))],
     "fail_events": [e for e in events if e[0] == "fail"],
     "events_per_test": len(events) / max(1, len({n for _, n in events})),
 }))
@@ -189,6 +193,7 @@ def test_recovery_after_a_transient_failure(state_paths: StatePaths) -> None:
     assert result["state"] == "operational"
     assert result["served"] == ["served", "served", "served"]
     assert result["old_key"] == "refused"  # key objects from before the error stay revoked
+    assert result["old_objects"] == ["refused", "refused", "refused"]
     assert result["fail_events"] == [["fail", "sha2-512"]]
 
 

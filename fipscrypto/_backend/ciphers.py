@@ -10,7 +10,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM
 from ..errors import AuthenticationError
 
 __all__ = [
+    "aes_ccm",
     "aes_ccm_open",
+    "aes_ccm_open_with",
     "aes_ccm_seal",
     "aes_gcm",
     "aes_gcm_open",
@@ -52,13 +54,22 @@ def gmac(key: bytes, nonce: bytes, aad: bytes) -> bytes:
     return encryptor.tag
 
 
+def aes_ccm(key: bytes, tag_length: int) -> AESCCM:
+    """A reusable AES-CCM object for one key and tag length."""
+    return AESCCM(key, tag_length)
+
+
 def aes_ccm_seal(key: bytes, nonce: bytes, data: bytes, aad: bytes | None, tag_length: int) -> bytes:
     return AESCCM(key, tag_length).encrypt(nonce, data, aad)
 
 
 def aes_ccm_open(key: bytes, nonce: bytes, data: bytes, aad: bytes | None, tag_length: int) -> bytes:
+    return aes_ccm_open_with(AESCCM(key, tag_length), nonce, data, aad)
+
+
+def aes_ccm_open_with(ccm: AESCCM, nonce: bytes, data: bytes, aad: bytes | None) -> bytes:
     try:
-        return AESCCM(key, tag_length).decrypt(nonce, data, aad)
+        return ccm.decrypt(nonce, data, aad)
     except InvalidTag:
         raise AuthenticationError("AES-CCM tag verification failed") from None
 

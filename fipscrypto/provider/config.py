@@ -22,17 +22,24 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..errors import ProviderLoadFailed
-from .state import StatePaths
+from ..errors import ProviderLoadFailed, ProviderUnavailable
+from .state import StatePaths, read_record
 
 __all__ = [
+    "BASE_SWITCHES",
     "DEFAULT_FIPS_KEY",
     "clean_environment",
     "file_sha256",
+    "fips_section",
     "fipsinstall_mac",
+    "loaded_section",
     "module_mac",
+    "read_fips_section",
     "read_module_mac",
+    "strict_switches",
+    "with_module",
     "write_configs",
+    "write_context_config",
     "write_runtime_config",
 ]
 
@@ -122,36 +129,93 @@ def _colon_hex(mac: str) -> str:
     return ":".join(mac[i : i + 2] for i in range(0, len(mac), 2))
 
 
+# Set by every configuration fipscrypto writes, in every mode: a failed conditional self-test of the
+# provider latches its error state, its security checks run, and (FIPS 140-3 IG D.Q, RFC 7627) the
+# TLS 1.2 key derivation only with the extended master secret (providers before 3.1 ignore the key).
+BASE_SWITCHES = ("conditional-errors", "security-checks", "tls1-prf-ems-check")
+
+
 def write_configs(paths: StatePaths, module: Path, mac: str) -> None:
     """Write fipsmodule.cnf and openssl.cnf for the module into the state folder."""
     paths.root.mkdir(parents=True, exist_ok=True)
+    switches = "".join(f"{name} = 1\n" for name in BASE_SWITCHES)
     paths.fipsmodule_cnf.write_text(
         "# Written by 'fipscheck provider install'. module-mac = HMAC-SHA-256(fips.so) under the\n"
         "# default FIPS key; no install-status, so the provider runs its self-tests on every load.\n"
+        "# fipscrypto processes in strict mode turn on every other switch the provider has as well.\n"
         "[fips_sect]\n"
         "activate = 1\n"
         f"module = {module}\n"
         "install-version = 1\n"
-        "conditional-errors = 1\n"
-        "security-checks = 1\n"
-        "# FIPS 140-3 IG D.Q: the TLS 1.2 key derivation only with the extended master secret (RFC 7627):\n"
-        "# the provider refuses a TLS 1.2 handshake without it (providers before 3.1 ignore the key).\n"
-        "tls1-prf-ems-check = 1\n"
+        f"{switches}"
         f"module-mac = {_colon_hex(mac)}\n",
         encoding="utf-8",
     )
-    paths.openssl_cnf.write_text(_openssl_cnf(paths), encoding="utf-8")
+    paths.openssl_cnf.write_text(_openssl_cnf(f".include {paths.fipsmodule_cnf}\n"), encoding="utf-8")
 
 
-def _openssl_cnf(paths: StatePaths, tls_section: str = "") -> str:
+def read_fips_section(fipsmodule_cnf: Path) -> dict[str, str]:
+    """The ``[fips_sect]`` of a provisioned fipsmodule.cnf as key -> value, in file order."""
+    entries: dict[str, str] = {}
+    section = None
+    for number, raw in enumerate(fipsmodule_cnf.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+            continue
+        key, sep, value = (part.strip() for part in line.partition("="))
+        if section != "fips_sect" or not sep or not key:
+            raise ProviderLoadFailed(
+                f"{fipsmodule_cnf}:{number}: not a key = value line of [fips_sect]",
+                "run 'fipscheck provider install --force' to write the provider configuration again",
+            )
+        entries[key] = value
+    if "module" not in entries or "module-mac" not in entries:
+        raise ProviderLoadFailed(
+            f"{fipsmodule_cnf}: [fips_sect] names no module or module-mac",
+            "run 'fipscheck provider install --force' to write the provider configuration again",
+        )
+    return entries
+
+
+def fips_section(paths: StatePaths, *, strict: bool) -> str:
+    """The provider section a fipscrypto configuration loads: the provisioned ``[fips_sect]``. Strict
+    mode sets every switch the provider reported when it was provisioned to 1; audit mode runs with
+    the provisioned section as it is (fipscrypto records what a strict provider would have refused)."""
+    entries = read_fips_section(paths.fipsmodule_cnf)
+    mac = entries.pop("module-mac")
+    if strict:
+        entries.update(dict.fromkeys(strict_switches(paths), "1"))
+    return (
+        "[fips_sect]\n"
+        + "".join(f"{key} = {value}\n" for key, value in entries.items())
+        + (f"module-mac = {mac}\n")
+    )
+
+
+def strict_switches(paths: StatePaths) -> tuple[str, ...]:
+    """Every switch strict mode turns on: :data:`BASE_SWITCHES` and those the provider reported."""
+    record = read_record(paths)
+    if record is None or not record.switches:
+        raise ProviderUnavailable(
+            f"the provider record in {paths.root} lists no provider switches",
+            "run 'fipscheck provider install' again to record them",
+        )
+    return tuple(dict.fromkeys((*BASE_SWITCHES, *record.switches)))
+
+
+def _openssl_cnf(fips: str, tls_section: str = "") -> str:
+    """An OpenSSL configuration with the ``fips`` and ``base`` providers only and ``fips=yes``.
+
+    ``fips`` is the provider section itself or an ``.include`` of a file that holds it."""
     ssl_conf = "ssl_conf = ssl_module\n" if tls_section else ""
     return (
-        "# Written by fipscrypto. Read by cryptography's OpenSSL only: fipscrypto sets OPENSSL_CONF\n"
-        "# to this file around the first import of cryptography's bindings.\n"
+        "# Written by fipscrypto for one OpenSSL library context: cryptography's (through\n"
+        "# OPENSSL_CONF, around the first import of its bindings) or fipscrypto's private one.\n"
         "config_diagnostics = 1\n"
         "openssl_conf = openssl_init\n"
-        "\n"
-        f".include {paths.fipsmodule_cnf}\n"
         "\n"
         "[openssl_init]\n"
         "providers = provider_sect\n"
@@ -167,19 +231,50 @@ def _openssl_cnf(paths: StatePaths, tls_section: str = "") -> str:
         "\n"
         "[algorithm_sect]\n"
         "default_properties = fips=yes\n"
+        "\n"
+        f"{fips}"
         f"{chr(10) + tls_section if tls_section else ''}"
     )
 
 
-def write_runtime_config(paths: StatePaths, tls_section: str) -> Path:
-    """The configuration activation loads: the provider plus the policy's compiled TLS section.
+def write_runtime_config(paths: StatePaths, fips: str, tls_section: str) -> Path:
+    """The configuration activation loads into cryptography's OpenSSL: the provider section ``fips``
+    (see :func:`fips_section`) plus the policy's compiled TLS section."""
+    return _write_addressed(paths, "openssl", _openssl_cnf(fips, tls_section))
 
-    Content-addressed, so processes with different policies never overwrite each other's file. When
-    the state folder is read-only (provisioned by root, run by a service user), a private folder
-    under the system temporary directory is used instead.
-    """
-    text = _openssl_cnf(paths, tls_section)
-    name = f"openssl-{hashlib.sha256(text.encode()).hexdigest()[:16]}.cnf"
+
+def loaded_section(config: Path) -> str:
+    """The ``[fips_sect]`` of a configuration written by :func:`write_runtime_config`, after checking
+    that the file still holds what was written (its name carries the SHA-256 of its content)."""
+    try:
+        text = config.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProviderLoadFailed(f"cannot read {config}: {exc}", "run 'fipscheck status'") from exc
+    if not config.name.endswith(f"-{hashlib.sha256(text.encode()).hexdigest()[:16]}.cnf"):
+        raise ProviderLoadFailed(
+            f"{config} was changed after it was written (its content no longer matches its name)",
+            "restart the process; find out who writes into the state folder",
+        )
+    start = text.find("\n[fips_sect]\n")
+    end = text.find("\n[", start + 1)
+    return text[start + 1 : end + 1 if end != -1 else len(text)]
+
+
+def with_module(section: str, module: Path) -> str:
+    """``section`` (a ``[fips_sect]``) loading ``module`` instead of the module it names."""
+    return re.sub(r"(?m)^module = .*$", lambda _: f"module = {module}", section, count=1)
+
+
+def write_context_config(paths: StatePaths, fips: str) -> Path:
+    """The configuration of fipscrypto's private library context (``_backend.fipsctx``)."""
+    return _write_addressed(paths, "context", _openssl_cnf(fips))
+
+
+def _write_addressed(paths: StatePaths, stem: str, text: str) -> Path:
+    """Write ``text`` under a name made of its SHA-256, so processes with other policies or modes
+    never overwrite each other's file. When the state folder is read-only (provisioned by root, run
+    by a service user), a private folder under the system temporary directory is used instead."""
+    name = f"{stem}-{hashlib.sha256(text.encode()).hexdigest()[:16]}.cnf"
     for folder in (paths.root / "runtime", Path(tempfile.gettempdir()) / f"fipscrypto-{os.getuid()}"):
         target = folder / name
         try:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import threading
 from pathlib import Path
 
+from .. import _fork
 from ..errors import ProviderUnavailable
 from .state import ProviderRecord, StatePaths, read_record
 
@@ -23,7 +23,7 @@ __all__ = ["BINDINGS", "bindings_imported", "load_bindings", "require_record"]
 
 BINDINGS = "cryptography.hazmat.bindings._rust"
 _WINDOW_KEYS = ("OPENSSL_CONF", "OPENSSL_MODULES", "CRYPTOGRAPHY_OPENSSL_NO_LEGACY")
-_lock = threading.Lock()
+_lock = _fork.lock()
 
 PREMATURE_REMEDY = (
     "import fipscrypto and call fipscrypto.activate() before anything imports cryptography "

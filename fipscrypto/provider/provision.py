@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,8 +120,10 @@ def install(
             )
         mac_source = f"openssl fipsinstall ({openssl_version}), cross-checked"
     paths.root.mkdir(parents=True, exist_ok=True)
+    _copy_for_context(candidate.path, paths)
     write_configs(paths, candidate.path, mac)
     identity = _identity(paths)
+    switches = identity.get("switches")
     record = ProviderRecord(
         module_path=str(candidate.path),
         module_sha256=file_sha256(candidate.path),
@@ -133,6 +136,7 @@ def install(
         probe_libcrypto=str(identity["libcrypto"]),
         installed_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         fipscrypto_version=__version__,
+        switches=tuple(sorted(switches)) if isinstance(switches, dict) else (),
     )
     write_record(paths, record)  # the load probe activates from the record
     try:
@@ -141,6 +145,14 @@ def install(
         paths.record.unlink(missing_ok=True)  # never leave a provider recorded that did not load
         raise
     return record
+
+
+def _copy_for_context(module: Path, paths: StatePaths) -> None:
+    """Write the copy of ``module`` that fipscrypto's private library context loads."""
+    paths.module_dir.mkdir(parents=True, exist_ok=True)
+    tmp = paths.context_module.with_suffix(f".{os.getpid()}.tmp")
+    shutil.copyfile(module, tmp)
+    tmp.replace(paths.context_module)
 
 
 def diagnose(paths: StatePaths) -> ProviderUnavailable | None:
@@ -158,6 +170,13 @@ def diagnose(paths: StatePaths) -> ProviderUnavailable | None:
             f"{module} does not match its module-mac (expected {expected[:16]}..., "
             f"found {actual[:16]}...): the file was modified or replaced",
             "restore the original module; if it was upgraded on purpose, " + _REINSTALL,
+        )
+    copy = paths.context_module
+    if not copy.is_file() or file_sha256(copy) != record.module_sha256 or not record.switches:
+        return ProviderLoadFailed(
+            f"the module copy for fipscrypto's private context ({copy}) is missing, differs from the "
+            "provisioned module, or the record lists no provider switches",
+            _REINSTALL,
         )
     return None
 

@@ -12,11 +12,19 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-__all__ = ["ProviderRecord", "StatePaths", "default_state_dir", "read_record", "write_record"]
+__all__ = [
+    "ProviderRecord",
+    "StatePaths",
+    "default_state_dir",
+    "read_record",
+    "writable_by_others",
+    "write_record",
+]
 
 STATE_ENV = "FIPSCRYPTO_STATE_DIR"
 
@@ -61,6 +69,12 @@ class StatePaths:
         return self.root / "module"
 
     @property
+    def context_module(self) -> Path:
+        """The byte-identical copy of the module that fipscrypto's private library context loads
+        (``fipscrypto.provider.context``): the original path is taken by cryptography's OpenSSL."""
+        return self.module_dir / "fips-context.so"
+
+    @property
     def apt_dir(self) -> Path:
         return self.root / "apt"
 
@@ -85,6 +99,12 @@ class ProviderRecord:
     probe_libcrypto: str
     installed_at: str
     fipscrypto_version: str
+    # The provider's switches (its integer parameters but "status"), as it reported them at install:
+    # strict mode sets every one of them. Empty in a record written before they were recorded.
+    switches: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "switches", tuple(str(name) for name in self.switches))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -103,3 +123,33 @@ def read_record(paths: StatePaths) -> ProviderRecord | None:
         return ProviderRecord(**data)
     except (OSError, ValueError, TypeError):
         return None
+
+
+def writable_by_others(paths: StatePaths, *extra: Path) -> list[str]:
+    """The files and folders the provider's integrity rests on that any user may write (o+w; a folder
+    with the sticky bit, such as /tmp, lets others add files but not replace these, and passes).
+
+    Whoever can write them can put another module in place together with a matching module-mac (the
+    MAC key is public), so strict mode refuses to activate on them and ``status`` reports them."""
+    record = read_record(paths)
+    module = [Path(record.module_path), Path(record.module_path).parent] if record else []
+    candidates = [
+        paths.root,
+        paths.root / "runtime",
+        paths.module_dir,
+        paths.context_module,
+        paths.fipsmodule_cnf,
+        paths.openssl_cnf,
+        paths.record,
+        *module,
+        *extra,
+    ]
+    found = []
+    for path in dict.fromkeys(candidates):
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            continue
+        if mode & stat.S_IWOTH and not (stat.S_ISDIR(mode) and mode & stat.S_ISVTX):
+            found.append(str(path))
+    return found

@@ -1,0 +1,386 @@
+"""The FIPS provider in a private library context of the system libcrypto.
+
+cryptography generates RSA, EC and finite-field DH keys with OpenSSL's low-level functions in its
+bundled libcrypto (``RSA_generate_key_ex``, ``EC_KEY_generate_key``, ``DH_generate_key``): outside
+the provider, which only supplies the random bits. fipscrypto generates those keys here instead,
+with ``EVP_PKEY_keygen`` inside the FIPS provider, and runs the provider's own pairwise check
+(``EVP_PKEY_pairwise_check``) on key-agreement key pairs.
+
+The context is ``OSSL_LIB_CTX_new`` + ``OSSL_LIB_CTX_load_config`` in the system ``libcrypto.so.3``
+(OpenSSL 3), with a configuration that loads only the ``fips`` and ``base`` providers and sets
+``default_properties = fips=yes``: nothing but the FIPS provider can serve a request here, in any
+mode. The module it loads is a byte-identical copy of the provisioned ``fips.so`` under another file
+name (``fipscheck provider install`` writes it): cryptography's OpenSSL has already mapped the
+original path, and a second ``dlopen`` of that path returns the same mapping, which is then not
+available to this context. The provider checks the copy against its ``module-mac`` and runs its
+own known-answer tests when the context loads it (about 100 ms), so the context is opened at the
+first use, not at activation.
+
+Only primitives live here; policy, pairwise-consistency tests and audit are :mod:`fipscrypto.keys`'s.
+Private values leave the context as PKCS#8 or integers, copied into Python objects that cannot be
+wiped; the OpenSSL copies are freed with ``EVP_PKEY_free``/``BN_clear_free``/``OPENSSL_clear_free``,
+which cleanse them.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import cffi
+
+from .. import _fork
+from ..errors import AlgorithmUnavailable, ProviderLoadFailed
+from .config import file_sha256, fips_section, loaded_section, with_module, write_context_config
+from .state import StatePaths, read_record
+
+__all__ = ["CURVES", "FFDH_GROUPS", "FipsContext", "libcrypto_version", "open_context"]
+
+# fipscrypto's curve names (the suffix of "ecdsa-p256") -> OpenSSL group names.
+CURVES = {"p224": "P-224", "p256": "P-256", "p384": "P-384", "p521": "P-521", "secp256k1": "secp256k1"}
+# fipscrypto's FFDH group names -> OpenSSL's named safe-prime groups (RFC 3526, RFC 7919).
+FFDH_GROUPS = {
+    **{f"modp{bits}": f"modp_{bits}" for bits in (2048, 3072, 4096, 6144, 8192)},
+    **{f"ffdhe{bits}": f"ffdhe{bits}" for bits in (2048, 3072, 4096, 6144, 8192)},
+}
+
+_CDEF = """
+typedef struct ossl_param_st {
+    const char *key; unsigned int data_type; void *data; size_t data_size; size_t return_size;
+} OSSL_PARAM;
+typedef struct ossl_lib_ctx_st OSSL_LIB_CTX;
+typedef struct ossl_provider_st OSSL_PROVIDER;
+typedef struct evp_pkey_st EVP_PKEY;
+typedef struct evp_pkey_ctx_st EVP_PKEY_CTX;
+typedef struct bignum_st BIGNUM;
+typedef struct ossl_encoder_ctx_st OSSL_ENCODER_CTX;
+
+unsigned long OpenSSL_version_num(void);
+const char *OpenSSL_version(int type);
+OSSL_LIB_CTX *OSSL_LIB_CTX_new(void);
+int OSSL_LIB_CTX_load_config(OSSL_LIB_CTX *ctx, const char *config_file);
+void OSSL_LIB_CTX_free(OSSL_LIB_CTX *ctx);
+OSSL_PROVIDER *OSSL_PROVIDER_load(OSSL_LIB_CTX *ctx, const char *name);
+int OSSL_PROVIDER_unload(OSSL_PROVIDER *prov);
+const OSSL_PARAM *OSSL_PROVIDER_gettable_params(const OSSL_PROVIDER *prov);
+int OSSL_PROVIDER_get_params(const OSSL_PROVIDER *prov, OSSL_PARAM params[]);
+int OSSL_PROVIDER_self_test(const OSSL_PROVIDER *prov);
+
+EVP_PKEY_CTX *EVP_PKEY_CTX_new_from_name(OSSL_LIB_CTX *ctx, const char *name, const char *propq);
+EVP_PKEY_CTX *EVP_PKEY_CTX_new_from_pkey(OSSL_LIB_CTX *ctx, EVP_PKEY *pkey, const char *propq);
+void EVP_PKEY_CTX_free(EVP_PKEY_CTX *ctx);
+int EVP_PKEY_CTX_set_params(EVP_PKEY_CTX *ctx, const OSSL_PARAM *params);
+int EVP_PKEY_keygen_init(EVP_PKEY_CTX *ctx);
+int EVP_PKEY_keygen(EVP_PKEY_CTX *ctx, EVP_PKEY **ppkey);
+int EVP_PKEY_fromdata_init(EVP_PKEY_CTX *ctx);
+int EVP_PKEY_fromdata(EVP_PKEY_CTX *ctx, EVP_PKEY **ppkey, int selection, OSSL_PARAM params[]);
+int EVP_PKEY_pairwise_check(EVP_PKEY_CTX *ctx);
+int EVP_PKEY_get_bn_param(const EVP_PKEY *pkey, const char *key_name, BIGNUM **bn);
+void EVP_PKEY_free(EVP_PKEY *key);
+
+int BN_num_bits(const BIGNUM *a);
+int BN_bn2bin(const BIGNUM *a, unsigned char *to);
+void BN_clear_free(BIGNUM *a);
+
+OSSL_ENCODER_CTX *OSSL_ENCODER_CTX_new_for_pkey(const EVP_PKEY *pkey, int selection,
+    const char *output_type, const char *output_struct, const char *propquery);
+int OSSL_ENCODER_to_data(OSSL_ENCODER_CTX *ctx, unsigned char **pdata, size_t *pdata_len);
+void OSSL_ENCODER_CTX_free(OSSL_ENCODER_CTX *ctx);
+void CRYPTO_clear_free(void *ptr, size_t num, const char *file, int line);
+
+unsigned long ERR_get_error(void);
+void ERR_error_string_n(unsigned long e, char *buf, size_t len);
+void ERR_clear_error(void);
+"""
+
+# include/openssl/core.h and include/openssl/evp.h
+_INTEGER, _UNSIGNED_INTEGER, _UTF8_STRING, _OCTET_STRING, _UTF8_PTR = 1, 2, 4, 5, 6
+_KEYPAIR = 0x87  # EVP_PKEY_KEYPAIR: private key, public key and domain parameters
+_LIBCRYPTO = "libcrypto.so.3"  # OpenSSL 3's soname on every distribution
+
+# Declared at the first use: parsing the declarations costs tens of milliseconds (pycparser).
+_ffi: Any = None
+_lib: Any = None
+_lib_lock = _fork.lock()
+
+
+def _libcrypto() -> Any:
+    global _ffi, _lib
+    with _lib_lock:
+        if _lib is None:
+            ffi = cffi.FFI()
+            ffi.cdef(_CDEF)
+            try:
+                lib: Any = ffi.dlopen(_LIBCRYPTO)
+            except OSError as exc:
+                raise ProviderLoadFailed(
+                    f"the system OpenSSL 3 library ({_LIBCRYPTO}) cannot be loaded: {exc}",
+                    "install the distribution's OpenSSL 3 library (Debian: libssl3)",
+                ) from exc
+            if lib.OpenSSL_version_num() < 0x30000000:
+                raise ProviderLoadFailed(f"{_LIBCRYPTO} is not OpenSSL 3", "install OpenSSL 3")
+            _ffi, _lib = ffi, lib
+        return _lib
+
+
+def _text(pointer: Any) -> str:
+    """A C string as text."""
+    value = _ffi.string(pointer)
+    return value.decode(errors="replace") if isinstance(value, bytes) else value
+
+
+def libcrypto_version() -> str:
+    """The system libcrypto's version text, e.g. "OpenSSL 3.0.19 27 Jan 2026"."""
+    lib = _libcrypto()
+    return _text(lib.OpenSSL_version(0))
+
+
+def _errors(lib: Any) -> str:
+    """OpenSSL's error queue of this thread, emptied, as one line."""
+    messages = []
+    buf = _ffi.new("char[256]")
+    while code := lib.ERR_get_error():
+        lib.ERR_error_string_n(code, buf, 256)
+        messages.append(_text(buf))
+    return "; ".join(messages) or "no OpenSSL error recorded"
+
+
+class _Params:
+    """An OSSL_PARAM array and the buffers it points into (kept alive with it)."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[bytes, int, Any, int]] = []
+        self._keep: list[Any] = []
+
+    def utf8(self, key: str, value: str) -> _Params:
+        data = _ffi.new("char[]", value.encode())
+        self._keep.append(data)
+        self._items.append((key.encode(), _UTF8_STRING, data, len(value)))
+        return self
+
+    def octets(self, key: str, value: bytes) -> _Params:
+        data = _ffi.new("unsigned char[]", value)
+        self._keep.append(data)
+        self._items.append((key.encode(), _OCTET_STRING, data, len(value)))
+        return self
+
+    def unsigned(self, key: str, value: int) -> _Params:
+        # OSSL_PARAM_UNSIGNED_INTEGER: native byte order (include/openssl/core.h).
+        size = max(1, (value.bit_length() + 7) // 8)
+        data = _ffi.new("unsigned char[]", value.to_bytes(size, sys.byteorder))
+        self._keep.append(data)
+        self._items.append((key.encode(), _UNSIGNED_INTEGER, data, size))
+        return self
+
+    def array(self) -> Any:
+        params = _ffi.new("OSSL_PARAM[]", len(self._items) + 1)  # zeroed: the last one ends the list
+        for i, (key, kind, data, size) in enumerate(self._items):
+            name = _ffi.new("char[]", key)
+            self._keep.append(name)
+            params[i].key, params[i].data_type, params[i].data, params[i].data_size = name, kind, data, size
+        self._keep.append(params)
+        return params
+
+
+class FipsContext:
+    """One private library context with the FIPS provider loaded from ``config``."""
+
+    def __init__(self, config: Path) -> None:
+        lib = _libcrypto()
+        self._lib = lib
+        lib.ERR_clear_error()
+        ctx = lib.OSSL_LIB_CTX_new()
+        if ctx == _ffi.NULL:
+            raise ProviderLoadFailed("OSSL_LIB_CTX_new failed", "the process is out of memory")
+        self._ctx = _ffi.gc(ctx, lib.OSSL_LIB_CTX_free)
+        if lib.OSSL_LIB_CTX_load_config(self._ctx, str(config).encode()) != 1:
+            raise ProviderLoadFailed(
+                f"the FIPS provider did not load into a private context from {config}: {_errors(lib)}",
+                "the module copy failed its integrity check or self-tests; run 'fipscheck provider install'",
+            )
+        self._provider = lib.OSSL_PROVIDER_load(self._ctx, b"fips")  # already active: a reference
+        if self._provider == _ffi.NULL:
+            raise ProviderLoadFailed(
+                f"the FIPS provider is not available in the private context: {_errors(lib)}",
+                "run 'fipscheck provider install' again",
+            )
+
+    # --------------------------------------------------------------------------- provider facts
+
+    def provider_params(self) -> dict[str, int | str]:
+        """Every parameter the provider offers (name, version, buildinfo, status, its switches)."""
+        lib = self._lib
+        gettable = lib.OSSL_PROVIDER_gettable_params(self._provider)
+        names: list[tuple[str, int]] = []
+        i = 0
+        while gettable != _ffi.NULL and gettable[i].key != _ffi.NULL:
+            names.append((_text(gettable[i].key), gettable[i].data_type))
+            i += 1
+        params = _ffi.new("OSSL_PARAM[]", len(names) + 1)
+        keep: list[Any] = []
+        for j, (key, kind) in enumerate(names):
+            name = _ffi.new("char[]", key.encode())
+            data = _ffi.new("int *") if kind == _INTEGER else _ffi.new("char **")
+            keep += [name, data]
+            params[j].key, params[j].data = name, data
+            params[j].data_type = _INTEGER if kind == _INTEGER else _UTF8_PTR
+            params[j].data_size = _ffi.sizeof("int") if kind == _INTEGER else 0
+        if lib.OSSL_PROVIDER_get_params(self._provider, params) != 1:
+            raise ProviderLoadFailed(f"the provider's parameters: {_errors(lib)}", "run 'fipscheck status'")
+        found: dict[str, int | str] = {}
+        for j, (key, kind) in enumerate(names):
+            data = keep[2 * j + 1]
+            if kind == _INTEGER:
+                found[key] = int(data[0])
+            elif data[0] != _ffi.NULL:
+                found[key] = _text(data[0])
+        return found
+
+    def self_test(self) -> None:
+        """Run the provider's own known-answer tests again (OSSL_PROVIDER_self_test)."""
+        if self._lib.OSSL_PROVIDER_self_test(self._provider) != 1:
+            raise ProviderLoadFailed(
+                f"the FIPS provider failed its self-test: {_errors(self._lib)}",
+                "run 'fipscheck provider install' again",
+            )
+
+    # ------------------------------------------------------------------------------ key pairs
+
+    @contextmanager
+    def _pkey_ctx(self, name: str, what: str) -> Iterator[Any]:
+        pctx = self._lib.EVP_PKEY_CTX_new_from_name(self._ctx, name.encode(), _ffi.NULL)
+        if pctx == _ffi.NULL:
+            raise AlgorithmUnavailable(f"{what}: the FIPS provider refused: {_errors(self._lib)}")
+        try:
+            yield pctx
+        finally:
+            self._lib.EVP_PKEY_CTX_free(pctx)
+
+    def _check(self, ok: int, what: str) -> None:
+        if ok != 1:
+            raise AlgorithmUnavailable(f"{what}: the FIPS provider refused: {_errors(self._lib)}")
+
+    @contextmanager
+    def _generated(self, name: str, params: _Params, what: str) -> Iterator[Any]:
+        """A new key pair of type ``name`` (EVP_PKEY_keygen with ``params``), freed on exit."""
+        lib = self._lib
+        lib.ERR_clear_error()
+        with self._pkey_ctx(name, what) as pctx:
+            self._check(lib.EVP_PKEY_keygen_init(pctx), what)
+            self._check(lib.EVP_PKEY_CTX_set_params(pctx, params.array()), what)
+            out = _ffi.new("EVP_PKEY **")
+            self._check(lib.EVP_PKEY_keygen(pctx, out), what)
+        try:
+            yield out[0]
+        finally:
+            lib.EVP_PKEY_free(out[0])
+
+    def _pkcs8(self, pkey: Any, what: str) -> bytes:
+        lib = self._lib
+        encoder = lib.OSSL_ENCODER_CTX_new_for_pkey(pkey, _KEYPAIR, b"DER", b"PrivateKeyInfo", _ffi.NULL)
+        if encoder == _ffi.NULL:
+            raise AlgorithmUnavailable(f"{what}: no PKCS#8 encoder: {_errors(lib)}")
+        data, size = _ffi.new("unsigned char **"), _ffi.new("size_t *")
+        try:
+            self._check(lib.OSSL_ENCODER_to_data(encoder, data, size), what)
+        finally:
+            lib.OSSL_ENCODER_CTX_free(encoder)
+        try:
+            return bytes(_ffi.buffer(data[0], size[0]))
+        finally:
+            lib.CRYPTO_clear_free(data[0], size[0], _ffi.NULL, 0)
+
+    def _integer(self, pkey: Any, name: str, what: str) -> int:
+        lib = self._lib
+        bn = _ffi.new("BIGNUM **")
+        self._check(lib.EVP_PKEY_get_bn_param(pkey, name.encode(), bn), what)
+        try:
+            out = _ffi.new("unsigned char[]", max(1, (lib.BN_num_bits(bn[0]) + 7) // 8))
+            size = lib.BN_bn2bin(bn[0], out)
+            return int.from_bytes(_ffi.buffer(out, size), "big")
+        finally:
+            lib.BN_clear_free(bn[0])
+
+    def generate_rsa(self, bits: int, e: int) -> bytes:
+        """An RSA key pair (FIPS 186-5 §A.1.3, the provider's method) as PKCS#8 DER."""
+        what = f"RSA-{bits} key generation"
+        with self._generated("RSA", _Params().unsigned("bits", bits).unsigned("e", e), what) as pkey:
+            return self._pkcs8(pkey, what)
+
+    def generate_ec(self, curve: str) -> bytes:
+        """An EC key pair (FIPS 186-5 §A.2.1/§A.2.2, the provider's method) as PKCS#8 DER."""
+        what = f"EC key generation on {curve}"
+        with self._generated("EC", _Params().utf8("group", CURVES.get(curve, curve)), what) as pkey:
+            return self._pkcs8(pkey, what)
+
+    def generate_dh(self, group: str | None, p: int, g: int, q: int) -> tuple[int, int]:
+        """A finite-field key pair (SP 800-56A r3 §5.6.1.1.4) in a named group, or in the domain
+        parameters (p, g, q) when ``group`` is None; returns (x, y)."""
+        what = f"FFDH key generation in {group or f'a {p.bit_length()}-bit group'}"
+        params = _Params()
+        if group is not None:
+            params.utf8("group", FFDH_GROUPS[group])
+        else:
+            params.unsigned("p", p).unsigned("g", g).unsigned("q", q)
+        with self._generated("DH", params, what) as pkey:
+            return self._integer(pkey, "priv", what), self._integer(pkey, "pub", what)
+
+    def _pairwise(self, name: str, params: _Params, what: str) -> bool:
+        """EVP_PKEY_fromdata then EVP_PKEY_pairwise_check: the provider recomputes the public key
+        from the private one and compares. False when they differ (or the provider rejects the pair)."""
+        lib = self._lib
+        lib.ERR_clear_error()
+        with self._pkey_ctx(name, what) as pctx:
+            self._check(lib.EVP_PKEY_fromdata_init(pctx), what)
+            out = _ffi.new("EVP_PKEY **")
+            if lib.EVP_PKEY_fromdata(pctx, out, _KEYPAIR, params.array()) != 1:
+                lib.ERR_clear_error()
+                return False
+        try:
+            check = lib.EVP_PKEY_CTX_new_from_pkey(self._ctx, out[0], _ffi.NULL)
+            if check == _ffi.NULL:
+                raise AlgorithmUnavailable(f"{what}: {_errors(lib)}")
+            try:
+                ok: bool = lib.EVP_PKEY_pairwise_check(check) == 1
+            finally:
+                lib.EVP_PKEY_CTX_free(check)
+            lib.ERR_clear_error()
+            return ok
+        finally:
+            lib.EVP_PKEY_free(out[0])
+
+    def ec_pairwise(self, curve: str, d: int, point: bytes) -> bool:
+        """Whether ``point`` (SEC 1 uncompressed) is d * G on ``curve``, decided by the provider."""
+        params = _Params().utf8("group", CURVES.get(curve, curve)).unsigned("priv", d).octets("pub", point)
+        return self._pairwise("EC", params, f"EC pairwise check on {curve}")
+
+    def dh_pairwise(self, group: str | None, domain: tuple[int, int, int], x: int, y: int) -> bool:
+        """Whether y = g^x mod p, decided by the provider."""
+        p, g, q = domain
+        params = _Params()
+        if group is not None:
+            params.utf8("group", FFDH_GROUPS[group])
+        else:
+            params.unsigned("p", p).unsigned("g", g).unsigned("q", q)
+        params.unsigned("priv", x).unsigned("pub", y)
+        return self._pairwise("DH", params, "FFDH pairwise check")
+
+
+def open_context(paths: StatePaths, *, strict: bool, loaded: Path | None = None) -> FipsContext:
+    """The private context of the state folder ``paths``, on its copy of the module, which must be the
+    provisioned module byte for byte.
+
+    ``loaded``: the configuration cryptography's OpenSSL loaded (when fipscrypto wrote it). The context
+    then loads the same provider section, switches included; otherwise the section of the mode."""
+    record = read_record(paths)
+    copy = paths.context_module
+    if record is None or not copy.is_file() or file_sha256(copy) != record.module_sha256:
+        raise ProviderLoadFailed(
+            f"{copy} is missing or differs from the provisioned module",
+            "run 'fipscheck provider install' again to write the copy",
+        )
+    section = loaded_section(loaded) if loaded is not None else fips_section(paths, strict=strict)
+    return FipsContext(write_context_config(paths, with_module(section, copy)))

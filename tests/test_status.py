@@ -1,0 +1,178 @@
+"""``fipscheck status``: every line is a fact measured in this process, and what is wrong gives exit 3."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import ssl
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fipscrypto import cmvp, policy, selftests
+from fipscrypto.provider.config import module_mac, read_module_mac
+from fipscrypto.provider.state import StatePaths, read_record
+
+from support import fipscheck, run_json
+
+
+def status(state: StatePaths, *args: str, **env: str) -> tuple[int, dict[str, Any]]:
+    done = fipscheck("status", "--json", "--state-dir", str(state.root), *args, **env)
+    return done.returncode, json.loads(done.stdout)
+
+
+def test_status_json_fields_are_measured(state_paths: StatePaths) -> None:
+    code, report = status(state_paths)
+    assert code == 0, report
+    record = read_record(state_paths)
+    assert record is not None
+    module_bytes = Path(record.module_path).read_bytes()
+    assert (report["mode"], report["state"], report["problems"]) == ("strict", "operational", [])
+    assert report["fips_enabled"] is True
+    assert report["provider_proven"] is True
+    provider = report["provider"]
+    # The provider's own parameters, not the record.
+    assert provider["reported"]["name"] == "OpenSSL FIPS Provider"
+    assert (provider["reported"]["version"], provider["reported"]["status"]) == (record.version, 1)
+    # The module mapped into the status process itself.
+    assert provider["module"] == {
+        "path": record.module_path,
+        "mapped": True,
+        "file_is_the_mapping": True,
+        "sha256": hashlib.sha256(module_bytes).hexdigest(),
+        "matches_record": True,
+    }
+    assert provider["context_module"]["mapped"] is True
+    assert provider["context_module"]["matches_record"] is True
+    # Strict mode: every switch the provider has is on, conditional errors included.
+    assert set(provider["switches"]) == set(record.switches)
+    assert set(provider["switches"].values()) == {1}
+    assert (provider["switches_off"], provider["conditional_errors"]) == ([], True)
+    assert provider["cmvp"] == cmvp.verdict(record.name, record.version).as_dict()
+    assert report["openssl"]["cryptography"].startswith("OpenSSL ")
+    assert report["openssl"]["stdlib"] == ssl.OPENSSL_VERSION
+    assert "outside" in report["boundary"]
+    assert report["policy"] == {
+        "name": "fips-140-3",
+        "title": policy.builtin("fips-140-3").title,
+        "draft": False,
+        "layers": ["fips-140-3"],
+    }
+    assert list(report["selftests_ms"]) == list(selftests.EAGER)
+
+
+def test_status_text_names_both_verdicts_and_the_boundary(state_paths: StatePaths) -> None:
+    done = fipscheck("status", FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+    assert done.returncode == 0
+    assert "validated     " in done.stdout  # the CMVP (validated module) verdict
+    assert "approved      non-approved requests to fipscrypto raise PolicyViolation" in done.stdout
+    assert "MD5 refused" in done.stdout  # measured by this process's power-on self-test
+    assert "OUTSIDE the FIPS boundary" in done.stdout
+    assert "only fips=yes algorithms are reachable" not in done.stdout  # not a measured fact
+    audit = fipscheck("status", "--mode", "audit", FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+    assert "non-approved requests to fipscrypto are allowed and recorded" in audit.stdout
+
+
+def test_audit_mode_reports_the_switches_it_runs_with(state_paths: StatePaths) -> None:
+    code, report = status(state_paths, "--mode", "audit")
+    assert code == 0, report["problems"]
+    switches = report["provider"]["switches"]
+    # The provisioned section: the base switches on, the provider's defaults for the rest.
+    assert switches["security-checks"] == switches["tls1-prf-ems-check"] == 1
+    assert switches["tdes-encrypt-disabled"] == 0
+    assert "tdes-encrypt-disabled" in report["provider"]["switches_off"]
+
+
+@pytest.mark.parametrize("line", ["security-checks = 1", "tls1-prf-ems-check = 1", "conditional-errors = 1"])
+def test_a_weakened_switch_is_reported_and_strict_mode_sets_it_again(
+    own_state: StatePaths, line: str
+) -> None:
+    # Audit mode runs with the provisioned section: a switch turned off there is off in the provider,
+    # and status says so. Strict mode writes every switch itself: the provider has it on again.
+    cnf = own_state.fipsmodule_cnf
+    cnf.write_text(cnf.read_text().replace(line, line.replace("= 1", "= 0")))
+    name = line.split(" = ")[0]
+    code, report = status(own_state, "--mode", "audit")
+    assert (code, name in report["provider"]["switches_off"]) == (0, True)
+    if name != "conditional-errors":  # not a provider parameter: read from the loaded section
+        assert report["provider"]["switches"][name] == 0
+    code, report = status(own_state, "--mode", "strict")
+    assert (code, report["provider"]["switches_off"]) == (0, [])
+
+
+EXTERNAL = """
+import json
+import cryptography.hazmat.bindings._rust  # loaded first, with the operator's OPENSSL_CONF
+from fipscrypto import status
+report, code = status.collect()
+print(json.dumps({"code": code, "loaded_by": report["provider_loaded_by"], "problems": report["problems"]}))
+"""
+
+
+def test_strict_mode_on_an_operators_own_configuration_gives_exit_3(own_state: StatePaths) -> None:
+    # cryptography loaded the provider through a configuration fipscrypto did not write: the switches
+    # of that provider instance cannot be read, so strict mode cannot vouch for them.
+    result = run_json(
+        EXTERNAL,
+        OPENSSL_CONF=str(own_state.openssl_cnf),
+        OPENSSL_MODULES=str(own_state.module_dir),
+        FIPSCRYPTO_STATE_DIR=str(own_state.root),
+    )
+    assert result["loaded_by"] == "external"
+    assert result["code"] == 3
+    assert any("switches unknown" in problem for problem in result["problems"])
+
+
+def test_a_replaced_and_remaced_module_gives_exit_3(own_state: StatePaths, tmp_path: Path) -> None:
+    # Another module in place, with a matching module-mac (the MAC key is public): the provider loads
+    # it, and status must say it is not the recorded one.
+    record = read_record(own_state)
+    assert record is not None
+    module = Path(record.module_path)
+    other = tmp_path / "other.so"
+    shutil.copyfile(module, other)
+    with other.open("ab") as f:
+        f.write(b"\0" * 16)  # trailing bytes: the ELF still loads, the file's hash changes
+    shutil.copyfile(other, module)
+    cnf = own_state.fipsmodule_cnf
+    cnf.write_text(cnf.read_text().replace(_colon(read_module_mac(cnf)), _colon(module_mac(module))))
+    code, report = status(own_state)
+    assert code == 3
+    assert report["provider"]["module"]["matches_record"] is False
+    assert any("differs from the one recorded" in problem for problem in report["problems"])
+
+
+def _colon(mac: str) -> str:
+    return ":".join(mac[i : i + 2] for i in range(0, len(mac), 2))
+
+
+def test_a_world_writable_state_folder_is_refused(own_state: StatePaths) -> None:
+    os.chmod(own_state.root, 0o777)  # noqa: S103  # the condition under test
+    code, report = status(own_state)
+    assert code == 3
+    assert report["error"]["type"] == "ProviderUnavailable"  # strict mode does not even activate
+    assert f"writable by any user: {own_state.root}" in report["problems"]
+    code, report = status(own_state, "--mode", "audit")
+    assert (code, report["state"]) == (3, "operational")
+    assert f"writable by any user: {own_state.root}" in report["problems"]
+    os.chmod(own_state.root, 0o700)
+    assert status(own_state)[0] == 0
+
+
+def test_status_without_provider_exits_3(tmp_path: Path) -> None:
+    done = fipscheck("status", "--json", "--state-dir", str(tmp_path))
+    assert done.returncode == 3
+    report = json.loads(done.stdout)
+    assert report["fips_enabled"] is False
+    assert report["error"]["type"] == "ProviderUnavailable"
+    assert "fipscheck provider install" in report["error"]["remedy"]
+
+
+def test_status_in_off_mode_exits_3_and_says_so() -> None:
+    done = fipscheck("status", "--mode", "off")
+    assert done.returncode == 3
+    assert "FIPS MODE OFF" in done.stdout
+    assert "non-approved" in done.stdout  # the state: nothing is approved without a provider
