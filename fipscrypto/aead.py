@@ -177,8 +177,8 @@ class AESGCM:
 
     def decrypt(self, nonce: bytes, data: bytes, aad: bytes | None = None) -> bytes:
         """Decrypt ciphertext || tag; AuthenticationError if anything was changed."""
-        if not 1 <= len(nonce) <= 128 or len(data) < TAG_SIZE:
-            raise InvalidParameter("a nonce of 1..128 bytes and at least a 16-byte tag are needed")
+        if not 8 <= len(nonce) <= 128 or len(data) < TAG_SIZE:
+            raise InvalidParameter("a nonce of 8..128 bytes and at least a 16-byte tag are needed")
         out = _ciphers.aes_gcm_open_with(self._gcm, nonce, data, aad)
         record("aead.AESGCM.decrypt", self.algorithm, self._approved)
         return out

@@ -12,10 +12,16 @@ Signature schemes (FIPS 186-5, FIPS 204): ``rsa-pss``, ``rsa-pkcs1v15``, ``ecdsa
 ``ed25519``, ``ed448``, ``ml-dsa-44/65/87``. Key agreement (SP 800-56A r3): ``ecdh-p224/p256/p384/p521``
 and ``ffdh`` over the RFC 3526 / RFC 7919 safe-prime groups in :data:`GROUPS` (or an explicit
 :class:`FFDHGroup`). Every call passes the service gate and the active policy (``fipscrypto._service``),
-so strict mode refuses RSA-1024, secp256k1 and X25519 although the provider would run them.
+so strict mode refuses RSA-1024, secp256k1 and X25519 before any work.
+
+RSA, EC and FFDH key pairs are generated inside the FIPS provider, in fipscrypto's private library
+context of it (:mod:`fipscrypto.provider.context`; cryptography would generate them outside the
+provider); Ed25519, Ed448 and ML-DSA pairs by cryptography through the provider. There the provider
+itself refuses RSA-1024 and secp256k1, in audit mode too.
 
 Every generated key pair passes a pairwise-consistency test before it is returned (FIPS 140-3 IG 10.3.A;
-SP 800-56A r3 §5.6.2.1.4 for key-agreement keys). A failure latches the module's ERROR state. For tests,
+SP 800-56A r3 §5.6.2.1.4 for key-agreement keys, run by the provider). A failure latches the module's
+ERROR state. For tests,
 ``FIPSCRYPTO_SELFTEST_FAIL=pct-<family>`` (family: rsa, ecdsa, eddsa, ml-dsa, ecdh, ffdh; several
 names separated by commas or spaces) corrupts the value the test compares, so the failure path runs
 against the real provider, with nothing mocked.
@@ -457,8 +463,16 @@ def _authorize_generation(category: str, scheme: str, bits: int | None, *, sized
 
 
 def _generated(key: SigningKey | AgreementKey, approved: bool, bits: int | None) -> None:
-    label = f"{key.scheme}-{bits}" if _family(key.scheme) in ("rsa", "ffdh") else key.scheme
-    audit.emit("key-generated", algorithm=key.scheme, bits=bits, approved=approved)
+    """Audit and indicate a generated key pair, saying where it was generated."""
+    family = _family(key.scheme)
+    label = f"{key.scheme}-{bits}" if family in ("rsa", "ffdh") else key.scheme
+    if module.mode() is module.Mode.OFF:
+        where = "cryptography, no provider"
+    elif family in ("rsa", "ecdsa", "ecdh", "ffdh"):
+        where = "fips provider, private context"
+    else:
+        where = "fips provider, through cryptography"
+    audit.emit("key-generated", algorithm=key.scheme, bits=bits, approved=approved, generated_in=where)
     record("keys.generate", label, approved)
 
 

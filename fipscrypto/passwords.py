@@ -13,6 +13,13 @@ does not match; hashes below today's floor still verify (legacy use: processing 
 Argon2id (RFC 9106) is available only when the mode is not strict and the policy allows it, and
 only where the loaded providers offer it (never the FIPS provider alone: off mode, or a process
 whose cryptography has the default provider).
+
+A stored string is untrusted input: its parameters set the work a verification does. Before any
+computation, in every mode, they must lie within these ceilings (resource bounds, not policy):
+PBKDF2 at most :data:`MAX_ITERATIONS` iterations and a key of 14..64 bytes (one SHA-512 block: a
+longer key only multiplies the work); Argon2id at most 1 GiB of memory, 10 passes, 16 lanes and a
+64-byte tag; salts of 8..64 bytes. The string itself must be exactly one PHC string: no trailing
+newline, no parameter twice, ASCII digits only.
 """
 
 from __future__ import annotations
@@ -29,14 +36,21 @@ from .errors import AuthenticationError, InvalidParameter
 from .kdf import pbkdf2
 from .module import gate
 
-__all__ = ["hash", "needs_rehash", "verify"]
+__all__ = ["MAX_ITERATIONS", "hash", "needs_rehash", "verify"]
 
 _SALT = 16
 _KEY = 64
 _DEFAULT_ITERATIONS = 600_000  # when the policy names no floor
 _ARGON = {"m": 19_456, "t": 2, "p": 1}  # OWASP's first Argon2id configuration (19 MiB, t=2, p=1)
+#: PBKDF2 iterations a stored string may ask for: about 17 times the policy floor, some 10 s here.
+MAX_ITERATIONS = 10_000_000
+_ARGON_MAX = {"m": 1 << 20, "t": 10, "p": 16}  # 1 GiB in KiB, passes, lanes
+_SALT_BYTES = (8, 64)
+_KEY_BYTES = {"pbkdf2-sha512": (14, 64), "argon2id": (16, 64)}  # PBKDF2: >= 112 bits (SP 800-132)
+_MAX_STORED = 512  # characters: far above any string within the ceilings
 _PHC = re.compile(
-    r"^\$(pbkdf2-sha512|argon2id)(?:\$v=19)?\$([a-z]=\d+(?:,[a-z]=\d+)*)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$"
+    r"\$(pbkdf2-sha512|argon2id)(?:\$v=19)?\$([a-z]=[0-9]{1,10}(?:,[a-z]=[0-9]{1,10})*)"
+    r"\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)"
 )
 
 
@@ -56,7 +70,12 @@ def _floor() -> int:
 
 
 def _bytes(password: str | bytes) -> bytes:
-    data = password.encode() if isinstance(password, str) else password
+    if not isinstance(password, str | bytes):
+        raise InvalidParameter("a password is str or bytes")
+    try:
+        data = password.encode() if isinstance(password, str) else password
+    except UnicodeEncodeError:
+        raise InvalidParameter("a password str must encode as UTF-8 (no lone surrogates)") from None
     if not data:
         raise InvalidParameter("an empty password cannot be hashed")
     return data
@@ -74,6 +93,8 @@ def hash(password: str | bytes, *, scheme: str = "pbkdf2-sha512", iterations: in
     if scheme != "pbkdf2-sha512":
         raise InvalidParameter("scheme is 'pbkdf2-sha512' or 'argon2id'")
     count = iterations if iterations is not None else _floor()
+    if type(count) is not int or not 1 <= count <= MAX_ITERATIONS:
+        raise InvalidParameter(f"iterations is an int of 1..{MAX_ITERATIONS}")
     params = {"iterations": count, "salt_bits": _SALT * 8}
     approved = authorize("passwords.hash", "password-hash", "pbkdf2-hmac-sha512", params=params)
     key = pbkdf2(secret, salt, iterations=count, length=_KEY, hash="sha512")
@@ -82,15 +103,31 @@ def hash(password: str | bytes, *, scheme: str = "pbkdf2-sha512", iterations: in
 
 
 def _parse(stored: str) -> tuple[str, dict[str, int], bytes, bytes]:
-    found = _PHC.match(stored)
+    """The scheme, parameters, salt and key of a stored string, all within the ceilings."""
+    if not isinstance(stored, str) or len(stored) > _MAX_STORED:
+        raise InvalidParameter(f"a stored password hash is a PHC string of at most {_MAX_STORED} characters")
+    found = _PHC.fullmatch(stored)
     if found is None:
         raise InvalidParameter("not a PHC string of a supported scheme ($pbkdf2-sha512$ or $argon2id$)")
-    scheme, params, salt, key = found.groups()
+    scheme, params, salt_text, key_text = found.groups()
+    pairs = [pair.split("=") for pair in params.split(",")]
+    values = {name: int(value) for name, value in pairs}
+    if len(values) != len(pairs):
+        raise InvalidParameter("a PHC parameter is given twice")
     try:
-        values = {k: int(v) for k, v in (pair.split("=") for pair in params.split(","))}
-        return scheme, values, _unb64(salt), _unb64(key)
+        salt, key = _unb64(salt_text), _unb64(key_text)
     except (ValueError, binascii.Error):
-        raise InvalidParameter("malformed PHC parameters or base64") from None
+        raise InvalidParameter("malformed PHC base64") from None
+    expected = {"pbkdf2-sha512": {"i"}, "argon2id": set(_ARGON_MAX)}[scheme]
+    if set(values) != expected:
+        raise InvalidParameter(f"{scheme} takes the parameters {', '.join(sorted(expected))}")
+    ceilings = {"i": MAX_ITERATIONS, **_ARGON_MAX}
+    low, high = _KEY_BYTES[scheme]
+    if any(not 1 <= values[name] <= ceilings[name] for name in values):
+        raise InvalidParameter(f"{scheme} parameters out of range (iterations 1..{MAX_ITERATIONS})")
+    if not _SALT_BYTES[0] <= len(salt) <= _SALT_BYTES[1] or not low <= len(key) <= high:
+        raise InvalidParameter(f"{scheme}: salt of 8..64 bytes and a key of {low}..{high} bytes")
+    return scheme, values, salt, key
 
 
 def verify(password: str | bytes, stored: str) -> None:
@@ -98,15 +135,11 @@ def verify(password: str | bytes, stored: str) -> None:
     scheme, params, salt, key = _parse(stored)
     secret = _bytes(password)
     if scheme == "argon2id":
-        if set(params) != {"m", "t", "p"}:
-            raise InvalidParameter("argon2id needs m, t and p")
         approved = authorize("passwords.verify", "password-hash", "argon2id", direction="process")
         derived = _argon.argon2id(
             secret, salt, memory_kib=params["m"], iterations=params["t"], lanes=params["p"], length=len(key)
         )
     else:
-        if set(params) != {"i"} or len(key) < 14:
-            raise InvalidParameter("pbkdf2-sha512 needs i and a key of at least 112 bits")
         checked = {"iterations": params["i"], "salt_bits": len(salt) * 8}
         approved = authorize(
             "passwords.verify", "password-hash", "pbkdf2-hmac-sha512", direction="process", params=checked

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import ssl
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,14 @@ def test_corrupted_certificates_and_keys_raise_typed_errors(server_cert: Issued,
         # does not check); any other exception fails the test.
         with contextlib.suppress(InvalidParameter):
             load(changed)
+
+
+def test_an_unknown_certificate_version_is_a_typed_error(server_cert: Issued) -> None:
+    # Found by the fuzzer above: cryptography raises its own InvalidVersion (not a ValueError) for a
+    # version field of 10. DER: [0] EXPLICIT { INTEGER 2 } -> INTEGER 10.
+    first = server_cert.chain.read_text().split("-----END CERTIFICATE-----")[0]
+    der = ssl.PEM_cert_to_DER_cert(first + "-----END CERTIFICATE-----\n")
+    assert b"\xa0\x03\x02\x01\x02" in der
+    changed = der.replace(b"\xa0\x03\x02\x01\x02", b"\xa0\x03\x02\x01\x0a", 1)
+    with pytest.raises(InvalidParameter, match="unknown certificate version"):
+        tls.load_chain(changed)

@@ -63,6 +63,8 @@ def assert_approved(service: str) -> None:
 
 # ------------------------------------------------------------------------------- generation + PCT
 
+INSIDE = "fips provider, private context"  # where RSA, EC and FFDH key pairs are generated
+
 
 @pytest.mark.parametrize("scheme", SIGNATURE_SCHEMES)
 def test_generate_sign_verify(scheme: str, events: list[audit.Event]) -> None:
@@ -70,7 +72,7 @@ def test_generate_sign_verify(scheme: str, events: list[audit.Event]) -> None:
     assert_approved("keys.generate")
     generated = [e for e in events if e.kind == "key-generated"]
     assert len(generated) == 1
-    assert set(generated[0].fields) == {"algorithm", "bits", "approved"}  # metadata only
+    assert set(generated[0].fields) == {"algorithm", "bits", "approved", "generated_in"}  # metadata only
     assert generated[0].fields["algorithm"] == scheme
     signature = key.sign(MESSAGE)
     assert_approved("keys.sign")
@@ -90,7 +92,7 @@ def test_generate_rsa_sizes(bits: int, padding: str, events: list[audit.Event]) 
     key = keys.generate_signing_key(padding, bits=bits)  # one key per size, each generated once
     assert key.size == bits
     assert events[-1].kind == "key-generated"
-    assert events[-1].fields == {"algorithm": padding, "bits": bits, "approved": True}
+    assert events[-1].fields == {"algorithm": padding, "bits": bits, "approved": True, "generated_in": INSIDE}
     assert indicator.last() == indicator.Operation("keys.generate", f"{padding}-{bits}", True)
     key.verifying_key().verify(key.sign(MESSAGE, hash="sha384"), MESSAGE, hash="sha384")
 
@@ -134,7 +136,12 @@ def test_rsa_pkcs1v15_and_hashes(rsa_key: keys.SigningKey) -> None:
 def test_generate_ecdh(curve: str, events: list[audit.Event]) -> None:
     scheme = f"ecdh-{curve}"
     alice, bob = keys.generate_agreement_key(scheme), keys.generate_agreement_key(scheme)
-    assert events[-1].fields == {"algorithm": scheme, "bits": int(curve[1:]), "approved": True}
+    assert events[-1].fields == {
+        "algorithm": scheme,
+        "bits": int(curve[1:]),
+        "approved": True,
+        "generated_in": INSIDE,
+    }
     peer = keys.load_agreement_public_key(bob.public_bytes(), scheme)
     z = alice.exchange(peer)
     assert_approved("keys.agree")
@@ -151,7 +158,7 @@ def test_generate_ffdh_every_group(group: str, events: list[audit.Event]) -> Non
         keys.generate_agreement_key("ffdh", group=group),
     )
     bits = keys.GROUPS[group].bits
-    assert events[-1].fields == {"algorithm": "ffdh", "bits": bits, "approved": True}
+    assert events[-1].fields == {"algorithm": "ffdh", "bits": bits, "approved": True, "generated_in": INSIDE}
     z = alice.exchange(keys.load_agreement_public_key(bob.public_bytes(), "ffdh", group=group))
     assert z == bob.exchange(alice.public_key())
     assert len(z) == bits // 8

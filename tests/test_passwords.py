@@ -93,3 +93,51 @@ print(json.dumps(result))
     # Audit mode: the policy lets it through (recorded), but the FIPS provider does not offer it.
     audit = run_json(code, FIPSCRYPTO_MODE="audit", FIPSCRYPTO_STATE_DIR=str(state_paths.root))
     assert audit == {"error": "AlgorithmUnavailable"}
+
+
+SALT = "c2FsdHNhbHRzYWx0c2FsdA"  # 16 bytes
+KEY = base64.b64encode(bytes(64)).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        f"$pbkdf2-sha512$i=2147483648${SALT}${KEY}",  # made cryptography panic (a BaseException)
+        f"$pbkdf2-sha512$i={passwords.MAX_ITERATIONS + 1}${SALT}${KEY}",  # minutes of work per try
+        f"$pbkdf2-sha512$i=0${SALT}${KEY}",
+        f"$pbkdf2-sha512$i=600000${SALT}${base64.b64encode(bytes(65)).decode()}",  # a second block
+        f"$pbkdf2-sha512$i=600000${SALT}${'A' * 400_000}",  # a 300 KB key from the stored string
+        f"$pbkdf2-sha512$i=600000${base64.b64encode(bytes(65)).decode()}${KEY}",
+        f"$pbkdf2-sha512$i=600000${SALT}${KEY}\n",  # a trailing newline
+        f"$pbkdf2-sha512$i=1000,i=600000${SALT}${KEY}",  # a parameter twice
+        f"$pbkdf2-sha512$i=\uff16\uff10\uff10\uff10\uff10\uff10${SALT}${KEY}",  # non-ASCII digits
+        f"$argon2id$v=19$m={1 << 32},t=2,p=1${SALT}${KEY}",  # 4 TiB of memory
+        f"$argon2id$v=19$m=19456,t=2,p=1,p=1${SALT}${KEY}",
+    ],
+)
+def test_stored_parameters_outside_the_ceilings_are_refused_before_any_work(stored: str) -> None:
+    for call in (lambda: passwords.verify("x", stored), lambda: passwords.needs_rehash(stored)):
+        with pytest.raises(InvalidParameter):
+            call()
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"iterations": 2**31},  # made cryptography panic
+        {"iterations": "600000"},
+        {"iterations": 600_000.0},
+        {"length": 64 * 1024 * 1024},  # 64 MiB of output: every iteration a million times over
+        {"length": True},
+    ],
+)
+def test_pbkdf2_bounds(arguments: dict[str, object]) -> None:
+    call = {"iterations": 1000, "length": 32, **arguments}
+    with pytest.raises(InvalidParameter):
+        pbkdf2(b"password", bytes(16), **call)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("iterations", [passwords.MAX_ITERATIONS + 1, 2**40, "600000", 0])
+def test_hash_iteration_bounds(iterations: object) -> None:
+    with pytest.raises(InvalidParameter):
+        passwords.hash("x", iterations=iterations)  # type: ignore[arg-type]

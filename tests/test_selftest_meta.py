@@ -281,3 +281,30 @@ def test_cli_selftest_family_and_list(state_paths: StatePaths) -> None:
     unknown = fipscheck("selftest", "--family", "ROT13")
     assert unknown.returncode == 2
     assert "unknown family" in unknown.stderr
+
+
+BOUNDARY_PROOF = """
+import json
+from fipscrypto import _backend, module
+from fipscrypto.errors import SelfTestFailure
+from fipscrypto.selftests import provider
+module.boot("off")  # cryptography's own OpenSSL: the default provider, no fips=yes
+def outcome():
+    try:
+        provider.fips_properties()
+        return "passed"
+    except SelfTestFailure as exc:
+        return exc.detail
+plain = outcome()
+_backend.fips_enabled = lambda: True  # cryptography's flag says FIPS although the provider is not there
+lying_flag = outcome()
+print(json.dumps({"plain": plain, "lying_flag": lying_flag}))
+"""
+
+
+def test_the_boundary_proof_fails_on_a_process_without_fips_properties() -> None:
+    # The real failure paths of provider-fips-properties, on an OpenSSL that serves MD5: its flag
+    # check, and (when the flag lies, as it does when the provider failed to load) the MD5 request.
+    result = run_json(BOUNDARY_PROOF, FIPSCRYPTO_MODE="off")
+    assert result["plain"] == "default_properties lack fips=yes"
+    assert result["lying_flag"] == "an MD5 request (must be refused) differs from the known answer"

@@ -59,22 +59,29 @@ def hkdf_expand(prk: bytes, *, length: int, info: bytes = b"", hash: str = "sha2
 
 # ---------------------------------------------------------------------------------------- PBKDF2
 
+PBKDF2_MAX_ITERATIONS = 2**31 - 1
+PBKDF2_MAX_LENGTH = 1024
+
 
 def pbkdf2(password: bytes, salt: bytes, *, iterations: int, length: int, hash: str = "sha512") -> bytes:
     """PBKDF2 with HMAC-``hash`` (SP 800-132 §5.3). Storage-policy floors are checked elsewhere."""
-    hash_len = digest_length(hash)
+    digest_length(hash)
     # SP 800-132 §5.1: "the length of the randomly-generated portion of the salt shall be at least
     # 128 bits."
     if len(salt) < 16:
         raise InvalidParameter(f"the salt must be at least 128 bits (SP 800-132 §5.1), got {len(salt) * 8}")
-    # SP 800-132 §5.2: "A minimum iteration count of 1,000 is recommended."
-    if iterations < 1000:
-        raise InvalidParameter(f"at least 1000 iterations are required (SP 800-132 §5.2), got {iterations}")
+    # SP 800-132 §5.2: "A minimum iteration count of 1,000 is recommended." At most 2^31 - 1: the
+    # count OpenSSL's PBKDF2 takes (a C int); a larger one made cryptography panic.
+    if type(iterations) is not int or not 1000 <= iterations <= PBKDF2_MAX_ITERATIONS:
+        bounds = f"1000..{PBKDF2_MAX_ITERATIONS}"
+        raise InvalidParameter(f"iterations must be an int of {bounds} (SP 800-132 §5.2), got {iterations!r}")
     # SP 800-132 §5.3: kLen <= (2^32 - 1) * hLen; keys of at least 112 bits (the FIPS provider's
-    # SP 800-132 lower-bound check refuses shorter ones as well)
-    if not 14 <= length <= (2**32 - 1) * hash_len:
+    # SP 800-132 lower-bound check refuses shorter ones as well). At most PBKDF2_MAX_LENGTH: each
+    # hLen bytes of output cost every iteration again (a resource bound, far above any key).
+    if type(length) is not int or not 14 <= length <= PBKDF2_MAX_LENGTH:
         raise InvalidParameter(
-            f"length must be 14..(2^32-1)*hLen bytes (SP 800-132 §5.3, >= 112 bits), got {length}"
+            f"length must be an int of 14..{PBKDF2_MAX_LENGTH} bytes (SP 800-132 §5.3, >= 112 bits), "
+            f"got {length!r}"
         )
     approved = authorize_kdf("kdf.pbkdf2", "pbkdf2", hash)
     key = _kdf.pbkdf2(hash, password, salt, iterations, length)
