@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 __all__ = [
     "REVOKED",
     "Grant",
+    "Refusal",
     "Revocable",
-    "Revoked",
     "authorize",
     "grant",
     "grants",
@@ -179,15 +179,17 @@ def hold(obj: Revocable) -> None:
         _held.add(obj)
 
 
-class Revoked:
-    """Held by a key object in place of its cipher context (and counters) once the module has entered
-    ERROR: any attribute access, call, and ``next()`` raise ModuleErrorState."""
+class Refusal:
+    """Stands in for what a key object may no longer use (its cipher context, key, nonce counter):
+    any attribute access, call, and ``next()`` raise the error that ``error`` makes."""
 
-    __slots__ = ()
+    __slots__ = ("_error",)
 
-    @staticmethod
-    def _refuse() -> NoReturn:
-        raise ModuleErrorState(f"key object revoked: {module.info().error or 'the module entered ERROR'}")
+    def __init__(self, error: Callable[[], Exception]) -> None:
+        self._error = error
+
+    def _refuse(self) -> NoReturn:
+        raise self._error()
 
     def __getattr__(self, name: str) -> Callable[..., NoReturn]:
         self._refuse()
@@ -195,14 +197,17 @@ class Revoked:
     def __call__(self, *args: object) -> NoReturn:
         self._refuse()
 
-    def __iter__(self) -> Revoked:
+    def __iter__(self) -> Refusal:
         return self
 
     def __next__(self) -> NoReturn:
         self._refuse()
 
 
-REVOKED = Revoked()
+#: Held by key objects once the module has entered ERROR.
+REVOKED = Refusal(
+    lambda: ModuleErrorState(f"key object revoked: {module.info().error or 'the module entered ERROR'}")
+)
 
 
 def revoke() -> None:

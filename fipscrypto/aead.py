@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from typing import Any, Literal, NoReturn, cast
+from typing import Any, Literal, cast
 
 from . import _fork, rand
 from ._backend import ciphers as _ciphers
-from ._service import REVOKED, authorize, hold, record
+from ._service import REVOKED, Refusal, authorize, hold, record
 from .errors import ForkError, InvalidParameter, KeyLimitError, NonceReuse
 from .indicator import entry, get_last, mark, set_last, tally
 from .module import gate
@@ -43,29 +43,13 @@ RANDOM_NONCE_LIMIT = 1 << 32  # SP 800-38D §8.3: invocations with RBG-construct
 _ENCRYPT = "aead.AESGCM.encrypt"
 
 
-class _Forked:
-    """Stands in for a key object's encryptor and nonce counter in the child of a fork."""
-
-    __slots__ = ()
-
-    @staticmethod
-    def _refuse() -> NoReturn:
-        raise ForkError(
-            "this AES-GCM key object makes its own nonces and was created before os.fork(): the "
-            "parent may use the same nonces, so it does not encrypt here; make a new one in this process"
-        )
-
-    def __call__(self, *args: object) -> NoReturn:
-        self._refuse()
-
-    def __iter__(self) -> _Forked:
-        return self
-
-    def __next__(self) -> NoReturn:
-        self._refuse()
-
-
-_FORKED = _Forked()
+# Stands in for a key object's encryptor and nonce counter in the child of a fork.
+_FORKED = Refusal(
+    lambda: ForkError(
+        "this AES-GCM key object makes its own nonces and was created before os.fork(): the "
+        "parent may use the same nonces, so it does not encrypt here; make a new one in this process"
+    )
+)
 
 
 def _aes(key: bytes) -> int:

@@ -38,7 +38,7 @@ from typing import Any, Literal, cast
 
 from . import _faults, _fork, audit, module
 from ._backend import keys as _keys
-from ._service import REVOKED, Revoked, authorize, hold, record
+from ._service import REVOKED, authorize, hold, record
 from .errors import AlgorithmUnavailable, InvalidParameter, InvalidSignature, SelfTestFailure
 from .provider.context import FipsContext, open_context
 from .provider.state import StatePaths
@@ -148,8 +148,8 @@ inside = _Inside()
 
 def _live(key: Any) -> Any:
     """``key``, or ModuleErrorState when its holder was revoked (the module entered ERROR)."""
-    if isinstance(key, Revoked):
-        key._refuse()
+    if key is REVOKED:
+        REVOKED._refuse()
     return key
 
 
