@@ -26,6 +26,7 @@ from fipscrypto.policy.manifest import evaluate
 from fipscrypto.policy.report import FORMATS, render
 
 EXIT_VIOLATION = 1
+EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
 
 
@@ -228,8 +229,9 @@ def check(
     """Evaluate a service's declared crypto inventory (docs/manifest-format.md) against the policy.
 
     Exits 0 when every item is allowed, 1 when any item fails (disallowed; with
-    --fail-on deprecated also deprecated or legacy-use), 3 when nothing could be
-    evaluated (unreadable or invalid manifest or policy, or no items).
+    --fail-on deprecated also deprecated or legacy-use), 2 when the report cannot
+    be written (-o), 3 when nothing could be evaluated (unreadable or invalid
+    manifest or policy, or no items).
     """
     chosen = _load(policy_spec)
     try:
@@ -242,8 +244,12 @@ def check(
         raise SystemExit(EXIT_INCOMPLETE)
     report = render(result, fmt, fail_on=fail_on, tool_version=__version__)
     if output:
-        with open(output, "w", encoding="utf-8") as f:
-            f.write(report)
+        try:
+            with open(output, "w", encoding="utf-8") as f:
+                f.write(report)
+        except OSError as exc:
+            click.echo(f"error: cannot write the report to {output}: {exc.strerror or exc}", err=True)
+            raise SystemExit(EXIT_USAGE) from exc
     else:
         click.echo(report, nl=not report.endswith("\n"))
     raise SystemExit(EXIT_VIOLATION if result.failing(fail_on) else 0)

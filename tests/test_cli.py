@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 import fipscrypto
 from fipscrypto.provider.state import StatePaths
 
-from support import fipscheck
+from support import VENV_BIN, clean_env, fipscheck
 
 
 def test_version() -> None:
@@ -49,6 +53,168 @@ def test_run_refuses_to_start_without_provider(tmp_path: Path) -> None:
     assert done.returncode == 3
     assert done.stdout == ""
     assert "did not activate" in done.stderr
+
+
+# The program's first line leaves a mark: it must never run when the hook does not activate.
+FIRST_LINE = "import pathlib, sys; pathlib.Path(sys.argv[1]).touch(); "
+CLEAN = (
+    "from cryptography.exceptions import InternalError, UnsupportedAlgorithm\n"
+    "from cryptography.hazmat.bindings._rust import openssl\n"
+    "from cryptography.hazmat.primitives import hashes\n"
+    "try:\n"
+    "    hashes.Hash(hashes.MD5())\n"
+    "    md5 = 'md5 served'\n"
+    "except (InternalError, UnsupportedAlgorithm):\n"
+    "    md5 = 'md5 refused'\n"
+    "print('fips' if openssl.is_fips_enabled() else 'no fips', md5)\n"
+)
+
+
+def test_run_clean_start_prints_only_the_programs_output(state_paths: StatePaths) -> None:
+    done = fipscheck("run", "--", sys.executable, "-c", CLEAN, FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+    assert (done.returncode, done.stderr, done.stdout) == (0, "", "fips md5 refused\n")
+
+
+def _run_shadowing(
+    tmp_path: Path, shadowed: str, *command: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``fipscheck run -- COMMAND`` with a sitecustomize on PYTHONPATH that the hook shadows.
+
+    fipscheck itself runs with -E, so that only the program (not fipscheck) imports that sitecustomize.
+    """
+    (tmp_path / "sitecustomize.py").write_text(shadowed)
+    return subprocess.run(
+        [sys.executable, "-E", str(VENV_BIN / "fipscheck"), "run", "--", *command],
+        capture_output=True,
+        text=True,
+        env=clean_env(PYTHONPATH=str(tmp_path), **env),
+        timeout=300,
+        check=False,
+    )
+
+
+def test_run_hands_over_to_the_sitecustomize_it_shadows(state_paths: StatePaths, tmp_path: Path) -> None:
+    program = "import os; print(os.environ.get('SHADOWED'))\n" + CLEAN
+    shadowed = "import os\nos.environ['SHADOWED'] = __name__\n"
+    done = _run_shadowing(
+        tmp_path, shadowed, sys.executable, "-c", program, FIPSCRYPTO_STATE_DIR=str(state_paths.root)
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == "fipscrypto_shadowed_sitecustomize\nfips md5 refused\n"
+
+
+@pytest.mark.parametrize(
+    "failure", ["raise RuntimeError('broken')", "raise SystemExit(0)", "raise KeyboardInterrupt"]
+)
+def test_run_stops_when_the_shadowed_sitecustomize_fails(
+    state_paths: StatePaths, tmp_path: Path, failure: str
+) -> None:
+    mark = tmp_path / "started"
+    done = _run_shadowing(
+        tmp_path,
+        failure,
+        sys.executable,
+        "-c",
+        FIRST_LINE,
+        str(mark),
+        FIPSCRYPTO_STATE_DIR=str(state_paths.root),
+    )
+    assert (done.returncode, done.stdout, mark.exists()) == (3, "", False)
+    assert "the sitecustomize that fipscrypto's hook shadows failed" in done.stderr
+
+
+def _deep_policy(tmp_path: Path) -> dict[str, str]:
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    return {"FIPSCRYPTO_POLICY": str(deep)}
+
+
+@pytest.mark.parametrize(
+    ("setting", "reason"),
+    [
+        (_deep_policy, "PolicyError: {tmp}/deep.toml: arrays or tables nested too deeply"),
+        (lambda tmp: {"FIPSCRYPTO_POLICY": "/dev/zero"}, "PolicyError: /dev/zero: larger than 4194304 bytes"),
+        (lambda tmp: {"FIPSCRYPTO_STATE_DIR": str(tmp / "missing")}, "ProviderUnavailable"),
+        (lambda tmp: {"FIPSCRYPTO_MODE": "lenient"}, "FipsError: unknown fipscrypto mode 'lenient'"),
+    ],
+    ids=["deep-policy", "endless-policy", "missing-state-dir", "unknown-mode"],
+)
+def test_run_never_starts_the_program_when_activation_fails(
+    state_paths: StatePaths, tmp_path: Path, setting: Callable[[Path], dict[str, str]], reason: str
+) -> None:
+    mark = tmp_path / "started"
+    env = {"FIPSCRYPTO_STATE_DIR": str(state_paths.root), **setting(tmp_path)}
+    done = fipscheck("run", "--", sys.executable, "-c", FIRST_LINE, str(mark), **env)
+    assert (done.returncode, done.stdout, mark.exists()) == (3, "", False)
+    assert done.stderr.startswith(
+        f"fipscheck run: fipscrypto did not activate: {reason.format(tmp=tmp_path)}"
+    )
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["-I", "-c"], ["-E", "-c"], ["-S", "-c"], ["-IE", "-c"], ["-Ic"], ["-s", "-Sc"], ["-Wignore", "-bIc"]],
+)
+def test_run_refuses_python_options_that_skip_the_hook(state_paths: StatePaths, options: list[str]) -> None:
+    done = fipscheck("run", "--", sys.executable, *options, CLEAN, FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+    assert (done.returncode, done.stdout) == (3, "")
+    assert "skips the start-up hook; the program would run without FIPS" in done.stderr
+
+
+def test_run_refuses_a_module_run_without_site(state_paths: StatePaths) -> None:
+    done = fipscheck("run", "--", sys.executable, "-sSm", "this", FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+    assert (done.returncode, done.stdout) == (3, "")
+    assert "-S (no site module) skips the start-up hook" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("shebang", "reason"),
+    [
+        (f"#!{sys.executable} -I", "-I (isolated mode) skips the start-up hook"),
+        (f"#!/usr/bin/env -S {sys.executable} -E", "-E (ignores PYTHONPATH) skips the start-up hook"),
+        (f"#!/usr/bin/env -S -i {sys.executable}", "env -i empties the environment"),
+    ],
+)
+def test_run_refuses_a_script_whose_interpreter_skips_the_hook(
+    state_paths: StatePaths, tmp_path: Path, shebang: str, reason: str
+) -> None:
+    script = tmp_path / "app.py"
+    script.write_text(f"{shebang}\n{CLEAN}")
+    script.chmod(0o755)
+    done = fipscheck("run", "--", str(script), FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+    assert (done.returncode, done.stdout) == (3, "")
+    assert reason in done.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["env", "-i", sys.executable, "-c", CLEAN],
+        ["env", "--ignore-environment", sys.executable, "-c", CLEAN],
+        ["env", "-u", "PYTHONPATH", sys.executable, "-c", CLEAN],
+        ["env", "PYTHONPATH=/nowhere", sys.executable, "-c", CLEAN],
+    ],
+)
+def test_run_refuses_env_that_removes_the_hook(state_paths: StatePaths, command: list[str]) -> None:
+    done = fipscheck("run", "--", *command, FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+    assert (done.returncode, done.stdout) == (3, "")
+    assert "PYTHONPATH" in done.stderr
+
+
+def test_run_accepts_python_options_and_scripts_that_keep_the_hook(
+    state_paths: StatePaths, tmp_path: Path
+) -> None:
+    script = tmp_path / "app.py"
+    script.write_text(f"#!/usr/bin/env -S {sys.executable} -s -X utf8\n{CLEAN}")
+    script.chmod(0o755)
+    for command in (
+        [sys.executable, "-s", "-W", "ignore", "-X", "utf8", "-bc", CLEAN],
+        [str(script)],
+        ["env", "LANG=C", sys.executable, "-c", CLEAN],
+    ):
+        done = fipscheck("run", "--", *command, FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+        assert (done.returncode, done.stderr, done.stdout) == (0, "", "fips md5 refused\n"), command
 
 
 def test_run_unknown_command() -> None:

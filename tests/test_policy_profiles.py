@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -15,7 +20,7 @@ from hypothesis import strategies as st
 from fipscrypto import policy
 from fipscrypto.errors import PolicyError, PolicyViolation
 from fipscrypto.policy import Direction, Status, builtin, builtin_names, differences
-from fipscrypto.policy.manifest import read_manifest
+from fipscrypto.policy.manifest import evaluate, read_manifest
 
 from support import clean_env, fipscheck, run_json
 
@@ -147,6 +152,186 @@ def test_check_exit_3_when_nothing_can_be_evaluated(tmp_path: Path) -> None:
     bad_policy = fipscheck("check", str(CLEAN), "--policy", str(tmp_path / "missing-policy.toml"))
     assert bad_policy.returncode == 3
     assert "cannot read" in bad_policy.stderr
+
+
+DEEP = "x = " + "[" * 100_000 + "]" * 100_000 + "\n"
+
+
+def _one_line_error(done: subprocess.CompletedProcess[str], code: int, message: str) -> None:
+    """A typed refusal: the exit code, one line on stderr holding the message, no traceback."""
+    assert done.returncode == code, done.stdout + done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("error: ")
+    assert message in done.stderr
+
+
+def test_check_refuses_deep_nesting_with_a_typed_error(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.toml"
+    deep.write_text(DEEP)
+    _one_line_error(fipscheck("check", str(deep)), 3, f"{deep}: arrays or tables nested too deeply")
+    _one_line_error(fipscheck("check", str(CLEAN), "--policy", str(deep)), 3, "nested too deeply")
+    _one_line_error(fipscheck("policy", "validate", str(deep)), 3, "nested too deeply")
+    inline = tmp_path / "inline.toml"
+    inline.write_text("[service]\nname = " + "{ a = " * 50_000 + "1" + " }" * 50_000 + "\n")
+    _one_line_error(fipscheck("check", str(inline)), 3, "nested too deeply")
+
+
+def test_check_reads_at_most_the_size_limit(tmp_path: Path) -> None:
+    _one_line_error(fipscheck("check", "/dev/zero"), 3, "/dev/zero: larger than 4194304 bytes")
+    _one_line_error(fipscheck("check", str(CLEAN), "--policy", "/dev/zero"), 3, "larger than 4194304 bytes")
+    _one_line_error(fipscheck("policy", "validate", "/dev/zero"), 3, "larger than 4194304 bytes")
+    # Valid TOML (one comment) one byte over the limit; at the limit it is read, and has no items.
+    big = tmp_path / "big.toml"
+    big.write_text("#" * (4 * 1024 * 1024) + "\n")
+    _one_line_error(fipscheck("check", str(big)), 3, f"{big}: larger than 4194304 bytes")
+    big.write_text("#" * (4 * 1024 * 1024 - 1) + "\n")
+    _one_line_error(fipscheck("check", str(big)), 3, "no items to evaluate")
+
+
+def test_check_report_into_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
+    out = tmp_path / "missing" / "report.sarif"
+    done = fipscheck("check", str(LEGACY), "--format", "sarif", "-o", str(out))
+    _one_line_error(done, 2, f"cannot write the report to {out}: No such file or directory")
+
+
+PASSWORDS = '[[passwords]]\nscheme = "pbkdf2-hmac-sha512"\niterations = 600000\nsalt_bits = 128\n'
+KEY = '[[keys]]\nalgorithm = "ecdsa-p256"\nbits = 256\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            PASSWORDS.replace("600000", '"600000"'),
+            "passwords[0].iterations: must be an integer from 1 to 4294967295",
+        ),
+        (PASSWORDS.replace("600000", "true"), "passwords[0].iterations: must be an integer"),
+        (PASSWORDS.replace("600000", "0"), "passwords[0].iterations: must be an integer from 1"),
+        (PASSWORDS.replace("128", "-1"), "passwords[0].salt_bits: must be an integer from 0 to 65536"),
+        (PASSWORDS.replace("iterations", "iteration"), "passwords[0].iteration: unknown key"),
+        (
+            KEY.replace("256\n", "100000000000000000000000000\n"),
+            "keys[0].bits: must be an integer from 1 to 65536",
+        ),
+        (KEY.replace("256\n", "256.0\n"), "keys[0].bits: must be an integer"),
+        (KEY.replace("256\n", "false\n"), "keys[0].bits: must be an integer"),
+        (KEY.replace('"ecdsa-p256"', '["ecdsa-p256"]'), "keys[0].algorithm: must be a string"),
+        (
+            '[primitives]\nmacs = ["hmac-sha256:65537"]\n',
+            "primitives.macs[0]: must be an integer from 1 to 65536",
+        ),
+        ('[primitives]\nmacs = ["hmac-sha256:\u00b2"]\n', "unknown mac name 'hmac-sha256:\u00b2'"),
+        ('[primitives]\nmacs = ["hmac-sha256:' + "9" * 5000 + '"]\n', "unknown mac name"),
+        ('[[item]]\ncategory = ["hash"]\nname = "sha256"\n', "item[0].category: must be a string"),
+        (
+            '[[item]]\ncategory = "hash"\nname = "sha256"\ndirection = 1\n',
+            "item[0].direction: must be a string",
+        ),
+        ('[[item]]\ncategory = "hash"\nname = "sha256"\nbits = ' + "9" * 5000 + "\n", "TOML value"),
+        ('[service]\nname = 7\n[primitives]\nhashes = ["sha256"]\n', "service.name: must be a string"),
+        ('[service]\nowner = "x"\n', "service.owner: unknown key (known: name)"),
+    ],
+)
+def test_check_refuses_wrong_types_and_absurd_numbers(tmp_path: Path, text: str, message: str) -> None:
+    manifest = tmp_path / "m.toml"
+    manifest.write_text(text, encoding="utf-8")
+    _one_line_error(fipscheck("check", str(manifest)), 3, message)
+
+
+@pytest.mark.parametrize(
+    ("rule", "key", "message"),
+    [
+        ("min_bits = 100000000000000000000000000", "min_bits", "must be an integer from 1 to 65536"),
+        ("min_bits = true", "min_bits", "must be an integer from 1 to 65536"),
+        ("max_bits = 0", "max_bits", "must be an integer from 1 to 65536"),
+        ('constraints = { iterations = "600000" }', "constraints.iterations", "must be an integer from 1"),
+        (
+            "constraints = { salt_bits = 70000 }",
+            "constraints.salt_bits",
+            "must be an integer from 0 to 65536",
+        ),
+        ("constraints = { rounds = 1 }", "constraints.rounds", "unknown constraint"),
+    ],
+)
+def test_policy_refuses_wrong_types_and_absurd_numbers(rule: str, key: str, message: str) -> None:
+    text = (
+        '[policy]\nname = "p"\ntitle = "P"\nstatus = "final"\n'
+        '[citations.c]\ndocument = "D"\nurl = "https://example.org"\n'
+        '[[rule]]\ncategory = "signature"\nnames = ["rsa-pss"]\napply = "acceptable"\n'
+        f'process = "acceptable"\ncite = "c"\nsection = "1"\n{rule}\n'
+    )
+    with pytest.raises(PolicyError) as caught:
+        policy.loads(text, "<p>")
+    assert (caught.value.line, caught.value.key) == (15, key)
+    assert message in caught.value.message
+
+
+def _work(task: Callable[[], object]) -> int:
+    """Python lines executed and C functions called by ``task``: a measure of work free of timing."""
+    count = 0
+
+    def trace(_frame: FrameType, event: str, _arg: Any) -> Any:
+        nonlocal count
+        count += event == "line"
+        return trace
+
+    def profile(_frame: FrameType, event: str, _arg: object) -> None:
+        nonlocal count
+        count += event == "c_call"
+
+    sys.settrace(trace)
+    sys.setprofile(profile)
+    try:
+        task()
+    finally:
+        sys.setprofile(None)
+        sys.settrace(None)
+    return count
+
+
+def test_check_work_grows_linearly_with_the_manifest(tmp_path: Path) -> None:
+    # Distinct entries (NAME:BITS), one per line, in one list and in tables: the worst case for
+    # locating each entry's line. Four times the items must cost about four times the work.
+    fips = builtin("fips-140-3")
+
+    def manifest(items: int) -> Path:
+        path = tmp_path / f"m{items}.toml"
+        macs = "".join(f'  "hmac-sha256:{bits}",\n' for bits in range(128, 128 + items))
+        keys = "".join(f'[[keys]]\nalgorithm = "rsa-pss"\nbits = {2048 + n}\n' for n in range(items))
+        path.write_text(f"[primitives]\nmacs = [\n{macs}]\n{keys}")
+        return path
+
+    small, large = manifest(400), manifest(1600)
+    read_manifest(small)  # warm: imports and caches are not part of the measure
+    ratio = _work(lambda: evaluate(large, fips)) / _work(lambda: evaluate(small, fips))
+    assert 3.5 < ratio < 4.5, ratio
+
+
+@pytest.mark.parametrize("shape", ["sized rules", "dated changes"])
+def test_policy_loading_work_grows_linearly(shape: str) -> None:
+    # An extending policy is compared with its base on load (every size band, every date): many
+    # rules or many changes must cost in proportion.
+    head = (
+        '[policy]\nname = "p"\ntitle = "P"\nstatus = "final"\nextends = "fips-140-3"\n'
+        '[citations.c]\ndocument = "D"\nurl = "https://example.org"\n'
+    )
+    rule = (
+        '[[rule]]\ncategory = "signature"\nnames = ["rsa-pss"]\napply = "disallowed"\n'
+        'process = "disallowed"\ncite = "c"\nsection = "1"\n'
+    )
+
+    def text(count: int) -> str:
+        if shape == "sized rules":
+            return head + "".join(f"{rule}min_bits = {n}\nmax_bits = {n}\n" for n in range(1, count + 1))
+        change = '[[rule.change]]\nfrom = {}\napply = "disallowed"\n'
+        days = (dt.date(2000, 1, 1) + dt.timedelta(days=n) for n in range(count))
+        return head + rule + "".join(change.format(day.isoformat()) for day in days)
+
+    policy.loads(text(10), "<warm>")
+    texts = [text(count) for count in (0, 300, 1200)]
+    base, small, large = (_work(functools.partial(policy.loads, source)) for source in texts)
+    ratio = (large - base) / (small - base)  # without the fixed cost of comparing with the base
+    assert 3.5 < ratio < 4.5, ratio
 
 
 def test_check_fail_on_deprecated(tmp_path: Path) -> None:

@@ -7,8 +7,9 @@ plain record, so the checks (and their caches) never touch cryptography objects 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -118,27 +119,29 @@ class CertificateFacts:
     self_issued: bool  # subject == issuer (RFC 5280 §3.3)
 
 
-_Loaded = TypeVar("_Loaded")
+@contextlib.contextmanager
+def _malformed_as_value_error() -> Iterator[None]:
+    """cryptography raises InvalidVersion, not ValueError, for an unknown X.509 version: unify them."""
+    try:
+        yield
+    except x509.InvalidVersion as exc:
+        raise ValueError(str(exc)) from None
 
 
 def load_certificates(data: bytes) -> list[Certificate]:
-    """Every certificate of a PEM bundle (in order), or the one certificate of a DER encoding."""
-    if data.lstrip().startswith(b"-----"):
-        return list(_parsed(x509.load_pem_x509_certificates, data))
-    return [load_der(data)]
+    """Every certificate of a PEM bundle (in order), or the one certificate of a DER encoding.
+
+    ValueError for anything malformed.
+    """
+    with _malformed_as_value_error():
+        if data.lstrip().startswith(b"-----"):
+            return list(x509.load_pem_x509_certificates(data))
+        return [x509.load_der_x509_certificate(data)]
 
 
 def load_der(der: bytes) -> Certificate:
-    return _parsed(x509.load_der_x509_certificate, der)
-
-
-def _parsed(load: Callable[[bytes], _Loaded], data: bytes) -> _Loaded:
-    """``load(data)``; malformed input raises ValueError, cryptography's InvalidVersion (an
-    Exception of its own) included."""
-    try:
-        return load(data)
-    except x509.InvalidVersion as exc:
-        raise ValueError(f"unknown certificate version: {exc}") from None
+    with _malformed_as_value_error():
+        return x509.load_der_x509_certificate(der)
 
 
 def to_der(cert: Certificate) -> bytes:

@@ -122,8 +122,10 @@ def differences(old: Policy, new: Policy) -> list[Difference]:
             rules = _rules(old, category.name, name) + _rules(new, category.name, name)
             if not rules:
                 continue
-            days = sorted({ALWAYS} | {change.start for rule in rules for change in rule.changes})
             for bits in _sizes(rules):
                 item = (category.name, name, bits)
+                # Statuses change only on the dates of the two deciding rules (the size fixes them).
+                deciding = [rule for rule in (old.match(*item), new.match(*item)) if rule is not None]
+                days = sorted({ALWAYS} | {change.start for rule in deciding for change in rule.changes})
                 found += _status_changes(old, new, item, days) + _constraint_changes(old, new, item)
     return sorted(found, key=lambda d: d.kind != "loosened")

@@ -6,19 +6,20 @@ line and the key, and nothing is returned. A policy never falls back to a weaker
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import re
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..errors import PolicyError
-from .model import Change, Citation, Policy, Rule, Source, Status
+from .model import RANGES, Change, Citation, Policy, Rule, Source, Status, bounded
 from .runtime import source_digest
+from .source import parse_toml, read_text
 from .vocabulary import categories
 
 __all__ = ["builtin", "builtin_names", "load", "loads"]
@@ -50,16 +51,18 @@ class _Lines:
     """Line numbers of tables and keys in the source text (tomllib keeps none)."""
 
     def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        self.headers: list[tuple[int, str]] = []
+        self.lines = text.split("\n")  # TOML ends lines at LF only (CRLF included)
+        self.headers: dict[str, list[int]] = {}  # header -> its lines, in increasing order
         for number, line in enumerate(self.lines, 1):
             found = _HEADER.match(line)
             if found:
-                self.headers.append((number, found.group(2)))
+                self.headers.setdefault(found.group(2), []).append(number)
 
     def table(self, header: str, index: int = 0, after: int = 0) -> int:
-        hits = [n for n, h in self.headers if h == header and n > after]
-        return hits[index] if index < len(hits) else 0
+        """The line of the ``index``-th ``[header]`` or ``[[header]]`` after line ``after`` (0: none)."""
+        hits = self.headers.get(header, [])
+        position = bisect.bisect_right(hits, after) + index
+        return hits[position] if position < len(hits) else 0
 
     def key(self, start: int, key: str) -> int:
         """The line of ``key = `` in the table that starts at ``start`` (or the table line)."""
@@ -142,9 +145,10 @@ class _Reader:
         value = table.get(key)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise self.fail(self.lines.key(line, key), key, "must be a non-negative integer")
-        return value
+        try:
+            return bounded(value, "bits")
+        except ValueError as exc:
+            raise self.fail(self.lines.key(line, key), key, str(exc)) from None
 
 
 def _citations(
@@ -238,13 +242,15 @@ def _rule(reader: _Reader, table: Any, index: int, citations: Mapping[str, Citat
     constraints = table.get("constraints", {})
     if not isinstance(constraints, dict):
         raise reader.fail(reader.lines.key(line, "constraints"), "constraints", "must be an inline table")
+    cline = reader.lines.key(line, "constraints")
     for key, value in constraints.items():
-        if key not in _CONSTRAINTS or isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise reader.fail(
-                reader.lines.key(line, "constraints"),
-                f"constraints.{key}",
-                f"constraints are non-negative integers named {', '.join(sorted(_CONSTRAINTS))}",
-            )
+        if key not in _CONSTRAINTS:
+            known = ", ".join(sorted(_CONSTRAINTS))
+            raise reader.fail(cline, f"constraints.{key}", f"unknown constraint (known: {known})")
+        try:
+            bounded(value, key)
+        except ValueError as exc:
+            raise reader.fail(cline, f"constraints.{key}", str(exc)) from None
     source = _source(reader, table, line, citations)
     changes: list[Change] = []
     raw_changes = table.get("change", [])
@@ -281,12 +287,30 @@ def _rule(reader: _Reader, table: Any, index: int, citations: Mapping[str, Citat
     )
 
 
-def _overlap(a: Rule, b: Rule) -> bool:
-    low = max(a.min_bits or 0, b.min_bits or 0)
-    high = min(
-        a.max_bits if a.max_bits is not None else 1 << 62, b.max_bits if b.max_bits is not None else 1 << 62
-    )
-    return a.category == b.category and bool(set(a.names) & set(b.names)) and low <= high
+def _high(rule: Rule) -> int:
+    return rule.max_bits if rule.max_bits is not None else RANGES["bits"][1]
+
+
+def _overlap(rules: Sequence[Rule]) -> tuple[Rule, Rule, str] | None:
+    """Two rules that match one (category, name, bits), the later one second, and the name; or None.
+
+    Per item, the rules sorted by their lower bound overlap exactly when one starts at or below the
+    highest upper bound before it: O(n log n), where comparing every pair would be quadratic.
+    """
+    order = {id(rule): position for position, rule in enumerate(rules)}
+    by_item: dict[tuple[str, str], list[Rule]] = {}
+    for rule in rules:
+        for name in dict.fromkeys(rule.names):
+            by_item.setdefault((rule.category, name), []).append(rule)
+    for (_, name), group in by_item.items():
+        group.sort(key=lambda rule: rule.min_bits or 0)
+        widest = group[0]
+        for rule in group[1:]:
+            if (rule.min_bits or 0) <= _high(widest):
+                first, second = sorted((widest, rule), key=lambda r: order[id(r)])
+                return first, second, name
+            widest = max(widest, rule, key=_high)
+    return None
 
 
 def _builtin_id(name: str) -> str:
@@ -315,11 +339,7 @@ def _base(reader: _Reader, name: str, line: int, seen: tuple[str, ...]) -> Polic
 def loads(text: str, path: str = "<string>", _seen: tuple[str, ...] = ()) -> Policy:
     # _seen: the files and profiles that extend this one, outermost first (cycle detection)
     """Parse a policy from text; ``path`` names it in errors and anchors a relative ``extends``."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        where = re.search(r"line (\d+)", str(exc))
-        raise PolicyError(path, int(where.group(1)) if where else 0, "", f"TOML syntax: {exc}") from None
+    data = parse_toml(text, path)
     reader = _Reader(path, _Lines(text))
     reader.keys(data, {"policy", "citations", "rule"}, 0, "the file")
     head = data.get("policy")
@@ -344,15 +364,14 @@ def loads(text: str, path: str = "<string>", _seen: tuple[str, ...] = ()) -> Pol
     if not isinstance(raw_rules, list):
         raise reader.fail(reader.lines.key(0, "rule"), "rule", "must be an array of tables ([[rule]])")
     rules = tuple(_rule(reader, table, index, citations) for index, table in enumerate(raw_rules))
-    for i, a in enumerate(rules):
-        for b in rules[i + 1 :]:
-            if _overlap(a, b):
-                shared = ", ".join(sorted(set(a.names) & set(b.names)))
-                raise reader.fail(
-                    int(b.source.origin.rsplit(":", 1)[1]),
-                    "names",
-                    f"overlaps the rule at {a.source.origin} for {a.category} {shared}",
-                )
+    overlap = _overlap(rules)
+    if overlap is not None:
+        a, b, name = overlap
+        raise reader.fail(
+            int(b.source.origin.rsplit(":", 1)[1]),
+            "names",
+            f"overlaps the rule at {a.source.origin} for {a.category} {name}",
+        )
     policy = Policy(
         name,
         reader.text(head, "title", pline),
@@ -376,9 +395,10 @@ def _require_justified(policy: Policy) -> None:
     base = policy.base
     if base is None:
         return
+    own = {id(rule) for rule in policy.rules}  # a lookup per difference, not a comparison per rule
     for change in differences(base, policy):
         rule = change.rule
-        if change.kind == "loosened" and rule is not None and rule in policy.rules and not rule.justification:
+        if change.kind == "loosened" and rule is not None and id(rule) in own and not rule.justification:
             path, _, line = rule.source.origin.rpartition(":")
             raise PolicyError(
                 path,
@@ -389,11 +409,7 @@ def _require_justified(policy: Policy) -> None:
 
 
 def _load_file(path: Path, seen: tuple[str, ...]) -> Policy:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PolicyError(str(path), 0, "", f"cannot read: {exc.strerror}") from None
-    return loads(text, str(path), seen)
+    return loads(read_text(path), str(path), seen)
 
 
 def load(path: str | Path) -> Policy:

@@ -45,17 +45,19 @@ Format (docs/manifest-format.md)::
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
-import tomllib
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .._clock import today as _today
 from ..errors import PolicyError
-from .model import Direction, Policy, Status, Verdict
+from .model import Direction, Policy, Status, Verdict, bounded
+from .source import parse_toml, read_text
 from .vocabulary import categories
 
 __all__ = ["Evaluation", "Finding", "ManifestItem", "evaluate", "read_manifest"]
@@ -77,7 +79,27 @@ _LISTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("primitives", "kdfs"): ("kdf",),
     ("primitives", "key_wraps"): ("key-wrap",),
 }
-_SECTIONS = {"service", "tls", "srtp", "ipsec", "primitives", "keys", "passwords", "item"}
+# [[keys]], [[passwords]], [[item]]: the keys each table may have; the first one's value locates it.
+_TABLES: dict[str, tuple[str, ...]] = {
+    "keys": ("algorithm", "use", "bits"),
+    "passwords": ("scheme", "iterations", "salt_bits"),
+    "item": ("name", "category", "direction", "bits"),
+}
+# [service] and the list sections: the keys each may have.
+_KEYS: dict[str, set[str]] = {"service": {"name"}} | {
+    section: {key for s, key in _LISTS if s == section} for section, _ in _LISTS
+}
+_SECTIONS = {*_KEYS, *_TABLES}
+_KEY_CATEGORIES = ("signature", "key-agreement")
+_DIRECTIONS = {direction.value: direction for direction in Direction}
+_PARAMS = ("iterations", "salt_bits")  # the [[passwords]] parameters, named as in RANGES
+_STRING = re.compile(r"\"([^\"\n]*)\"|'([^'\n]*)'")
+_TABLE = re.compile(r"^\s*\[\s*([A-Za-z0-9_-]+)\s*\]")
+_ASSIGN = re.compile(r"^\s*([A-Za-z0-9_-]+)(?:\s*\.\s*([A-Za-z0-9_-]+))?\s*=")
+# NAME:BITS. At most ten significant digits: a longer number is no size (and int() of more than 4300
+# digits raises), so such an entry is an unknown name.
+_SIZED = re.compile(r"(.+):0*([0-9]{1,10})")
+_TOP, _EOL = (0, 0), sys.maxsize  # positions: before everything; after every column of a line
 
 
 @dataclass(frozen=True)
@@ -122,124 +144,171 @@ class Evaluation:
 
 
 class _Locator:
-    """Line numbers for manifest entries: the line of ``key = [`` of a list, or of an entry's value."""
+    """Line numbers for manifest entries, from one pass over the text (tomllib keeps none).
+
+    Every quoted string is indexed by its value with its (line, column), so finding the next
+    occurrence of an entry after the previous one is a binary search: the whole manifest is located
+    in O(n log n), however its entries repeat.
+    """
 
     def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
+        self.strings: dict[str, list[tuple[int, int]]] = {}
+        self.starts: dict[tuple[str, str], int] = {}  # (section, key) -> the line of `key =`
+        section: str | None = None
+        for number, line in enumerate(text.split("\n"), 1):  # TOML ends lines at LF only
+            code = line.split("#", 1)[0]
+            for found in _STRING.finditer(code):
+                value = found.group(1) if found.group(1) is not None else found.group(2)
+                self.strings.setdefault(value, []).append((number, found.start()))
+            if code.lstrip().startswith("["):
+                header = _TABLE.match(code)
+                section = header.group(1) if header else None
+                continue
+            assignment = _ASSIGN.match(code)
+            if assignment:
+                first, second = assignment.groups()
+                key = (first, second) if second else (section, first) if section else None
+                if key is not None:
+                    self.starts.setdefault(key, number)
 
-    def find(self, text: str, start: int = 0) -> int:
-        needle = re.compile(rf"[\"']{re.escape(text)}(:\d+)?[\"']")
-        for number in range(start, len(self.lines)):
-            if needle.search(self.lines[number].split("#", 1)[0]):
-                return number + 1
-        return 0
+    def start(self, section: str, key: str) -> tuple[int, int]:
+        """The position just before the list ``section.key`` (before everything if not found)."""
+        return self.starts.get((section, key), 1) - 1, _EOL
 
-    def key(self, section: str, key: str) -> int:
-        """The 0-based line index after which the list ``section.key`` starts (0 if not found)."""
-        header = re.compile(rf"^\s*\[{re.escape(section)}\]\s*$")
-        dotted = re.compile(rf"^\s*{re.escape(section)}\.{re.escape(key)}\s*=")
-        plain = re.compile(rf"^\s*{re.escape(key)}\s*=")
-        inside = False
-        for number, line in enumerate(self.lines):
-            if dotted.match(line) or (inside and plain.match(line)):
-                return number
-            if line.lstrip().startswith("["):
-                inside = bool(header.match(line))
-        return 0
+    def find(self, value: str, after: tuple[int, int]) -> tuple[int, int] | None:
+        """The first position of the quoted string ``value`` after ``after``, or None."""
+        places = self.strings.get(value, [])
+        index = bisect.bisect_right(places, after)
+        return places[index] if index < len(places) else None
 
 
 def _split(value: str) -> tuple[str, int | None]:
-    name, sep, bits = value.rpartition(":")
-    if sep and bits.isdigit():
-        return name, int(bits)
-    return value, None
+    """``NAME:BITS`` -> (NAME, BITS); anything else (longer digit runs included) -> (value, None)."""
+    sized = _SIZED.fullmatch(value)
+    return (sized.group(1), int(sized.group(2))) if sized else (value, None)
 
 
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+class _Reader:
+    """Typed reading of one manifest: every problem is a PolicyError naming the file, key and line."""
+
+    def __init__(self, path: str, where: _Locator) -> None:
+        self.path = path
+        self.where = where
+
+    def fail(self, key: str, message: str, line: int = 0) -> PolicyError:
+        return PolicyError(self.path, line, key, message)
+
+    def text(self, entry: dict[str, Any], key: str, at: str, line: int) -> str | None:
+        value = entry.get(key)
+        if value is not None and not isinstance(value, str):
+            raise self.fail(f"{at}.{key}", "must be a string", line)
+        return value
+
+    def number(self, value: object, kind: str, key: str, line: int) -> int:
+        try:
+            return bounded(value, kind)
+        except ValueError as exc:
+            raise self.fail(key, str(exc), line) from None
+
+    def sections(self, data: dict[str, Any]) -> None:
+        for section, value in data.items():
+            if section not in _SECTIONS:
+                raise self.fail(section, f"unknown section (known: {', '.join(sorted(_SECTIONS))})")
+            array = section in _TABLES
+            if array and not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):
+                raise self.fail(section, f"must be an array of tables ([[{section}]])")
+            if not array and not isinstance(value, dict):
+                raise self.fail(section, f"must be a table ([{section}])")
+        for section, known in _KEYS.items():
+            extra = set(data.get(section, {})) - known
+            if extra:
+                raise self.fail(
+                    f"{section}.{sorted(extra)[0]}", f"unknown key (known: {', '.join(sorted(known))})"
+                )
+
+    def lists(self, data: dict[str, Any]) -> Iterator[ManifestItem]:
+        for (section, key), cats in _LISTS.items():
+            values = data.get(section, {}).get(key, [])
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise self.fail(f"{section}.{key}", "must be a list of strings")
+            cursor = self.where.start(section, key)
+            for index, raw in enumerate(values):
+                at = f"{section}.{key}[{index}]"
+                found = self.where.find(raw, cursor)
+                cursor = found or cursor
+                line = found[0] if found else 0
+                name, bits = _split(raw)
+                category = next((c for c in cats if name in categories()[c].names), None)
+                if category is None:
+                    raise self.fail(at, f"unknown {' or '.join(cats)} name {name!r}", line)
+                if bits is not None:
+                    self.number(bits, "bits", at, line)
+                yield ManifestItem(at, line, category, name, bits, Direction.APPLY, {})
+
+    def tables(
+        self, data: dict[str, Any], section: str, read: Callable[[dict[str, Any], str, int], ManifestItem]
+    ) -> Iterator[ManifestItem]:
+        """The items of ``[[section]]``, each located by the next occurrence of its first key's value."""
+        cursor = _TOP
+        for index, entry in enumerate(data.get(section, [])):
+            at = f"{section}[{index}]"
+            value = entry.get(_TABLES[section][0])
+            found = self.where.find(value, cursor) if isinstance(value, str) else None
+            line = (found or cursor)[0]
+            cursor = (line, _EOL)
+            for key in entry:
+                if key not in _TABLES[section]:
+                    known = ", ".join(sorted(_TABLES[section]))
+                    raise self.fail(f"{at}.{key}", f"unknown key (known: {known})", line)
+            yield read(entry, at, line)
+
+    def key(self, entry: dict[str, Any], at: str, line: int) -> ManifestItem:
+        self.text(entry, "use", at, line)
+        algorithm = self.text(entry, "algorithm", at, line)
+        category = next((c for c in _KEY_CATEGORIES if algorithm in categories()[c].names), None)
+        if category is None or algorithm is None or "bits" not in entry:
+            raise self.fail(at, "needs algorithm (a signature or key-agreement name) and bits", line)
+        bits = self.number(entry["bits"], "bits", f"{at}.bits", line)
+        return ManifestItem(at, line, category, algorithm, bits, Direction.APPLY, {})
+
+    def password(self, entry: dict[str, Any], at: str, line: int) -> ManifestItem:
+        scheme = self.text(entry, "scheme", at, line)
+        if scheme is None or scheme not in categories()["password-hash"].names:
+            raise self.fail(at, f"unknown password-hash scheme {scheme!r}", line)
+        params = {k: self.number(entry[k], k, f"{at}.{k}", line) for k in _PARAMS if k in entry}
+        return ManifestItem(at, line, "password-hash", scheme, None, Direction.APPLY, params)
+
+    def item(self, entry: dict[str, Any], at: str, line: int) -> ManifestItem:
+        category, name = self.text(entry, "category", at, line), self.text(entry, "name", at, line)
+        kind = categories().get(category or "")
+        if kind is None or name is None or name not in kind.names:
+            raise self.fail(at, f"unknown category/name {category!r}/{name!r}", line)
+        direction = self.text(entry, "direction", at, line) or Direction.APPLY.value
+        if direction not in _DIRECTIONS:
+            raise self.fail(f"{at}.direction", "must be apply or process", line)
+        bits = self.number(entry["bits"], "bits", f"{at}.bits", line) if "bits" in entry else None
+        return ManifestItem(at, line, kind.name, name, bits, _DIRECTIONS[direction], {})
 
 
 def _items(path: str, data: dict[str, Any], where: _Locator) -> Iterator[ManifestItem]:
-    def fail(key: str, message: str, line: int = 0) -> PolicyError:
-        return PolicyError(path, line, key, message)
-
-    for section, value in data.items():
-        if section not in _SECTIONS:
-            raise fail(section, f"unknown section (known: {', '.join(sorted(_SECTIONS))})")
-        array = section in ("keys", "passwords", "item")
-        if array and not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):
-            raise fail(section, f"must be an array of tables ([[{section}]])")
-        if not array and not isinstance(value, dict):
-            raise fail(section, f"must be a table ([{section}])")
-    for section in ("tls", "srtp", "ipsec", "primitives"):
-        extra = set(data.get(section, {})) - {k for s, k in _LISTS if s == section}
-        if extra:
-            raise fail(f"{section}.{sorted(extra)[0]}", "unknown key")
-    for (section, key), cats in _LISTS.items():
-        values = data.get(section, {}).get(key, [])
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise fail(f"{section}.{key}", "must be a list of strings")
-        start = where.key(section, key)
-        for index, raw in enumerate(values):
-            name, bits = _split(raw)
-            line = where.find(raw, start)
-            category = next((c for c in cats if name in categories()[c].names), None)
-            if category is None:
-                raise fail(f"{section}.{key}[{index}]", f"unknown {' or '.join(cats)} name {name!r}", line)
-            yield ManifestItem(f"{section}.{key}[{index}]", line, category, name, bits, Direction.APPLY, {})
-    cursor = 0
-    for index, key in enumerate(data.get("keys", [])):
-        name, bits = key.get("algorithm"), _int(key.get("bits"))
-        category = next((c for c in ("signature", "key-agreement") if name in categories()[c].names), None)
-        cursor = where.find(str(name), cursor) or cursor
-        if category is None or bits is None:
-            raise fail(
-                f"keys[{index}]", "needs algorithm (a signature or key-agreement name) and bits", cursor
-            )
-        yield ManifestItem(f"keys[{index}]", cursor, category, str(name), bits, Direction.APPLY, {})
-    cursor = 0
-    for index, entry in enumerate(data.get("passwords", [])):
-        scheme = entry.get("scheme")
-        cursor = where.find(str(scheme), cursor) or cursor
-        if scheme not in categories()["password-hash"].names:
-            raise fail(f"passwords[{index}]", f"unknown password-hash scheme {scheme!r}", cursor)
-        params = {k: v for k in ("iterations", "salt_bits") if (v := _int(entry.get(k))) is not None}
-        yield ManifestItem(
-            f"passwords[{index}]", cursor, "password-hash", str(scheme), None, Direction.APPLY, params
-        )
-    cursor = 0
-    for index, entry in enumerate(data.get("item", [])):
-        category, name = entry.get("category"), entry.get("name")
-        cursor = where.find(str(name), cursor) or cursor
-        if category not in categories() or name not in categories()[str(category)].names:
-            raise fail(f"item[{index}]", f"unknown category/name {category!r}/{name!r}", cursor)
-        try:
-            direction = Direction(entry.get("direction", "apply"))
-        except ValueError:
-            raise fail(f"item[{index}].direction", "must be apply or process", cursor) from None
-        yield ManifestItem(
-            f"item[{index}]", cursor, str(category), str(name), _int(entry.get("bits")), direction, {}
-        )
+    reader = _Reader(path, where)
+    reader.sections(data)
+    yield from reader.lists(data)
+    yield from reader.tables(data, "keys", reader.key)
+    yield from reader.tables(data, "passwords", reader.password)
+    yield from reader.tables(data, "item", reader.item)
 
 
 def read_manifest(path: str | Path) -> tuple[str, list[ManifestItem]]:
     """The service name and the items of a manifest; PolicyError on any problem."""
     target = Path(path)
-    try:
-        text = target.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except OSError as exc:
-        raise PolicyError(str(target), 0, "", f"cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise PolicyError(str(target), 0, "", "not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        where = re.search(r"line (\d+)", str(exc))
-        raise PolicyError(
-            str(target), int(where.group(1)) if where else 0, "", f"TOML syntax: {exc}"
-        ) from None
+    text = read_text(target)
+    data = parse_toml(text, str(target))
     items = list(_items(str(target), data, _Locator(text)))
     service = data.get("service", {}).get("name", target.stem)
-    return str(service), items
+    if not isinstance(service, str):
+        raise PolicyError(str(target), 0, "service.name", "must be a string")
+    return service, items
 
 
 def evaluate(path: str | Path, policy: Policy, as_of: dt.date | None = None) -> Evaluation:

@@ -7,15 +7,47 @@ gives one status for applying protection and one for processing protected data.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import enum
 import functools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .._clock import today as _today
 
-__all__ = ["Change", "Citation", "Direction", "Policy", "Rule", "Source", "Status", "Verdict"]
+__all__ = [
+    "RANGES",
+    "Change",
+    "Citation",
+    "Direction",
+    "Policy",
+    "Rule",
+    "Source",
+    "Status",
+    "Verdict",
+    "bounded",
+]
+
+# The integers a policy or a manifest may give, inclusive (docs/policy-format.md, "Limits"): sizes in
+# bits (min_bits, max_bits, a manifest's bits and NAME:BITS), and the parameters constraints name.
+# Both are far beyond any real value (OpenSSL's RSA modulus limit is 16384 bits; PBKDF2 deployments use
+# up to about a million iterations) and small enough that nothing absurd passes for a size.
+RANGES: Mapping[str, tuple[int, int]] = {
+    "bits": (1, 65536),
+    "iterations": (1, 2**32 - 1),
+    "salt_bits": (0, 65536),
+    "tag_bits": (0, 65536),
+}
+
+
+def bounded(value: object, kind: str) -> int:
+    """``value`` if it is an integer (a bool is not) within ``RANGES[kind]``, else ValueError."""
+    low, high = RANGES[kind]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"must be an integer from {low} to {high}")
+    return value
 
 
 class Status(enum.Enum):
@@ -104,24 +136,43 @@ class Rule:
     def sized(self) -> bool:
         return self.min_bits is not None or self.max_bits is not None
 
+    @functools.cached_property
+    def _timelines(self) -> dict[Direction, _Timeline]:
+        return {direction: _Timeline(self, direction) for direction in Direction}
+
     def status_on(self, direction: Direction, day: dt.date) -> tuple[Status, Source]:
-        status = self.apply if direction is Direction.APPLY else self.process
-        source = self.source
-        for change in self.changes:
-            if change.start > day:
-                break
-            new = change.apply if direction is Direction.APPLY else change.process
-            if new is not None:
-                status, source = new, change.source
-        return status, source
+        """The status on the date, and the source that set it (the rule's, or a change's)."""
+        return self._timelines[direction].on(day)
 
     def next_change(self, direction: Direction, day: dt.date) -> tuple[dt.date, Status] | None:
-        current, _ = self.status_on(direction, day)
-        for change in self.changes:
-            new = change.apply if direction is Direction.APPLY else change.process
-            if change.start > day and new is not None and new is not current:
-                return change.start, new
-        return None
+        """The first later date on which the status differs from today's, and that status."""
+        return self._timelines[direction].after(day)
+
+
+class _Timeline:
+    """A rule's status in one direction over time, searched by date (a rule may have many changes)."""
+
+    def __init__(self, rule: Rule, direction: Direction) -> None:
+        apply = direction is Direction.APPLY
+        self.dates = [dt.date.min]
+        self.states = [(rule.apply if apply else rule.process, rule.source)]
+        for change in rule.changes:  # in increasing date order (the loader requires it)
+            status = change.apply if apply else change.process
+            if status is not None:
+                self.dates.append(change.start)
+                self.states.append((status, change.source))
+        # differs[i]: the first later position whose status differs from position i's (or the end)
+        self.differs = [len(self.dates)] * len(self.dates)
+        for i in range(len(self.dates) - 2, -1, -1):
+            same = self.states[i + 1][0] is self.states[i][0]
+            self.differs[i] = self.differs[i + 1] if same else i + 1
+
+    def on(self, day: dt.date) -> tuple[Status, Source]:
+        return self.states[bisect.bisect_right(self.dates, day) - 1]
+
+    def after(self, day: dt.date) -> tuple[dt.date, Status] | None:
+        later = self.differs[bisect.bisect_right(self.dates, day) - 1]
+        return (self.dates[later], self.states[later][0]) if later < len(self.dates) else None
 
 
 @dataclass(frozen=True)
@@ -177,6 +228,30 @@ class Verdict:
         }
 
 
+class _Rules:
+    """The rules of one layer that name one item: in file order, and by lower size bound.
+
+    Within a layer no two rules match the same size (the loader refuses overlapping rules), so the
+    rule for a size is the last one that starts at or below it: a binary search, not a scan.
+    """
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.first = rules[0]
+        self.sized = any(rule.sized for rule in rules)
+        self.by_low = sorted(rules, key=_low)
+        self.lows = [_low(rule) for rule in self.by_low]
+
+    def match(self, name: str, bits: int | None) -> Rule | None:
+        if bits is None:
+            return self.first
+        index = bisect.bisect_right(self.lows, bits) - 1
+        return self.by_low[index] if index >= 0 and self.by_low[index].covers(name, bits) else None
+
+
+def _low(rule: Rule) -> float:
+    return rule.min_bits if rule.min_bits is not None else -math.inf
+
+
 @dataclass(frozen=True)
 class Policy:
     """A loaded policy; ``base`` is the policy it extends (evaluated after this one)."""
@@ -200,24 +275,25 @@ class Policy:
         return tuple(chain)
 
     @functools.cached_property
-    def _index(self) -> dict[tuple[str, str], tuple[Rule, ...]]:
-        """(category, name) -> the rules naming it, top layer first: what match() searches."""
-        index: dict[tuple[str, str], list[Rule]] = {}
-        for layer in self.layers():
+    def _index(self) -> dict[tuple[str, str], tuple[_Rules, ...]]:
+        """(category, name) -> per layer that names it, top layer first, its rules: what match() searches."""
+        index: dict[tuple[str, str], dict[int, list[Rule]]] = {}
+        for depth, layer in enumerate(self.layers()):
             for rule in layer.rules:
-                for name in rule.names:
-                    index.setdefault((rule.category, name), []).append(rule)
-        return {key: tuple(rules) for key, rules in index.items()}
+                for name in dict.fromkeys(rule.names):
+                    index.setdefault((rule.category, name), {}).setdefault(depth, []).append(rule)
+        return {key: tuple(_Rules(rules) for rules in layers.values()) for key, layers in index.items()}
 
     def match(self, category: str, name: str, bits: int | None) -> Rule | None:
         """The deciding rule: the first match from the top layer down."""
-        for rule in self._index.get((category, name), ()):
-            if rule.covers(name, bits):
+        for rules in self._index.get((category, name), ()):
+            rule = rules.match(name, bits)
+            if rule is not None:
                 return rule
         return None
 
     def is_sized(self, category: str, name: str) -> bool:
-        return any(rule.sized for rule in self._index.get((category, name), ()))
+        return any(rules.sized for rules in self._index.get((category, name), ()))
 
     def check(
         self,

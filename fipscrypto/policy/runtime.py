@@ -18,6 +18,8 @@ from pathlib import Path
 
 from .. import __version__
 from .._clock import today as _today
+from ..errors import PolicyError
+from .source import read_text
 
 __all__ = ["DEFAULT", "POLICY_ENV", "active_spec", "source_digest", "tls_section"]
 
@@ -35,11 +37,12 @@ def _read(identity: str) -> str:
     if identity.startswith("<builtin>/"):
         name = identity.removeprefix("<builtin>/")
         return resources.files("fipscrypto.policy").joinpath("profiles", name).read_text(encoding="utf-8")
-    return Path(identity).read_text(encoding="utf-8")
+    return read_text(identity)
 
 
 def source_digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # surrogatepass: text given to loads() may hold lone surrogates, which TOML strings accept
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _key(spec: str) -> dict[str, str]:
@@ -61,7 +64,7 @@ def _fresh(entry: dict[str, object], key: dict[str, str]) -> bool:
         return False
     try:
         return all(source_digest(_read(identity)) == digest for identity, digest in layers)
-    except (OSError, ValueError, TypeError):
+    except (OSError, ValueError, TypeError, PolicyError):
         return False
 
 
@@ -72,8 +75,8 @@ def tls_section(spec: str, cache_dir: Path) -> str:
     key = _key(spec)
     cache = cache_dir / _CACHE
     try:
-        entries = json.loads(cache.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        entries = json.loads(read_text(cache))
+    except (PolicyError, ValueError, RecursionError):  # absent, unreadable or damaged: rebuilt below
         entries = {}
     entry = entries.get(spec) if isinstance(entries, dict) else None
     if isinstance(entry, dict) and _fresh(entry, key) and isinstance(entry.get("section"), str):
