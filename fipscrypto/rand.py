@@ -1,9 +1,10 @@
-"""Random bits for keys, nonces and salts: an SP 800-90A Rev. 1 HMAC_DRBG over the FIPS provider's HMAC.
+"""Random bits for keys, nonces and salts: an SP 800-90A Rev. 1 HMAC_DRBG on the FIPS provider's SHA-512.
 
 The mechanism is HMAC_DRBG (SP 800-90A Rev. 1 §10.1.2) with SHA-512, security strength 256 bits,
 seeded from the operating system's entropy source (``os.urandom``: getrandom(2) on Linux). It runs
-in fipscrypto code built on the provider's approved HMAC; the construction is fipscrypto's, not the
-validated module's (see docs/core-services.md). All keys, nonces and salts fipscrypto makes come
+in fipscrypto code on HMAC-SHA-512, which cryptography builds (OpenSSL's HMAC_CTX) around the
+provider's SHA-512; the construction is fipscrypto's, not the validated module's (see
+docs/core-services.md and docs/boundary.md). All keys, nonces and salts fipscrypto makes come
 from :func:`random_bytes`.
 
 - Reseed after ``reseed_interval`` requests (default 2**20; SP 800-90A Table 2 allows up to 2**48),

@@ -4,16 +4,17 @@ One module per family: ``basic`` (HKDF, PBKDF2, KBKDF), ``tls``, ``srtp``, ``ike
 re-exported here.
 
 Every function is a service: it validates its input (:class:`~fipscrypto.errors.InvalidParameter`),
-passes the gate and the policy for the KDF and its hash or cipher, computes through the FIPS
-provider, and records the service indicator.
+passes the gate and the policy for the KDF and its hash or cipher, computes on the FIPS provider's
+primitives, and records the service indicator.
 
-* HKDF (RFC 5869, an instance of the SP 800-56C r2 two-step method) and PBKDF2 (SP 800-132) run
-  in the provider through cryptography; KBKDF counter mode too, where cryptography's KBKDF fits.
+* PBKDF2 (SP 800-132) runs in the provider (its EVP_KDF, through cryptography). HKDF (RFC 5869,
+  an instance of the SP 800-56C r2 two-step method) and KBKDF counter mode, where cryptography's
+  KBKDF fits, are cryptography's own code over HMAC (OpenSSL's HMAC_CTX around the provider's
+  hash): outside the provider, which never sees their keys (docs/boundary.md).
 * KBKDF feedback and double-pipeline modes, counter mode with the counter inside the fixed data,
   and the protocol KDFs of SP 800-135 r1 (TLS 1.0/1.2 PRF, TLS 1.3 key schedule, SRTP, IKEv2) are
-  composed here from approved provider primitives (HMAC, CMAC-AES, AES-CTR): cryptography exposes
-  no binding for OpenSSL's TLS1-PRF / TLS13-KDF, and the SRTP and IKEv2 KDFs are not in the FIPS
-  provider at all.
+  composed here from HMAC, CMAC-AES and AES-CTR: cryptography exposes no binding for OpenSSL's
+  TLS1-PRF / TLS13-KDF, and the SRTP and IKEv2 KDFs are not in the FIPS provider at all.
 * The TLS 1.0/1.1 PRF needs HMAC-MD5, which the FIPS provider refuses:
   :func:`tls10_prf` raises :class:`~fipscrypto.errors.AlgorithmUnavailable` under it.
 """
