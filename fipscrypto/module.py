@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .errors import FipsError, ModeOffWarning, ModuleErrorState, ProviderUnavailable
 from .provider import load
-from .provider.state import StatePaths
+from .provider.state import StatePaths, read_record
 
 __all__ = [
     "MODE_ENV",
@@ -150,11 +150,14 @@ def boot(mode: Mode | str | None = None, state_dir: str | os.PathLike[str] | Non
 
 
 def _runtime_config(paths: StatePaths) -> Path:
-    """Compile the active policy's TLS section into the configuration cryptography's OpenSSL reads."""
+    """Compile the active policy's TLS section into the configuration cryptography's OpenSSL reads, for
+    what that OpenSSL can negotiate (as ``fipscheck provider install`` measured it)."""
     from .policy.runtime import active_spec, tls_section
     from .provider.config import write_runtime_config
 
-    return write_runtime_config(paths, tls_section(active_spec(), paths.root / "runtime"))
+    record = read_record(paths)
+    negotiable = record.tls_negotiable if record is not None else None
+    return write_runtime_config(paths, tls_section(active_spec(), paths.root / "runtime", negotiable))
 
 
 def activate(mode: Mode | str | None = None, *, state_dir: str | os.PathLike[str] | None = None) -> State:

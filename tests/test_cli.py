@@ -48,6 +48,13 @@ def test_status_json_fields_are_true(state_paths: StatePaths) -> None:
         "layers": ["fips-140-3"],
     }
     assert list(report["selftests_ms"]) == list(selftests.EAGER)
+    # The suites the policy accepts that cryptography's OpenSSL cannot negotiate, with its reason.
+    not_offered = {item["suite"]: item["reason"] for item in report["tls"]["not_offered"]}
+    assert "TLS_AES_128_CCM_8_SHA256" in not_offered
+    assert not_offered["TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8"].endswith(
+        "bits of security, below its security level"
+    )
+    assert report["tls"]["section_measured_alike"] is True
 
 
 def test_status_text_names_both_verdicts_and_the_boundary(state_paths: StatePaths) -> None:
@@ -56,6 +63,11 @@ def test_status_text_names_both_verdicts_and_the_boundary(state_paths: StatePath
     assert "validated     " in done.stdout  # the CMVP (validated module) verdict
     assert "approved      only fips=yes algorithms" in done.stdout  # the approved-algorithm verdict
     assert "OUTSIDE the FIPS boundary" in done.stdout
+    assert (
+        "tls           offers what the policy accepts and this OpenSSL negotiates; not offered:"
+        in done.stdout
+    )
+    assert "  TLS_AES_128_CCM_8_SHA256: OpenSSL " in done.stdout
 
 
 def test_status_without_provider_exits_3(tmp_path: Path) -> None:

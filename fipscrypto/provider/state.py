@@ -15,6 +15,7 @@ import os
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = ["ProviderRecord", "StatePaths", "default_state_dir", "read_record", "write_record"]
 
@@ -85,6 +86,9 @@ class ProviderRecord:
     probe_libcrypto: str
     installed_at: str
     fipscrypto_version: str
+    # What cryptography's OpenSSL with this provider can negotiate (policy.compile.Negotiable.as_dict()),
+    # measured by the load probe; None in a record written before fipscrypto measured it.
+    tls_negotiable: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
