@@ -145,13 +145,14 @@ def config_of(context: SSL.Context) -> EndpointConfig | None:
 
 def state_of(conn: SSL.Connection) -> ConnectionState | None:
     """The connection's state, created on first use; None when its context is not a fipscrypto one."""
-    state: ConnectionState | None = getattr(conn, _STATE, None)
+    # From __dict__: a missing attribute would go through pyOpenSSL's Connection.__getattr__, which
+    # raises AttributeError (the costly part of a miss).
+    state: ConnectionState | None = conn.__dict__.get(_STATE)
     if state is None:
         config = _configs.get(conn.get_context())
         if config is None:
             return None
-        state = ConnectionState(config)
-        setattr(conn, _STATE, state)
+        state = conn.__dict__[_STATE] = ConnectionState(config)
     return state
 
 
