@@ -65,8 +65,9 @@ def _fipscrypto_offer() -> list[str]:
 def _not_offered() -> list[tuple[str, str]]:
     """(OpenSSL name, reason) of the suites the active policy accepts that this OpenSSL cannot negotiate."""
     vocab = categories()
+    tls13 = vocab["tls13-suite"].names
     return [
-        (vocab["tls13-suite" if name.startswith("TLS_AES") else "tls12-suite"].openssl_name(name), why)
+        (vocab["tls13-suite" if name in tls13 else "tls12-suite"].openssl_name(name), why)
         for name, why in tls_settings(policy.current(), negotiable=capability()).not_offered
     ]
 
