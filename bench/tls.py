@@ -8,11 +8,13 @@ figure is CPU time of the two endpoints, without sockets.
   binding (versions, suites, groups, signature schemes, options, verification with host name), no
   Python callback. What a careful caller would write without fipscrypto.
 - **fipscrypto contexts**: ``tls.server_context`` / ``tls.client_context`` with pyOpenSSL's own
-  ``SSL.Connection`` and the host name set by hand: the policy's settings and the verify callback
-  with the certificate policy checks, which abort a bad handshake.
+  ``SSL.Connection`` and the host name set by hand: the policy's settings, the verify callback with
+  the certificate policy checks, which abort a bad handshake, and the server's client-hello callback
+  (which returns at once for TLS 1.3).
 - **fipscrypto full**: the same contexts through ``tls.client_connection`` / ``tls.server_connection``:
   in addition, on each side, the post-handshake checks, the service indicator and the
-  ``tls-handshake`` audit event (``tls.Connection.do_handshake`` runs ``tls.negotiated``).
+  ``tls-handshake`` audit event (``tls.Connection.do_handshake`` runs ``tls.negotiated``), and the
+  server keeping the bytes it receives until its handshake is done (for the ClientHello's EMS check).
 
 All run on the same FIPS provider and the same process-wide ``system_default`` section. ROUNDS rounds,
 each interleaved in SLICES alternating slices; a ratio is the median of the per-round ratios.
@@ -83,8 +85,9 @@ def _by_hand(chain: bytes, key: bytes, ca: bytes) -> tuple[Callable[[], object],
 
     from fipscrypto import policy
     from fipscrypto.policy.compile import tls_settings
+    from fipscrypto.tls.openssl import capability
 
-    wanted = tls_settings(policy.current())
+    wanted = tls_settings(policy.current(), negotiable=capability())
 
     def base() -> SSL.Context:
         ctx = SSL.Context(SSL.TLS_METHOD)

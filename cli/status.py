@@ -58,6 +58,18 @@ def _render(report: dict[str, Any]) -> str:
         scope = f"family {last['family']}" if last["family"] else "all"
         outcome = "all passed" if last["passed"] else f"FAILED: {', '.join(last['failed'] or ['none run'])}"
         lines.append(f"last run      {last['time']} ({scope}, {last['count']} tests): {outcome}")
+    tls = report["tls"]
+    if tls is not None:
+        lines.append(
+            "tls           offers what the policy accepts and this OpenSSL negotiates"
+            + ("; not offered:" if tls["not_offered"] else "")
+        )
+        lines += [f"  {item['suite']}: {item['reason']}" for item in tls["not_offered"]]
+        if not tls["section_measured_alike"]:
+            lines.append(
+                "  (contexts not built by fipscrypto get a section compiled from another measurement: "
+                "run 'fipscheck provider install')"
+            )
     lines.append(f"stdlib        hashlib/ssl on {report['openssl']['stdlib']}: OUTSIDE the FIPS boundary")
     lines.append(f"state dir     {report['state_dir']}")
     lines += [f"PROBLEM       {problem}" for problem in report["problems"]]

@@ -29,7 +29,7 @@ from pathlib import Path
 from . import _fork
 from .errors import FipsError, ModeOffWarning, ModuleErrorState, ProviderUnavailable
 from .provider import load
-from .provider.state import StatePaths
+from .provider.state import StatePaths, read_record
 
 __all__ = [
     "MODE_ENV",
@@ -172,11 +172,14 @@ def _refuse_writable(paths: StatePaths) -> None:
 
 def _runtime_config(paths: StatePaths, mode: Mode) -> Path:
     """The configuration cryptography's OpenSSL reads: the provider section of ``mode`` and the active
-    policy's compiled TLS section."""
+    policy's TLS section, compiled for what that OpenSSL can negotiate (as ``fipscheck provider
+    install`` measured it)."""
     from .policy.runtime import active_spec, tls_section
     from .provider.config import fips_section, write_runtime_config
 
-    tls = tls_section(active_spec(), paths.root / "runtime")
+    record = read_record(paths)
+    negotiable = record.tls_negotiable if record is not None else None
+    tls = tls_section(active_spec(), paths.root / "runtime", negotiable)
     return write_runtime_config(paths, fips_section(paths, strict=mode is Mode.STRICT), tls)
 
 

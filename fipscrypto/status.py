@@ -27,7 +27,7 @@ from . import cmvp, module
 from .errors import FipsError, PolicyError, ProviderUnavailable
 from .policy import current
 from .provider.config import file_sha256, loaded_section, strict_switches
-from .provider.state import StatePaths, read_record, writable_by_others
+from .provider.state import ProviderRecord, StatePaths, read_record, writable_by_others
 
 __all__ = ["EXIT_OK", "EXIT_UNAVAILABLE", "KEY_GENERATION", "collect", "mapped_files"]
 
@@ -90,6 +90,27 @@ def _policy() -> dict[str, Any]:
         "title": active.title,
         "draft": active.draft,
         "layers": [layer.name for layer in active.layers()],
+    }
+
+
+def _tls(record: ProviderRecord | None) -> dict[str, Any] | None:
+    """The suites the active policy accepts that this process's TLS endpoints do not offer, because
+    cryptography's OpenSSL cannot negotiate them (with its reason); and whether the process-wide
+    section was compiled from the same measurement (``fipscheck provider install`` records it)."""
+    from .policy.compile import tls_settings
+    from .tls.openssl import capability
+
+    try:
+        active = current()
+    except PolicyError:
+        return None
+    measured = capability()
+    return {
+        "not_offered": [
+            {"suite": name, "reason": why}
+            for name, why in tls_settings(active, negotiable=measured).not_offered
+        ],
+        "section_measured_alike": record is not None and record.tls_negotiable == measured.as_dict(),
     }
 
 
@@ -199,6 +220,7 @@ def collect(
         "selftests_ms": info.selftests_ms,
         "selftest_last_run": _last_selftest_run(paths),
         "openssl": {"cryptography": cryptography_openssl, "stdlib": ssl.OPENSSL_VERSION},
+        "tls": _tls(record) if proven else None,
         "boundary": _BOUNDARY_NOTE,
     }
     return report, EXIT_OK if proven and not problems else EXIT_UNAVAILABLE

@@ -11,7 +11,7 @@ import pytest
 
 from fipscrypto.errors import PolicyError
 from fipscrypto.policy import Direction, Policy, Status, differences, load, loads
-from fipscrypto.policy.compile import openssl_section, tls_settings
+from fipscrypto.policy.compile import Negotiable, openssl_section, tls_settings
 
 from support import fipscheck
 
@@ -262,6 +262,32 @@ def test_compiled_tls_section(base: Policy) -> None:
     assert tls_settings(base, as_of=day, post_quantum=True).groups == ("SecP256r1MLKEM768", "P-256", "P-384")
     later = openssl_section(base, as_of=dt.date(2031, 1, 1))
     assert "ECDHE-RSA-AES128-SHA" not in later  # the SHA-1 suite leaves on its date
+
+
+def test_compiled_for_what_an_openssl_can_negotiate(base: Policy) -> None:
+    """The policy's acceptable suites intersected with a measurement; each one left out is named, with
+    the measurement's reason. The policy itself is unchanged."""
+    day = dt.date(2026, 1, 1)
+    measured = Negotiable(
+        "OpenSSL 9",
+        frozenset({"ECDHE-ECDSA-AES128-GCM-SHA256", "TLS_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-SHA"}),
+        (("TLS_AES_256_GCM_SHA384", "OpenSSL 9 rates it at 1 bit"),),
+    )
+    settings = tls_settings(base, as_of=day, negotiable=measured)
+    assert settings.tls12_suites == ("ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-SHA")
+    assert settings.tls13_suites == ("TLS_AES_128_GCM_SHA256",)
+    assert settings.not_offered == (
+        ("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "not known to OpenSSL 9"),
+        ("TLS_AES_256_GCM_SHA384", "OpenSSL 9 rates it at 1 bit"),
+    )
+    text = openssl_section(base, as_of=day, negotiable=measured)
+    assert (
+        "# Not offered although the policy accepts it: TLS_AES_256_GCM_SHA384 (OpenSSL 9 rates it at 1 bit)\n"
+        in text
+    )
+    assert "Ciphersuites = TLS_AES_128_GCM_SHA256\n" in text
+    assert tls_settings(base, as_of=day).not_offered == ()  # unmeasured: every acceptable suite
+    assert Negotiable.from_dict(measured.as_dict()) == measured
 
 
 def test_cli_validate_diff_gate_export(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from fipscrypto.provider import provision
 from fipscrypto.provider.config import fipsinstall_mac, module_mac, read_module_mac
 from fipscrypto.provider.provision import install, verify
 from fipscrypto.provider.state import StatePaths, read_record
+from fipscrypto.tls.openssl import capability
 
 from support import clean_env, fipscheck, run_json
 
@@ -85,6 +86,33 @@ def test_named_module_installs_and_verifies(own_state: StatePaths) -> None:
     record = verify(own_state.root)
     assert record.source.startswith("named: ")
     assert record.module_sha256 == hashlib.sha256(Path(record.module_path).read_bytes()).hexdigest()
+
+
+PLAIN_OFFER = """
+import json, fipscrypto
+fipscrypto.activate()
+from OpenSSL import SSL
+print(json.dumps({"offered": SSL.Connection(SSL.Context(SSL.TLS_METHOD)).get_cipher_list()}))
+"""
+
+
+def test_the_record_keeps_what_cryptographys_openssl_can_negotiate(own_state: StatePaths) -> None:
+    """Measured by the load probe; the process-wide section of later activations is compiled from it."""
+    record = read_record(own_state)
+    assert record is not None
+    assert record.tls_negotiable == capability().as_dict()  # the probe's process and this one agree
+    assert "TLS_AES_128_CCM_8_SHA256" in record.tls_negotiable["refused"]
+    # A record from before the measurement: the section offers every suite the policy accepts ...
+    data = json.loads(own_state.record.read_text())
+    del data["tls_negotiable"]
+    own_state.record.write_text(json.dumps(data))
+    offered = run_json(PLAIN_OFFER, FIPSCRYPTO_STATE_DIR=str(own_state.root))["offered"]
+    assert "TLS_AES_128_CCM_8_SHA256" in offered
+    # ... until verification measures again and keeps the answer.
+    assert verify(own_state.root).tls_negotiable == record.tls_negotiable
+    offered = run_json(PLAIN_OFFER, FIPSCRYPTO_STATE_DIR=str(own_state.root))["offered"]
+    assert "TLS_AES_128_CCM_8_SHA256" not in offered
+    assert set(offered) <= capability().suites
 
 
 def test_corrupted_module_is_rejected_by_verify_and_activation(own_state: StatePaths) -> None:

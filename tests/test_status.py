@@ -62,6 +62,13 @@ def test_status_json_fields_are_measured(state_paths: StatePaths) -> None:
         "layers": ["fips-140-3"],
     }
     assert list(report["selftests_ms"]) == list(selftests.EAGER)
+    # The suites the policy accepts that cryptography's OpenSSL cannot negotiate, with its reason.
+    not_offered = {item["suite"]: item["reason"] for item in report["tls"]["not_offered"]}
+    assert "TLS_AES_128_CCM_8_SHA256" in not_offered
+    assert not_offered["TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8"].endswith(
+        "bits of security, below its security level"
+    )
+    assert report["tls"]["section_measured_alike"] is True
 
 
 def test_status_text_names_both_verdicts_and_the_boundary(state_paths: StatePaths) -> None:
@@ -72,6 +79,9 @@ def test_status_text_names_both_verdicts_and_the_boundary(state_paths: StatePath
     assert "MD5 refused" in done.stdout  # measured by this process's power-on self-test
     assert "OUTSIDE the FIPS boundary" in done.stdout
     assert "only fips=yes algorithms are reachable" not in done.stdout  # not a measured fact
+    tls = "tls           offers what the policy accepts and this OpenSSL negotiates; not offered:"
+    assert tls in done.stdout
+    assert "  TLS_AES_128_CCM_8_SHA256: OpenSSL " in done.stdout
     audit = fipscheck("status", "--mode", "audit", FIPSCRYPTO_STATE_DIR=str(state_paths.root))
     assert "non-approved requests to fipscrypto are allowed and recorded" in audit.stdout
 

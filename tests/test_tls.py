@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import select
+import socket
+import time
 from pathlib import Path
 
 import pytest
 from OpenSSL import SSL
 from OpenSSL._util import lib
 from tlslib import (
+    TIMEOUT,
     Issued,
     Outcome,
     Pki,
@@ -289,6 +293,36 @@ def _plain_tls12_client(ems: bool) -> SSL.Context:
     return plain
 
 
+# RFC 7627 §5.2: the server aborts with a fatal handshake_failure alert (RFC 5246 §6.2.1: a record of
+# type alert, 21; §7.2: level fatal, 2; handshake_failure, 40), and sends nothing else.
+_HANDSHAKE_FAILURE_ALERT = bytes([21, 3, 3, 0, 2, 2, 40])
+
+
+def _client_hello(client: SSL.Context) -> tuple[SSL.Connection, bytes]:
+    """A plain pyOpenSSL client on memory BIOs, and the TLS records of its ClientHello."""
+    conn = SSL.Connection(client)
+    conn.set_connect_state()
+    with contextlib.suppress(SSL.WantReadError):
+        conn.do_handshake()
+    return conn, conn.bio_read(65536)
+
+
+def _refused_hello(server_ctx: SSL.Context, client: SSL.Connection, records: list[bytes]) -> bytes:
+    """Feed ClientHello records to a fipscrypto server connection: the HandshakeRejected it raises, and
+    what the server sent back (given to the client, which must see the alert)."""
+    server = tls.server_connection(server_ctx)
+    for record in records:
+        server.bio_write(record)
+    with pytest.raises(HandshakeRejected) as refused:
+        server.do_handshake()
+    assert refused.value.reason == "no-extended-master-secret"
+    reply = server.bio_read(65536)
+    client.bio_write(reply)
+    with pytest.raises(SSL.Error, match="alert handshake failure"):
+        client.do_handshake()
+    return reply
+
+
 @pytest.mark.parametrize("inspect", [False, True])
 def test_tls12_client_without_ems_is_refused(server_cert: Issued, inspect: bool) -> None:
     server_ctx = tls.server_context(server_cert.chain, server_cert.key, inspect_handshake=inspect)
@@ -301,11 +335,126 @@ def test_tls12_client_without_ems_is_refused(server_cert: Issued, inspect: bool)
             parameters(result)
             assert result.parameters.version == "TLSv1.2"
             assert result.parameters.extended_master_secret
-        else:
+        else:  # refused at the ClientHello: the client saw a handshake_failure alert
             assert isinstance(result.error, HandshakeRejected), result.error
             assert result.error.reason == "no-extended-master-secret"
-            if inspect:  # refused inside the handshake: the client saw a handshake_failure alert
-                assert not outcome.ok
+            assert isinstance(outcome.error, SSL.Error)
+            assert "alert handshake failure" in str(outcome.error)
+
+
+@pytest.mark.parametrize("inspect", [False, True])
+def test_tls12_client_without_ems_gets_the_alert_and_no_server_hello(
+    server_cert: Issued, inspect: bool
+) -> None:
+    server_ctx = tls.server_context(server_cert.chain, server_cert.key, inspect_handshake=inspect)
+    client, hello = _client_hello(_plain_tls12_client(ems=False))
+    assert _refused_hello(server_ctx, client, [hello]) == _HANDSHAKE_FAILURE_ALERT
+
+
+def test_a_client_hello_in_two_records_is_read_whole(server_cert: Issued) -> None:
+    """RFC 5246 §6.2.1 lets a client fragment its ClientHello across records."""
+    client, hello = _client_hello(_plain_tls12_client(ems=False))
+    message = hello[5:]
+    assert len(hello) == 5 + len(message)  # one record, as OpenSSL sends it
+    records = [hello[:3] + len(part).to_bytes(2, "big") + part for part in (message[:40], message[40:])]
+    server_ctx = tls.server_context(server_cert.chain, server_cert.key)
+    assert _refused_hello(server_ctx, client, records) == _HANDSHAKE_FAILURE_ALERT
+
+
+def test_a_client_hello_arriving_in_pieces_on_a_blocking_socket(server_cert: Issued) -> None:
+    """The server waits for the whole first record before its handshake reads it, as OpenSSL would."""
+    _, hello = _client_hello(_plain_tls12_client(ems=False))
+    server = Server(tls.server_context(server_cert.chain, server_cert.key))
+    with open_socket(server.port) as sock:
+        sock.sendall(hello[:30])
+        time.sleep(0.2)
+        sock.sendall(hello[30:])
+        reply = b""
+        while chunk := sock.recv(4096):
+            reply += chunk
+    assert reply == _HANDSHAKE_FAILURE_ALERT
+    result = server.result()
+    assert isinstance(result.error, HandshakeRejected), result.error
+    assert result.error.reason == "no-extended-master-secret"
+
+
+def test_plaintext_on_a_blocking_socket_is_refused_as_openssl_refuses_it(server_cert: Issued) -> None:
+    """Bytes that do not start a TLS handshake record are left to OpenSSL at once: the server does not
+    wait for the "record" their first five bytes would announce (here 21,541 bytes)."""
+    server = Server(tls.server_context(server_cert.chain, server_cert.key))
+    with open_socket(server.port) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        try:
+            reply = sock.recv(4096)
+        except ConnectionResetError:  # closed with the request unread
+            reply = b""
+        assert reply == b""
+    result = server.result()
+    assert isinstance(result.error, SSL.Error)
+    assert "http request" in str(result.error)
+
+
+def test_a_non_blocking_server_socket(server_cert: Issued) -> None:
+    """The server reads nothing before the ClientHello has arrived (WantReadError), then refuses it."""
+    _, hello = _client_hello(_plain_tls12_client(ems=False))
+    server_ctx = tls.server_context(server_cert.chain, server_cert.key)
+    with socket.create_server(("127.0.0.1", 0)) as listener, open_socket(listener.getsockname()[1]) as sock:
+        accepted, _ = listener.accept()
+        with accepted:
+            accepted.setblocking(False)
+            conn = tls.server_connection(server_ctx, accepted)
+            with pytest.raises(SSL.WantReadError):
+                conn.do_handshake()  # nothing sent yet
+            sock.sendall(hello)
+            assert select.select([accepted], [], [], TIMEOUT)[0]
+            with pytest.raises(HandshakeRejected) as refused:
+                conn.do_handshake()
+        assert refused.value.reason == "no-extended-master-secret"
+        assert sock.recv(4096) == _HANDSHAKE_FAILURE_ALERT
+
+
+def test_a_non_blocking_server_socket_closed_before_the_client_hello(server_cert: Issued) -> None:
+    """End of stream is not "nothing yet": OpenSSL gets to see it and fails the handshake."""
+    server_ctx = tls.server_context(server_cert.chain, server_cert.key)
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        open_socket(listener.getsockname()[1]).close()
+        accepted, _ = listener.accept()
+        with accepted:
+            accepted.setblocking(False)
+            assert select.select([accepted], [], [], TIMEOUT)[0]
+            conn = tls.server_connection(server_ctx, accepted)
+            with pytest.raises(SSL.SysCallError):
+                conn.do_handshake()
+
+
+def test_a_client_without_ems_that_offers_tls13_is_served(server_cert: Issued) -> None:
+    """EMS protects the TLS 1.2 master secret; TLS 1.3 always binds its keys to the transcript."""
+    plain = SSL.Context(SSL.TLS_METHOD)
+    plain.set_verify(SSL.VERIFY_NONE)
+    plain.set_options(_NO_EXTENDED_MASTER_SECRET)
+    server = Server(tls.server_context(server_cert.chain, server_cert.key))
+    outcome, conn = connect(plain, server.port)
+    closing(conn)
+    succeeded(outcome)
+    result = parameters(server.result())
+    assert result.version == "TLSv1.3"
+    assert result.extended_master_secret  # RFC 8446 Appendix D
+
+
+def test_a_plain_connection_on_our_server_context_is_refused_by_the_provider(server_cert: Issued) -> None:
+    """Without fipscrypto's Connection nobody keeps the ClientHello: the server answers it, and the
+    FIPS provider refuses the TLS 1.2 key derivation without EMS (tls1-prf-ems-check)."""
+    client, hello = _client_hello(_plain_tls12_client(ems=False))
+    server = SSL.Connection(tls.server_context(server_cert.chain, server_cert.key))
+    server.set_accept_state()
+    server.bio_write(hello)
+    with pytest.raises(SSL.WantReadError):
+        server.do_handshake()
+    reply = server.bio_read(65536)
+    assert (reply[0], reply[5]) == (22, 2)  # a handshake record holding a ServerHello
+    client.bio_write(reply)
+    with pytest.raises(SSL.Error, match="ems not enabled"):
+        client.do_handshake()  # the client's key derivation: refused by the same provider
 
 
 @pytest.mark.parametrize("inspect", [False, True])

@@ -210,13 +210,23 @@ def test_bad_client_certificates_are_rejected(
 
 @pytest.mark.parametrize("inspect", [False, True])
 def test_tls12_client_without_ems(server_cert: Issued, pki: Pki, tmp_path: Path, inspect: bool) -> None:
+    """RFC 7627 §5.2: the server aborts at the ClientHello with a handshake_failure alert. The system
+    openssl 3.0 has no -no_ems: its configuration leaves the extension out."""
     context = tls.server_context(server_cert.chain, server_cert.key, inspect_handshake=inspect)
     server = Server(context)
-    peer = s_client(server.port, "-tls1_2", cafile=pki.cert, config=no_ems_config(tmp_path), brief=False)
+    peer = s_client(
+        server.port, "-tls1_2", "-msg", cafile=pki.cert, config=no_ems_config(tmp_path), brief=False
+    )
     result = server.result()
     assert "Extended master secret: no" in peer.stdout  # the offer really lacked EMS
     assert isinstance(result.error, HandshakeRejected), result.error
     assert result.error.reason == "no-extended-master-secret"
+    received = [line for line in peer.stdout.splitlines() if line.startswith("<<<")]
+    assert received == [
+        "<<< TLS 1.2, RecordHeader [length 0005]",
+        "<<< TLS 1.2, Alert [length 0002], fatal handshake_failure",
+    ]  # and no ServerHello
+    assert "SSL alert number 40" in peer.stderr
     server = Server(context)  # the same client with EMS is accepted
     peer = s_client(server.port, "-tls1_2", cafile=pki.cert, brief=False)
     assert "Extended master secret: yes" in peer.stdout

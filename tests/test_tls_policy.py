@@ -4,6 +4,10 @@ This process was activated with the default policy (fips-140-3), so its OpenSSL 
 the compiled ``system_default`` section. The server below is a plain ``SSL.Context`` with a
 certificate and nothing else configured; whatever it refuses, it refuses because of the policy. The
 system ``openssl s_client`` is the independent client and makes the offers.
+
+What is offered is what can be negotiated: every suite the section and fipscrypto's contexts offer
+completes a real handshake, and every suite the policy accepts but that is not offered fails one (and
+completes once OpenSSL's security level, the reason given, is lowered).
 """
 
 from __future__ import annotations
@@ -12,9 +16,13 @@ from collections.abc import Iterator
 
 import pytest
 from OpenSSL import SSL
-from tlslib import Issued, Outcome, Peer, Pki, Server, s_client
+from tlslib import Issued, Outcome, Peer, Pki, Server, closing, connect, s_client
 
-from fipscrypto import policy
+from fipscrypto import policy, tls
+from fipscrypto.policy.compile import tls_settings
+from fipscrypto.policy.vocabulary import categories
+from fipscrypto.provider.state import StatePaths, read_record
+from fipscrypto.tls.openssl import capability
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +51,121 @@ def offer(server: Server, pki: Pki, *options: str) -> tuple[Outcome, Peer]:
     return server.result(), peer
 
 
+def _offer(context: SSL.Context) -> list[str]:
+    """The suites a context offers, read back from OpenSSL (TLS 1.3 first)."""
+    return SSL.Connection(context).get_cipher_list()
+
+
+def _fipscrypto_offer() -> list[str]:
+    """What fipscrypto's contexts offer under the active policy (the settings server_context applies)."""
+    settings = tls.endpoint_settings(tls.PolicyRef(None), service="test", negotiable=capability())
+    return [*settings.tls13_suites, *settings.tls12_suites]
+
+
+def _not_offered() -> list[tuple[str, str]]:
+    """(OpenSSL name, reason) of the suites the active policy accepts that this OpenSSL cannot negotiate."""
+    vocab = categories()
+    tls13 = vocab["tls13-suite"].names
+    return [
+        (vocab["tls13-suite" if name in tls13 else "tls12-suite"].openssl_name(name), why)
+        for name, why in tls_settings(policy.current(), negotiable=capability()).not_offered
+    ]
+
+
 def test_the_process_runs_the_compiled_policy() -> None:
     assert policy.current().name == "fips-140-3"
     # What the server offers, read back from OpenSSL: no ChaCha20, no CBC-SHA1 (deprecated), TLS 1.2+.
-    offered = SSL.Connection(SSL.Context(SSL.TLS_METHOD)).get_cipher_list()
+    offered = _offer(SSL.Context(SSL.TLS_METHOD))
     assert offered[:2] == ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384"]
     assert not [c for c in offered if "CHACHA" in c or c.endswith("-SHA") or c.startswith("AES")]
+
+
+def test_the_section_and_our_contexts_offer_the_same_negotiable_suites(
+    state_paths: StatePaths, certificate: Issued
+) -> None:
+    record = read_record(state_paths)
+    assert record is not None
+    assert record.tls_negotiable == capability().as_dict()  # the section was compiled from it
+    ours = _offer(tls.server_context(certificate.chain, certificate.key))
+    assert _offer(SSL.Context(SSL.TLS_METHOD)) == ours == _fipscrypto_offer()
+    assert set(ours) <= capability().suites
+    assert not [c for c in ours if "CCM8" in c or "CCM_8" in c]
+
+
+def test_the_policy_accepts_the_ccm8_suites_and_this_openssl_cannot_negotiate_them() -> None:
+    """The compiler leaves them out because of the measurement, not by a rule of its own."""
+    unmeasured = tls_settings(policy.current())
+    assert "TLS_AES_128_CCM_8_SHA256" in unmeasured.tls13_suites
+    assert "ECDHE-ECDSA-AES128-CCM8" in unmeasured.tls12_suites
+    names = [name for name, _ in _not_offered()]
+    assert names == [
+        "ECDHE-ECDSA-AES128-CCM8",
+        "ECDHE-ECDSA-AES256-CCM8",
+        "DHE-RSA-AES128-CCM8",
+        "DHE-RSA-AES256-CCM8",
+        "TLS_AES_128_CCM_8_SHA256",
+    ]
+    assert {why for _, why in _not_offered()} == {
+        f"{capability().openssl} rates it at 64 bits of security, below its security level"
+    }
+
+
+@pytest.fixture(scope="module")
+def rsa_certificate(pki: Pki) -> Issued:
+    return pki.issue("rsa.localhost", key="rsa-2048", eku=(), sans=("localhost",))
+
+
+def _single_suite_handshake(
+    suite: str, certificate: Issued, rsa_certificate: Issued, *, level: bytes = b"", ours: bool = True
+) -> Outcome:
+    """A handshake where the client offers ``suite`` alone, with a certificate it can use; the server is
+    a fipscrypto context (``ours``) or a plain one offering ``suite`` too. ``level``: a cipher-string
+    suffix for both plain contexts (``:@SECLEVEL=0``)."""
+    cert = rsa_certificate if "-RSA-" in suite else certificate
+    tls13 = suite.startswith("TLS_")
+
+    def restricted() -> SSL.Context:
+        context = SSL.Context(SSL.TLS_METHOD)
+        version = SSL.TLS1_3_VERSION if tls13 else SSL.TLS1_2_VERSION
+        context.set_min_proto_version(version)
+        context.set_max_proto_version(version)
+        context.set_cipher_list(b"ALL" + level if tls13 else suite.encode() + level)
+        if tls13:
+            context.set_tls13_ciphersuites(suite.encode())
+        return context
+
+    if ours:
+        server_ctx = tls.server_context(cert.chain, cert.key)
+    else:
+        server_ctx = restricted()
+        server_ctx.use_certificate_chain_file(str(cert.chain))
+        server_ctx.use_privatekey_file(str(cert.key))
+    server = Server(server_ctx)
+    outcome, conn = connect(restricted(), server.port)
+    closing(conn)
+    server.wait()
+    return outcome
+
+
+@pytest.mark.parametrize("suite", _fipscrypto_offer())
+def test_every_offered_suite_is_negotiated(suite: str, certificate: Issued, rsa_certificate: Issued) -> None:
+    outcome = _single_suite_handshake(suite, certificate, rsa_certificate)
+    assert outcome.ok, outcome.error
+    assert outcome.cipher == suite
+
+
+@pytest.mark.parametrize(("suite", "why"), _not_offered())
+def test_no_suite_left_out_can_be_negotiated(
+    suite: str, why: str, certificate: Issued, rsa_certificate: Issued
+) -> None:
+    refused = _single_suite_handshake(suite, certificate, rsa_certificate, ours=False)
+    assert isinstance(refused.error, SSL.Error)
+    assert "no ciphers available" in str(refused.error)
+    # The reason given: OpenSSL's security level. At level 0 the same peers complete the handshake.
+    assert "below its security level" in why
+    allowed = _single_suite_handshake(suite, certificate, rsa_certificate, level=b":@SECLEVEL=0", ours=False)
+    assert allowed.ok, allowed.error
+    assert allowed.cipher == suite
 
 
 @pytest.mark.parametrize("group", ["P-256", "P-384"])

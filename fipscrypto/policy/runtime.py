@@ -1,11 +1,13 @@
 """The active policy's compiled TLS section, cached so that activation need not parse the policy.
 
 Activation needs only the ``ssl_conf`` section (``compile.openssl_section``) of the active policy on
-today's date. Parsing and validating a policy costs tens of milliseconds of imports and TOML, so the
-compiled section is kept in ``<state>/runtime/policy-cache.json`` under a key made of the policy
-spec, the date, the fipscrypto version, the vocabulary's SHA-256 and the SHA-256 of every layer's
-source (the file and each file it extends). A change to any of them misses the cache and the policy
-is loaded and validated again: a stale policy is never applied.
+today's date, compiled for what cryptography's OpenSSL can negotiate (measured by ``fipscheck provider
+install`` and kept in the provider record). Parsing and validating a policy costs tens of
+milliseconds of imports and TOML, so the compiled section is kept in
+``<state>/runtime/policy-cache.json`` under a key made of the policy spec, the date, the fipscrypto
+version, the vocabulary's SHA-256, the measurement's SHA-256 and the SHA-256 of every layer's source
+(the file and each file it extends). A change to any of them misses the cache and the policy is
+loaded and validated again: a stale policy is never applied.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from .. import __version__
 from .._clock import today as _today
@@ -45,7 +49,7 @@ def source_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _key(spec: str) -> dict[str, str]:
+def _key(spec: str, negotiable: Mapping[str, Any] | None) -> dict[str, str]:
     return {
         "spec": spec,
         "date": _today().isoformat(),
@@ -53,6 +57,7 @@ def _key(spec: str) -> dict[str, str]:
         "vocabulary": source_digest(
             resources.files("fipscrypto.policy").joinpath("vocabulary.toml").read_text(encoding="utf-8")
         ),
+        "negotiable": source_digest(json.dumps(negotiable, sort_keys=True)),
     }
 
 
@@ -68,11 +73,13 @@ def _fresh(entry: dict[str, object], key: dict[str, str]) -> bool:
         return False
 
 
-def tls_section(spec: str, cache_dir: Path) -> str:
-    """The compiled TLS section of the policy ``spec`` for today; raises PolicyError if it is invalid."""
+def tls_section(spec: str, cache_dir: Path, negotiable: Mapping[str, Any] | None = None) -> str:
+    """The compiled TLS section of the policy ``spec`` for today; raises PolicyError if it is invalid.
+    ``negotiable``: what cryptography's OpenSSL can negotiate (``Negotiable.as_dict()``), or None
+    when it was not measured (every suite the policy accepts is offered)."""
     if spec.endswith(".toml") and Path(spec).exists():
         spec = str(Path(spec).resolve())
-    key = _key(spec)
+    key = _key(spec, negotiable)
     cache = cache_dir / _CACHE
     try:
         entries = json.loads(read_text(cache))
@@ -82,10 +89,12 @@ def tls_section(spec: str, cache_dir: Path) -> str:
     if isinstance(entry, dict) and _fresh(entry, key) and isinstance(entry.get("section"), str):
         return str(entry["section"])
     from .api import select
-    from .compile import openssl_section
+    from .compile import Negotiable, openssl_section
 
     policy = select(spec)
-    section = openssl_section(policy)
+    section = openssl_section(
+        policy, negotiable=Negotiable.from_dict(negotiable) if negotiable is not None else None
+    )
     entries = entries if isinstance(entries, dict) else {}
     layers = [[layer.path, layer.digest] for layer in policy.layers()]
     entries[spec] = {**key, "layers": layers, "section": section}

@@ -6,7 +6,9 @@ Two probes, each in its own subprocess because two libcrypto copies must not loa
   (:mod:`.context`), reads its parameters (``name``, ``version``, ``buildinfo``, ``status`` and its
   switches) and runs ``OSSL_PROVIDER_self_test``. cryptography's bindings expose none of them.
 - ``load``: runs the real activation (``fipscrypto.activate("strict")``) against the state folder:
-  cryptography's OpenSSL, the environment window, and the provider-proof self-tests.
+  cryptography's OpenSSL, the environment window, and the provider-proof self-tests; then asks that
+  OpenSSL which TLS suites it can negotiate (:func:`fipscrypto.tls.openssl.capability`), which the
+  activation of later processes needs before it loads that OpenSSL.
 
 Run as ``python -m fipscrypto.provider.probe identity|load PATH``; each prints one JSON object.
 """
@@ -53,11 +55,13 @@ def probe_load(state_dir: Path) -> dict[str, Any]:
     except FipsError as exc:
         return {"ok": False, "error_type": type(exc).__name__, "error": str(exc)}
     from fipscrypto import _backend
+    from fipscrypto.tls.openssl import capability
 
     return {
         "ok": True,
         "fips_enabled": _backend.fips_enabled(),
         "openssl": _backend.openssl_version(),
+        "tls_negotiable": capability().as_dict(),
     }
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import glob
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .. import __version__
 from ..errors import (
@@ -82,13 +84,16 @@ def _identity(paths: StatePaths) -> dict[str, object]:
     )
 
 
-def _prove_load(paths: StatePaths) -> None:
-    _probe(
+def _prove_load(paths: StatePaths) -> dict[str, Any]:
+    """Activate in a fresh interpreter; what its OpenSSL can negotiate (``Negotiable.as_dict()``)."""
+    found = _probe(
         "load",
         paths.root,
         "cryptography could not use the provider",
         "check that the cryptography wheel's OpenSSL accepts this provider version",
     )
+    negotiable: dict[str, Any] = found["tls_negotiable"]  # type: ignore[assignment]
+    return negotiable
 
 
 def install(
@@ -140,10 +145,11 @@ def install(
     )
     write_record(paths, record)  # the load probe activates from the record
     try:
-        _prove_load(paths)
+        record = dataclasses.replace(record, tls_negotiable=_prove_load(paths))
     except ProviderUnavailable:
         paths.record.unlink(missing_ok=True)  # never leave a provider recorded that did not load
         raise
+    write_record(paths, record)
     return record
 
 
@@ -182,7 +188,9 @@ def diagnose(paths: StatePaths) -> ProviderUnavailable | None:
 
 
 def verify(state_dir: str | os.PathLike[str] | None = None) -> ProviderRecord:
-    """Re-check a provisioned provider: files, module MAC, identity, and a real load; raise on failure."""
+    """Re-check a provisioned provider: files, module MAC, identity, and a real load; raise on failure.
+    The load measures again what cryptography's OpenSSL can negotiate, and the record keeps the answer
+    (it changes when cryptography's OpenSSL is replaced)."""
     paths = StatePaths.resolve(state_dir)
     cause = diagnose(paths)
     if cause is not None:
@@ -196,5 +204,8 @@ def verify(state_dir: str | os.PathLike[str] | None = None) -> ProviderRecord:
             f"the provider reports version {identity['version']}, recorded {record.version}",
             _REINSTALL,
         )
-    _prove_load(paths)
+    negotiable = _prove_load(paths)
+    if negotiable != record.tls_negotiable:
+        record = dataclasses.replace(record, tls_negotiable=negotiable)
+        write_record(paths, record)
     return record

@@ -16,6 +16,7 @@ import stat
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "ProviderRecord",
@@ -105,6 +106,10 @@ class ProviderRecord:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "switches", tuple(str(name) for name in self.switches))
+
+    # What cryptography's OpenSSL with this provider can negotiate (policy.compile.Negotiable.as_dict()),
+    # measured by the load probe; None in a record written before fipscrypto measured it.
+    tls_negotiable: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import select
+import socket
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,6 +46,9 @@ __all__ = [
 ]
 
 _NO_PARTIAL_WILDCARDS = 0x4  # X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS: RFC 6125 §6.4.3, "*.example.org" only
+_HANDSHAKE = 22  # RFC 5246 §6.2.1: ContentType handshake
+_RECORD_HEADER = 5  # type, version, length
+_RECORD_LIMIT = _RECORD_HEADER + 2**14  # "The length MUST NOT exceed 2^14"
 
 
 def _rejection(conn: SSL.Connection, exc: SSL.Error) -> Exception | None:
@@ -60,6 +65,29 @@ def _rejection(conn: SSL.Connection, exc: SSL.Error) -> Exception | None:
     return None
 
 
+def _peek(sock: Any) -> bytes | None:
+    """The client's first TLS record as it waits in a server's socket, left there for OpenSSL
+    (MSG_PEEK); None when nothing has arrived in a non-blocking socket. A blocking socket waits for all
+    of a handshake record (its SO_RCVTIMEO applies), as OpenSSL's own read would; a non-blocking one
+    gives what has arrived."""
+    if not isinstance(sock, socket.socket):
+        return b""
+    try:
+        if sock.gettimeout() is None:
+            head = sock.recv(_RECORD_HEADER, socket.MSG_PEEK | socket.MSG_WAITALL)
+            size = _RECORD_HEADER + int.from_bytes(head[3:5], "big")
+            if len(head) < _RECORD_HEADER or head[0] != _HANDSHAKE or size > _RECORD_LIMIT:
+                return head  # not TLS: OpenSSL refuses it after reading the header
+            return sock.recv(size, socket.MSG_PEEK | socket.MSG_WAITALL)
+        readable = select.poll()
+        readable.register(sock, select.POLLIN)
+        if not readable.poll(0):
+            return None
+        return sock.recv(_RECORD_LIMIT, socket.MSG_PEEK)  # b"": the peer closed the connection
+    except OSError:
+        return b""
+
+
 class Connection(SSL.Connection):
     """A pyOpenSSL Connection whose handshake is checked and audited when it completes.
 
@@ -67,11 +95,19 @@ class Connection(SSL.Connection):
     runs: the post-handshake policy checks, the service indicator and the ``tls-handshake`` audit event.
     A rejection raises there, and on every later call. A handshake the callbacks aborted raises their
     typed error (CertificateRejected, HandshakeRejected) instead of pyOpenSSL's ``SSL.Error``.
+
+    A server connection keeps the bytes it receives until its handshake is done (written with
+    ``bio_write``, or peeked at in its socket before OpenSSL reads them), so that the client-hello
+    callback can read the ClientHello (see :mod:`fipscrypto.tls.hooks`).
     """
 
     _fc_done = False
+    _fc_hello: bytearray | None = None  # a server's inbound bytes, until the handshake is done
 
     def _fc_conclude(self) -> None:
+        if self._fc_hello is not None:
+            self._fc_hello.clear()  # the ClientHello has been read: let the bytes go
+            self._fc_hello = None
         negotiated(self)
         self._fc_done = True
 
@@ -81,6 +117,13 @@ class Connection(SSL.Connection):
         return negotiated(self)
 
     def do_handshake(self) -> None:
+        hello = self._fc_hello
+        if hello is not None and not hello and self._socket is not None:
+            first = _peek(self._socket)
+            if first is None:
+                # What OpenSSL would answer; so OpenSSL never reads a byte before it has been seen here.
+                raise SSL.WantReadError()
+            hello += first
         try:
             super().do_handshake()
         except (SSL.WantReadError, SSL.WantWriteError):
@@ -91,6 +134,12 @@ class Connection(SSL.Connection):
                 raise
             raise typed from exc
         self._fc_conclude()
+
+    def bio_write(self, buf: bytes | bytearray | memoryview) -> int:
+        written: int = super().bio_write(buf)
+        if self._fc_hello is not None:
+            self._fc_hello += buf[:written]
+        return written
 
     def recv(self, bufsiz: int, flags: int | None = None) -> bytes:
         if not self._fc_done:
@@ -172,7 +221,11 @@ def _build(
     service = f"tls.{role}_context"
     ref = PolicyRef(policy)
     settings = endpoint_settings(
-        ref, service=service, post_quantum=post_quantum, session_tickets=session_tickets
+        ref,
+        service=service,
+        post_quantum=post_quantum,
+        session_tickets=session_tickets,
+        negotiable=openssl.capability(),
     )
     return openssl.new_context(settings), settings, ref, ChainChecker(ref, role, service)
 
@@ -230,8 +283,10 @@ def server_context(
     they must. ``alpn``: the protocols this server speaks, preferred first. ``policy``: None (the active
     policy), a profile name, a policy file or a :class:`~fipscrypto.policy.Policy`. ``post_quantum``:
     offer the policy's hybrid ML-KEM groups, first. ``session_tickets``: allow resumption.
-    ``inspect_handshake``: read the handshake messages (exact signature schemes; EMS refused inside the
-    handshake), at about 7 % of a handshake's time.
+    ``inspect_handshake``: read the handshake messages (exact signature schemes), at a Python call per
+    TLS record. With or without it, a connection made with :func:`server_connection` refuses a
+    ClientHello without the extended master secret with a handshake_failure alert when TLS 1.2 would be
+    negotiated (RFC 7627 §5.2).
     """
     context, settings, ref, local = _build("server", policy, post_quantum, session_tickets)
     local_chain = _load_local(context, cert_chain, private_key, password, local)
@@ -373,6 +428,9 @@ def server_connection(context: SSL.Context, sock: Any = None) -> Connection:
     gate()
     conn = Connection(context, sock)
     conn.set_accept_state()
+    state = hooks.state_of(conn)
+    if state is not None and state.config.role == "server":
+        conn._fc_hello = state.hello = bytearray()  # read by the client-hello callback
     return conn
 
 

@@ -7,20 +7,31 @@ Installed on every fipscrypto context (TLS now, DTLS in the DTLS-SRTP phase):
   errors as typed errors; host name verification being on. A failure aborts the handshake with an
   alert; the error is kept with the connection and raised by :class:`~fipscrypto.tls.Connection`.
 
-Installed only with ``inspect_handshake=True``, because a Python call per TLS record costs about 7 %
-of a full handshake (measured with bench/tls.py):
+Installed on every server context:
+
+- **client hello** (the servername callback, called once per ClientHello, after the server chose the
+  version and before it sends anything): a server about to negotiate TLS 1.2 with a client that did
+  not offer the extended master secret aborts with a handshake_failure alert (RFC 7627 §5.2). Whether
+  the ClientHello carried the extension comes from the ClientHello itself: fipscrypto's server
+  :class:`~fipscrypto.tls.Connection` keeps the bytes it reads before the handshake (``ConnectionState.
+  hello``), and :func:`first_handshake_message` / :func:`hello_has_ems` parse them here, once, only
+  when TLS 1.2 was chosen. pyOpenSSL's binding has neither ``SSL_CTX_set_client_hello_cb`` nor
+  ``SSL_client_hello_get0_ext``, and ``SSL_get_extms_support`` answers -1 while a handshake runs.
+
+Installed only with ``inspect_handshake=True``, because OpenSSL then makes a Python call per TLS
+record for the life of the connection: about 7 % of a full handshake (bench/tls.py), and about a fifth
+of a 200-byte request and response on memory BIOs (measured with a callback that returns at once):
 
 - **message** (``SSL_CTX_set_msg_callback``): reads the hellos for the extended_master_secret
-  extension (RFC 7627) and the signature scheme of CertificateVerify / ServerKeyExchange.
-- **client hello** (the servername callback, called once the version is chosen): a TLS 1.2 server
-  refuses a client without EMS with a handshake_failure alert; a TLS 1.2 client refuses a server
-  without it in the verify callback, before the key exchange.
+  extension (RFC 7627) and the signature scheme of CertificateVerify / ServerKeyExchange; a TLS 1.2
+  client refuses a server without EMS in the verify callback, before its key exchange.
 
-Libssl has no switch that requires EMS (OpenSSL issue #19989). Without ``inspect_handshake`` the
-extended master secret is required right after the handshake, before any application data
-(:func:`~fipscrypto.tls.negotiated`). FIPS 140-3 IG D.Q has the TLS 1.2 KDF use EMS; RFC 7627 §5.2
-lets either side abort when the peer does not offer it. Inside the boundary, the FIPS provider's
-``tls1-prf-ems-check`` option refuses the TLS 1.2 PRF without EMS (its own configuration).
+Libssl has no switch that requires EMS (OpenSSL issue #19989). FIPS 140-3 IG D.Q has the TLS 1.2 KDF
+use EMS. fipscrypto's clients, and its servers whose ClientHello could not be read whole (one split
+across records or not yet arrived in a socket), are held to it right after the handshake, before any
+application data (:func:`~fipscrypto.tls.negotiated`). Whatever the connection (a plain pyOpenSSL
+``SSL.Connection`` on a fipscrypto context included), the FIPS provider's ``tls1-prf-ems-check``
+option refuses the TLS 1.2 PRF without EMS (its own configuration).
 
 The callbacks are raw cffi callbacks rather than pyOpenSSL's wrappers: the verify callback returns at
 once for every certificate but the last (it reads the built chain from the store context then), and
@@ -60,7 +71,9 @@ from .settings import EndpointSettings
 __all__ = [
     "ConnectionState",
     "EndpointConfig",
+    "client_hello_suites",
     "config_of",
+    "first_handshake_message",
     "hello_has_ems",
     "install",
     "key_exchange_scheme",
@@ -77,7 +90,8 @@ _CLIENT_HELLO, _SERVER_HELLO, _SERVER_KEY_EXCHANGE, _CERTIFICATE_VERIFY = 1, 2, 
 _WATCHED = frozenset({_CLIENT_HELLO, _SERVER_HELLO, _SERVER_KEY_EXCHANGE, _CERTIFICATE_VERIFY})
 _HANDSHAKE = 22  # ContentType handshake
 _ALERT_HANDSHAKE_FAILURE, _ALERT_INTERNAL_ERROR = 40, 80
-_SSL_TLSEXT_ERR_OK, _SSL_TLSEXT_ERR_ALERT_FATAL = 0, 2
+# SSL_TLSEXT_ERR_NOACK: what OpenSSL assumes when a server has no servername callback.
+_SSL_TLSEXT_ERR_ALERT_FATAL, _SSL_TLSEXT_ERR_NOACK = 2, 3
 _SSL_INDEX = _lib.SSL_get_ex_data_X509_STORE_CTX_idx()
 
 
@@ -91,7 +105,7 @@ class EndpointConfig:
     checker: ChainChecker  # for the peer's chain (the checker's role is the peer's)
     check_hostname: bool
     local: tuple[_x509.CertificateFacts, ...]
-    inspect: bool  # the message and client-hello callbacks are installed
+    inspect: bool  # the message callback is installed
     peer_certificates: bool  # the peer may present a certificate (a client, or a server asking)
     alpn: bool
     # The trust anchors this context added to its store: X509 address -> DER. The store holds them as
@@ -106,6 +120,9 @@ class ConnectionState:
     config: EndpointConfig
     hostname: str | None = None
     client_ems: bool | None = None  # the ClientHello offered EMS (seen by a server, when inspecting)
+    # A fipscrypto server Connection's first inbound bytes (TLS records holding the ClientHello), read
+    # by the client-hello callback; None where nobody keeps them.
+    hello: bytearray | None = None
     server_ems: bool | None = None  # the ServerHello confirmed EMS (seen by a client, when inspecting)
     peer_sigalg: int | None = None
     local_sigalg: int | None = None
@@ -128,13 +145,14 @@ def config_of(context: SSL.Context) -> EndpointConfig | None:
 
 def state_of(conn: SSL.Connection) -> ConnectionState | None:
     """The connection's state, created on first use; None when its context is not a fipscrypto one."""
-    state: ConnectionState | None = getattr(conn, _STATE, None)
+    # From __dict__: a missing attribute would go through pyOpenSSL's Connection.__getattr__, which
+    # raises AttributeError (the costly part of a miss).
+    state: ConnectionState | None = conn.__dict__.get(_STATE)
     if state is None:
         config = _configs.get(conn.get_context())
         if config is None:
             return None
-        state = ConnectionState(config)
-        setattr(conn, _STATE, state)
+        state = conn.__dict__[_STATE] = ConnectionState(config)
     return state
 
 
@@ -146,16 +164,45 @@ def _state_of_ssl(ssl: Any) -> ConnectionState | None:
 # ------------------------------------------------------------------------------------------ parsing
 
 
+def first_handshake_message(records: bytes) -> bytes | None:
+    """The first handshake message (with its 4-byte header) in a stream of TLS records, reassembled: RFC
+    5246 §6.2.1, "a single message MAY be fragmented across several records". None until all of it is
+    there, or when the stream does not start with handshake records."""
+    message = bytearray()
+    p = 0
+    while p + 5 <= len(records) and records[p] == _HANDSHAKE:
+        end = p + 5 + int.from_bytes(records[p + 3 : p + 5], "big")
+        message += records[p + 5 : end]
+        p = end
+        if len(message) >= 4:
+            size = 4 + int.from_bytes(message[1:4], "big")
+            if len(message) >= size:
+                return bytes(message[:size])
+    return None
+
+
+def _suites_at(message: bytes) -> int:
+    """Where cipher_suites starts in a ClientHello (RFC 8446 §4.1.2; RFC 5246 §7.4.1.2), or cipher_suite
+    in a ServerHello: after the 4-byte header, legacy_version, random and legacy_session_id."""
+    p = 4 + 2 + 32
+    return p + 1 + message[p]
+
+
+def client_hello_suites(message: bytes) -> list[bytes]:
+    """The cipher suites a ClientHello (with its 4-byte header) offers, as 2-byte code points."""
+    p = _suites_at(message)
+    end = p + 2 + int.from_bytes(message[p : p + 2], "big")
+    return [message[i : i + 2] for i in range(p + 2, end, 2)]
+
+
 def hello_has_ems(message: bytes) -> bool | None:
     """Whether a ClientHello or ServerHello (with its 4-byte handshake header) carries the
     extended_master_secret extension; None for a HelloRetryRequest or a message too short to tell."""
     try:
         kind = message[0]
-        p = 4 + 2  # legacy_version
-        if kind == _SERVER_HELLO and message[p : p + 32] == _HRR_RANDOM:
+        if kind == _SERVER_HELLO and message[6:38] == _HRR_RANDOM:
             return None
-        p += 32
-        p += 1 + message[p]  # legacy_session_id
+        p = _suites_at(message)
         if kind == _CLIENT_HELLO:
             p += 2 + int.from_bytes(message[p : p + 2], "big")  # cipher_suites
             p += 1 + message[p]  # legacy_compression_methods
@@ -327,6 +374,42 @@ def _on_verify(ok: int, store: Any) -> int:
     return 0
 
 
+# -------------------------------------------------------------------------------- client hello
+
+
+def _client_offered_ems(state: ConnectionState) -> bool | None:
+    """Whether the ClientHello carried extended_master_secret; None when nobody kept it."""
+    if state.client_ems is not None:  # read by the message callback (inspect_handshake)
+        return state.client_ems
+    if state.hello is None:
+        return None
+    message = first_handshake_message(bytes(state.hello))
+    return hello_has_ems(message) if message is not None and message[0] == _CLIENT_HELLO else None
+
+
+def _on_client_hello(ssl: Any, alert: Any, arg: Any) -> int:
+    # RFC 7627 §5.2: "If the server receives a ClientHello without the extension, it SHOULD abort the
+    # handshake if it does not wish to interoperate with legacy clients", where "abort the handshake"
+    # means "sending a fatal 'handshake_failure' alert". TLS 1.3 has no master secret to protect: its
+    # key schedule always covers the transcript (RFC 8446 Appendix D), so only TLS 1.2 is held to it.
+    try:
+        if _lib.SSL_version(ssl) not in _TLS12_WIRE:
+            return _SSL_TLSEXT_ERR_NOACK
+        state = _state_of_ssl(ssl)
+        if state is None or _client_offered_ems(state) is not False:
+            return _SSL_TLSEXT_ERR_NOACK  # offered, or unknown: held to it after the handshake
+        state.error = HandshakeRejected(
+            "the client offered TLS 1.2 without the extended master secret (RFC 7627); the TLS 1.2 key "
+            "derivation must use it (FIPS 140-3 IG D.Q)",
+            "no-extended-master-secret",
+        )
+        alert[0] = _ALERT_HANDSHAKE_FAILURE
+    except Exception:
+        log.exception("fipscrypto.tls: client-hello callback failed")
+        alert[0] = _ALERT_INTERNAL_ERROR  # fail closed
+    return _SSL_TLSEXT_ERR_ALERT_FATAL
+
+
 # ---------------------------------------------------------------------------- inspect_handshake only
 
 
@@ -363,23 +446,6 @@ def _on_message(
         log.exception("fipscrypto.tls: message callback failed")
 
 
-def _on_client_hello(ssl: Any, alert: Any, arg: Any) -> int:
-    try:
-        state = _state_of_ssl(ssl)
-        if state is None or state.client_ems or _lib.SSL_version(ssl) not in _TLS12_WIRE:
-            return _SSL_TLSEXT_ERR_OK
-        state.error = HandshakeRejected(
-            "the client offered TLS 1.2 without the extended master secret (RFC 7627); the TLS 1.2 key "
-            "derivation must use it (FIPS 140-3 IG D.Q)",
-            "no-extended-master-secret",
-        )
-        alert[0] = _ALERT_HANDSHAKE_FAILURE  # RFC 7627 §5.2: the server may abort the handshake
-    except Exception:
-        log.exception("fipscrypto.tls: client-hello callback failed")
-        alert[0] = _ALERT_INTERNAL_ERROR  # fail closed
-    return _SSL_TLSEXT_ERR_ALERT_FATAL
-
-
 _VERIFY_CALLBACK = _ffi.callback("int (*)(int, X509_STORE_CTX *)", _on_verify)
 _MESSAGE_CALLBACK = _ffi.callback("void (*)(int, int, int, const void *, size_t, SSL *, void *)", _on_message)
 _CLIENT_HELLO_CALLBACK = _ffi.callback("int (*)(SSL *, int *, void *)", _on_client_hello)
@@ -390,7 +456,7 @@ def install(context: SSL.Context, config: EndpointConfig, verify_mode: int) -> N
     Calling pyOpenSSL's ``set_verify`` or ``set_tlsext_servername_callback`` afterwards replaces them."""
     _configs[context] = config
     _lib.SSL_CTX_set_verify(context._context, verify_mode, _VERIFY_CALLBACK)
+    if config.role == "server":
+        _lib.SSL_CTX_set_tlsext_servername_callback(context._context, _CLIENT_HELLO_CALLBACK)
     if config.inspect:
         _lib.SSL_CTX_set_msg_callback(context._context, _MESSAGE_CALLBACK)
-        if config.role == "server":
-            _lib.SSL_CTX_set_tlsext_servername_callback(context._context, _CLIENT_HELLO_CALLBACK)

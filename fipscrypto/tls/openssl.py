@@ -18,17 +18,30 @@ Options (SSL_CTX_set_options(3)):
   certificate checks of the full handshake. TLS 1.3 servers still send OpenSSL's two NewSessionTicket
   messages (``SSL_CTX_set_num_tickets`` is not in pyOpenSSL's binding), but with no session cache they
   resume nothing.
+
+:func:`capability` asks this OpenSSL which suites it can negotiate at all, so that an endpoint offers
+only those (the policy compiler intersects; ``fipscheck provider install`` records the answer for the
+process-wide section).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+from collections.abc import Sequence
+
 from OpenSSL import SSL
+from OpenSSL._util import ffi as _ffi
 from OpenSSL._util import lib as _lib
 
+from .._backend import openssl_version
 from ..errors import AlgorithmUnavailable
+from ..policy.compile import Negotiable
+from ..policy.vocabulary import categories
+from .hooks import client_hello_suites, first_handshake_message
 from .settings import EndpointSettings
 
-__all__ = ["apply", "new_context"]
+__all__ = ["apply", "capability", "new_context"]
 
 _METHODS = {"tls": SSL.TLS_METHOD, "dtls": SSL.DTLS_METHOD}
 _OPTIONS = SSL.OP_NO_COMPRESSION | _lib.SSL_OP_NO_RENEGOTIATION | SSL.OP_CIPHER_SERVER_PREFERENCE
@@ -63,3 +76,65 @@ def apply(context: SSL.Context, settings: EndpointSettings) -> None:
         options |= SSL.OP_NO_TICKET
     context.set_options(options)
     context.set_session_cache_mode(SSL.SESS_CACHE_SERVER if settings.session_tickets else SSL.SESS_CACHE_OFF)
+
+
+@functools.cache
+def capability() -> Negotiable:
+    """Which of the vocabulary's TLS 1.2 and 1.3 suites this OpenSSL (cryptography's, with the loaded
+    providers, at its default security level) can negotiate, as OpenSSL itself answers: the suites a
+    client offering all of them puts into its ClientHello. OpenSSL leaves out a suite that its security
+    level rules out (it rates each suite's strength in bits) or that no loaded provider implements. The
+    same client at security level 0 tells the two apart. Asked once per process."""
+    vocab = categories()
+    tls12 = tuple(vocab["tls12-suite"].openssl_name(n) for n in vocab["tls12-suite"].names)
+    tls13 = vocab["tls13-suite"].names
+    # Every signature scheme this OpenSSL takes, so that no suite is left out for want of one.
+    scratch = SSL.Context(SSL.TLS_METHOD)._context
+    sigalgs = tuple(
+        name
+        for name in (vocab["tls-sigalg"].openssl_name(n) for n in vocab["tls-sigalg"].names)
+        if _lib.SSL_CTX_set1_sigalgs_list(scratch, name.encode()) == 1
+    )
+    offered = _offered(tls12, tls13, sigalgs, b"")
+    without_level = _offered(tls12, tls13, sigalgs, b":@SECLEVEL=0")
+    version = openssl_version()
+    refused = tuple(
+        (
+            name,
+            f"{version} rates it at {without_level[name]} bits of security, below its security level"
+            if name in without_level
+            else f"{version} does not offer it, even at security level 0",
+        )
+        for name in (*tls12, *tls13)
+        if name not in offered
+    )
+    return Negotiable(version, frozenset(offered), refused)
+
+
+def _offered(
+    tls12: Sequence[str], tls13: Sequence[str], sigalgs: Sequence[str], level: bytes
+) -> dict[str, int]:
+    """Suite -> OpenSSL's strength in bits, for each suite in the ClientHello of a client that offers
+    ``tls12`` and ``tls13`` (``level``: a cipher-string suffix setting the security level)."""
+    context = SSL.Context(SSL.TLS_METHOD)
+    context.set_min_proto_version(SSL.TLS1_2_VERSION)
+    context.set_max_proto_version(SSL.TLS1_3_VERSION)
+    context.set_cipher_list(":".join(tls12).encode() + level)
+    context.set_tls13_ciphersuites(":".join(tls13).encode())
+    joined = ":".join(sigalgs)
+    _check(_lib.SSL_CTX_set1_sigalgs_list(context._context, joined.encode()), "signature schemes", joined)
+    conn = SSL.Connection(context)
+    conn.set_connect_state()
+    with contextlib.suppress(SSL.WantReadError):
+        conn.do_handshake()
+    hello = first_handshake_message(conn.bio_read(2**16))
+    if hello is None:
+        raise AlgorithmUnavailable("OpenSSL made no ClientHello: it can offer no suite at all")
+    found = {}
+    for point in client_hello_suites(hello):
+        cipher = _lib.SSL_CIPHER_find(conn._ssl, point)
+        if cipher != _ffi.NULL:
+            found[_ffi.string(_lib.SSL_CIPHER_get_name(cipher)).decode()] = _lib.SSL_CIPHER_get_bits(
+                cipher, _ffi.NULL
+            )
+    return found

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Literal
 
 from .. import _clock, module
 from ..errors import PolicyViolation
-from ..policy.compile import tls_settings
+from ..policy.compile import Negotiable, tls_settings
 from ..policy.vocabulary import categories
 from .rules import PolicyRef
 
@@ -80,14 +80,19 @@ def endpoint_settings(
     protocol: Protocol = "tls",
     post_quantum: bool = False,
     session_tickets: bool = False,
+    negotiable: Negotiable | None = None,
 ) -> EndpointSettings:
     """The settings of one endpoint under ``ref``; raises PolicyViolation in strict mode when the active
-    policy refuses something the endpoint's policy allows, or when nothing can be negotiated."""
+    policy refuses something the endpoint's policy allows, or when nothing can be negotiated.
+    ``negotiable``: what the OpenSSL that will run the endpoint can negotiate (suites outside it are
+    not offered; see :func:`fipscrypto.tls.openssl.capability`)."""
     strict = module.info().mode is module.Mode.STRICT
-    cache_key = (ref.key, protocol, post_quantum, session_tickets, strict, _clock.utc_day())
+    cache_key = (ref.key, protocol, post_quantum, session_tickets, strict, negotiable, _clock.utc_day())
     settings = _cache.get(cache_key)
     if settings is None:
-        settings = _cache[cache_key] = _settings(ref.policy, protocol, post_quantum, session_tickets, strict)
+        settings = _cache[cache_key] = _settings(
+            ref.policy, protocol, post_quantum, session_tickets, strict, negotiable
+        )
     approved = True
     for category, names in _offered(settings):
         for name in names:
@@ -118,14 +123,19 @@ def _offered(settings: EndpointSettings) -> list[tuple[str, tuple[str, ...]]]:
     ]
 
 
-# (policy key, protocol, post_quantum, session_tickets, strict, UTC day) -> settings
+# (policy key, protocol, post_quantum, session_tickets, strict, negotiable, UTC day) -> settings
 _cache: dict[tuple[object, ...], EndpointSettings] = {}
 
 
 def _settings(
-    policy: Policy, protocol: Protocol, post_quantum: bool, session_tickets: bool, strict: bool
+    policy: Policy,
+    protocol: Protocol,
+    post_quantum: bool,
+    session_tickets: bool,
+    strict: bool,
+    negotiable: Negotiable | None,
 ) -> EndpointSettings:
-    raw = tls_settings(policy, post_quantum=post_quantum)
+    raw = tls_settings(policy, post_quantum=post_quantum, negotiable=negotiable)
     versions = tuple(policy.allowed_names("tls-version", _ORDER[protocol]))  # acceptable ones, as compiled
     tls12 = raw.tls12_suites
     if protocol == "tls" and not tls12 and "tls1.3" in versions:
