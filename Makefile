@@ -7,11 +7,12 @@ BIN := $(VENV)/bin
 STATE := $(VENV)/var/fipscrypto
 INSTALLED := $(VENV)/.installed
 PROVIDER := $(STATE)/provider.json
-# The integrity self-test's manifest (generated, not in git): every file of the four package roots.
+# The integrity self-test's manifest (generated, not in git): every file of the four package roots,
+# and the bytecode caches it seals (written into each folder's __pycache__).
 MANIFEST := fipscrypto/integrity.json
 PACKAGE_ROOTS := fipscrypto selftests pqc cli
 # Files and folders: a folder's time changes when a file is added, removed or renamed in it.
-PACKAGE_FILES := $(shell find $(PACKAGE_ROOTS) -name __pycache__ -prune -o ! -name '*.pyc' \
+PACKAGE_FILES := $(shell find $(PACKAGE_ROOTS) -name __pycache__ -prune -o \
 	! -path $(MANIFEST) ! -name '.integrity.json.*' -print)
 
 .PHONY: demo test lint typecheck pytest provider manifest bench clean

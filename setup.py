@@ -1,10 +1,11 @@
-"""Build hook: seal the wheel's package files in ``fipscrypto/integrity.json``.
+"""Build hook: seal the wheel's package files, and their bytecode, in ``fipscrypto/integrity.json``.
 
 The project is configured in pyproject.toml; this file only replaces ``build_py``. After the packages
 are copied into ``build_lib`` (the wheel's layout: ``fipscrypto/``, ``fipscrypto/selftests/``, ...),
 the manifest writer of the integrity self-test, loaded by path from the copy about to ship (it needs
-nothing but the stdlib), records the HMAC-SHA-256 of every file there. Editable installs copy nothing
-(``editable_mode``): a checkout's manifest is written by ``make`` (see the Makefile).
+nothing but the stdlib), records the HMAC-SHA-256 of every file there, compiles each source into a
+checked-hash bytecode cache beside it (the wheel ships these) and records theirs. Editable installs
+copy nothing (``editable_mode``): a checkout's manifest is written by ``make`` (see the Makefile).
 """
 
 from __future__ import annotations

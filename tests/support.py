@@ -22,9 +22,9 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+def run_python(code: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
+        [sys.executable, "-c", textwrap.dedent(code), *args],
         capture_output=True,
         text=True,
         env=clean_env(**env),
@@ -33,9 +33,9 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def run_json(code: str, **env: str) -> dict[str, Any]:
+def run_json(code: str, *args: str, **env: str) -> dict[str, Any]:
     """Run code that prints one JSON object as its last line; fail with its stderr otherwise."""
-    done = run_python(code, **env)
+    done = run_python(code, *args, **env)
     lines = done.stdout.strip().splitlines()
     assert lines, f"no output (exit {done.returncode}): {done.stderr}"
     result: dict[str, Any] = json.loads(lines[-1])

@@ -177,13 +177,6 @@ def diagnose(paths: StatePaths) -> ProviderUnavailable | None:
             f"found {actual[:16]}...): the file was modified or replaced",
             "restore the original module; if it was upgraded on purpose, " + _REINSTALL,
         )
-    copy = paths.context_module
-    if not copy.is_file() or file_sha256(copy) != record.module_sha256 or not record.switches:
-        return ProviderLoadFailed(
-            f"the module copy for fipscrypto's private context ({copy}) is missing, differs from the "
-            "provisioned module, or the record lists no provider switches",
-            _REINSTALL,
-        )
     return None
 
 
@@ -198,6 +191,13 @@ def verify(state_dir: str | os.PathLike[str] | None = None) -> ProviderRecord:
     record = read_record(paths)
     if record is None:  # diagnose() checked; keeps the type checker informed
         raise ProviderUnavailable(f"no FIPS provider is provisioned in {paths.root}", _REINSTALL)
+    copy = paths.context_module
+    if not copy.is_file() or file_sha256(copy) != record.module_sha256 or not record.switches:
+        raise ProviderLoadFailed(
+            f"the module copy for fipscrypto's private context ({copy}) is missing, differs from the "
+            "provisioned module, or the record lists no provider switches",
+            _REINSTALL,
+        )
     identity = _identity(paths)
     if identity["version"] != record.version:
         raise ProviderLoadFailed(

@@ -12,7 +12,7 @@ Signalling rules on top of the policy (the "TLS for signalling" issue):
   TLS 1.2+" (SP 800-52 Rev. 2 §3.1 requires TLS 1.2 support of government servers and disallows
   TLS 1.0 there).
 - **Finite-field groups from ffdhe3072 up.** ffdhe2048 gives 112-bit security (SP 800-57 Part 1
-  Rev. 5, Table 2); the issue asks for 128 bits and more for key establishment.
+  Rev. 5, Table 2); fipscrypto's endpoints hold key establishment to 128 bits and more.
 - **Post-quantum groups only on request** (``post_quantum=True``), and in strict mode only hybrids
   whose classical half is an approved curve (``SecP256r1MLKEM768``, ``SecP384r1MLKEM1024``) or
   ML-KEM alone: X25519 is not an SP 800-56A Rev. 3 scheme, so ``X25519MLKEM768`` is left to audit
