@@ -36,10 +36,12 @@ def _render(report: dict[str, Any]) -> str:
             lines.append("approved      non-approved requests to fipscrypto raise PolicyViolation")
         else:
             lines.append("approved      non-approved requests to fipscrypto are allowed and recorded")
-        lines.append("not stopped   direct cryptography/pyOpenSSL calls: see docs/activation.md")
+        lines.append("not stopped   direct cryptography/pyOpenSSL calls: see docs/boundary.md")
     if report["key_generation"]:
         for kinds, where in report["key_generation"].items():
             lines.append(f"key pairs     {kinds}: {where}")
+    for services, where in report["outside_provider"].items():
+        lines.append(f"outside       {services}: {where}")
     active = report["policy"]
     if "error" in active:
         lines.append(f"policy        INVALID: {active['error']}")

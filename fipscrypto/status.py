@@ -29,7 +29,7 @@ from .policy import current
 from .provider.config import file_sha256, loaded_section, strict_switches
 from .provider.state import ProviderRecord, StatePaths, read_record, writable_by_others
 
-__all__ = ["EXIT_OK", "EXIT_UNAVAILABLE", "KEY_GENERATION", "collect", "mapped_files"]
+__all__ = ["EXIT_OK", "EXIT_UNAVAILABLE", "KEY_GENERATION", "OUTSIDE_PROVIDER", "collect", "mapped_files"]
 
 EXIT_OK = 0
 EXIT_UNAVAILABLE = 3  # provider missing, module in ERROR, FIPS mode off, or a problem listed in the report
@@ -38,6 +38,16 @@ _BOUNDARY_NOTE = (
     "inside: cryptography (its bundled OpenSSL) with the FIPS provider; outside: the standard "
     "library's hashlib and ssl, which use the system libcrypto and do not load the FIPS provider"
 )
+#: fipscrypto services computed partly outside the provider, and where (docs/boundary.md has the
+#: evidence): the provider's switches never see what these constructions do.
+OUTSIDE_PROVIDER = {
+    "mac.hmac, mac.cmac": "cryptography's OpenSSL (HMAC_CTX, CMAC_CTX) around the provider's SHA/AES",
+    "kdf.hkdf, kdf.kbkdf (counter), aead.wrap/wrap_pad, seal's data-key wrap": (
+        "cryptography's own code over HMAC and AES"
+    ),
+    "rand (HMAC_DRBG), kdf TLS/SRTP/IKEv2 compositions, KBKDF feedback/pipeline": "fipscrypto's Python",
+    "TLS record and handshake protocol": "cryptography's libssl (the provider does its cryptography)",
+}
 #: Where each kind of key pair is generated (fipscrypto.keys), in the modes with a provider.
 KEY_GENERATION = {
     "rsa, ecdsa, ecdh, ffdh": "FIPS provider, fipscrypto's private context (EVP_PKEY_keygen)",
@@ -216,6 +226,7 @@ def collect(
         "provider": provider,
         "problems": problems,
         "key_generation": KEY_GENERATION if info.mode is not module.Mode.OFF else None,
+        "outside_provider": OUTSIDE_PROVIDER,
         "policy": _policy(),
         "selftests_ms": info.selftests_ms,
         "selftest_last_run": _last_selftest_run(paths),

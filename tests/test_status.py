@@ -79,6 +79,7 @@ def test_status_text_names_both_verdicts_and_the_boundary(state_paths: StatePath
     assert "MD5 refused" in done.stdout  # measured by this process's power-on self-test
     assert "OUTSIDE the FIPS boundary" in done.stdout
     assert "only fips=yes algorithms are reachable" not in done.stdout  # not a measured fact
+    assert "outside       mac.hmac, mac.cmac: cryptography's OpenSSL" in done.stdout
     tls = "tls           offers what the policy accepts and this OpenSSL negotiates; not offered:"
     assert tls in done.stdout
     assert "  TLS_AES_128_CCM_8_SHA256: OpenSSL " in done.stdout
