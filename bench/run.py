@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import activation
+import keys
 import services
 import tls
 
 if __name__ == "__main__":
     activation.main()
     services.main()
+    keys.main()
     tls.main()

@@ -80,7 +80,7 @@ class AESGCM:
         self.algorithm = f"aes-{bits}-gcm"
         self._approved = authorize("aead.AESGCM", "cipher", self.algorithm)
         self._gcm = _ciphers.aes_gcm(key)
-        self._seal = self._gcm.encrypt  # encryption only: what a fork or the ERROR state takes away
+        self._enc = self._gcm  # for encryption only: what a fork or the ERROR state takes away
         self._mode = nonces
         self._fixed = fixed if fixed is not None else rand.random_bytes(4) if nonces == "counter" else b""
         self._count = start
@@ -103,12 +103,12 @@ class AESGCM:
     def _revoke(self) -> None:
         # REVOKED stands in for the context (every attribute access raises ModuleErrorState) and for
         # the nonce counter (next() raises), so a revoked counter-mode key neither counts nor encrypts.
-        self._gcm, self._seal, self._counter = cast(Any, REVOKED), cast(Any, REVOKED), REVOKED
+        self._gcm, self._enc, self._counter = cast(Any, REVOKED), cast(Any, REVOKED), REVOKED
 
     def _forked(self) -> None:
         # In the child of a fork: no nonce of this key object may be made here (see the module text).
         if self._counter is not REVOKED:
-            self._seal, self._counter = cast(Any, _FORKED), _FORKED
+            self._enc, self._counter = cast(Any, _FORKED), _FORKED
 
     def _random_nonce(self) -> bytes:
         with self._lock:
@@ -131,7 +131,7 @@ class AESGCM:
             if value >= self._end:
                 raise KeyLimitError("the 64-bit invocation counter is exhausted: use a new key")
             nonce = value.to_bytes(12, "big")
-            out = self._seal(nonce, data, aad)
+            out = self._enc.encrypt(nonce, data, aad)
             if get_last() is not self._op:  # the indicator, inlined (indicator.mark)
                 set_last(self._op)
             return nonce, out
@@ -139,7 +139,7 @@ class AESGCM:
             nonce = self._random_nonce()
         else:
             raise InvalidParameter("this key takes explicit nonces: use encrypt_with_nonce")
-        out = self._seal(nonce, data, aad)
+        out = self._enc.encrypt(nonce, data, aad)
         mark(self._op, self._ops)
         return nonce, out
 
@@ -155,7 +155,7 @@ class AESGCM:
                 raise NonceReuse("nonce not above the last one used with this key")
             self._last = value
         gate()
-        out = self._seal(nonce, data, aad)
+        out = self._enc.encrypt(nonce, data, aad)
         mark(self._op, self._ops)
         return out
 
