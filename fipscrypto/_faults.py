@@ -12,14 +12,14 @@ from __future__ import annotations
 import os
 import re
 
-from . import _fork
+from ._fork import lock
 
 __all__ = ["ENV", "clear", "corrupt", "inject", "injected"]
 
 ENV = "FIPSCRYPTO_SELFTEST_FAIL"
 
 _injected: set[str] = set()
-_lock = _fork.lock()
+_lock = lock()
 
 
 def inject(*names: str) -> None:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from . import _fork
+from ._fork import lock
 from .errors import AuditError
 
 __all__ = ["Event", "emit", "report", "subscribe", "unsubscribe"]
@@ -41,7 +41,7 @@ class Event:
 
 
 _subscribers: list[Callable[[Event], None]] = []
-_lock = _fork.lock()
+_lock = lock()
 
 
 def subscribe(sink: Callable[[Event], None]) -> None:

@@ -32,7 +32,7 @@ from typing import Any
 
 import cffi
 
-from .. import _fork
+from .._fork import lock
 from ..errors import AlgorithmUnavailable, ProviderLoadFailed
 from .config import file_sha256, fips_section, loaded_section, with_module, write_context_config
 from .state import StatePaths, read_record
@@ -104,7 +104,7 @@ _LIBCRYPTO = "libcrypto.so.3"  # OpenSSL 3's soname on every distribution
 # Declared at the first use: parsing the declarations costs tens of milliseconds (pycparser).
 _ffi: Any = None
 _lib: Any = None
-_lib_lock = _fork.lock()
+_lib_lock = lock()
 
 
 def _libcrypto() -> Any:

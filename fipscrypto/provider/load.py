@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from .. import _fork
+from .._fork import lock
 from ..errors import ProviderUnavailable
 from .state import ProviderRecord, StatePaths, read_record
 
@@ -23,7 +23,7 @@ __all__ = ["BINDINGS", "bindings_imported", "load_bindings", "require_record"]
 
 BINDINGS = "cryptography.hazmat.bindings._rust"
 _WINDOW_KEYS = ("OPENSSL_CONF", "OPENSSL_MODULES", "CRYPTOGRAPHY_OPENSSL_NO_LEGACY")
-_lock = _fork.lock()
+_lock = lock()
 
 PREMATURE_REMEDY = (
     "import fipscrypto and call fipscrypto.activate() before anything imports cryptography "
