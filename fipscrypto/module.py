@@ -29,7 +29,7 @@ from pathlib import Path
 from . import _fork
 from .errors import FipsError, ModeOffWarning, ModuleErrorState, ProviderUnavailable
 from .provider import load
-from .provider.state import StatePaths, read_record
+from .provider.state import ProviderRecord, StatePaths, read_record
 
 __all__ = [
     "MODE_ENV",
@@ -142,13 +142,17 @@ def boot(mode: Mode | str | None = None, state_dir: str | os.PathLike[str] | Non
         else:
             premature = load.bindings_imported()
             try:
-                if not premature:
-                    load.require_record(paths)  # say "not provisioned" before compiling anything
+                # Not provisioned: say so before compiling anything.
+                record = read_record(paths) if premature else load.require_record(paths)
                 if wanted is Mode.STRICT:
-                    _refuse_writable(paths)
-                conf = _runtime_config(paths, wanted)
-                bindings = load.load_bindings(paths, conf)
-                _config = conf if bindings == "fipscrypto" else None
+                    _refuse_writable(paths, record)
+                if premature or record is None:  # (None only when premature: require_record raises)
+                    # No configuration of ours can reach cryptography's OpenSSL any more.
+                    bindings = load.external_bindings()
+                else:
+                    conf = _runtime_config(paths, wanted, record)
+                    bindings = load.load_bindings(conf, record)
+                    _config = conf if bindings == "fipscrypto" else None
             except ProviderUnavailable as exc:
                 if premature:
                     enter_error(exc.message)
@@ -157,11 +161,11 @@ def boot(mode: Mode | str | None = None, state_dir: str | os.PathLike[str] | Non
         return wanted
 
 
-def _refuse_writable(paths: StatePaths) -> None:
+def _refuse_writable(paths: StatePaths, record: ProviderRecord | None) -> None:
     """Strict mode does not load a provider that any user could have replaced (see writable_by_others)."""
     from .provider.state import writable_by_others
 
-    found = writable_by_others(paths)
+    found = writable_by_others(paths, record)
     if found:
         raise ProviderUnavailable(
             f"the provider's files are writable by any user: {', '.join(found)}",
@@ -170,17 +174,15 @@ def _refuse_writable(paths: StatePaths) -> None:
         )
 
 
-def _runtime_config(paths: StatePaths, mode: Mode) -> Path:
+def _runtime_config(paths: StatePaths, mode: Mode, record: ProviderRecord) -> Path:
     """The configuration cryptography's OpenSSL reads: the provider section of ``mode`` and the active
     policy's TLS section, compiled for what that OpenSSL can negotiate (as ``fipscheck provider
     install`` measured it)."""
     from .policy.runtime import active_spec, tls_section
     from .provider.config import fips_section, write_runtime_config
 
-    record = read_record(paths)
-    negotiable = record.tls_negotiable if record is not None else None
-    tls = tls_section(active_spec(), paths.root / "runtime", negotiable)
-    return write_runtime_config(paths, fips_section(paths, strict=mode is Mode.STRICT), tls)
+    tls = tls_section(active_spec(), paths.root / "runtime", record.tls_negotiable)
+    return write_runtime_config(paths, fips_section(paths, record, strict=mode is Mode.STRICT), tls)
 
 
 def activate(mode: Mode | str | None = None, *, state_dir: str | os.PathLike[str] | None = None) -> State:

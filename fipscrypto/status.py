@@ -163,7 +163,7 @@ def _provider_facts(info: module.ModuleInfo, paths: StatePaths) -> dict[str, Any
     facts["switches"] = {k: v for k, v in sorted(params.items()) if isinstance(v, int) and k != "status"}
     # Not a provider parameter: read from the section cryptography's OpenSSL loaded.
     facts["conditional_errors"] = "conditional-errors = 1" in section.splitlines()
-    wanted = [name for name in strict_switches(paths) if name != "conditional-errors"]
+    wanted = [name for name in strict_switches(record) if name != "conditional-errors"]
     facts["switches_off"] = [name for name in wanted if facts["switches"].get(name) != 1]
     if not facts["conditional_errors"]:
         facts["switches_off"].append("conditional-errors")
@@ -211,7 +211,7 @@ def collect(
             provider.update(_provider_facts(info, paths))
             problems += _problems(provider, info.mode)
     extra = [Path(info.config), Path(info.config).parent] if info.config else []
-    unsafe = writable_by_others(paths, *extra) if record is not None else []
+    unsafe = writable_by_others(paths, record, *extra) if record is not None else []
     problems += [f"writable by any user: {path}" for path in unsafe]
     report: dict[str, Any] = {
         "mode": info.mode.value if info.mode else (mode or os.environ.get(module.MODE_ENV, "strict")),

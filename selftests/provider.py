@@ -82,5 +82,6 @@ def private_context() -> None:
     version = record.version if record else "a provider record"
     expect("provider-context", str(params.get("version")).encode(), version.encode(), "its version")
     if module.mode() is module.Mode.STRICT:
-        off = [name for name in strict_switches(paths) if name in params and params[name] != 1]
+        switches = strict_switches(record) if record else ()
+        off = [name for name in switches if name in params and params[name] != 1]
         expect("provider-context", ",".join(off).encode(), b"", "switches off in strict mode")

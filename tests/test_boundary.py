@@ -30,7 +30,7 @@ from boundarylib import PROBES
 
 from fipscrypto.provider.config import read_fips_section, strict_switches
 from fipscrypto.provider.provision import install
-from fipscrypto.provider.state import StatePaths, read_record
+from fipscrypto.provider.state import ProviderRecord, StatePaths, read_record
 
 from support import run_json
 
@@ -371,11 +371,17 @@ print(json.dumps(boundarylib.run({json.dumps(names)})))
     return run_json(code, FIPSCRYPTO_MODE=mode, FIPSCRYPTO_STATE_DIR=str(state.root), PYTHONPATH=str(TESTS))
 
 
+def _record(state: StatePaths) -> ProviderRecord:
+    record = read_record(state)
+    assert record is not None
+    return record
+
+
 def weaken(state: StatePaths, off: set[str]) -> None:
     """Rewrite the provisioned provider section: every strict-mode switch on except those in ``off``."""
     entries = read_fips_section(state.fipsmodule_cnf)
     mac = entries.pop("module-mac")
-    for name in strict_switches(state):
+    for name in strict_switches(_record(state)):
         entries[name] = "0" if name in off else "1"
     lines = "".join(f"{key} = {value}\n" for key, value in entries.items())
     state.fipsmodule_cnf.write_text(f"[fips_sect]\n{lines}module-mac = {mac}\n", encoding="utf-8")
@@ -415,7 +421,7 @@ def weakened(tmp_path_factory: pytest.TempPathFactory, module_path: Path) -> dic
     install(module=module, state_dir=provisioned.root)
     jobs = {name: _weak_probes(name) for name, row in SWITCHES.items() if row.verdict != NOTHING}
     jobs[ALL_OFF] = list(ALWAYS_REFUSED)
-    every = set(strict_switches(provisioned))
+    every = set(strict_switches(_record(provisioned)))
 
     def one(job: tuple[int, str]) -> tuple[str, dict[str, str]]:
         number, label = job

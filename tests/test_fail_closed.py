@@ -4,6 +4,8 @@ leaves the module serving after a failed self-test, and never turns a refusal in
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from fipscrypto.provider.state import StatePaths
@@ -101,3 +103,22 @@ def test_a_failing_sink_does_not_replace_a_refusal(state_paths: StatePaths) -> N
     # Audit mode allows a non-approved use only once it is recorded: an unrecorded use does not run.
     audit_mode = run_json(REFUSAL, FIPSCRYPTO_STATE_DIR=str(state_paths.root), FIPSCRYPTO_MODE="audit")
     assert audit_mode == {"raised": "AuditError", "context": "OSError"}
+
+
+PREMATURE = """
+import json
+import cryptography.hazmat.bindings._rust  # loaded before fipscrypto, without the provider
+import fipscrypto
+try:
+    fipscrypto.activate()
+    raised = None
+except Exception as exc:
+    raised = type(exc).__name__
+print(json.dumps({"raised": raised, "state": fipscrypto.info().state.value}))
+"""
+
+
+@pytest.mark.parametrize("mode", ["strict", "audit"])
+def test_cryptography_imported_first_without_a_provisioned_folder(tmp_path: Path, mode: str) -> None:
+    result = run_json(PREMATURE, FIPSCRYPTO_STATE_DIR=str(tmp_path), FIPSCRYPTO_MODE=mode)
+    assert result == {"raised": "ProviderUnavailable", "state": "error"}

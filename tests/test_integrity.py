@@ -34,8 +34,20 @@ from support import clean_env, fipscheck, run_json
 REPO = Path(__file__).resolve().parent.parent
 TIMESTAMP = py_compile.PycInvalidationMode.TIMESTAMP
 
+# The end of the programs below: the module's state, and whether a service still serves.
+STATE_AND_SERVICE = """
+from fipscrypto import hashes
+result["state"] = fipscrypto.info().state.value
+try:
+    hashes.digest("sha256", b"x")
+    result["service"] = "served"
+except fipscrypto.ModuleErrorState:
+    result["service"] = "refused"
+"""
+
 # Activates in a fresh interpreter and reports what happened; the service call comes after.
-ACTIVATE = """
+ACTIVATE = (
+    """
 import json, fipscrypto
 result = {"file": fipscrypto.__file__}
 try:
@@ -44,17 +56,14 @@ except fipscrypto.SelfTestFailure as exc:
     result.update(failed=exc.test, detail=exc.detail)
 except fipscrypto.FipsError as exc:
     result.update(error=type(exc).__name__, detail=str(exc))
-result["state"] = fipscrypto.info().state.value
-from fipscrypto import hashes
-try:
-    hashes.digest("sha256", b"x")
-    result["service"] = "served"
-except fipscrypto.ModuleErrorState:
-    result["service"] = "refused"
+"""
+    + STATE_AND_SERVICE
+    + """
 from fipscrypto import selftests
 result["passed"] = [r.name for r in selftests.last_results() if r.passed]
 print(json.dumps(result))
 """
+)
 
 
 def _run(code: str, state: StatePaths, *args: str, root: Path | None = None, **env: str) -> dict[str, Any]:
@@ -320,10 +329,10 @@ CONSTANT_NONCE = b"return bytes(NONCE_SIZE)"
 # call activates the module (the bytecode of aead is then loaded before the integrity test runs),
 # "activate-first" activates, then imports it. It reports whether the bytecode that ran had constant
 # nonces, the failure, the nonces AES-GCM gave, and whether a service still serves.
-PROGRAM = """
+PROGRAM = (
+    """
 import json, sys
 import fipscrypto
-from fipscrypto import hashes
 result = {}
 try:
     if sys.argv[1] == "import-first":
@@ -336,14 +345,12 @@ except fipscrypto.SelfTestFailure as exc:
 if "fipscrypto.aead" in sys.modules:
     names = sys.modules["fipscrypto.aead"].AESGCM._random_nonce.__code__.co_names
     result["constant_nonce_code_ran"] = "random_bytes" not in names
-result["state"] = fipscrypto.info().state.value
-try:
-    hashes.digest("sha256", b"x")
-    result["service"] = "served"
-except fipscrypto.ModuleErrorState:
-    result["service"] = "refused"
+"""
+    + STATE_AND_SERVICE
+    + """
 print(json.dumps(result))
 """
+)
 
 
 def _cache(source: Path, *, prefix: Path | None = None, optimization: str = "") -> Path:

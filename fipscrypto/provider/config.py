@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import ProviderLoadFailed, ProviderUnavailable
-from .state import StatePaths, read_record
+from .state import ProviderRecord, StatePaths
 
 __all__ = [
     "BASE_SWITCHES",
@@ -180,14 +180,19 @@ def read_fips_section(fipsmodule_cnf: Path) -> dict[str, str]:
     return entries
 
 
-def fips_section(paths: StatePaths, *, strict: bool) -> str:
+def fips_section(paths: StatePaths, record: ProviderRecord, *, strict: bool) -> str:
     """The provider section a fipscrypto configuration loads: the provisioned ``[fips_sect]``. Strict
     mode sets every switch the provider reported when it was provisioned to 1; audit mode runs with
     the provisioned section as it is (fipscrypto records what a strict provider would have refused)."""
     entries = read_fips_section(paths.fipsmodule_cnf)
     mac = entries.pop("module-mac")
     if strict:
-        entries.update(dict.fromkeys(strict_switches(paths), "1"))
+        if not record.switches:
+            raise ProviderUnavailable(
+                f"the provider record in {paths.root} lists no provider switches",
+                "run 'fipscheck provider install' again to record them",
+            )
+        entries.update(dict.fromkeys(strict_switches(record), "1"))
     return (
         "[fips_sect]\n"
         + "".join(f"{key} = {value}\n" for key, value in entries.items())
@@ -195,14 +200,8 @@ def fips_section(paths: StatePaths, *, strict: bool) -> str:
     )
 
 
-def strict_switches(paths: StatePaths) -> tuple[str, ...]:
+def strict_switches(record: ProviderRecord) -> tuple[str, ...]:
     """Every switch strict mode turns on: :data:`BASE_SWITCHES` and those the provider reported."""
-    record = read_record(paths)
-    if record is None or not record.switches:
-        raise ProviderUnavailable(
-            f"the provider record in {paths.root} lists no provider switches",
-            "run 'fipscheck provider install' again to record them",
-        )
     return tuple(dict.fromkeys((*BASE_SWITCHES, *record.switches)))
 
 

@@ -382,5 +382,5 @@ def open_context(paths: StatePaths, *, strict: bool, loaded: Path | None = None)
             f"{copy} is missing or differs from the provisioned module",
             "run 'fipscheck provider install' again to write the copy",
         )
-    section = loaded_section(loaded) if loaded is not None else fips_section(paths, strict=strict)
+    section = loaded_section(loaded) if loaded is not None else fips_section(paths, record, strict=strict)
     return FipsContext(write_context_config(paths, with_module(section, copy)))

@@ -19,7 +19,7 @@ from .._fork import lock
 from ..errors import ProviderUnavailable
 from .state import ProviderRecord, StatePaths, read_record
 
-__all__ = ["BINDINGS", "bindings_imported", "load_bindings", "require_record"]
+__all__ = ["BINDINGS", "bindings_imported", "external_bindings", "load_bindings", "require_record"]
 
 BINDINGS = "cryptography.hazmat.bindings._rust"
 _WINDOW_KEYS = ("OPENSSL_CONF", "OPENSSL_MODULES", "CRYPTOGRAPHY_OPENSSL_NO_LEGACY")
@@ -52,27 +52,32 @@ def _fips_enabled() -> bool:
     return bool(rust.openssl.is_fips_enabled())
 
 
-def load_bindings(paths: StatePaths, conf: Path) -> str:
+def external_bindings() -> str:
+    """Bindings someone else loaded: ``"external"`` when their ``default_properties`` have FIPS enabled
+    (``OPENSSL_CONF`` set by the operator), else ProviderUnavailable (they cannot be configured now)."""
+    if _fips_enabled():
+        return "external"
+    raise ProviderUnavailable(
+        "cryptography was imported before fipscrypto was activated, without the FIPS "
+        "provider; its OpenSSL reads its configuration only once",
+        PREMATURE_REMEDY,
+    )
+
+
+def load_bindings(conf: Path, record: ProviderRecord) -> str:
     """Import cryptography's bindings with ``conf`` as their OpenSSL configuration; return who configured it.
 
-    ``conf`` is the runtime configuration (provider plus the policy's TLS section), written into the
-    state folder ``paths`` by :func:`~fipscrypto.provider.config.write_runtime_config`.
+    ``conf`` is the runtime configuration (provider plus the policy's TLS section) written by
+    :func:`~fipscrypto.provider.config.write_runtime_config` for the provider ``record``.
 
     Returns ``"fipscrypto"`` when this call set the configuration, ``"external"`` when the bindings
-    were already loaded with FIPS enabled by someone else (``OPENSSL_CONF`` set by the operator). In
-    both cases the caller must still prove the provider with known-answer tests: ``is_fips_enabled()``
-    only reflects ``default_properties`` and stays true when the provider failed to load.
+    were loaded by someone else meanwhile (see :func:`external_bindings`). In both cases the caller
+    must still prove the provider with known-answer tests: ``is_fips_enabled()`` only reflects
+    ``default_properties`` and stays true when the provider failed to load.
     """
     with _lock:
         if bindings_imported():
-            if _fips_enabled():
-                return "external"
-            raise ProviderUnavailable(
-                "cryptography was imported before fipscrypto was activated, without the FIPS "
-                "provider; its OpenSSL reads its configuration only once",
-                PREMATURE_REMEDY,
-            )
-        record = require_record(paths)
+            return external_bindings()
         window = {
             "OPENSSL_CONF": str(conf),
             "OPENSSL_MODULES": str(Path(record.module_path).parent),

@@ -130,13 +130,12 @@ def read_record(paths: StatePaths) -> ProviderRecord | None:
         return None
 
 
-def writable_by_others(paths: StatePaths, *extra: Path) -> list[str]:
+def writable_by_others(paths: StatePaths, record: ProviderRecord | None, *extra: Path) -> list[str]:
     """The files and folders the provider's integrity rests on that any user may write (o+w; a folder
     with the sticky bit, such as /tmp, lets others add files but not replace these, and passes).
 
     Whoever can write them can put another module in place together with a matching module-mac (the
     MAC key is public), so strict mode refuses to activate on them and ``status`` reports them."""
-    record = read_record(paths)
     module = [Path(record.module_path), Path(record.module_path).parent] if record else []
     candidates = [
         paths.root,

@@ -20,10 +20,13 @@ audit), ``stdlib``, ``aio`` (asyncio streams).
 
 from __future__ import annotations
 
+import ssl
+from typing import TYPE_CHECKING
+
 # The backend first: it boots the module (the FIPS provider configuration) before pyOpenSSL, imported
 # below, loads cryptography's OpenSSL.
 from .. import _backend  # noqa: F401  # isort: skip
-from .certs import CertificateSummary, ChainChecker, load_chain, load_private_key
+from .certs import CertificateSummary, ChainChecker, Role, load_chain, load_private_key
 from .contexts import (
     Connection,
     client_connection,
@@ -32,11 +35,14 @@ from .contexts import (
     server_connection,
     server_context,
 )
-from .outcome import negotiated
+from .outcome import pyopenssl_negotiated
 from .params import TLSParameters
 from .rules import PolicyRef
 from .settings import EndpointSettings, endpoint_settings
-from .stdlib import stdlib_client_context, stdlib_server_context
+from .stdlib import negotiated_stdlib, stdlib_client_context, stdlib_server_context
+
+if TYPE_CHECKING:
+    from OpenSSL import SSL
 
 __all__ = [
     "CertificateSummary",
@@ -57,3 +63,17 @@ __all__ = [
     "stdlib_client_context",
     "stdlib_server_context",
 ]
+
+
+def negotiated(
+    connection: SSL.Connection | ssl.SSLSocket | ssl.SSLObject, *, role: Role | None = None
+) -> TLSParameters:
+    """What a completed handshake negotiated, checked against the policy and audited (once).
+
+    ``connection``: a pyOpenSSL Connection, or a stdlib SSLSocket/SSLObject. ``role`` is needed only for
+    a pyOpenSSL connection whose context fipscrypto did not build. Raises HandshakeRejected or a
+    CertificateRejected subclass when the peer broke the policy, InvalidParameter before the handshake.
+    """
+    if isinstance(connection, ssl.SSLSocket | ssl.SSLObject):
+        return negotiated_stdlib(connection)
+    return pyopenssl_negotiated(connection, role)

@@ -29,9 +29,10 @@ from .._service import record
 from ..errors import HandshakeRejected, InvalidParameter, NoApplicationProtocol
 from ..module import gate
 from ..policy import Policy
-from . import hooks, openssl
 from .certs import ChainChecker, Role, Source, facts_of, load_chain, load_private_key
-from .outcome import negotiated
+from .hooks import EndpointConfig, install, state_of
+from .openssl import capability, new_context
+from .outcome import pyopenssl_negotiated
 from .params import TLSParameters
 from .rules import PolicyRef
 from .settings import EndpointSettings, endpoint_settings
@@ -53,7 +54,7 @@ _RECORD_LIMIT = _RECORD_HEADER + 2**14  # "The length MUST NOT exceed 2^14"
 
 def _rejection(conn: SSL.Connection, exc: SSL.Error) -> Exception | None:
     """The typed error behind a failed handshake: what a callback found, else the provider's EMS check."""
-    state = hooks.state_of(conn)
+    state = state_of(conn)
     if state is not None and state.error is not None:
         return state.error
     if "ems not enabled" in str(exc):  # the FIPS provider's tls1-prf-ems-check refused the TLS 1.2 PRF
@@ -108,13 +109,13 @@ class Connection(SSL.Connection):
         if self._fc_hello is not None:
             self._fc_hello.clear()  # the ClientHello has been read: let the bytes go
             self._fc_hello = None
-        negotiated(self)
+        pyopenssl_negotiated(self, None)
         self._fc_done = True
 
     @property
     def parameters(self) -> TLSParameters:
         """What the handshake negotiated (raises before the handshake has completed)."""
-        return negotiated(self)
+        return pyopenssl_negotiated(self, None)
 
     def do_handshake(self) -> None:
         hello = self._fc_hello
@@ -200,7 +201,7 @@ def _load_local(
 
 def _trust(context: SSL.Context, source: Source, *, client_cas: bool = False) -> dict[int, bytes]:
     """Trust anchors for the peer's chain (a server also names them in its CertificateRequest); their
-    addresses in the store, with their encodings (see hooks.EndpointConfig.anchors)."""
+    addresses in the store, with their encodings (see EndpointConfig.anchors)."""
     store = context.get_cert_store()
     if store is None:
         raise InvalidParameter("the context has no certificate store")
@@ -225,9 +226,9 @@ def _build(
         service=service,
         post_quantum=post_quantum,
         session_tickets=session_tickets,
-        negotiable=openssl.capability(),
+        negotiable=capability(),
     )
-    return openssl.new_context(settings), settings, ref, ChainChecker(ref, role, service)
+    return new_context(settings), settings, ref, ChainChecker(ref, role, service)
 
 
 def _finish(
@@ -245,7 +246,7 @@ def _finish(
 ) -> SSL.Context:
     peer: Role = "client" if role == "server" else "server"
     checker = ChainChecker(ref, peer, "tls.handshake")
-    config = hooks.EndpointConfig(
+    config = EndpointConfig(
         role,
         settings,
         ref,
@@ -257,7 +258,7 @@ def _finish(
         alpn=alpn,
         anchors=anchors,
     )
-    hooks.install(context, config, verify_mode)
+    install(context, config, verify_mode)
     record(f"tls.{role}_context", ref.name, settings.approved)
     return context
 
@@ -397,7 +398,7 @@ def client_connection(context: SSL.Context, server_hostname: str | None, sock: A
     gate()  # no new connection from the ERROR state, even on a context made before it
     conn = Connection(context, sock)
     conn.set_connect_state()
-    state = hooks.state_of(conn)
+    state = state_of(conn)
     if state is None or state.config.role != "client":
         raise InvalidParameter("client_connection() needs a context from fipscrypto.tls.client_context()")
     if server_hostname is None:
@@ -428,7 +429,7 @@ def server_connection(context: SSL.Context, sock: Any = None) -> Connection:
     gate()
     conn = Connection(context, sock)
     conn.set_accept_state()
-    state = hooks.state_of(conn)
+    state = state_of(conn)
     if state is not None and state.config.role == "server":
         conn._fc_hello = state.hello = bytearray()  # read by the client-hello callback
     return conn
@@ -437,4 +438,4 @@ def server_connection(context: SSL.Context, sock: Any = None) -> Connection:
 def handshake(conn: SSL.Connection) -> TLSParameters:
     """Complete the handshake of a blocking connection and return what it negotiated."""
     conn.do_handshake()
-    return negotiated(conn)
+    return pyopenssl_negotiated(conn, None)

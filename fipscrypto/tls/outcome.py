@@ -12,7 +12,6 @@ rejected here even though the handshake succeeded. Then it records the service i
 from __future__ import annotations
 
 import functools
-import ssl
 from collections.abc import Sequence
 
 from OpenSSL import SSL, crypto
@@ -24,12 +23,13 @@ from .._service import record
 from ..errors import HandshakeRejected, InvalidParameter, PolicyViolation
 from ..module import gate
 from ..policy.vocabulary import categories
-from . import hooks, names
 from .certs import CertificateSummary, ChainChecker, Role, facts_of
+from .hooks import state_of
+from .names import group_name, signature_scheme, suite_name, version_name
 from .params import TLSParameters
 from .rules import PolicyRef
 
-__all__ = ["Handshake", "conclude", "infer_scheme", "negotiated"]
+__all__ = ["Handshake", "conclude", "infer_scheme", "pyopenssl_negotiated"]
 
 SERVICE = "tls.handshake"
 _TLS12 = ("tls1.2", "dtls1.2")
@@ -133,8 +133,8 @@ def _require(ref: PolicyRef, category: str, name: str) -> bool:
 def conclude(shake: Handshake, ref: PolicyRef, checker: ChainChecker) -> TLSParameters:
     """Check one handshake against the policy, record the indicator and audit it."""
     gate()  # a handshake that completes after the module entered ERROR carries nothing
-    version = names.version_name(shake.version)
-    suite = names.suite_name(shake.suite)
+    version = version_name(shake.version)
+    suite = suite_name(shake.suite)
     if version in _TLS12 and shake.ems is False:
         raise HandshakeRejected(
             f"{shake.version} without the extended master secret (RFC 7627); the TLS 1.2 key derivation "
@@ -239,8 +239,9 @@ def _vocabulary_sigalgs(openssl: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(reverse.get(s, s) for s in openssl)
 
 
-def _from_pyopenssl(conn: SSL.Connection, role: Role | None) -> TLSParameters:
-    state = hooks.state_of(conn)
+def pyopenssl_negotiated(conn: SSL.Connection, role: Role | None) -> TLSParameters:
+    """:func:`fipscrypto.tls.negotiated` for a pyOpenSSL connection."""
+    state = state_of(conn)
     if state is not None and state.parameters is not None:
         return state.parameters
     suite = conn.get_cipher_name()
@@ -269,12 +270,12 @@ def _from_pyopenssl(conn: SSL.Connection, role: Role | None) -> TLSParameters:
     resumed = bool(_lib.SSL_session_reused(ssl_ptr))
     peer_sigalg = local_sigalg = None
     if state is not None and state.peer_sigalg is not None:
-        peer_sigalg = names.signature_scheme(state.peer_sigalg)
+        peer_sigalg = signature_scheme(state.peer_sigalg)
     elif config is not None and chain and not resumed:
         # The peer signed with a scheme we offered that fits its key.
         peer_sigalg = infer_scheme(config.settings.sigalgs, version, chain[0].key_type, chain[0].curve)
     if state is not None and state.local_sigalg is not None:
-        local_sigalg = names.signature_scheme(state.local_sigalg)
+        local_sigalg = signature_scheme(state.local_sigalg)
     elif config is not None and config.local and role == "server" and not resumed:
         # We signed with a scheme the client offered: at most what this policy allows.
         local = config.local[0]
@@ -289,7 +290,7 @@ def _from_pyopenssl(conn: SSL.Connection, role: Role | None) -> TLSParameters:
             role=role,
             version=version,
             suite=suite,
-            group=names.group_name(group) if group else None,
+            group=group_name(group) if group else None,
             peer_sigalg=peer_sigalg,
             local_sigalg=local_sigalg,
             ems=ems,
@@ -308,19 +309,3 @@ def _from_pyopenssl(conn: SSL.Connection, role: Role | None) -> TLSParameters:
     if state is not None:
         state.parameters = params
     return params
-
-
-def negotiated(
-    connection: SSL.Connection | ssl.SSLSocket | ssl.SSLObject, *, role: Role | None = None
-) -> TLSParameters:
-    """What a completed handshake negotiated, checked against the policy and audited (once).
-
-    ``connection``: a pyOpenSSL Connection, or a stdlib SSLSocket/SSLObject. ``role`` is needed only for
-    a pyOpenSSL connection whose context fipscrypto did not build. Raises HandshakeRejected or a
-    CertificateRejected subclass when the peer broke the policy, InvalidParameter before the handshake.
-    """
-    if isinstance(connection, ssl.SSLSocket | ssl.SSLObject):
-        from .stdlib import negotiated_stdlib
-
-        return negotiated_stdlib(connection)
-    return _from_pyopenssl(connection, role)
