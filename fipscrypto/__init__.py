@@ -11,8 +11,7 @@ provider, proves it with known-answer tests and runs the power-on self-tests.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .errors import (
     AlgorithmUnavailable,
     FipsError,

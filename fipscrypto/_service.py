@@ -21,16 +21,13 @@ UTC day, so a service pays a dictionary lookup, not a policy evaluation, per cal
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NoReturn, Protocol
+from typing import Any, NoReturn, Protocol
 
-from . import _clock, _fork, audit, indicator, module
-from .errors import ModuleErrorState, PolicyViolation
-from .module import _proven, first_use
-
-if TYPE_CHECKING:
-    from .policy import Verdict
+from . import _fork, indicator, module
+from .enforce import decide, require
+from .errors import ModuleErrorState
 
 __all__ = [
     "REVOKED",
@@ -46,91 +43,7 @@ __all__ = [
 ]
 
 record = indicator.record
-
-# (category, name, direction, bits, params) -> (UTC day, allowed, status, standing): verdicts are kept
-# for the day they were given on; standing means allowed with no dated change ahead. The policy is
-# the one the process activated with.
-_verdicts: dict[tuple[object, ...], tuple[int, bool, str, bool]] = {}
-
-
-def _check(
-    category: str,
-    name: str,
-    direction: str,
-    bits: int | None,
-    params: tuple[tuple[str, int], ...] | None,
-    day: int,
-) -> Verdict:
-    from .policy import Direction, check  # the policy is parsed at the first verdict, not at activation
-
-    return check(
-        category,
-        name,
-        direction=Direction(direction),
-        bits=bits,
-        params=dict(params or ()),
-        as_of=_clock.date_of(day),
-    )
-
-
-def authorize(
-    service: str,
-    category: str,
-    name: str,
-    *,
-    direction: str = "apply",
-    bits: int | None = None,
-    params: Mapping[str, int] | None = None,
-) -> bool:
-    """Gate and policy for one operation; True when it is an approved service.
-
-    Deprecated algorithms are still approved (SP 800-131A: usable, with the risk accepted).
-    """
-    return _decide(service, category, name, direction, bits, params)[0]
-
-
-def _decide(
-    service: str,
-    category: str,
-    name: str,
-    direction: str,
-    bits: int | None,
-    params: Mapping[str, int] | None,
-) -> tuple[bool, bool]:
-    """(approved, standing) for one operation, or PolicyViolation (see :func:`authorize`)."""
-    module.gate()
-    if service not in _proven:
-        first_use(service)  # the family's self-tests, once
-    frozen = tuple(sorted(params.items())) if params else None
-    day = _clock.utc_day()
-    key = (category, name, direction, bits, frozen)
-    cached = _verdicts.get(key)
-    if cached is None or cached[0] != day:
-        verdict = _check(category, name, direction, bits, frozen, day)
-        standing = verdict.allowed and verdict.next_change is None
-        cached = _verdicts[key] = (day, verdict.allowed, verdict.status.value, standing)
-    mode = module.mode()
-    if cached[1]:
-        # Off mode runs no provider: nothing is approved there, whatever the policy says of it.
-        return (True, cached[3]) if mode is not _OFF else (False, False)
-    reason = indicator.exemption()
-    if mode is module.Mode.STRICT and reason is None:
-        indicator.record(service, name, False)  # the refused request leaves the indicator false
-        verdict = _check(category, name, direction, bits, frozen, day)
-        refusal = PolicyViolation(f"{verdict.subject()}: {verdict.reason} ({verdict.citation()})", verdict)
-        raise audit.report(refusal, "policy-violation", service=service, algorithm=name, status=cached[2])
-    audit.emit(
-        "non-approved-use",
-        service=service,
-        algorithm=name,
-        status=cached[2],
-        mode=mode.value if mode else None,
-        exemption=reason,
-    )
-    return False, False
-
-
-_OFF = module.Mode.OFF
+authorize = require  # services call the one enforcement path (fipscrypto.enforce.require)
 
 
 @dataclass(slots=True, eq=False)
@@ -221,6 +134,9 @@ def revoke() -> None:
         obj._revoke()
 
 
+module.on_error(revoke)  # the module notifies; it imports nothing of the services
+
+
 def grant(
     service: str, category: str, name: str, label: str, *, direction: str = "apply", bits: int | None = None
 ) -> Grant:
@@ -229,6 +145,6 @@ def grant(
     The caller caches it (when ``standing``) only after the work it guards has succeeded once, so an
     algorithm the provider refuses never gets a standing grant.
     """
-    approved, standing = _decide(service, category, name, direction, bits, None)
+    approved, standing = decide(service, category, name, direction=direction, bits=bits)
     op, counter = indicator.entry(service, label, approved)
     return Grant(op, counter, standing)

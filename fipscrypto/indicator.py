@@ -1,9 +1,11 @@
 """The service indicator: was the last operation an approved service? (FIPS 140-3 IG 2.4.C)
 
 Every service records one :class:`Operation` after it runs, in a context variable, so the answer is
-per thread and per asyncio task. Counters add up approved and non-approved operations per service.
-:func:`exempt` opens a scope in which strict mode lets a non-approved request through, records it as
-non-approved, and writes an audit event with the reason.
+per thread and per asyncio task. :func:`last` is the last inner operation only (``seal.seal`` shows
+its AES-GCM); :func:`scope` answers for a whole composite operation: was anything non-approved done
+in this thread or task since the scope began? Counters add up approved and non-approved operations
+per service. :func:`exempt` opens a scope in which strict mode lets a non-approved request through,
+records it as non-approved, and writes an audit event with the reason.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .errors import InvalidParameter
 
 __all__ = [
     "Operation",
+    "Scope",
     "counters",
     "entry",
     "exempt",
@@ -29,6 +32,7 @@ __all__ = [
     "mark",
     "record",
     "reset",
+    "scope",
     "tally",
 ]
 
@@ -59,14 +63,39 @@ def entry(service: str, algorithm: str, approved: bool) -> tuple[Operation, Iter
     return found
 
 
+@dataclass(slots=True, eq=False)
+class Scope:
+    """A sticky indicator (see :func:`scope`): ``approved`` stays False once a non-approved operation
+    was recorded in this thread or task (or a task started within it) after the scope began."""
+
+    approved: bool = True
+    outer: Scope | None = None
+
+
+_scope: ContextVar[Scope | None] = ContextVar("fipscrypto_indicator_scope", default=None)
+_scope_get = _scope.get
+_set = _last.set
+
+
+def set_last(op: Operation) -> None:
+    """Make ``op`` the last operation; a non-approved one marks every open :class:`Scope`."""
+    _set(op)
+    if not op.approved:
+        found = _scope_get()
+        while found is not None:
+            found.approved = False
+            found = found.outer
+
+
+# For hot paths that mark inline (see _service.Grant.use): get is the bound method (no Python
+# frame); set_last runs only when the operation changes, and every change passes through it.
+get_last = _last.get
+
+
 def mark(op: Operation, counter: Iterator[int]) -> None:
     if _last.get() is not op:  # a get is cheaper than a set, and a service repeats its operation
-        _last.set(op)
+        set_last(op)
     next(counter)
-
-
-# For hot paths that mark inline (see _service.Grant.use): the bound methods, no Python frame.
-get_last, set_last = _last.get, _last.set
 
 
 def record(service: str, algorithm: str, approved: bool) -> Operation:
@@ -78,6 +107,33 @@ def record(service: str, algorithm: str, approved: bool) -> Operation:
 def last() -> Operation | None:
     """The last operation recorded in this thread or task, or None."""
     return _last.get()
+
+
+@contextlib.contextmanager
+def scope() -> Iterator[Scope]:
+    """Watch a composite operation: is everything done in this thread or task from here on approved?
+
+        with indicator.scope() as done:
+            envelope = seal.seal(data, key_id="k1", kek=kek)
+        assert done.approved
+
+    Inside the scope :func:`last` starts from None (so a repeated operation from before the scope is
+    seen again); after it, :func:`last` is the scope's last operation, or what it was before if the
+    scope did nothing. Scopes nest: a non-approved operation marks every enclosing one. Asyncio tasks
+    and ``asyncio.to_thread`` calls started inside the scope are seen (they run in a copy of its
+    context); a ``threading.Thread`` is not (it starts from an empty context). Refused requests count
+    as non-approved (they leave the indicator false).
+    """
+    before = _last.get()
+    watched = Scope(True, _scope.get())
+    token = _scope.set(watched)
+    _set(None)
+    try:
+        yield watched
+    finally:
+        _scope.reset(token)
+        if _last.get() is None:
+            _set(before)
 
 
 def _calls(counter: Iterator[int]) -> int:

@@ -26,7 +26,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import _fork
+from ._fork import rlock
 from .errors import FipsError, ModeOffWarning, ModuleErrorState, ProviderUnavailable
 from .provider import load
 from .provider.state import ProviderRecord, StatePaths, read_record
@@ -44,6 +44,7 @@ __all__ = [
     "gate_unless_self_test",
     "info",
     "mode",
+    "on_error",
     "recover",
     "self_test_scope",
     "self_testing",
@@ -81,7 +82,7 @@ class ModuleInfo:
     selftests_ms: dict[str, float]  # the last power-on run: test name -> milliseconds
 
 
-_lock = _fork.rlock()
+_lock = rlock()
 _state = State.POWER_ON
 _mode: Mode | None = None
 _error: str | None = None
@@ -218,9 +219,19 @@ def activate(mode: Mode | str | None = None, *, state_dir: str | os.PathLike[str
 
 def _provider_cause() -> ProviderUnavailable | None:
     """After a failed proof: the provider's own fault (module changed, MAC wrong), if one is found."""
-    from .provider.provision import diagnose  # failure path only: keeps activation's imports small
+    return load.diagnose(_paths) if _paths is not None else None
 
-    return diagnose(_paths) if _paths is not None else None
+
+# Called, in order, when the module enters ERROR (e.g. the services' revocation of standing grants
+# and held key objects). The module imports nothing of the services: they register here.
+_on_error: list[Callable[[], None]] = []
+
+
+def on_error(callback: Callable[[], None]) -> None:
+    """Have ``callback`` called each time the module enters ERROR (after the state has latched)."""
+    with _lock:
+        if callback not in _on_error:
+            _on_error.append(callback)
 
 
 def enter_error(reason: str) -> None:
@@ -228,9 +239,9 @@ def enter_error(reason: str) -> None:
     global _state, _error
     with _lock:
         _state, _error = State.ERROR, reason
-    from ._service import revoke  # standing grants and held key objects end with OPERATIONAL
-
-    revoke()
+        callbacks = list(_on_error)
+    for callback in callbacks:
+        callback()
     log.error("fipscrypto entered the ERROR state: %s", reason)
 
 
@@ -244,9 +255,9 @@ def recover() -> None:
         if _state is State.ERROR and _bindings is not None:
             _state, _error = _serving(), None
             log.warning("fipscrypto recovered from ERROR: every self-test passed on demand")
-            from . import audit  # (audit imports nothing of the core)
+            from .audit import emit  # (audit imports nothing of the core)
 
-            audit.emit("module-recovered")
+            emit("module-recovered")
 
 
 def _serving() -> State:

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fipscrypto import policy
-from fipscrypto.errors import PolicyError, PolicyViolation
+from fipscrypto.errors import PolicyError
 from fipscrypto.policy import Direction, Status, builtin, builtin_names, differences
 from fipscrypto.policy.manifest import evaluate, read_manifest
 
@@ -386,37 +386,6 @@ def _toml(value: object) -> str:
 def test_manifest_structure_errors_are_typed(data: dict[str, object]) -> None:
     # Well-formed TOML with sections of the wrong shape (tls = 1, keys = {...}, ...).
     _read_or_policy_error("\n".join(f"{key} = {_toml(value)}" for key, value in data.items()))
-
-
-def test_require_raises_in_strict_mode() -> None:
-    with pytest.raises(PolicyViolation) as caught:
-        policy.require("cipher", "chacha20-poly1305")
-    verdict = caught.value.verdict
-    assert isinstance(verdict, policy.Verdict)
-    assert verdict.status is Status.DISALLOWED
-    assert "chacha20-poly1305" in str(caught.value)
-    assert policy.require("cipher", "aes-256-gcm").allowed is True
-    assert policy.require("cipher", "3des-cbc", direction=Direction.PROCESS).status is Status.LEGACY_USE
-
-
-def test_require_records_in_audit_mode(state_paths: object) -> None:
-    result = run_json(
-        """
-import json, logging, fipscrypto
-from fipscrypto import policy
-records = []
-class Keep(logging.Handler):
-    def emit(self, record): records.append(record.getMessage())
-logging.getLogger("fipscrypto.policy").addHandler(Keep())
-fipscrypto.activate("audit")
-verdict = policy.require("cipher", "chacha20-poly1305")
-print(json.dumps({"allowed": verdict.allowed, "status": verdict.status.value, "log": records}))
-""",
-        FIPSCRYPTO_STATE_DIR=str(state_paths.root),  # type: ignore[attr-defined]
-    )
-    assert (result["allowed"], result["status"]) == (False, "disallowed")
-    assert result["log"]
-    assert "non-approved use allowed in audit mode" in result["log"][0]
 
 
 def test_invalid_policy_stops_activation(state_paths: object, tmp_path: Path) -> None:

@@ -1,9 +1,10 @@
 """The allowlist: policy as cited data, evaluated as of a date, enforced at the edge.
 
-Services call :func:`require` before they run an algorithm: in strict mode a non-approved request
-raises :class:`~fipscrypto.errors.PolicyViolation`; in audit mode it is allowed and logged. The
-active policy is ``$FIPSCRYPTO_POLICY`` (a built-in profile name or a policy file), by default
-``fips-140-3``. File format: docs/policy-format.md.
+The policy is data and its evaluation: :func:`check` gives the verdict on one use, with the deciding
+rule and its citation. Enforcement (the gate, the mode, exemptions, the indicator and the audit
+trail) is :func:`fipscrypto.enforce.require`, which every service calls. The active policy is
+``$FIPSCRYPTO_POLICY`` (a built-in profile name or a policy file), by default ``DEFAULT``. File
+format: docs/policy-format.md.
 
 The names below are loaded on first use: activation reads only the compiled TLS section (see
 ``runtime``), so a process that never asks for a verdict never pays for parsing the policy.
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 from .runtime import DEFAULT, POLICY_ENV
 
 if TYPE_CHECKING:
-    from .api import check, current, require, select
+    from .api import check, current, select
     from .diff import Difference, differences
     from .loader import builtin, builtin_names, load, loads
     from .model import Citation, Direction, Policy, Rule, Source, Status, Verdict
@@ -40,12 +41,11 @@ __all__ = [
     "differences",
     "load",
     "loads",
-    "require",
     "select",
 ]
 
 _HOME = {
-    "check": "api", "current": "api", "require": "api", "select": "api",
+    "check": "api", "current": "api", "select": "api",
     "Difference": "diff", "differences": "diff",
     "builtin": "loader", "builtin_names": "loader", "load": "loader", "loads": "loader",
     "Citation": "model", "Direction": "model", "Policy": "model", "Rule": "model", "Source": "model",

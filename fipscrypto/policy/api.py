@@ -1,27 +1,21 @@
-"""The policy API: the active policy, verdicts, and enforcement (re-exported by ``fipscrypto.policy``)."""
+"""The policy API: the active policy and its verdicts (re-exported by ``fipscrypto.policy``).
+
+Data and evaluation only: enforcing a verdict (the module's mode, exemptions, the indicator, audit)
+is :func:`fipscrypto.enforce.require`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import logging
 from collections.abc import Mapping
 
-from .. import module
 from .._clock import today as _today
-from ..errors import PolicyViolation
-from .loader import builtin, builtin_names, load
-from .model import Direction, Policy, Status, Verdict
+from .loader import select
+from .model import Direction, Policy, Verdict
 from .runtime import active_spec
 
-__all__ = ["check", "current", "require", "select"]
-
-log = logging.getLogger("fipscrypto.policy")
-
-
-def select(spec: str) -> Policy:
-    """A built-in profile by name, or a policy file by path."""
-    return builtin(spec) if spec in builtin_names() else load(spec)
+__all__ = ["check", "current", "select"]
 
 
 @functools.cache
@@ -62,25 +56,3 @@ def check(
     """The active policy's verdict on one use, with the deciding rule and its citation."""
     frozen = tuple(sorted(params.items())) if params else None
     return _verdict(active_spec(), category, name, direction, bits, frozen, as_of or _today())
-
-
-def require(
-    category: str,
-    name: str,
-    *,
-    direction: Direction = Direction.APPLY,
-    bits: int | None = None,
-    params: Mapping[str, int] | None = None,
-) -> Verdict:
-    """Enforce the active policy on one use: raise in strict mode, record in audit mode."""
-    verdict = check(category, name, direction=direction, bits=bits, params=params)
-    if verdict.allowed:
-        if verdict.status is Status.DEPRECATED:
-            log.warning("deprecated: %s (%s)", verdict.subject(), verdict.citation())
-        return verdict
-    mode = module.info().mode
-    message = f"{verdict.subject()}: {verdict.reason} ({verdict.citation()})"
-    if mode is module.Mode.STRICT or mode is None:
-        raise PolicyViolation(message, verdict)
-    log.warning("non-approved use allowed in %s mode: %s", mode.value, message)
-    return verdict

@@ -18,11 +18,10 @@ from typing import Any
 
 from ..errors import PolicyError
 from .model import RANGES, Change, Citation, Policy, Rule, Source, Status, bounded
-from .runtime import source_digest
-from .source import parse_toml, read_text
+from .source import parse_toml, read_text, source_digest
 from .vocabulary import categories
 
-__all__ = ["builtin", "builtin_names", "load", "loads"]
+__all__ = ["builtin", "builtin_names", "load", "loads", "select"]
 
 _POLICY_KEYS = {"name", "title", "status", "extends", "description"}
 _CITATION_KEYS = {"document", "url", "title", "published", "draft"}
@@ -437,3 +436,8 @@ def builtin(name: str) -> Policy:
         known = ", ".join(builtin_names())
         raise PolicyError(_builtin_id(name), 0, "", f"no built-in profile {name!r} ({known})")
     return _load_builtin(name, ())
+
+
+def select(spec: str) -> Policy:
+    """A built-in profile by name, or a policy file by path."""
+    return builtin(spec) if spec in builtin_names() else load(spec)

@@ -12,7 +12,6 @@ loaded and validated again: a stale policy is never applied.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -20,12 +19,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
 from .._clock import today as _today
+from .._version import __version__
 from ..errors import PolicyError
-from .source import read_text
+from .source import read_text, source_digest
 
-__all__ = ["DEFAULT", "POLICY_ENV", "active_spec", "source_digest", "tls_section"]
+__all__ = ["DEFAULT", "POLICY_ENV", "active_spec", "tls_section"]
 
 POLICY_ENV = "FIPSCRYPTO_POLICY"
 DEFAULT = "fips-140-3"
@@ -42,11 +41,6 @@ def _read(identity: str) -> str:
         name = identity.removeprefix("<builtin>/")
         return resources.files("fipscrypto.policy").joinpath("profiles", name).read_text(encoding="utf-8")
     return read_text(identity)
-
-
-def source_digest(text: str) -> str:
-    # surrogatepass: text given to loads() may hold lone surrogates, which TOML strings accept
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _key(spec: str, negotiable: Mapping[str, Any] | None) -> dict[str, str]:
@@ -88,8 +82,8 @@ def tls_section(spec: str, cache_dir: Path, negotiable: Mapping[str, Any] | None
     entry = entries.get(spec) if isinstance(entries, dict) else None
     if isinstance(entry, dict) and _fresh(entry, key) and isinstance(entry.get("section"), str):
         return str(entry["section"])
-    from .api import select
     from .compile import Negotiable, openssl_section
+    from .loader import select
 
     policy = select(spec)
     section = openssl_section(

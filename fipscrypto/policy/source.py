@@ -7,13 +7,14 @@ is first called.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
 
 from ..errors import PolicyError
 
-__all__ = ["MAX_BYTES", "parse_toml", "read_text"]
+__all__ = ["MAX_BYTES", "parse_toml", "read_text", "source_digest"]
 
 # "Bounded time and memory": no policy or manifest file is read beyond this (docs/policy-format.md,
 # docs/manifest-format.md). The largest built-in profile is about 40 KiB.
@@ -48,3 +49,9 @@ def parse_toml(text: str, path: str) -> dict[str, Any]:
         raise PolicyError(path, 0, "", "arrays or tables nested too deeply") from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits (sys.get_int_max_str_digits)
         raise PolicyError(path, 0, "", f"TOML value: {exc}") from None
+
+
+def source_digest(text: str) -> str:
+    """The SHA-256 of a policy's source text (its identity in verdicts, caches and reports)."""
+    # surrogatepass: text given to loads() may hold lone surrogates, which TOML strings accept
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

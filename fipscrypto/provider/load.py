@@ -16,15 +16,25 @@ import sys
 from pathlib import Path
 
 from .._fork import lock
-from ..errors import ProviderUnavailable
+from ..errors import ModuleMacMismatch, ModuleNotFound, ProviderUnavailable
+from .config import module_mac, read_module_mac
 from .state import ProviderRecord, StatePaths, read_record
 
-__all__ = ["BINDINGS", "bindings_imported", "external_bindings", "load_bindings", "require_record"]
+__all__ = [
+    "BINDINGS",
+    "REINSTALL",
+    "bindings_imported",
+    "diagnose",
+    "external_bindings",
+    "load_bindings",
+    "require_record",
+]
 
 BINDINGS = "cryptography.hazmat.bindings._rust"
 _WINDOW_KEYS = ("OPENSSL_CONF", "OPENSSL_MODULES", "CRYPTOGRAPHY_OPENSSL_NO_LEGACY")
 _lock = lock()
 
+REINSTALL = "run 'fipscheck provider install' again to re-provision"
 PREMATURE_REMEDY = (
     "import fipscrypto and call fipscrypto.activate() before anything imports cryptography "
     "(or pyOpenSSL), or start the program with 'fipscheck run -- python ...'"
@@ -95,3 +105,22 @@ def load_bindings(conf: Path, record: ProviderRecord) -> str:
                 else:
                     os.environ[key] = value
         return "fipscrypto"
+
+
+def diagnose(paths: StatePaths) -> ProviderUnavailable | None:
+    """Why a provisioned provider cannot serve, found without loading it; None if no cause is seen."""
+    record = read_record(paths)
+    if record is None or not paths.fipsmodule_cnf.is_file():
+        return ProviderUnavailable(f"no FIPS provider is provisioned in {paths.root}", REINSTALL)
+    module = Path(record.module_path)
+    if not module.is_file():
+        return ModuleNotFound(f"the provider module {module} is gone", REINSTALL)
+    expected = read_module_mac(paths.fipsmodule_cnf)
+    actual = module_mac(module)
+    if actual != expected:
+        return ModuleMacMismatch(
+            f"{module} does not match its module-mac (expected {expected[:16]}..., "
+            f"found {actual[:16]}...): the file was modified or replaced",
+            "restore the original module; if it was upgraded on purpose, " + REINSTALL,
+        )
+    return None

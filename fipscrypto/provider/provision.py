@@ -19,7 +19,8 @@ from ..errors import (
     ProviderUnavailable,
 )
 from . import apt
-from .config import file_sha256, fipsinstall_mac, module_mac, read_module_mac, write_configs
+from .config import file_sha256, fipsinstall_mac, module_mac, write_configs
+from .load import REINSTALL, diagnose
 from .probe import run_probe
 from .state import ProviderRecord, StatePaths, read_record, write_record
 
@@ -31,7 +32,6 @@ SYSTEM_MODULES = (
     "/usr/lib64/ossl-modules/fips.so",
     "/usr/lib/ossl-modules/fips.so",
 )
-_REINSTALL = "run 'fipscheck provider install' again to re-provision"
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def _probe(kind: str, path: Path, failure: str, remedy: str) -> dict[str, object
     found = run_probe(kind, path)
     if not found.get("ok"):
         detail = ": ".join(str(found[key]) for key in ("error_type", "error") if key in found)
-        raise ProviderLoadFailed(f"{failure}: {detail}", f"{remedy}; {_REINSTALL}")
+        raise ProviderLoadFailed(f"{failure}: {detail}", f"{remedy}; {REINSTALL}")
     return found
 
 
@@ -161,25 +161,6 @@ def _copy_for_context(module: Path, paths: StatePaths) -> None:
     tmp.replace(paths.context_module)
 
 
-def diagnose(paths: StatePaths) -> ProviderUnavailable | None:
-    """Why a provisioned provider cannot serve, found without loading it; None if no cause is seen."""
-    record = read_record(paths)
-    if record is None or not paths.fipsmodule_cnf.is_file():
-        return ProviderUnavailable(f"no FIPS provider is provisioned in {paths.root}", _REINSTALL)
-    module = Path(record.module_path)
-    if not module.is_file():
-        return ModuleNotFound(f"the provider module {module} is gone", _REINSTALL)
-    expected = read_module_mac(paths.fipsmodule_cnf)
-    actual = module_mac(module)
-    if actual != expected:
-        return ModuleMacMismatch(
-            f"{module} does not match its module-mac (expected {expected[:16]}..., "
-            f"found {actual[:16]}...): the file was modified or replaced",
-            "restore the original module; if it was upgraded on purpose, " + _REINSTALL,
-        )
-    return None
-
-
 def verify(state_dir: str | os.PathLike[str] | None = None) -> ProviderRecord:
     """Re-check a provisioned provider: files, module MAC, identity, and a real load; raise on failure.
     The load measures again what cryptography's OpenSSL can negotiate, and the record keeps the answer
@@ -190,19 +171,19 @@ def verify(state_dir: str | os.PathLike[str] | None = None) -> ProviderRecord:
         raise cause
     record = read_record(paths)
     if record is None:  # diagnose() checked; keeps the type checker informed
-        raise ProviderUnavailable(f"no FIPS provider is provisioned in {paths.root}", _REINSTALL)
+        raise ProviderUnavailable(f"no FIPS provider is provisioned in {paths.root}", REINSTALL)
     copy = paths.context_module
     if not copy.is_file() or file_sha256(copy) != record.module_sha256 or not record.switches:
         raise ProviderLoadFailed(
             f"the module copy for fipscrypto's private context ({copy}) is missing, differs from the "
             "provisioned module, or the record lists no provider switches",
-            _REINSTALL,
+            REINSTALL,
         )
     identity = _identity(paths)
     if identity["version"] != record.version:
         raise ProviderLoadFailed(
             f"the provider reports version {identity['version']}, recorded {record.version}",
-            _REINSTALL,
+            REINSTALL,
         )
     negotiable = _prove_load(paths)
     if negotiable != record.tls_negotiable:
