@@ -36,12 +36,15 @@ _Key = tuple[object, ...]
 # Standing: allowed, with no dated change ahead in either policy, so the answer holds while the
 # process runs (the active policy is fixed at activation).
 _verdicts: dict[_Key, tuple[int, Verdict, bool]] = {}
-_DIRECTIONS = {d.value: d for d in Direction} | {d: d for d in Direction}
+# Both spellings of a direction, to its value (the cache key holds the text: hashing an Enum member
+# runs Python code).
+_WAYS: dict[object, str] = {d.value: d.value for d in Direction} | {d: d.value for d in Direction}
 _OFF, _STRICT = module.Mode.OFF, module.Mode.STRICT
+_utc_day = _clock.utc_day
 
 
-def _identity(policy: Policy | None) -> object:
-    return None if policy is None else (policy.name, policy.digest, policy.path)
+def _identity(policy: Policy) -> object:
+    return (policy.name, policy.digest, policy.path)
 
 
 def _evaluate(
@@ -81,18 +84,18 @@ def _lookup(
     params: Mapping[str, int] | None,
     policy: Policy | None,
 ) -> tuple[Verdict, bool]:
-    day = _clock.utc_day()
+    day = _utc_day()
     try:
         frozen = tuple(sorted(params.items())) if params else None
-        way = _DIRECTIONS[direction]
-        key = (_identity(policy), category, name, way, bits, frozen)
+        way = _WAYS[direction]
+        key = (None if policy is None else _identity(policy), category, name, way, bits, frozen)
         cached = _verdicts.get(key)
     except (KeyError, TypeError, AttributeError):
         raise InvalidParameter(
             f"not a policy question: direction={direction!r}, bits={bits!r}, params={params!r}"
         ) from None
     if cached is None or cached[0] != day:
-        cached = _verdicts[key] = _evaluate(category, name, way, bits, frozen, policy, day)
+        cached = _verdicts[key] = _evaluate(category, name, Direction(way), bits, frozen, policy, day)
     return cached[1], cached[2]
 
 

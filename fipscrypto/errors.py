@@ -138,7 +138,8 @@ class ModeOffWarning(UserWarning):
 
 
 class InvalidParameter(FipsError, ValueError):
-    """A service was given a value it cannot accept: a wrong length, size, range or encoding."""
+    """A service was given a value it cannot accept: a wrong type (``str`` or ``None`` where bytes are
+    expected), length, size, range or encoding."""
 
 
 class AuthenticationError(FipsError):
