@@ -213,7 +213,7 @@ def _group(group: str | FFDHGroup | None) -> FFDHGroup:
         if (group.p, group.g, group.q) not in _KNOWN_GROUPS:
             _check_domain(group.p, group.g, group.q)
         return group
-    if group is None or group not in GROUPS:
+    if not isinstance(group, str) or group not in GROUPS:
         raise InvalidParameter(f"ffdh needs a group: one of {', '.join(GROUPS)} or an FFDHGroup")
     return GROUPS[group]
 
@@ -339,7 +339,7 @@ def _parsing(what: str) -> Iterator[None]:
         yield
     except FipsError:
         raise
-    except (_keys.Unsupported, ValueError, TypeError, OverflowError) as exc:
+    except (*_keys.Unsupported, ValueError, TypeError, OverflowError) as exc:
         raise InvalidParameter(f"{what}: {exc}") from None
 
 
@@ -483,6 +483,18 @@ def _salt_length(value: object, digest: str | None, *, verifying: bool) -> int |
     return value
 
 
+def _check_provider_salt(params: _Params) -> None:
+    """The FIPS provider verifies RSASSA-PSS only with sLen <= hLen (FIPS 186-5 §5.4 (g); OpenSSL's
+    ``rsa-pss-saltlen-check``) and reports a longer salt as a failed verification: say so instead."""
+    salt, digest = params.options.salt_length, params.digest
+    longer = isinstance(salt, int) and digest in _keys.HASHES and salt > _keys.HASHES[digest].digest_size
+    if longer and module.mode() is not module.Mode.OFF:
+        raise AlgorithmUnavailable(
+            f"RSASSA-PSS with a {salt}-byte salt and {digest}: the FIPS provider verifies only salts "
+            "up to the hash length (FIPS 186-5 §5.4)"
+        )
+
+
 def _hash_item(name: str) -> tuple[str, str]:
     """The policy item for a hash used in a signature: SP 800-131A r2 Table 8 gives SHA-1 in digital
     signatures a status of its own, which the vocabulary names ``signature/sha1-signature``."""
@@ -564,6 +576,7 @@ class VerifyingKey:
             verifying=True,
         )
         approved = _authorize_signature("keys.verify", self.scheme, self._sized(), params, "process")
+        _check_provider_salt(params)
         if params.p1363:
             try:
                 signature = _keys.p1363_to_der(signature, _ec_size(_curve(self.scheme)))
@@ -749,7 +762,7 @@ def signing_key_from_seed(scheme: str, seed: bytes) -> SigningKey:
     """The ML-DSA key pair of a 32-byte seed (FIPS 204 Algorithm 6, ML-DSA.KeyGen_internal)."""
     module.gate()  # the gate first: an ERROR state outranks a bad argument
     seed = _data(seed, "seed")
-    if scheme not in _keys.MLDSA or len(seed) != 32:
+    if _scheme(scheme, "scheme") not in _keys.MLDSA or len(seed) != 32:
         raise InvalidParameter("signing_key_from_seed needs ml-dsa-44/65/87 and a 32-byte seed")
     approved = authorize("keys.import", "signature", scheme)
     key = SigningKey(scheme, _keys.mldsa_from_seed(scheme, seed), None, _INTERNAL)

@@ -136,8 +136,9 @@ HASHES: dict[str, hashes.HashAlgorithm] = {
 }
 _XOF = ("shake128", "shake256")
 
-#: What cryptography raises where the provider does not offer an algorithm or parameter.
-Unsupported = _exceptions.UnsupportedAlgorithm
+#: What cryptography raises where the provider does not offer an algorithm, a parameter or a key
+#: type (UnsupportedAlgorithm; InternalError when the provider's fetch fails, e.g. X25519 in FIPS mode).
+Unsupported = (_exceptions.UnsupportedAlgorithm, _exceptions.InternalError)
 
 _PEM = serialization.Encoding.PEM
 _DER = serialization.Encoding.DER
