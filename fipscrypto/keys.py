@@ -5,14 +5,20 @@
     key.verifying_key().verify(signature, message)         # raises InvalidSignature on failure
 
     mine = keys.generate_agreement_key("ffdh", group="ffdhe3072")
-    peer = keys.load_agreement_public_key(their_bytes, "ffdh", group="ffdhe3072")   # validated
+    peer = keys.load_agreement_public_key(their_y, "ffdh", group="ffdhe3072", encoding="raw")
     z = mine.exchange(peer)                                # the shared secret Z, raw
+
+    kek = keys.generate_transport_key("rsa-oaep", bits=3072)
+    secret = kek.decrypt(kek.public_key().encrypt(b"key material"))   # RSA-OAEP, SHA-256
 
 Signature schemes (FIPS 186-5, FIPS 204): ``rsa-pss``, ``rsa-pkcs1v15``, ``ecdsa-p224/p256/p384/p521``,
 ``ed25519``, ``ed448``, ``ml-dsa-44/65/87``. Key agreement (SP 800-56A r3): ``ecdh-p224/p256/p384/p521``
 and ``ffdh`` over the RFC 3526 / RFC 7919 safe-prime groups in :data:`GROUPS` (or an explicit
-:class:`FFDHGroup`). Every call passes the service gate and the active policy (``fipscrypto._service``),
-so strict mode refuses RSA-1024, secp256k1 and X25519 before any work.
+:class:`FFDHGroup`). Key transport (SP 800-56B r2): ``rsa-oaep``. Every call passes the service gate
+and the active policy (``fipscrypto._service``) for the scheme, its size and every hash it uses, in
+the operation's direction (sign/encrypt: apply; verify/decrypt: process): the policy, not this
+module, decides which hashes and sizes are allowed. Strict mode refuses RSA-1024 signing, SHA-1
+signing, secp256k1 and X25519 before any work. Only fipscrypto errors leave this module.
 
 RSA, EC and FFDH key pairs are generated inside the FIPS provider, in fipscrypto's private library
 context of it (:mod:`fipscrypto.provider.context`; cryptography would generate them outside the

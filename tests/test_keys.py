@@ -532,3 +532,37 @@ def test_vectors_are_the_staged_copies() -> None:
         data = (VECTORS / "acvp" / folder / "internalProjection.json").read_bytes()
         assert hashlib.sha256(data).hexdigest() == digest, folder
         assert json.loads(data)["testGroups"]
+
+
+# ------------------------------------------------------------------------- the policy is the rulebook
+
+
+@pytest.mark.parametrize("profile", ["fips-140-3", "cnsa-2.0", "nist-pqc-transition"])
+def test_every_use_the_key_api_accepts_has_a_policy_rule(profile: str) -> None:
+    """Every scheme, size and hash the key API accepts is decided by a rule of the profile (with its
+    citation), never by the code: no use falls through to "not on the allowlist"."""
+    from fipscrypto.policy import builtin
+
+    policy = builtin(profile)
+    rsa_sizes = (1024, 1536, 2048, 3072, 4096, 8192, 16384)
+    uses: list[tuple[str, str, int | None]] = [
+        *(
+            ("signature", scheme, bits)
+            for scheme in ("rsa-pss", "rsa-pkcs1v15")
+            for bits in (512, *rsa_sizes)
+        ),
+        *(("signature", f"ecdsa-{curve}", None) for curve in keys._FIELD_PRIMES),
+        *(("signature", scheme, None) for scheme in ("ed25519", "ed448", *backend.MLDSA)),
+        *(("key-agreement", f"ecdh-{curve}", None) for curve in keys._FIELD_PRIMES),
+        *(("key-agreement", "ffdh", group.bits) for group in keys.GROUPS.values()),
+        *(("key-agreement", "rsa-oaep", bits) for bits in rsa_sizes),
+        *((*keys._hash_item(name), None) for name in backend.HASHES),  # signature hashes
+        *(("hash", name, None) for name in backend.HASHES),  # OAEP and MGF1 hashes
+    ]
+    missing = [use for use in uses if policy.match(*use) is None]
+    assert missing == []
+    for use in uses:
+        rule = policy.match(*use)
+        assert rule is not None
+        assert rule.source.citation, use
+    assert keys._hash_item("sha1") == ("signature", "sha1-signature")
