@@ -440,12 +440,12 @@ class _Params:
 def _params(
     scheme: str,
     *,
-    digest: object,
-    salt_length: object,
-    mgf1_digest: object,
-    context: object,
-    signature_format: object,
-    verifying: bool,
+    digest: object = None,
+    salt_length: object = None,
+    mgf1_digest: object = None,
+    context: object = None,
+    signature_format: object = "der",
+    verifying: bool = False,
 ) -> _Params:
     """Check the parameters a scheme takes; InvalidParameter for any it does not take."""
     family = _family(scheme)
@@ -680,13 +680,7 @@ class SigningKey:
         rejects the key (InvalidParameter) instead of latching ERROR.
         """
         family = _family(self.scheme)
-        digest = (
-            "sha256"
-            if family == "rsa"
-            else _DEFAULT_DIGEST.get(_curve(self.scheme))
-            if family == "ecdsa"
-            else None
-        )
+        digest = _params(self.scheme).digest  # the scheme's default hash
         key = _live(self._key)
         with _provider_call(f"{self.scheme} pairwise-consistency test"):
             signature = _keys.sign(key, self.scheme, _PCT_MESSAGE, digest)
