@@ -5,14 +5,20 @@
     key.verifying_key().verify(signature, message)         # raises InvalidSignature on failure
 
     mine = keys.generate_agreement_key("ffdh", group="ffdhe3072")
-    peer = keys.load_agreement_public_key(their_bytes, "ffdh", group="ffdhe3072")   # validated
+    peer = keys.load_agreement_public_key(their_y, "ffdh", group="ffdhe3072", encoding="raw")
     z = mine.exchange(peer)                                # the shared secret Z, raw
+
+    kek = keys.generate_transport_key("rsa-oaep", bits=3072)
+    secret = kek.decrypt(kek.public_key().encrypt(b"key material"))   # RSA-OAEP, SHA-256
 
 Signature schemes (FIPS 186-5, FIPS 204): ``rsa-pss``, ``rsa-pkcs1v15``, ``ecdsa-p224/p256/p384/p521``,
 ``ed25519``, ``ed448``, ``ml-dsa-44/65/87``. Key agreement (SP 800-56A r3): ``ecdh-p224/p256/p384/p521``
 and ``ffdh`` over the RFC 3526 / RFC 7919 safe-prime groups in :data:`GROUPS` (or an explicit
-:class:`FFDHGroup`). Every call passes the service gate and the active policy (``fipscrypto._service``),
-so strict mode refuses RSA-1024, secp256k1 and X25519 before any work.
+:class:`FFDHGroup`). Key transport (SP 800-56B r2): ``rsa-oaep``. Every call passes the service gate
+and the active policy (``fipscrypto._service``) for the scheme, its size and every hash it uses, in
+the operation's direction (sign/encrypt: apply; verify/decrypt: process): the policy, not this
+module, decides which hashes and sizes are allowed. Strict mode refuses RSA-1024 signing, SHA-1
+signing, secp256k1 and X25519 before any work. Only fipscrypto errors leave this module.
 
 RSA, EC and FFDH key pairs are generated inside the FIPS provider, in fipscrypto's private library
 context of it (:mod:`fipscrypto.provider.context`; cryptography would generate them outside the
@@ -29,17 +35,26 @@ against the real provider, with nothing mocked.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import math
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal, cast
 
 from . import _faults, _fork, audit, module
 from ._backend import keys as _keys
 from ._service import REVOKED, authorize, hold, record
-from .errors import AlgorithmUnavailable, InvalidParameter, InvalidSignature, SelfTestFailure
+from .errors import (
+    AlgorithmUnavailable,
+    AuthenticationError,
+    FipsError,
+    InvalidParameter,
+    InvalidSignature,
+    SelfTestFailure,
+)
 from .provider.context import FipsContext, open_context
 from .provider.state import StatePaths
 
@@ -49,21 +64,35 @@ __all__ = [
     "AgreementPublicKey",
     "Encoding",
     "FFDHGroup",
+    "SignatureFormat",
     "SigningKey",
+    "TransportKey",
+    "TransportPublicKey",
     "VerifyingKey",
     "agreement_key_from_private_value",
     "generate_agreement_key",
     "generate_signing_key",
+    "generate_transport_key",
     "load_agreement_key",
     "load_agreement_public_key",
     "load_signing_key",
+    "load_transport_key",
+    "load_transport_public_key",
     "load_verifying_key",
     "rsa_verifying_key",
     "signing_key_from_seed",
 ]
 
-Encoding = Literal["pem", "der", "raw"]
+#: Key encodings. Every key class's ``public_bytes()`` and ``private_bytes()`` default to "der"
+#: (SubjectPublicKeyInfo, PKCS#8); "pem" is the same in PEM; "raw" is the scheme's own encoding
+#: (an EC point, FFDH y, Ed25519/Ed448/ML-DSA key bytes, the ML-DSA seed) where it has one.
+Encoding = Literal["der", "pem", "raw"]
+#: ECDSA signature encodings: "der" (Ecdsa-Sig-Value, RFC 3279 §2.2.3: X.509, TLS, CMS) or "p1363"
+#: (IEEE P1363 r || s, each as long as the group order: JOSE RFC 7518 §3.4, COSE, WebAuthn).
+SignatureFormat = Literal["der", "p1363"]
 _PCT_MESSAGE = b"fipscrypto pairwise-consistency test (FIPS 140-3 IG 10.3.A)"
+_PCT_SECRET = b"fipscrypto key-transport PCT key"  # 32 bytes: fits OAEP-SHA-256 from 1024 bits
+_MAX_CONTEXT = 255  # FIPS 204 §5.2: ctx is at most 255 bytes
 _INTERNAL = object()  # wrappers are made here, after validation, never by callers
 
 # Field primes of the curves (SP 800-186 §3.2.1; secp256k1: SEC 2 §2.4.1), for the range check of
@@ -75,7 +104,7 @@ _FIELD_PRIMES = {
     "p521": 2**521 - 1,
     "secp256k1": 2**256 - 2**32 - 977,
 }
-_DEFAULT_HASH = {
+_DEFAULT_DIGEST = {
     "p224": "sha256",
     "p256": "sha256",
     "p384": "sha384",
@@ -83,10 +112,10 @@ _DEFAULT_HASH = {
     "secp256k1": "sha256",
 }
 _SIZES = {"ed25519": 256, "ed448": 456}  # key sizes in bits (RFC 8032 §5.1, §5.2)
-_RSA_HASHES = ("sha224", "sha256", "sha384", "sha512", "sha512-256", "sha3-256", "sha3-384", "sha3-512")
+# Hashes whose use in a signature has a policy item of its own (see _hash_item).
+_SIGNATURE_USE_OF = {"sha1": "sha1-signature"}
 # FIPS 186-5 §A.1.1 and SP 800-56B r2 §6.2.1: 2^16 < e < 2^256, e odd.
 _RSA_E_RANGE = (65537, 2**256)
-_RSA_LEGACY_FLOOR = 1024  # no policy makes a smaller modulus usable, even for legacy verification
 # A resource bound, not a policy rule: OpenSSL's OPENSSL_RSA_MAX_MODULUS_BITS. A larger modulus from
 # a stored key or a caller would only buy seconds of arithmetic per operation.
 RSA_MAX_BITS = 16384
@@ -190,7 +219,7 @@ def _group(group: str | FFDHGroup | None) -> FFDHGroup:
         if (group.p, group.g, group.q) not in _KNOWN_GROUPS:
             _check_domain(group.p, group.g, group.q)
         return group
-    if group is None or group not in GROUPS:
+    if not isinstance(group, str) or group not in GROUPS:
         raise InvalidParameter(f"ffdh needs a group: one of {', '.join(GROUPS)} or an FFDHGroup")
     return GROUPS[group]
 
@@ -264,6 +293,62 @@ def _check_ffc_public(group: FFDHGroup, y: int) -> None:
         )
 
 
+# ------------------------------------------------------------------------------- argument checks
+
+
+def _data(value: object, what: str) -> bytes:
+    """``value`` as bytes (bytes, bytearray or memoryview); InvalidParameter for anything else."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    raise InvalidParameter(f"{what} must be bytes, not {type(value).__name__}")
+
+
+def _choice(value: object, what: str, choices: tuple[str, ...]) -> str:
+    if isinstance(value, str) and value in choices:
+        return value
+    raise InvalidParameter(f"{what} must be one of {', '.join(choices)}, not {value!r}")
+
+
+@functools.cache
+def _hash_names() -> frozenset[str]:
+    """The hash names of the policy vocabulary: what a ``digest=`` may name (the policy rules on it)."""
+    from .policy.vocabulary import categories
+
+    return frozenset(categories()["hash"].names)
+
+
+def _hash_name(value: object, what: str = "digest") -> str:
+    if isinstance(value, str) and value in _hash_names():
+        return value
+    raise InvalidParameter(f"{what} {value!r} is not a hash name ({', '.join(sorted(_hash_names()))})")
+
+
+@contextlib.contextmanager
+def _provider_call(what: str) -> Iterator[None]:
+    """Run one backend operation: what the provider refuses becomes AlgorithmUnavailable, a value it
+    rejects InvalidParameter; fipscrypto's own errors pass through."""
+    try:
+        yield
+    except FipsError:
+        raise
+    except _keys.Unsupported as exc:
+        raise AlgorithmUnavailable(f"{what}: the provider refused it ({exc})") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise InvalidParameter(f"{what}: {exc}") from None
+
+
+@contextlib.contextmanager
+def _parsing(what: str) -> Iterator[None]:
+    """Parse a key: anything cryptography cannot read or does not support (an unknown key OID, explicit
+    curve parameters, an unsupported curve) is an invalid key for this scheme: InvalidParameter."""
+    try:
+        yield
+    except FipsError:
+        raise
+    except (*_keys.Unsupported, ValueError, TypeError, OverflowError) as exc:
+        raise InvalidParameter(f"{what}: {exc}") from None
+
+
 # ------------------------------------------------------------------------------------ EC checks
 
 
@@ -271,13 +356,31 @@ def _curve(scheme: str) -> str:
     return scheme.split("-", 1)[1]
 
 
-def _ec_point(curve: str, data: bytes) -> tuple[int, int]:
-    """Decode an uncompressed point (SEC 1 §2.3.4) with the coordinate range check."""
-    p = _FIELD_PRIMES[curve]
-    size = (p.bit_length() + 7) // 8
-    if len(data) != 1 + 2 * size or data[0] != 0x04:
-        raise InvalidParameter(f"{curve} public key: need an uncompressed point of {1 + 2 * size} bytes")
-    return int.from_bytes(data[1 : 1 + size], "big"), int.from_bytes(data[1 + size :], "big")
+def _ec_size(curve: str) -> int:
+    return (_FIELD_PRIMES[curve].bit_length() + 7) // 8
+
+
+def _ec_point(curve: str, data: bytes) -> _keys.PublicKey:
+    """Decode a point (SEC 1 §2.3.4), uncompressed (04 || x || y) or compressed (02/03 || x), with full
+    public-key validation (:func:`_ec_public`)."""
+    size = _ec_size(curve)
+    if len(data) == 1 + 2 * size and data[0] == 0x04:
+        x, y = int.from_bytes(data[1 : 1 + size], "big"), int.from_bytes(data[1 + size :], "big")
+        return _ec_public(curve, x, y)
+    if len(data) == 1 + size and data[0] in (0x02, 0x03):
+        # SEC 1 §2.3.4 step 2.2: "convert X to a field element x" fails unless x < p; the provider
+        # then finds y (step 2.4.1) or reports that no point has this x.
+        if int.from_bytes(data[1:], "big") >= _FIELD_PRIMES[curve]:
+            raise InvalidParameter(f"{curve} public key coordinates out of range [0, p-1]")
+        try:
+            decoded = _keys.ec_from_encoded(curve, data)
+        except ValueError:
+            raise InvalidParameter(f"{curve} public key is not a point on the curve") from None
+        _, x, y = _keys.ec_numbers(decoded)
+        return _ec_public(curve, x, y)
+    raise InvalidParameter(
+        f"{curve} public key: need a point of {1 + 2 * size} (uncompressed) or {1 + size} bytes (compressed)"
+    )
 
 
 def _ec_public(curve: str, x: int, y: int) -> _keys.PublicKey:
@@ -296,20 +399,15 @@ def _ec_public(curve: str, x: int, y: int) -> _keys.PublicKey:
         raise InvalidParameter(f"{curve} public key is not a point on the curve") from None
 
 
-def _check_rsa_public(scheme: str, n: int, e: int, direction: str) -> None:
-    """RSA public-key checks: FIPS 186-5 §A.1.1 (e odd, 2^16 < e < 2^256) and the policy's size floor."""
-    from .policy import Direction, check  # parsed at the first verdict, like _service does
-
+def _check_rsa_public(n: int, e: int) -> int:
+    """RSA public-key checks of FIPS 186-5 §A.1.1 (e odd, 2^16 < e < 2^256) and an odd modulus; the
+    modulus size in bits. Which sizes may be used is the policy's (asked with the size)."""
     bits = n.bit_length()
-    if n % 2 == 0 or not _RSA_LEGACY_FLOOR <= bits <= RSA_MAX_BITS:
-        raise InvalidParameter(
-            f"RSA modulus of {bits} bits refused (odd, {_RSA_LEGACY_FLOOR}..{RSA_MAX_BITS} bits)"
-        )
+    if n % 2 == 0 or not 0 < bits <= RSA_MAX_BITS:
+        raise InvalidParameter(f"RSA modulus of {bits} bits refused (odd, at most {RSA_MAX_BITS} bits)")
     if not (_RSA_E_RANGE[0] <= e < _RSA_E_RANGE[1] and e % 2 == 1):
         raise InvalidParameter("RSA public exponent must be odd with 65537 <= e < 2^256 (FIPS 186-5 §A.1.1)")
-    verdict = check("signature", scheme, direction=Direction(direction), bits=bits)
-    if not verdict.allowed:
-        raise InvalidParameter(f"RSA-{bits}: {verdict.reason} ({verdict.citation()})")
+    return bits
 
 
 # ---------------------------------------------------------------------------------------- signatures
@@ -325,61 +423,186 @@ def _family(scheme: str) -> str:
     return {"ed25519": "eddsa", "ed448": "eddsa", "ffdh": "ffdh"}.get(scheme, scheme)
 
 
-def _hash_for(scheme: str, hash_name: str | None) -> str | None:
-    """The hash a scheme signs with: given for RSA/ECDSA (ECDSA defaults to the curve's), none otherwise."""
+@dataclasses.dataclass(frozen=True)
+class _Params:
+    """The checked parameters of one signature: its hash and :class:`_keys.SignOptions`."""
+
+    digest: str | None
+    options: _keys.SignOptions
+    p1363: bool
+
+    def hashes(self) -> tuple[str, ...]:
+        """Every hash the signature computes with (the message hash, MGF1's)."""
+        names = (self.digest, self.options.mgf1_digest)
+        return tuple(dict.fromkeys(name for name in names if name is not None))
+
+
+def _params(
+    scheme: str,
+    *,
+    digest: object = None,
+    salt_length: object = None,
+    mgf1_digest: object = None,
+    context: object = None,
+    signature_format: object = "der",
+    verifying: bool = False,
+) -> _Params:
+    """Check the parameters a scheme takes; InvalidParameter for any it does not take."""
     family = _family(scheme)
     if family == "rsa":
-        name = hash_name or "sha256"
-        if name not in _RSA_HASHES:
-            raise InvalidParameter(f"{scheme} hash must be one of {', '.join(_RSA_HASHES)}")
-        return name
-    if family == "ecdsa":
-        name = hash_name or _DEFAULT_HASH[_curve(scheme)]
-        if name not in _keys.HASHES:
-            raise InvalidParameter(f"unknown hash {name!r}")
-        return name
-    if hash_name is not None:
-        raise InvalidParameter(f"{scheme} hashes internally; give no hash")
-    return None
+        name = "sha256" if digest is None else _hash_name(digest)
+    elif family == "ecdsa":
+        name = _DEFAULT_DIGEST[_curve(scheme)] if digest is None else _hash_name(digest)
+    elif digest is not None:
+        raise InvalidParameter(f"{scheme} hashes internally; give no digest")
+    else:
+        name = None
+    if scheme != "rsa-pss" and (salt_length is not None or mgf1_digest is not None):
+        raise InvalidParameter("salt_length and mgf1_digest are RSA-PSS parameters")
+    mgf1 = None if mgf1_digest is None else _hash_name(mgf1_digest, "mgf1_digest")
+    salt = _salt_length(salt_length, name, verifying=verifying) if scheme == "rsa-pss" else None
+    if context is not None and family != "ml-dsa":
+        raise InvalidParameter("context is an ML-DSA parameter (FIPS 204 ctx)")
+    ctx = None if context is None else _data(context, "context")
+    if ctx is not None and len(ctx) > _MAX_CONTEXT:
+        # FIPS 204 Algorithm 2 step 1 / Algorithm 3 step 1: "if |ctx| > 255 then return error".
+        raise InvalidParameter(f"an ML-DSA context string is at most {_MAX_CONTEXT} bytes (FIPS 204 §5.2)")
+    fmt = _choice(signature_format, "signature_format", ("der", "p1363"))
+    if fmt == "p1363" and family != "ecdsa":
+        raise InvalidParameter("signature_format='p1363' is for ECDSA signatures")
+    return _Params(name, _keys.SignOptions(salt, mgf1, ctx), fmt == "p1363")
 
 
-def _label(scheme: str, size: int | None, hash_name: str | None) -> str:
+def _salt_length(value: object, digest: str | None, *, verifying: bool) -> int | Literal["auto"] | None:
+    """RSASSA-PSS sLen. Signing: 0 <= sLen <= hLen (FIPS 186-5 §5.4 (g)); verifying: what the signer
+    used, any sLen >= 0, or "auto" to recover it from the signature (RFC 8017 §9.1.2)."""
+    if value is None:
+        return None
+    if verifying and value == "auto":
+        return "auto"
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidParameter("salt_length is a byte count >= 0" + (' or "auto"' if verifying else ""))
+    if not verifying and digest in _keys.HASHES and value > _keys.HASHES[digest].digest_size:
+        raise InvalidParameter(
+            "RSASSA-PSS signing needs 0 <= salt_length <= the hash length (FIPS 186-5 §5.4)"
+        )
+    return value
+
+
+def _check_provider_salt(params: _Params) -> None:
+    """The FIPS provider verifies RSASSA-PSS only with sLen <= hLen (FIPS 186-5 §5.4 (g); OpenSSL's
+    ``rsa-pss-saltlen-check``) and reports a longer salt as a failed verification: say so instead."""
+    salt, digest = params.options.salt_length, params.digest
+    longer = isinstance(salt, int) and digest in _keys.HASHES and salt > _keys.HASHES[digest].digest_size
+    if longer and module.mode() is not module.Mode.OFF:
+        raise AlgorithmUnavailable(
+            f"RSASSA-PSS with a {salt}-byte salt and {digest}: the FIPS provider verifies only salts "
+            "up to the hash length (FIPS 186-5 §5.4)"
+        )
+
+
+def _hash_item(name: str) -> tuple[str, str]:
+    """The policy item for a hash used in a signature: SP 800-131A r2 Table 8 gives SHA-1 in digital
+    signatures a status of its own, which the vocabulary names ``signature/sha1-signature``."""
+    item = _SIGNATURE_USE_OF.get(name)
+    return ("signature", item) if item else ("hash", name)
+
+
+def _authorize_signature(
+    service: str, scheme: str, bits: int | None, params: _Params, direction: str
+) -> bool:
+    """The policy's verdict on the scheme (with its size) and on every hash it computes with."""
+    approved = authorize(service, "signature", scheme, direction=direction, bits=bits)
+    for name in params.hashes():
+        category, item = _hash_item(name)
+        approved &= authorize(service, category, item, direction=direction)
+        if name not in _keys.HASHES:  # in the vocabulary, the policy let it through: the backend has none
+            raise AlgorithmUnavailable(f"{scheme} with {name}: not offered by the provider")
+    return approved
+
+
+def _label(scheme: str, bits: int | None, hash_name: str | None) -> str:
     """The indicator's algorithm name: rsa-pss-3072/sha256, ecdsa-p256/sha256, ed25519."""
-    name = f"{scheme}-{size}" if _family(scheme) == "rsa" else scheme
+    name = f"{scheme}-{bits}" if _family(scheme) == "rsa" else scheme
     return f"{name}/{hash_name}" if hash_name else name
+
+
+def _public_bytes(key: _keys.PublicKey, encoding: object) -> bytes:
+    """SubjectPublicKeyInfo DER (the default of every key class) or PEM; raw: the scheme's raw key."""
+    fmt = _choice(encoding, "encoding", ("der", "pem", "raw"))
+    with _provider_call("public key encoding"):
+        return _keys.raw_public(key) if fmt == "raw" else _keys.public_bytes(key, fmt)
+
+
+def _private_bytes(key: _keys.PrivateKey, encoding: object, *, raw: bool) -> bytes:
+    fmt = _choice(encoding, "encoding", ("der", "pem", "raw") if raw else ("der", "pem"))
+    with _provider_call("private key encoding"):
+        return _keys.raw_private(key) if fmt == "raw" else _keys.private_bytes(key, fmt)
 
 
 class VerifyingKey:
     """A public signature key. Made by :meth:`SigningKey.verifying_key` or the ``load_*`` functions."""
 
-    __slots__ = ("_key", "scheme", "size")
+    __slots__ = ("_key", "bits", "scheme")
 
-    def __init__(self, scheme: str, key: _keys.PublicKey, size: int | None, token: object) -> None:
+    def __init__(self, scheme: str, key: _keys.PublicKey, bits: int | None, token: object) -> None:
         if token is not _INTERNAL:
             raise TypeError("use load_verifying_key() or SigningKey.verifying_key()")
-        self.scheme, self._key, self.size = scheme, key, size
+        self.scheme, self._key, self.bits = scheme, key, bits
 
     def __repr__(self) -> str:
-        return f"VerifyingKey({self.scheme!r}, size={self.size})"
+        return f"VerifyingKey({self.scheme!r}, bits={self.bits})"
 
-    def verify(self, signature: bytes, message: bytes, *, hash: str | None = None) -> None:
-        """Verify (FIPS 186-5 §5.4/§6.4.2/§7.7; FIPS 204 Algorithm 3); raise InvalidSignature if it fails."""
-        hash_name = _hash_for(self.scheme, hash)
-        approved = authorize("keys.verify", "signature", self.scheme, direction="process", bits=self._bits())
-        if hash_name is not None:
-            approved &= authorize("keys.verify", "hash", hash_name, direction="process")
-        ok = _keys.verify(self._key, self.scheme, signature, message, hash_name)
-        record("keys.verify", _label(self.scheme, self.size, hash_name), approved)
+    def verify(
+        self,
+        signature: bytes,
+        message: bytes,
+        *,
+        digest: str | None = None,
+        salt_length: int | Literal["auto"] | None = None,
+        mgf1_digest: str | None = None,
+        context: bytes | None = None,
+        signature_format: SignatureFormat = "der",
+    ) -> None:
+        """Verify (FIPS 186-5 §5.4/§6.4.2/§7.7; FIPS 204 Algorithm 3); raise InvalidSignature if it fails.
+
+        ``digest``: RSA and ECDSA (default SHA-256, ECDSA the curve's). RSA-PSS: ``salt_length`` (bytes;
+        default the hash length; "auto" recovers it) and ``mgf1_digest`` (default ``digest``) as the
+        signer chose them, e.g. from X.509 RSASSA-PSS-params. ML-DSA: ``context``, 0..255 bytes.
+        ECDSA: ``signature_format`` "der" (Ecdsa-Sig-Value) or "p1363" (r || s: JOSE, COSE, WebAuthn).
+        """
+        signature, message = _data(signature, "signature"), _data(message, "message")
+        params = _params(
+            self.scheme,
+            digest=digest,
+            salt_length=salt_length,
+            mgf1_digest=mgf1_digest,
+            context=context,
+            signature_format=signature_format,
+            verifying=True,
+        )
+        approved = _authorize_signature("keys.verify", self.scheme, self._sized(), params, "process")
+        _check_provider_salt(params)
+        if params.p1363:
+            try:
+                signature = _keys.p1363_to_der(signature, _ec_size(_curve(self.scheme)))
+            except ValueError:
+                signature = b""  # a P1363 signature of the wrong length verifies nothing
+        with _provider_call(f"{self.scheme} verification"):
+            ok = bool(signature) and _keys.verify(
+                self._key, self.scheme, signature, message, params.digest, params.options
+            )
+        record("keys.verify", _label(self.scheme, self.bits, params.digest), approved)
         if not ok:
             raise InvalidSignature("signature did not verify")
 
-    def public_bytes(self, encoding: Encoding = "pem") -> bytes:
-        """SubjectPublicKeyInfo (PEM/DER); raw: Ed/ML-DSA key bytes, EC uncompressed point."""
+    def public_bytes(self, encoding: Encoding = "der") -> bytes:
+        """SubjectPublicKeyInfo DER (default) or PEM; raw: Ed/ML-DSA key bytes, EC uncompressed point."""
         module.gate()
-        return _keys.raw_public(self._key) if encoding == "raw" else _keys.public_bytes(self._key, encoding)
+        return _public_bytes(self._key, encoding)
 
-    def _bits(self) -> int | None:
-        return self.size if _family(self.scheme) == "rsa" else None
+    def _sized(self) -> int | None:
+        return self.bits if _family(self.scheme) == "rsa" else None
 
 
 class SigningKey:
@@ -388,40 +611,67 @@ class SigningKey:
     Entering the ERROR state revokes it: it drops its key object and every method raises
     ModuleErrorState from then on, also after a recovery (make a new key)."""
 
-    __slots__ = ("__weakref__", "_key", "scheme", "size")
+    __slots__ = ("__weakref__", "_key", "bits", "scheme")
 
-    def __init__(self, scheme: str, key: _keys.PrivateKey, size: int | None, token: object) -> None:
+    def __init__(self, scheme: str, key: _keys.PrivateKey, bits: int | None, token: object) -> None:
         if token is not _INTERNAL:
             raise TypeError("use generate_signing_key() or load_signing_key()")
-        self.scheme, self._key, self.size = scheme, key, size
+        self.scheme, self._key, self.bits = scheme, key, bits
         hold(self)
 
     def _revoke(self) -> None:
         self._key = cast(Any, REVOKED)
 
     def __repr__(self) -> str:
-        return f"SigningKey({self.scheme!r}, size={self.size})"
+        return f"SigningKey({self.scheme!r}, bits={self.bits})"
 
-    def sign(self, message: bytes, *, hash: str | None = None) -> bytes:
-        """Sign ``message`` (FIPS 186-5 §5.4, §6.4.1, §7.6; FIPS 204 Algorithm 2). ECDSA: DER (r, s)."""
-        hash_name = _hash_for(self.scheme, hash)
-        bits = self.size if _family(self.scheme) == "rsa" else None
-        approved = authorize("keys.sign", "signature", self.scheme, bits=bits)
-        if hash_name is not None:
-            approved &= authorize("keys.sign", "hash", hash_name)
-        signature = _keys.sign(_live(self._key), self.scheme, message, hash_name)
-        record("keys.sign", _label(self.scheme, self.size, hash_name), approved)
+    def sign(
+        self,
+        message: bytes,
+        *,
+        digest: str | None = None,
+        salt_length: int | None = None,
+        mgf1_digest: str | None = None,
+        context: bytes | None = None,
+        signature_format: SignatureFormat = "der",
+    ) -> bytes:
+        """Sign ``message`` (FIPS 186-5 §5.4, §6.4.1, §7.6; FIPS 204 Algorithm 2).
+
+        The parameters are those of :meth:`VerifyingKey.verify`; RSA-PSS ``salt_length`` is 0..hLen
+        (default hLen). ECDSA signatures are DER unless ``signature_format="p1363"``.
+        """
+        message = _data(message, "message")
+        params = _params(
+            self.scheme,
+            digest=digest,
+            salt_length=salt_length,
+            mgf1_digest=mgf1_digest,
+            context=context,
+            signature_format=signature_format,
+            verifying=False,
+        )
+        bits = self.bits if _family(self.scheme) == "rsa" else None
+        approved = _authorize_signature("keys.sign", self.scheme, bits, params, "apply")
+        with _provider_call(f"{self.scheme} signature"):
+            signature = _keys.sign(_live(self._key), self.scheme, message, params.digest, params.options)
+            if params.p1363:
+                signature = _keys.p1363_from_der(signature, _ec_size(_curve(self.scheme)))
+        record("keys.sign", _label(self.scheme, self.bits, params.digest), approved)
         return signature
 
     def verifying_key(self) -> VerifyingKey:
         module.gate()
-        return VerifyingKey(self.scheme, _keys.public_key(_live(self._key)), self.size, _INTERNAL)
+        return VerifyingKey(self.scheme, _keys.public_key(_live(self._key)), self.bits, _INTERNAL)
 
-    def private_bytes(self, encoding: Encoding = "pem") -> bytes:
-        """PKCS#8 (PEM/DER, unencrypted: protect it with fipscrypto.seal); raw: Ed key, ML-DSA seed."""
+    def public_bytes(self, encoding: Encoding = "der") -> bytes:
+        """The verifying key's encoding (:meth:`VerifyingKey.public_bytes`)."""
+        return self.verifying_key().public_bytes(encoding)
+
+    def private_bytes(self, encoding: Encoding = "der") -> bytes:
+        """PKCS#8 DER (default) or PEM, unencrypted: protect it with fipscrypto.seal; raw: the Ed25519/
+        Ed448 private key, the ML-DSA seed."""
         module.gate()
-        key = _live(self._key)
-        return _keys.raw_private(key) if encoding == "raw" else _keys.private_bytes(key, encoding)
+        return _private_bytes(_live(self._key), encoding, raw=True)
 
     def _pairwise_consistency_test(self, *, imported: bool = False) -> None:
         """FIPS 140-3 IG 10.3.A: sign a fixed message with the new private key, verify with its public key.
@@ -429,26 +679,41 @@ class SigningKey:
         For an imported key pair the same test gives assurance of its consistency; a failure there
         rejects the key (InvalidParameter) instead of latching ERROR.
         """
-        hash_name = _hash_for(self.scheme, None)
         family = _family(self.scheme)
+        digest = _params(self.scheme).digest  # the scheme's default hash
         key = _live(self._key)
-        signature = _keys.sign(key, self.scheme, _PCT_MESSAGE, hash_name)
-        message = _pct_value(family, _PCT_MESSAGE)
-        if not _keys.verify(_keys.public_key(key), self.scheme, signature, message, hash_name):
+        with _provider_call(f"{self.scheme} pairwise-consistency test"):
+            signature = _keys.sign(key, self.scheme, _PCT_MESSAGE, digest)
+            message = _pct_value(family, _PCT_MESSAGE)
+            consistent = _keys.verify(_keys.public_key(key), self.scheme, signature, message, digest)
+        if not consistent:
             if imported:
                 raise InvalidParameter(f"{self.scheme} key pair is not consistent (pairwise test failed)")
             raise _pct_failed(family, self.scheme, "the signature of the test message did not verify")
 
 
-def _signing_kind(scheme: str, bits: int | None) -> tuple[str, int | None]:
-    """(backend kind, size) for a signature scheme, or InvalidParameter."""
+def _scheme(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidParameter(f"{what} must be a scheme name (str), not {type(value).__name__}")
+    return value
+
+
+def _rsa_bits(bits: object) -> int:
+    if bits is None:
+        return 3072
+    if type(bits) is not int or not 0 < bits <= RSA_MAX_BITS:
+        raise InvalidParameter(f"bits is the RSA modulus size: an int, 1..{RSA_MAX_BITS}")
+    return bits
+
+
+def _signing_kind(scheme: object, bits: object) -> tuple[str, int | None]:
+    """(backend kind, bits) for a signature scheme, or InvalidParameter."""
+    scheme = _scheme(scheme, "scheme")
     family = _family(scheme)
     if family == "rsa" and scheme in ("rsa-pss", "rsa-pkcs1v15"):
-        if bits is None:
-            return "rsa", 3072
-        if type(bits) is not int or not 0 < bits <= RSA_MAX_BITS:
-            raise InvalidParameter(f"bits is the RSA modulus size: an int, 1..{RSA_MAX_BITS}")
-        return "rsa", bits
+        return "rsa", _rsa_bits(bits)
+    if bits is not None:
+        raise InvalidParameter(f"bits is for RSA keys; {scheme} has a fixed size")
     if family == "ecdsa" and _curve(scheme) in _FIELD_PRIMES:
         return "ec", _FIELD_PRIMES[_curve(scheme)].bit_length()
     if scheme in ("ed25519", "ed448"):
@@ -458,11 +723,7 @@ def _signing_kind(scheme: str, bits: int | None) -> tuple[str, int | None]:
     raise InvalidParameter(f"unknown signature scheme {scheme!r}")
 
 
-def _authorize_generation(category: str, scheme: str, bits: int | None, *, sized: bool) -> bool:
-    return authorize("keys.generate", category, scheme, bits=bits if sized else None)
-
-
-def _generated(key: SigningKey | AgreementKey, approved: bool, bits: int | None) -> None:
+def _generated(key: SigningKey | AgreementKey | TransportKey, approved: bool, bits: int | None) -> None:
     """Audit and indicate a generated key pair, saying where it was generated."""
     family = _family(key.scheme)
     label = f"{key.scheme}-{bits}" if family in ("rsa", "ffdh") else key.scheme
@@ -476,6 +737,11 @@ def _generated(key: SigningKey | AgreementKey, approved: bool, bits: int | None)
     record("keys.generate", label, approved)
 
 
+def _generate(kind: str, what: str, **params: Any) -> _keys.PrivateKey:
+    with _provider_call(f"{what} key generation"):
+        return _keys.generate(kind, inside=inside.get(), **params)
+
+
 def generate_signing_key(scheme: str, *, bits: int | None = None) -> SigningKey:
     """A new signature key pair (FIPS 186-5 §A.1 RSA, §A.2 ECDSA, §7 EdDSA; FIPS 204 Algorithm 1).
 
@@ -483,9 +749,9 @@ def generate_signing_key(scheme: str, *, bits: int | None = None) -> SigningKey:
     The key pair passes a pairwise-consistency test before it is returned.
     """
     kind, size = _signing_kind(scheme, bits)
-    approved = _authorize_generation("signature", scheme, size, sized=kind == "rsa")
+    approved = authorize("keys.generate", "signature", scheme, bits=size if kind == "rsa" else None)
     curve = _curve(scheme) if kind == "ec" else ""
-    backend = _keys.generate(kind, bits=size or 0, curve=curve, inside=inside.get())
+    backend = _generate(kind, scheme, bits=size or 0, curve=curve)
     key = SigningKey(scheme, backend, size, _INTERNAL)
     key._pairwise_consistency_test()
     _generated(key, approved, size)
@@ -495,7 +761,8 @@ def generate_signing_key(scheme: str, *, bits: int | None = None) -> SigningKey:
 def signing_key_from_seed(scheme: str, seed: bytes) -> SigningKey:
     """The ML-DSA key pair of a 32-byte seed (FIPS 204 Algorithm 6, ML-DSA.KeyGen_internal)."""
     module.gate()  # the gate first: an ERROR state outranks a bad argument
-    if scheme not in _keys.MLDSA or len(seed) != 32:
+    seed = _data(seed, "seed")
+    if _scheme(scheme, "scheme") not in _keys.MLDSA or len(seed) != 32:
         raise InvalidParameter("signing_key_from_seed needs ml-dsa-44/65/87 and a 32-byte seed")
     approved = authorize("keys.import", "signature", scheme)
     key = SigningKey(scheme, _keys.mldsa_from_seed(scheme, seed), None, _INTERNAL)
@@ -504,29 +771,27 @@ def signing_key_from_seed(scheme: str, seed: bytes) -> SigningKey:
     return key
 
 
-def load_signing_key(data: bytes, scheme: str, *, encoding: Encoding = "pem") -> SigningKey:
-    """Import a private signature key: PKCS#8 PEM/DER, or raw Ed25519/Ed448 (ML-DSA: use the seed)."""
+def load_signing_key(data: bytes, scheme: str, *, encoding: Encoding = "der") -> SigningKey:
+    """Import a private signature key: PKCS#8 DER or PEM (either is recognised), or raw Ed25519/Ed448
+    (ML-DSA: use the seed)."""
     module.gate()  # the gate first: an ERROR state outranks a bad argument
+    data = _data(data, "data")
     kind, _ = _signing_kind(scheme, None)
-    try:
-        key = _keys.load_private(data, raw=scheme if encoding == "raw" else None)
-        public = _keys.public_key(key)
-        size = _check_signature_public(scheme, kind, public, "apply")
-    except (ValueError, TypeError) as exc:
-        raise InvalidParameter(f"{scheme} private key: {exc}") from None
-    approved = authorize("keys.import", "signature", scheme, bits=size if kind == "rsa" else None)
-    signing = SigningKey(scheme, key, size, _INTERNAL)
+    fmt = _choice(encoding, "encoding", ("der", "pem", "raw"))
+    with _parsing(f"{scheme} private key"):
+        key = _keys.load_private(data, raw=scheme if fmt == "raw" else None)
+        bits = _check_signature_public(scheme, kind, _keys.public_key(key))
+    approved = authorize("keys.import", "signature", scheme, bits=bits if kind == "rsa" else None)
+    signing = SigningKey(scheme, key, bits, _INTERNAL)
     signing._pairwise_consistency_test(imported=True)
     record("keys.import", scheme, approved)
     return signing
 
 
-def _check_signature_public(scheme: str, kind: str, key: _keys.PublicKey, direction: str) -> int | None:
+def _check_signature_public(scheme: str, kind: str, key: _keys.PublicKey) -> int | None:
     """Check an imported public key against its scheme; the key size. Raises InvalidParameter."""
     if kind == "rsa":
-        n, e = _keys.rsa_numbers(key)
-        _check_rsa_public(scheme, n, e, direction)
-        return n.bit_length()
+        return _check_rsa_public(*_keys.rsa_numbers(key))
     if kind == "ec":
         curve, x, y = _keys.ec_numbers(key)
         if curve != _curve(scheme):
@@ -538,38 +803,217 @@ def _check_signature_public(scheme: str, kind: str, key: _keys.PublicKey, direct
     return _SIZES.get(scheme)
 
 
-def load_verifying_key(data: bytes, scheme: str, *, encoding: Encoding = "pem") -> VerifyingKey:
-    """Import a public signature key: SubjectPublicKeyInfo PEM/DER, or raw (Ed/ML-DSA bytes, EC point).
+def load_verifying_key(data: bytes, scheme: str, *, encoding: Encoding = "der") -> VerifyingKey:
+    """Import a public signature key: SubjectPublicKeyInfo DER or PEM (either is recognised), or raw
+    (Ed/ML-DSA bytes, an EC point compressed or uncompressed).
 
     EC keys pass full public-key validation (SP 800-56A r3 §5.6.2.3.3); RSA keys the checks of
     :func:`rsa_verifying_key`. Invalid keys raise InvalidParameter.
     """
     module.gate()  # the gate first: an ERROR state outranks a bad argument
+    data = _data(data, "data")
     kind, _ = _signing_kind(scheme, None)
-    try:
-        if encoding == "raw" and kind == "ec":
-            key = _ec_public(_curve(scheme), *_ec_point(_curve(scheme), data))
+    fmt = _choice(encoding, "encoding", ("der", "pem", "raw"))
+    with _parsing(f"{scheme} public key"):
+        if fmt == "raw" and kind == "ec":
+            key = _ec_point(_curve(scheme), data)
         else:
-            key = _keys.load_public(data, raw=scheme if encoding == "raw" else None)
-        size = _check_signature_public(scheme, kind, key, "process")
-    except (ValueError, TypeError) as exc:
-        raise InvalidParameter(f"{scheme} public key: {exc}") from None
+            key = _keys.load_public(data, raw=scheme if fmt == "raw" else None)
+        bits = _check_signature_public(scheme, kind, key)
     approved = authorize(
-        "keys.import", "signature", scheme, direction="process", bits=size if kind == "rsa" else None
+        "keys.import", "signature", scheme, direction="process", bits=bits if kind == "rsa" else None
     )
     record("keys.import", scheme, approved)
-    return VerifyingKey(scheme, key, size, _INTERNAL)
+    return VerifyingKey(scheme, key, bits, _INTERNAL)
 
 
 def rsa_verifying_key(n: int, e: int, scheme: str = "rsa-pss") -> VerifyingKey:
-    """An RSA public key from (n, e): e odd with 2^16 < e < 2^256, n at least the policy's minimum."""
+    """An RSA public key from (n, e): e odd with 2^16 < e < 2^256; the policy rules on the size."""
     module.gate()  # the gate first: an ERROR state outranks a bad argument
     if scheme not in ("rsa-pss", "rsa-pkcs1v15"):
-        raise InvalidParameter(f"{scheme} is not an RSA signature scheme")
-    _check_rsa_public(scheme, n, e, "process")
-    approved = authorize("keys.import", "signature", scheme, direction="process", bits=n.bit_length())
+        raise InvalidParameter(f"{scheme!r} is not an RSA signature scheme")
+    if isinstance(n, bool) or isinstance(e, bool) or not (isinstance(n, int) and isinstance(e, int)):
+        raise InvalidParameter("n and e are integers")
+    bits = _check_rsa_public(n, e)
+    approved = authorize("keys.import", "signature", scheme, direction="process", bits=bits)
+    with _parsing(f"RSA-{bits} public key"):
+        key = _keys.rsa_public(n, e)
     record("keys.import", scheme, approved)
-    return VerifyingKey(scheme, _keys.rsa_public(n, e), n.bit_length(), _INTERNAL)
+    return VerifyingKey(scheme, key, bits, _INTERNAL)
+
+
+# ------------------------------------------------------------------------- RSA-OAEP key transport
+
+
+class TransportPublicKey:
+    """An RSA public key for key transport (RSA-OAEP, SP 800-56B r2 §9 KTS-OAEP): encrypts keying
+    material to the holder of the private key. Made by :func:`load_transport_public_key` or
+    :meth:`TransportKey.public_key`."""
+
+    __slots__ = ("_key", "bits", "scheme")
+
+    def __init__(self, key: _keys.PublicKey, bits: int, token: object) -> None:
+        if token is not _INTERNAL:
+            raise TypeError("use load_transport_public_key() or TransportKey.public_key()")
+        self.scheme, self._key, self.bits = "rsa-oaep", key, bits
+
+    def __repr__(self) -> str:
+        return f"TransportPublicKey({self.scheme!r}, bits={self.bits})"
+
+    def encrypt(
+        self,
+        plaintext: bytes,
+        *,
+        digest: str = "sha256",
+        mgf1_digest: str | None = None,
+        label: bytes | None = None,
+    ) -> bytes:
+        """RSA-OAEP-ENC (SP 800-56B r2 §7.2.2.3) of ``plaintext`` (at most len(n)/8 - 2*hLen - 2 bytes).
+
+        ``digest`` is the OAEP hash, ``mgf1_digest`` MGF1's (default ``digest``), ``label`` L (default
+        empty). The policy rules on the key size (``key-agreement/rsa-oaep``) and on each hash.
+        """
+        plaintext = _data(plaintext, "plaintext")
+        names, label = _oaep_params(digest, mgf1_digest, label)
+        approved = _authorize_transport("keys.encrypt", self.bits, names, "apply")
+        with _provider_call("RSA-OAEP encryption"):
+            ciphertext = _keys.oaep_encrypt(self._key, plaintext, names[0], names[-1], label)
+        record("keys.encrypt", f"rsa-oaep-{self.bits}/{names[0]}", approved)
+        return ciphertext
+
+    def public_bytes(self, encoding: Encoding = "der") -> bytes:
+        """SubjectPublicKeyInfo DER (default) or PEM."""
+        module.gate()
+        return _public_bytes(self._key, _choice(encoding, "encoding", ("der", "pem")))
+
+
+def _oaep_params(digest: object, mgf1_digest: object, label: object) -> tuple[tuple[str, str], bytes | None]:
+    name = _hash_name(digest)
+    mgf1 = name if mgf1_digest is None else _hash_name(mgf1_digest, "mgf1_digest")
+    return (name, mgf1), None if label is None else _data(label, "label") or None
+
+
+def _authorize_transport(service: str, bits: int, names: tuple[str, str], direction: str) -> bool:
+    approved = authorize(service, "key-agreement", "rsa-oaep", direction=direction, bits=bits)
+    for name in dict.fromkeys(names):
+        approved &= authorize(service, "hash", name, direction=direction)
+        if name not in _keys.HASHES:
+            raise AlgorithmUnavailable(f"RSA-OAEP with {name}: not offered by the provider")
+    return approved
+
+
+class TransportKey:
+    """An RSA private key for key transport (RSA-OAEP); made by :func:`generate_transport_key` or
+    :func:`load_transport_key`. Revoked when the module enters ERROR, like :class:`SigningKey`."""
+
+    __slots__ = ("__weakref__", "_key", "bits", "scheme")
+
+    def __init__(self, key: _keys.PrivateKey, bits: int, token: object) -> None:
+        if token is not _INTERNAL:
+            raise TypeError("use generate_transport_key() or load_transport_key()")
+        self.scheme, self._key, self.bits = "rsa-oaep", key, bits
+        hold(self)
+
+    def _revoke(self) -> None:
+        self._key = cast(Any, REVOKED)
+
+    def __repr__(self) -> str:
+        return f"TransportKey({self.scheme!r}, bits={self.bits})"
+
+    def decrypt(
+        self,
+        ciphertext: bytes,
+        *,
+        digest: str = "sha256",
+        mgf1_digest: str | None = None,
+        label: bytes | None = None,
+    ) -> bytes:
+        """RSA-OAEP-DEC (SP 800-56B r2 §7.2.2.4) with the sender's ``digest``, ``mgf1_digest`` and
+        ``label``. Any ciphertext that does not decrypt raises AuthenticationError (one error for every
+        failed check, SP 800-56B r2 §7.2.2.4 "output an indication of decryption error")."""
+        ciphertext = _data(ciphertext, "ciphertext")
+        names, label = _oaep_params(digest, mgf1_digest, label)
+        approved = _authorize_transport("keys.decrypt", self.bits, names, "process")
+        with _provider_call("RSA-OAEP decryption"):
+            plaintext = _keys.oaep_decrypt(_live(self._key), ciphertext, names[0], names[-1], label)
+        record("keys.decrypt", f"rsa-oaep-{self.bits}/{names[0]}", approved)
+        if plaintext is None:
+            raise AuthenticationError("RSA-OAEP decryption error")
+        return plaintext
+
+    def public_key(self) -> TransportPublicKey:
+        module.gate()
+        return TransportPublicKey(_keys.public_key(_live(self._key)), self.bits, _INTERNAL)
+
+    def public_bytes(self, encoding: Encoding = "der") -> bytes:
+        return self.public_key().public_bytes(encoding)
+
+    def private_bytes(self, encoding: Encoding = "der") -> bytes:
+        """PKCS#8 DER (default) or PEM, unencrypted (protect it with fipscrypto.seal)."""
+        module.gate()
+        return _private_bytes(_live(self._key), encoding, raw=False)
+
+    def _pairwise_consistency_test(self, *, imported: bool = False) -> None:
+        """FIPS 140-3 IG 10.3.A for a key-transport key pair: encrypt a fixed value with the public key,
+        decrypt it with the private key, compare (SP 800-56B r2 §6.4.1.1 assurance of consistency)."""
+        key = _live(self._key)
+        with _provider_call("RSA-OAEP pairwise-consistency test"):
+            ciphertext = _keys.oaep_encrypt(_keys.public_key(key), _PCT_SECRET, "sha256", None, None)
+            recovered = _keys.oaep_decrypt(key, ciphertext, "sha256", None, None)
+        if recovered != _pct_value("rsa", _PCT_SECRET):
+            if imported:
+                raise InvalidParameter("rsa-oaep key pair is not consistent (pairwise test failed)")
+            raise _pct_failed("rsa", self.scheme, "the test value did not decrypt to itself")
+
+
+def _transport_scheme(scheme: object) -> None:
+    if scheme != "rsa-oaep":
+        raise InvalidParameter(f"unknown key-transport scheme {scheme!r} (rsa-oaep)")
+
+
+def generate_transport_key(scheme: str = "rsa-oaep", *, bits: int | None = None) -> TransportKey:
+    """A new RSA key pair for key transport (SP 800-56B r2 §6.3, generated by the provider; ``bits``
+    default 3072) with its pairwise-consistency test."""
+    _transport_scheme(scheme)
+    size = _rsa_bits(bits)
+    approved = authorize("keys.generate", "key-agreement", "rsa-oaep", bits=size)
+    key = TransportKey(_generate("rsa", "RSA-OAEP", bits=size), size, _INTERNAL)
+    key._pairwise_consistency_test()
+    _generated(key, approved, size)
+    return key
+
+
+def load_transport_key(data: bytes, scheme: str = "rsa-oaep", *, encoding: Encoding = "der") -> TransportKey:
+    """Import an RSA private key (PKCS#8 DER or PEM) for key transport."""
+    module.gate()  # the gate first: an ERROR state outranks a bad argument
+    data = _data(data, "data")
+    _transport_scheme(scheme)
+    _choice(encoding, "encoding", ("der", "pem"))
+    with _parsing("RSA-OAEP private key"):
+        key = _keys.load_private(data)
+        bits = _check_rsa_public(*_keys.rsa_numbers(_keys.public_key(key)))
+    approved = authorize("keys.import", "key-agreement", "rsa-oaep", bits=bits)
+    transport = TransportKey(key, bits, _INTERNAL)
+    transport._pairwise_consistency_test(imported=True)
+    record("keys.import", f"rsa-oaep-{bits}", approved)
+    return transport
+
+
+def load_transport_public_key(
+    data: bytes, scheme: str = "rsa-oaep", *, encoding: Encoding = "der"
+) -> TransportPublicKey:
+    """Import a recipient's RSA public key (SubjectPublicKeyInfo DER or PEM) for key transport; the
+    checks of :func:`rsa_verifying_key` apply."""
+    module.gate()  # the gate first: an ERROR state outranks a bad argument
+    data = _data(data, "data")
+    _transport_scheme(scheme)
+    _choice(encoding, "encoding", ("der", "pem"))
+    with _parsing("RSA-OAEP public key"):
+        key = _keys.load_public(data)
+        bits = _check_rsa_public(*_keys.rsa_numbers(key))
+    approved = authorize("keys.import", "key-agreement", "rsa-oaep", bits=bits)
+    record("keys.import", f"rsa-oaep-{bits}", approved)
+    return TransportPublicKey(key, bits, _INTERNAL)
 
 
 # ------------------------------------------------------------------------------------- key agreement
@@ -588,15 +1032,22 @@ class AgreementPublicKey:
     def __repr__(self) -> str:
         return f"AgreementPublicKey({self.scheme!r}, group={self.group and self.group.name!r})"
 
-    def public_bytes(self, encoding: Encoding = "raw") -> bytes:
-        """raw: EC uncompressed point (SEC 1 §2.3.3) / FFDH y big-endian in len(p) bytes; or SPKI PEM/DER."""
+    @property
+    def bits(self) -> int:
+        return _agreement_bits(self.scheme, self.group)
+
+    def public_bytes(self, encoding: Encoding = "der") -> bytes:
+        """SubjectPublicKeyInfo DER (default) or PEM; raw: the EC uncompressed point (SEC 1 §2.3.3),
+        FFDH y big-endian in len(p) bytes."""
         module.gate()
-        if encoding != "raw":
-            return _keys.public_bytes(self._key, encoding)
-        if self.group is not None:
+        if _choice(encoding, "encoding", ("der", "pem", "raw")) == "raw" and self.group is not None:
             _, y = _keys.dh_numbers(self._key)
             return y.to_bytes((self.group.bits + 7) // 8, "big")
-        return _keys.raw_public(self._key)
+        return _public_bytes(self._key, encoding)
+
+
+def _agreement_bits(scheme: str, group: FFDHGroup | None) -> int:
+    return group.bits if group else _FIELD_PRIMES[_curve(scheme)].bit_length()
 
 
 class AgreementKey:
@@ -620,26 +1071,30 @@ class AgreementKey:
 
     @property
     def bits(self) -> int:
-        return self.group.bits if self.group else _FIELD_PRIMES[_curve(self.scheme)].bit_length()
+        return _agreement_bits(self.scheme, self.group)
 
     def public_key(self) -> AgreementPublicKey:
         module.gate()
         return AgreementPublicKey(self.scheme, _keys.public_key(_live(self._key)), self.group, _INTERNAL)
 
-    def public_bytes(self, encoding: Encoding = "raw") -> bytes:
+    def public_bytes(self, encoding: Encoding = "der") -> bytes:
+        """The public key's encoding (:meth:`AgreementPublicKey.public_bytes`)."""
         return self.public_key().public_bytes(encoding)
 
-    def private_bytes(self, encoding: Literal["pem", "der"] = "pem") -> bytes:
-        """PKCS#8, unencrypted (protect it with fipscrypto.seal)."""
+    def private_bytes(self, encoding: Encoding = "der") -> bytes:
+        """PKCS#8 DER (default) or PEM, unencrypted (protect it with fipscrypto.seal)."""
         module.gate()
-        return _keys.private_bytes(_live(self._key), encoding)
+        return _private_bytes(_live(self._key), encoding, raw=False)
 
     def exchange(self, peer: AgreementPublicKey) -> bytes:
         """The shared secret Z (SP 800-56A r3 §5.7.1.1 FFC DH, §5.7.1.2 ECC CDH), raw, len(p) bytes."""
+        if not isinstance(peer, AgreementPublicKey):
+            raise InvalidParameter(f"exchange needs an AgreementPublicKey, not {type(peer).__name__}")
         if peer.scheme != self.scheme or peer.group != self.group:
             raise InvalidParameter("the peer key belongs to another scheme or group")
         approved = _authorize_agreement("keys.agree", self.scheme, self.group)
-        z = (_keys.dh_exchange if self.group else _keys.ec_exchange)(_live(self._key), peer._key)
+        with _provider_call(f"{self.scheme} key agreement"):
+            z = (_keys.dh_exchange if self.group else _keys.ec_exchange)(_live(self._key), peer._key)
         record("keys.agree", self._label(), approved)
         return z
 
@@ -679,13 +1134,14 @@ def _domain(group: FFDHGroup | None) -> tuple[str | None, tuple[int, int, int]]:
     return (group.name if GROUPS.get(group.name) == group else None), (group.p, group.g, group.q)
 
 
-def _agreement_scheme(scheme: str, group: str | FFDHGroup | None) -> FFDHGroup | None:
+def _agreement_scheme(scheme: object, group: str | FFDHGroup | None) -> FFDHGroup | None:
+    scheme = _scheme(scheme, "scheme")
     if scheme == "ffdh":
         return _group(group)
-    if scheme.startswith("ecdh-") and _curve(scheme) in _FIELD_PRIMES:
-        return None
+    if group is not None:
+        raise InvalidParameter(f"group is for ffdh; {scheme} has none")
     if scheme.startswith("ecdh-") or scheme in ("x25519", "x448"):
-        return None  # named by the vocabulary: the policy answers (strict mode refuses them)
+        return None  # named by the vocabulary: the policy answers (strict mode refuses the others)
     raise InvalidParameter(f"unknown key-agreement scheme {scheme!r}")
 
 
@@ -709,9 +1165,9 @@ def generate_agreement_key(scheme: str, *, group: str | FFDHGroup | None = None)
     approved = _authorize_agreement("keys.generate", scheme, ffdh)
     if ffdh is not None:
         name, domain = _domain(ffdh)
-        backend = _keys.generate("dh", group=domain, group_name=name, inside=inside.get())
+        backend = _generate("dh", scheme, group=domain, group_name=name)
     else:
-        backend = _keys.generate("ec", curve=_curve(scheme), inside=inside.get())
+        backend = _generate("ec", scheme, curve=_curve(scheme))
     key = AgreementKey(scheme, backend, ffdh, _INTERNAL)
     key._pairwise_consistency_test()
     _generated(key, approved, key.bits)
@@ -727,33 +1183,34 @@ def agreement_key_from_private_value(
     """
     module.gate()  # the gate first: an ERROR state outranks a bad argument
     ffdh = _agreement_scheme(scheme, group)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidParameter(f"the private value is an int, not {type(value).__name__}")
     approved = _authorize_agreement("keys.import", scheme, ffdh)
-    try:
+    with _parsing(f"{scheme} private key"):
         if ffdh is not None:
             if not 1 <= value <= ffdh.q - 1:
                 raise InvalidParameter("FFDH private key out of range: need 1 <= x <= q - 1")
             backend = _keys.dh_private((ffdh.p, ffdh.g, ffdh.q), value, pow(ffdh.g, value, ffdh.p))
         else:
             backend = _keys.ec_private(_curve(scheme), value)
-    except ValueError as exc:
-        raise InvalidParameter(f"{scheme} private key: {exc}") from None
     key = AgreementKey(scheme, backend, ffdh, _INTERNAL)
     key._pairwise_consistency_test(imported=True)
     record("keys.import", key._label(), approved)
     return key
 
 
-def load_agreement_key(data: bytes, scheme: str, *, group: str | FFDHGroup | None = None) -> AgreementKey:
-    """Import a PKCS#8 (PEM or DER) key-agreement private key; it must match ``scheme``/``group``."""
+def load_agreement_key(
+    data: bytes, scheme: str, *, group: str | FFDHGroup | None = None, encoding: Encoding = "der"
+) -> AgreementKey:
+    """Import a PKCS#8 (DER or PEM) key-agreement private key; it must match ``scheme``/``group``."""
     module.gate()  # the gate first: an ERROR state outranks a bad argument
+    data = _data(data, "data")
     ffdh = _agreement_scheme(scheme, group)
-    try:
-        backend = _keys.load_private(data)
-        public = _validated_public(scheme, ffdh, _keys.public_key(backend))
-    except (ValueError, TypeError) as exc:
-        raise InvalidParameter(f"{scheme} private key: {exc}") from None
+    _choice(encoding, "encoding", ("der", "pem"))
     approved = _authorize_agreement("keys.import", scheme, ffdh)
-    del public
+    with _parsing(f"{scheme} private key"):
+        backend = _keys.load_private(data)
+        _validated_public(scheme, ffdh, _keys.public_key(backend))
     key = AgreementKey(scheme, backend, ffdh, _INTERNAL)
     key._pairwise_consistency_test(imported=True)
     record("keys.import", key._label(), approved)
@@ -774,18 +1231,22 @@ def _validated_public(scheme: str, group: FFDHGroup | None, key: _keys.PublicKey
 
 
 def load_agreement_public_key(
-    data: bytes | int, scheme: str, *, group: str | FFDHGroup | None = None, encoding: Encoding = "raw"
+    data: bytes | int, scheme: str, *, group: str | FFDHGroup | None = None, encoding: Encoding = "der"
 ) -> AgreementPublicKey:
     """Import and fully validate a peer's public key (SP 800-56A r3 §5.6.2.3.1 FFC, §5.6.2.3.3 ECC).
 
-    raw: ECDH an uncompressed point, FFDH y as bytes (any length up to len(p)) or an int; else SPKI.
+    der/pem: SubjectPublicKeyInfo (either is recognised). raw: ECDH a point, uncompressed or compressed
+    (SEC 1 §2.3.3), as TLS and IKEv2 carry it; FFDH y as bytes (up to len(p)) or an int.
     Invalid keys raise InvalidParameter.
     """
     module.gate()  # the gate first: an ERROR state outranks a bad argument
     ffdh = _agreement_scheme(scheme, group)
+    fmt = _choice(encoding, "encoding", ("der", "pem", "raw"))
+    if isinstance(data, bool) or not isinstance(data, int):
+        data = _data(data, "data")
     approved = _authorize_agreement("keys.import", scheme, ffdh)
-    try:
-        if isinstance(data, int) or encoding == "raw":
+    with _parsing(f"{scheme} public key"):
+        if isinstance(data, int) or fmt == "raw":
             if ffdh is not None:
                 y = data if isinstance(data, int) else int.from_bytes(data, "big")
                 if not isinstance(data, int) and len(data) > math.ceil(ffdh.bits / 8):
@@ -795,12 +1256,8 @@ def load_agreement_public_key(
             elif isinstance(data, int):
                 raise InvalidParameter("an ECDH public key is a point, not an integer")
             else:
-                key = _ec_public(_curve(scheme), *_ec_point(_curve(scheme), data))
+                key = _ec_point(_curve(scheme), data)
         else:
             key = _validated_public(scheme, ffdh, _keys.load_public(data))
-    except (ValueError, TypeError) as exc:
-        if isinstance(exc, InvalidParameter):
-            raise
-        raise InvalidParameter(f"{scheme} public key: {exc}") from None
     record("keys.import", f"ffdh-{ffdh.name}" if ffdh else scheme, approved)
     return AgreementPublicKey(scheme, key, ffdh, _INTERNAL)

@@ -23,6 +23,8 @@ from .registry import expect, register
 # TLS contexts sign and agree keys in the provider during handshakes: their families run first.
 _TLS_SERVICES = ("tls.server_context", "tls.client_context", "tls.handshake")
 _SIGNATURE_SERVICES = ("keys.generate", "keys.import", "keys.sign", "keys.verify", *_TLS_SERVICES)
+# RSA-OAEP key transport computes with the RSA primitives the RSA self-test proves.
+_RSA_SERVICES = (*_SIGNATURE_SERVICES, "keys.encrypt", "keys.decrypt")
 _AGREEMENT_SERVICES = ("keys.generate", "keys.import", "keys.agree", *_TLS_SERVICES)
 _VALID, _INVALID = b"valid", b"invalid"
 _MESSAGE = b"fipscrypto power-on self-test (FIPS 140-3 IG 10.3.A)"  # for sign-then-verify only
@@ -152,16 +154,17 @@ _RSA_BAD_SIG = bytes.fromhex(
 )
 
 
-@register("rsa-pss-sha256", "RSA", services=_SIGNATURE_SERVICES)
+@register("rsa-pss-sha256", "RSA", services=_RSA_SERVICES)
 def rsa_pss_sha256() -> None:
     from fipscrypto._backend import keys as _keys  # here, not at import: the family's tests run lazily
     from fipscrypto._backend import selftest_keys as _st
 
     name = "rsa-pss-sha256"
     public = _keys.rsa_public(_RSA_N, _RSA_E)
-    ok = _st.rsa_pss_verify(public, _RSA_SIG, _RSA_MSG, "sha256", _RSA_SALT_BYTES)
+    salt = _keys.SignOptions(salt_length=_RSA_SALT_BYTES)
+    ok = _keys.verify(public, "rsa-pss", _RSA_SIG, _RSA_MSG, "sha256", salt)
     expect(name, _verdict(ok), _VALID, "verification of a valid signature (SigVerPSS Result = P)")
-    ok = _st.rsa_pss_verify(public, _RSA_BAD_SIG, _RSA_BAD_MSG, "sha256", _RSA_SALT_BYTES)
+    ok = _keys.verify(public, "rsa-pss", _RSA_BAD_SIG, _RSA_BAD_MSG, "sha256", salt)
     expect(name, _verdict(ok), _INVALID, "verification of an invalid signature (Result = F, message)")
     # Sign-then-verify with the fixed key of the file (PSS signing draws a random salt).
     private = _st.rsa_private(_RSA_N, _RSA_E, _RSA_D, _RSA_P, _RSA_Q)

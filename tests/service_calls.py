@@ -28,6 +28,44 @@ ECDH_POINT = bytes.fromhex(  # 7G on P-256, uncompressed
     "048e533b6fa0bf7b4625bb30667c01fb607ef9f8b8a80fef5b300628703187b2"
     "a373eb1dbde03318366d069f83a6f5900053c73633cb041b21c55e1a86c1f400b4"
 )
+RSA_PEM = b"""-----BEGIN PRIVATE KEY-----
+MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQCzZySBvGtuPyQw
+pfa8je5eIDl5nw1c5Rbq9ErVJ0rl73REWpGquAhyePuiYl1v7Pqy1LwA60KE3DB5
+JGOfUcipdS21m0Tg0/1o5ugtFMdSOGaPCKsu3KoLlMgyS4EM9mppROVURO+5cEqd
+Xu0VL2hbzoInNxZUzRiMhjXUQNNYemP2cxZ8lXDfXLChGBOnRvOo/v2iJgAJn2GA
+rxYIJgeKnKO0BZnSuNk9MN0Wn+XOY+P76UTFU8DMOYgWi7ZJ4B54cRtCFxBEmnJM
+s6lCFSL0ZP7axUlydZKYlXg7KQ3dK60Af/t9JqXa7z7CVfCk+t3Lko0SqQRZOcPj
+XZHbayAhAgMBAAECggEAAqeru8NH9DpZPOKR4ZW4obo4m4cJ7bZitdCudFPX6Qn3
+hqTv+66sSlRlxfAOea/wQFoDW8CfjAONsJdEJakSTwaxydqdxPWCLi2foT4p2nrE
+8sgyL1f66L+3jD3/j4tshPkM60e3Y/9ITWaom8wHL3ehh7bKHPBplPfN/2GDty8X
+Jo5Ar4t/CHBfLXcGfTvkluMvOl+79s7fdnsHaUiDhsiaVqsSaZA55s+0OcMagRD2
+WUAhZaJ0jr0aWGkPZn9E2W/afBabuNaUjEc5JGC9OK0c9HQuzSMWehBJteb24DzW
+FL5QvwoTKLZplwQqzCkkoUrwoY+MPCCc9QrSyuda6QKBgQDhLqzdgaJO4DeWapke
+m1ljHoSGFVOT99fcHKAR+6ZVcdOYL9KnynzH7wuNZCJGH80hLUiPpmFDIsKGf72T
+maxb6fFbZOWqPa+x/5OO46YPV3+iHbayle9Bp4ppCO7U1TZmmaNXIbdpIPzG3/uA
+X4M9OCn9nuvSIiS1D2ZKl5LraQKBgQDL9JKW3lQ2oo5a9QPvVhBBP5vcAE+LgGKW
+Shg3eE9PkHx3f//Ze2FC0bsPocZfAIWPgumE6asCHUwXhsuLwkVrVRGrW2+s2JzZ
+euHlv/Zbyv/J7kfVGkCrPTB31faT6LkK/d6XZVjQoNpV/Df53lgKkb2BwmpWGW2G
+fS8MedEP+QKBgBO9VLgCMik57IWKCKwvMBHJThK28eGpu0l3VOzeo4Ef/k17+7pr
+vK6GHPwjCAIfrYq3/oFhM2uAM484yXST5xETm+3IFX3r9GflIJlJCXiU0gJzGl3j
+WNrnhfGZL96GZkNuOmxb70kO9Dm2zsQ9GzMVplCuSrvb9F3O4MevK9jpAoGABYiD
+GZi6jCjo18rh6nJZSovhPJy9i7lV82HbOlYHQM9YsR1F4a6ZOujZvFjVOuqWtQgG
+MdbtDsegstqzVv1USM8sBYwbgYL27meJDWSh2GevfNj8Fen6ayrjz7x8ThL4QjYU
+/eKAAFj802xeUGcZ2F+P1p9hpyhVclqfFiWP6HECgYA1QsAPq3Bi0dOgHAfh0fh3
+DaUtTmFqNxLRERE9rmrqZ1kpn4t+f831iLXgPmiby7udCyzkTxbr4Uu/L2p401rq
+W9tXeQmffYrG5V53IF+eOjg7BNtiYMk4B7RJpbT6++YxSN9ovaLsYNQoK5u89fZp
+KMO8ffvOVvUFWrtGlGMLiw==
+-----END PRIVATE KEY-----
+"""  # an RSA-2048 key (openssl genpkey), for the key-transport loaders
+RSA_SPKI = bytes.fromhex(  # its public key, SubjectPublicKeyInfo DER
+    "30820122300d06092a864886f70d01010105000382010f003082010a0282010100b3672481bc6b6e3f2430a5f6bc8dee"
+    "5e2039799f0d5ce516eaf44ad5274ae5ef74445a91aab8087278fba2625d6fecfab2d4bc00eb4284dc307924639f51c8"
+    "a9752db59b44e0d3fd68e6e82d14c75238668f08ab2edcaa0b94c8324b810cf66a6944e55444efb9704a9d5eed152f68"
+    "5bce8227371654cd188c8635d440d3587a63f673167c9570df5cb0a11813a746f3a8fefda22600099f6180af16082607"
+    "8a9ca3b40599d2b8d93d30dd169fe5ce63e3fbe944c553c0cc3988168bb649e01e78711b421710449a724cb3a9421522"
+    "f464fedac5497275929895783b290ddd2bad007ffb7d26a5daef3ec255f0a4faddcb928d12a9045939c3e35d91db6b20"
+    "210203010001"
+)
 PHC = (
     "$pbkdf2-sha512$i=600000$qpK/PXEiirCyYE7CQH2wsQ$"
     "X6ihJTLVNZXGd5SpL2GTRbN4QtIBs9CotDTZNBaGYQm/HLJevNGPNONJvQJfL/Nm8UpTL8zaKqh3qiBmj7ycXw"
@@ -50,11 +88,14 @@ NOT_ENTRY_POINTS = {
     "seal.CHUNK": "constant",
     "keys.GROUPS": "constant",
     "keys.Encoding": "type alias",
+    "keys.SignatureFormat": "type alias",
     "keys.FFDHGroup": "domain parameters (data)",
     "keys.SigningKey": "made by generate_signing_key/load_signing_key (methods: object_calls)",
     "keys.VerifyingKey": "made by a SigningKey or load_verifying_key (methods: object_calls)",
     "keys.AgreementKey": "made by generate_agreement_key and the loaders (methods: object_calls)",
     "keys.AgreementPublicKey": "made by load_agreement_public_key (data)",
+    "keys.TransportKey": "made by generate_transport_key/load_transport_key (methods: object_calls)",
+    "keys.TransportPublicKey": "made by a TransportKey or load_transport_public_key (methods: object_calls)",
     "kdf.IkeSaKeys": "result record",
     "kdf.SrtpKeys": "result record",
     "kdf.SrtpLabel": "enumeration",
@@ -141,7 +182,12 @@ def entry_points() -> dict[str, Callable[[], object]]:
             "ecdh-p256", 7
         ),
         "keys.load_agreement_key": lambda: keys.load_agreement_key(ECDH_PEM, "ecdh-p256"),
-        "keys.load_agreement_public_key": lambda: keys.load_agreement_public_key(ECDH_POINT, "ecdh-p256"),
+        "keys.load_agreement_public_key": lambda: keys.load_agreement_public_key(
+            ECDH_POINT, "ecdh-p256", encoding="raw"
+        ),
+        "keys.generate_transport_key": lambda: keys.generate_transport_key("rsa-oaep", bits=2048),
+        "keys.load_transport_key": lambda: keys.load_transport_key(RSA_PEM, "rsa-oaep"),
+        "keys.load_transport_public_key": lambda: keys.load_transport_public_key(RSA_SPKI, "rsa-oaep"),
         "passwords.hash": lambda: passwords.hash("correct horse battery staple"),
         "passwords.verify": lambda: passwords.verify("pw", PHC),
         "passwords.needs_rehash": lambda: passwords.needs_rehash(PHC),
@@ -166,6 +212,7 @@ def prepare() -> dict[str, Any]:
 
     signing = keys.generate_signing_key("ed25519")
     agreement = keys.generate_agreement_key("ecdh-p256")
+    transport = keys.load_transport_key(RSA_PEM, "rsa-oaep")
     gcm = aead.AESGCM(KEY, nonces="counter")
     nonce, sealed = gcm.encrypt(b"x")
     ccm = aead.AESCCM(KEY)
@@ -181,6 +228,9 @@ def prepare() -> dict[str, Any]:
         "signature": signing.sign(b"x"),
         "agreement": agreement,
         "peer": keys.generate_agreement_key("ecdh-p256").public_key(),
+        "transport": transport,
+        "transport_public": transport.public_key(),
+        "transported": transport.public_key().encrypt(b"x"),
         "tls_client": tls.client_context(ca=_pki()[1]),
         "tls_server": tls.server_context(_pki()[0].chain, _pki()[0].key),
     }
@@ -205,6 +255,14 @@ def object_calls(made: dict[str, Any]) -> dict[str, Callable[[], object]]:
         "AgreementKey.private_bytes": lambda: made["agreement"].private_bytes(),
         "AgreementKey.public_bytes": lambda: made["agreement"].public_bytes(),
         "AgreementPublicKey.public_bytes": lambda: made["peer"].public_bytes(),
+        "SigningKey.public_bytes": lambda: made["signing"].public_bytes(),
+        "VerifyingKey.public_bytes": lambda: made["signing"].verifying_key().public_bytes(),
+        "TransportKey.decrypt": lambda: made["transport"].decrypt(made["transported"]),
+        "TransportKey.public_key": lambda: made["transport"].public_key(),
+        "TransportKey.private_bytes": lambda: made["transport"].private_bytes(),
+        "TransportKey.public_bytes": lambda: made["transport"].public_bytes(),
+        "TransportPublicKey.encrypt": lambda: made["transport_public"].encrypt(b"x"),
+        "TransportPublicKey.public_bytes": lambda: made["transport_public"].public_bytes(),
         "tls.client_connection": lambda: tls.client_connection(made["tls_client"], "localhost"),
         "tls.server_connection": lambda: tls.server_connection(made["tls_server"]),
     }

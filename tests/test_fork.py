@@ -125,8 +125,8 @@ out["signature"] = signature.hex()
 def test_generated_keys_differ_between_parent_and_child(state_paths: StatePaths) -> None:
     setup = 'keys.generate_signing_key("ecdsa-p256")  # the private provider context is open'
     body = """
-out["ec"] = keys.generate_agreement_key("ecdh-p256").public_bytes().hex()
-out["rsa"] = keys.generate_signing_key("rsa-pss", bits=2048).verifying_key().public_bytes("der").hex()
+out["ec"] = keys.generate_agreement_key("ecdh-p256").public_bytes("raw").hex()
+out["rsa"] = keys.generate_signing_key("rsa-pss", bits=2048).verifying_key().public_bytes().hex()
 """
     parent, child = forked(state_paths, body, setup)
     assert parent["ec"] != child["ec"]

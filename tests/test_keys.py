@@ -90,18 +90,18 @@ def test_generate_sign_verify(scheme: str, events: list[audit.Event]) -> None:
 @pytest.mark.parametrize(("bits", "padding"), [(3072, "rsa-pkcs1v15"), (4096, "rsa-pss")])
 def test_generate_rsa_sizes(bits: int, padding: str, events: list[audit.Event]) -> None:
     key = keys.generate_signing_key(padding, bits=bits)  # one key per size, each generated once
-    assert key.size == bits
+    assert key.bits == bits
     assert events[-1].kind == "key-generated"
     assert events[-1].fields == {"algorithm": padding, "bits": bits, "approved": True, "generated_in": INSIDE}
     assert indicator.last() == indicator.Operation("keys.generate", f"{padding}-{bits}", True)
-    key.verifying_key().verify(key.sign(MESSAGE, hash="sha384"), MESSAGE, hash="sha384")
+    key.verifying_key().verify(key.sign(MESSAGE, digest="sha384"), MESSAGE, digest="sha384")
 
 
 @pytest.mark.parametrize("hash_name", ["sha256", "sha384", "sha512"])
 def test_rsa_pss_salt_is_hash_length(rsa_key: keys.SigningKey, hash_name: str) -> None:
     """Open the PSS encoding with the public key (RFC 8017 §9.1.2, by hand) and measure the salt."""
-    signature = rsa_key.sign(MESSAGE, hash=hash_name)
-    rsa_key.verifying_key().verify(signature, MESSAGE, hash=hash_name)
+    signature = rsa_key.sign(MESSAGE, digest=hash_name)
+    rsa_key.verifying_key().verify(signature, MESSAGE, digest=hash_name)
     n, e = backend.rsa_numbers(rsa_key.verifying_key()._key)
     em = pow(int.from_bytes(signature, "big"), e, n).to_bytes((n.bit_length() + 6) // 8, "big")
     h_len = hashlib.new(hash_name).digest_size
@@ -121,15 +121,15 @@ def test_rsa_pkcs1v15_and_hashes(rsa_key: keys.SigningKey) -> None:
     der = rsa_key.private_bytes("der")
     pkcs1 = keys.load_signing_key(der, "rsa-pkcs1v15", encoding="der")
     for hash_name in ("sha256", "sha384", "sha512"):
-        signature = pkcs1.sign(MESSAGE, hash=hash_name)
-        assert signature == pkcs1.sign(MESSAGE, hash=hash_name)  # PKCS#1 v1.5 is deterministic
-        pkcs1.verifying_key().verify(signature, MESSAGE, hash=hash_name)
+        signature = pkcs1.sign(MESSAGE, digest=hash_name)
+        assert signature == pkcs1.sign(MESSAGE, digest=hash_name)  # PKCS#1 v1.5 is deterministic
+        pkcs1.verifying_key().verify(signature, MESSAGE, digest=hash_name)
         with pytest.raises(InvalidSignature):
             pkcs1.verifying_key().verify(
-                signature, MESSAGE, hash="sha256" if hash_name != "sha256" else "sha512"
+                signature, MESSAGE, digest="sha256" if hash_name != "sha256" else "sha512"
             )
         with pytest.raises(InvalidSignature):  # a PSS key does not accept a PKCS#1 v1.5 signature
-            rsa_key.verifying_key().verify(signature, MESSAGE, hash=hash_name)
+            rsa_key.verifying_key().verify(signature, MESSAGE, digest=hash_name)
 
 
 @pytest.mark.parametrize("curve", ["p256", "p384", "p521"])
@@ -142,11 +142,14 @@ def test_generate_ecdh(curve: str, events: list[audit.Event]) -> None:
         "approved": True,
         "generated_in": INSIDE,
     }
-    peer = keys.load_agreement_public_key(bob.public_bytes(), scheme)
+    peer = keys.load_agreement_public_key(bob.public_bytes(), scheme)  # SubjectPublicKeyInfo DER
     z = alice.exchange(peer)
     assert_approved("keys.agree")
     assert z == bob.exchange(
         keys.load_agreement_public_key(alice.public_bytes("pem"), scheme, encoding="pem")
+    )
+    assert z == bob.exchange(
+        keys.load_agreement_public_key(alice.public_bytes("raw"), scheme, encoding="raw")
     )
     assert len(z) == (int(curve[1:]) + 7) // 8
 
@@ -205,39 +208,39 @@ def test_strict_mode_refuses_what_the_provider_allows() -> None:
 
 
 def test_bad_ec_peer_keys() -> None:
-    point = keys.generate_agreement_key("ecdh-p256").public_bytes()
+    point = keys.generate_agreement_key("ecdh-p256").public_bytes("raw")
     x, y = int.from_bytes(point[1:33], "big"), int.from_bytes(point[33:], "big")
     p = 2**256 - 2**224 + 2**192 + 2**96 - 1
     bad = {
         "off the curve": b"\x04" + x.to_bytes(32, "big") + ((y + 1) % p).to_bytes(32, "big"),
         "wrong length": point[:-1],
-        "compressed": bytes([2 + (y & 1)]) + x.to_bytes(32, "big"),
+        "compressed, x = p": b"\x02" + p.to_bytes(32, "big"),
+        "compressed, wrong length": bytes([2 + (y & 1)]) + x.to_bytes(32, "big")[1:],
+        "compressed, no point with this x": b"\x02" + (3).to_bytes(32, "big"),
         "all zero": b"\x04" + bytes(64),
     }
     for data in bad.values():
         with pytest.raises(InvalidParameter):
-            keys.load_agreement_public_key(data, "ecdh-p256")  # reason: see the dict key
+            keys.load_agreement_public_key(data, "ecdh-p256", encoding="raw")  # reason: see the dict key
     with pytest.raises(InvalidParameter):  # x + p has the same residue: the provider would accept it
         keys._ec_public("p256", x + p, y)
     with pytest.raises(InvalidParameter):  # a P-384 point is not a P-256 key
-        keys.load_agreement_public_key(
-            keys.generate_agreement_key("ecdh-p384").public_bytes("der"), "ecdh-p256", encoding="der"
-        )
+        keys.load_agreement_public_key(keys.generate_agreement_key("ecdh-p384").public_bytes(), "ecdh-p256")
 
 
 def test_bad_ffdh_peer_keys() -> None:
     group = keys.GROUPS["ffdhe2048"]
-    y = int.from_bytes(keys.generate_agreement_key("ffdh", group="ffdhe2048").public_bytes(), "big")
+    y = int.from_bytes(keys.generate_agreement_key("ffdh", group="ffdhe2048").public_bytes("raw"), "big")
     for value in (0, 1, group.p - 1, group.p, group.p + 5, group.p - y):  # p - y: a non-residue, order 2q
         with pytest.raises(InvalidParameter):
             keys.load_agreement_public_key(value, "ffdh", group="ffdhe2048")
     with pytest.raises(InvalidParameter):
-        keys.load_agreement_public_key(bytes(257), "ffdh", group="ffdhe2048")
+        keys.load_agreement_public_key(bytes(257), "ffdh", group="ffdhe2048", encoding="raw")
     other = keys.generate_agreement_key("ffdh", group="modp2048")
     with pytest.raises(InvalidParameter):
         keys.generate_agreement_key("ffdh", group="ffdhe2048").exchange(other.public_key())
     with pytest.raises(InvalidParameter):
-        keys.load_agreement_public_key(other.public_bytes("der"), "ffdh", group="ffdhe2048", encoding="der")
+        keys.load_agreement_public_key(other.public_bytes(), "ffdh", group="ffdhe2048")
 
 
 def test_explicit_ffdh_domain_is_validated() -> None:
@@ -268,8 +271,8 @@ def test_rsa_import_checks(rsa_key: keys.SigningKey) -> None:
     for e in (3, 17, 65536, 65538, 2**256 + 1):
         with pytest.raises(InvalidParameter):
             keys.rsa_verifying_key(n, e)
-    with pytest.raises(InvalidParameter):
-        keys.rsa_verifying_key(2**511 + 1, 65537)  # below any policy's floor
+    with pytest.raises(PolicyViolation):  # fips-140-3: no status below 1024 bits (SP 800-131A r2 Table 2)
+        keys.rsa_verifying_key(2**511 + 1, 65537)
     with pytest.raises(InvalidParameter):
         keys.rsa_verifying_key(n + 1, 65537)  # even modulus
     with pytest.raises(InvalidParameter):
@@ -280,7 +283,7 @@ def test_rsa_import_checks(rsa_key: keys.SigningKey) -> None:
         )
     # RSA-1024 verification is legacy use (SP 800-131A r2 Table 2): accepted for verifying only.
     legacy = keys.rsa_verifying_key((2**1023 + 1) | 1, 65537)
-    assert legacy.size == 1024
+    assert legacy.bits == 1024
 
 
 # ------------------------------------------------------------------------------- PCT fault injection
@@ -292,11 +295,13 @@ FAULTS = {
     "ml-dsa": "keys.generate_signing_key('ml-dsa-65')",
     "ecdh": "keys.generate_agreement_key('ecdh-p384')",
     "ffdh": "keys.generate_agreement_key('ffdh', group='ffdhe2048')",
+    "rsa/transport": "keys.generate_transport_key('rsa-oaep', bits=2048)",  # RSA-OAEP: the RSA fault
 }
 
 
-@pytest.mark.parametrize("family", list(FAULTS))
-def test_pct_failure_latches_error(family: str, state_paths: StatePaths) -> None:
+@pytest.mark.parametrize("case", list(FAULTS))
+def test_pct_failure_latches_error(case: str, state_paths: StatePaths) -> None:
+    family = case.split("/")[0]
     result = run_json(
         f"""
         import json
@@ -308,7 +313,7 @@ def test_pct_failure_latches_error(family: str, state_paths: StatePaths) -> None
         audit.subscribe(seen.append)
         out = {{}}
         try:
-            {FAULTS[family]}
+            {FAULTS[case]}
         except SelfTestFailure as exc:
             out["failure"] = exc.test
         out["state"] = module.info().state.value
@@ -410,7 +415,7 @@ def test_acvp_ecdsa_sigver_every_case() -> None:
             signature = der_ecdsa_signature(int(test["r"], 16), int(test["s"], 16))
             try:
                 key = keys.load_verifying_key(point, f"ecdsa-{curve}", encoding="raw")
-                key.verify(signature, bytes.fromhex(test["message"]), hash=hash_name)
+                key.verify(signature, bytes.fromhex(test["message"]), digest=hash_name)
                 verdict = True
             except (InvalidSignature, InvalidParameter) as exc:
                 verdict = False
@@ -460,11 +465,11 @@ def test_acvp_kas_ffc_ssc_every_case() -> None:
             iut = keys.agreement_key_from_private_value(
                 "ffdh", int(test["ephemeralPrivateIut"], 16), group=domain
             )
-            assert iut.public_bytes() == bytes.fromhex(test["ephemeralPublicIut"]).rjust(
-                len(iut.public_bytes()), b"\0"
+            assert iut.public_bytes("raw") == bytes.fromhex(test["ephemeralPublicIut"]).rjust(
+                len(iut.public_bytes("raw")), b"\0"
             )
             server = keys.load_agreement_public_key(
-                bytes.fromhex(test["ephemeralPublicServer"]), "ffdh", group=domain
+                bytes.fromhex(test["ephemeralPublicServer"]), "ffdh", group=domain, encoding="raw"
             )
             z = iut.exchange(server)
             assert (z == bytes.fromhex(test["z"])) == test["testPassed"], test["tcId"]
@@ -508,7 +513,7 @@ def test_ecdh_with_nist_key_pairs() -> None:
     for curve, pairs in by_curve.items():
         scheme = f"ecdh-{curve}"
         imported = [keys.agreement_key_from_private_value(scheme, d) for d, _ in pairs]
-        assert [key.public_bytes() for key in imported] == [point for _, point in pairs]
+        assert [key.public_bytes("raw") for key in imported] == [point for _, point in pairs]
         for a, b in itertools.pairwise(imported):
             z = a.exchange(keys.load_agreement_public_key(b.public_bytes(), scheme))
             assert z == b.exchange(a.public_key())
@@ -529,3 +534,37 @@ def test_vectors_are_the_staged_copies() -> None:
         data = (VECTORS / "acvp" / folder / "internalProjection.json").read_bytes()
         assert hashlib.sha256(data).hexdigest() == digest, folder
         assert json.loads(data)["testGroups"]
+
+
+# ------------------------------------------------------------------------- the policy is the rulebook
+
+
+@pytest.mark.parametrize("profile", ["fips-140-3", "cnsa-2.0", "nist-pqc-transition"])
+def test_every_use_the_key_api_accepts_has_a_policy_rule(profile: str) -> None:
+    """Every scheme, size and hash the key API accepts is decided by a rule of the profile (with its
+    citation), never by the code: no use falls through to "not on the allowlist"."""
+    from fipscrypto.policy import builtin
+
+    policy = builtin(profile)
+    rsa_sizes = (1024, 1536, 2048, 3072, 4096, 8192, 16384)
+    uses: list[tuple[str, str, int | None]] = [
+        *(
+            ("signature", scheme, bits)
+            for scheme in ("rsa-pss", "rsa-pkcs1v15")
+            for bits in (512, *rsa_sizes)
+        ),
+        *(("signature", f"ecdsa-{curve}", None) for curve in keys._FIELD_PRIMES),
+        *(("signature", scheme, None) for scheme in ("ed25519", "ed448", *backend.MLDSA)),
+        *(("key-agreement", f"ecdh-{curve}", None) for curve in keys._FIELD_PRIMES),
+        *(("key-agreement", "ffdh", group.bits) for group in keys.GROUPS.values()),
+        *(("key-agreement", "rsa-oaep", bits) for bits in rsa_sizes),
+        *((*keys._hash_item(name), None) for name in backend.HASHES),  # signature hashes
+        *(("hash", name, None) for name in backend.HASHES),  # OAEP and MGF1 hashes
+    ]
+    missing = [use for use in uses if policy.match(*use) is None]
+    assert missing == []
+    for use in uses:
+        rule = policy.match(*use)
+        assert rule is not None
+        assert rule.source.citation, use
+    assert keys._hash_item("sha1") == ("signature", "sha1-signature")

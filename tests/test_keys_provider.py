@@ -78,13 +78,13 @@ def test_an_imported_ec_scalar_is_checked_by_the_provider() -> None:
     # The public key of an imported scalar is computed outside the provider (cryptography's
     # EC_POINT_mul), then the provider's pairwise check confirms it.
     key = keys.agreement_key_from_private_value("ecdh-p256", 7)
-    assert key.public_bytes() == bytes.fromhex(
+    assert key.public_bytes("raw") == bytes.fromhex(
         "048e533b6fa0bf7b4625bb30667c01fb607ef9f8b8a80fef5b300628703187b2"
         "a373eb1dbde03318366d069f83a6f5900053c73633cb041b21c55e1a86c1f400b4"
     )
     context = keys.inside.get()
     assert context is not None
-    point = key.public_bytes()
+    point = key.public_bytes("raw")
     assert context.ec_pairwise("p256", 7, point) is True
     p = 2**256 - 2**224 + 2**192 + 2**96 - 1
     negated = point[:33] + (p - int.from_bytes(point[33:], "big")).to_bytes(32, "big")  # -7G: on the curve

@@ -6,25 +6,66 @@ command-line parsing here are the tests' own references.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
-from vectorlib import ACVP_HASHES, acvp_groups
+from vectorlib import ACVP_HASHES, VECTORS, acvp_groups, blocks
 
 __all__ = [
     "ECDSA_HASHES",
+    "WYCHEPROOF_HASHES",
     "acvp_groups",
+    "cavp_pss_cases",
     "der_ecdsa_signature",
     "e_bits",
+    "openssl",
     "openssl_dh_prime",
     "openssl_field_prime",
     "pi_bits",
     "probable_prime",
     "rfc_prime",
+    "wycheproof_cases",
 ]
 
 ECDSA_HASHES = ACVP_HASHES
+# Wycheproof's hash names -> fipscrypto's.
+WYCHEPROOF_HASHES = {
+    "SHA-1": "sha1",
+    "SHA-224": "sha224",
+    "SHA-256": "sha256",
+    "SHA-384": "sha384",
+    "SHA-512": "sha512",
+    "SHA-512/224": "sha512-224",
+    "SHA-512/256": "sha512-256",
+    "SHA3-224": "sha3-224",
+    "SHA3-256": "sha3-256",
+    "SHA3-384": "sha3-384",
+    "SHA3-512": "sha3-512",
+}
+
+
+def wycheproof_cases(name: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """(group, test) of every case of ``tests/vectors/wycheproof/<name>`` (Wycheproof v1 JSON)."""
+    data = json.loads((VECTORS / "wycheproof" / name).read_text())
+    count = 0
+    for group in data["testGroups"]:
+        for test in group["tests"]:
+            count += 1
+            yield group, test
+    assert count == data["numberOfTests"], name
+
+
+def cavp_pss_cases(path: Path) -> Iterator[dict[str, str]]:
+    """The records of a CAVP SigVerPSS .rsp file, each with its key's n (the key blocks precede them)."""
+    n = ""
+    for record in blocks(path):
+        n = record.get("n", n)
+        if "Result" in record:
+            yield {"n": n, **record}
 
 
 def _der_int(value: int) -> bytes:
@@ -105,21 +146,22 @@ def probable_prime(n: int, bases: tuple[int, ...]) -> bool:
 # ------------------------------------------------------------------------------ system openssl binary
 
 
-def _run(*args: str, stdin: bytes | None = None) -> bytes:
+def openssl(*args: str, stdin: bytes | None = None) -> bytes:
+    """Run the system openssl binary (a peer outside fipscrypto, default provider); its stdout."""
     return subprocess.run(["openssl", *args], input=stdin, capture_output=True, check=True, timeout=60).stdout
 
 
 def openssl_dh_prime(group: str) -> int:
     """p of OpenSSL's built-in group (modp_2048 ... ffdhe8192): DHParameter PEM, read with asn1parse."""
-    pem = _run("genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt", f"group:{group}")
-    parsed = _run("asn1parse", stdin=pem).decode()
+    pem = openssl("genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt", f"group:{group}")
+    parsed = openssl("asn1parse", stdin=pem).decode()
     first = next(line for line in parsed.splitlines() if "INTEGER" in line)
     return int(first.rsplit(":", 1)[1], 16)
 
 
 def openssl_field_prime(curve: str) -> int:
     """The field prime of a named curve, from ``openssl ecparam -param_enc explicit -text``."""
-    text = _run("ecparam", "-name", curve, "-param_enc", "explicit", "-text", "-noout").decode()
+    text = openssl("ecparam", "-name", curve, "-param_enc", "explicit", "-text", "-noout").decode()
     block = re.search(r"Prime:\s*\n((?:\s+[0-9a-f:]+\n)+)", text)
     assert block, text
     return int(re.sub(r"[\s:]", "", block.group(1)), 16)

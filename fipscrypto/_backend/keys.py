@@ -12,7 +12,9 @@ silenced; a cryptography release without FFDH makes this module fail at import, 
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
+from typing import Literal
 
 from cryptography import exceptions as _exceptions
 from cryptography.hazmat.primitives import hashes, serialization
@@ -28,11 +30,14 @@ __all__ = [
     "MLDSA",
     "PrivateKey",
     "PublicKey",
+    "SignOptions",
+    "Unsupported",
     "dh_exchange",
     "dh_numbers",
     "dh_private",
     "dh_public",
     "ec_exchange",
+    "ec_from_encoded",
     "ec_numbers",
     "ec_private",
     "ec_public",
@@ -40,6 +45,10 @@ __all__ = [
     "load_private",
     "load_public",
     "mldsa_from_seed",
+    "oaep_decrypt",
+    "oaep_encrypt",
+    "p1363_from_der",
+    "p1363_to_der",
     "pairwise",
     "private_bytes",
     "private_scalar",
@@ -107,9 +116,11 @@ MLDSA: dict[str, type[mldsa.MLDSA44PrivateKey | mldsa.MLDSA65PrivateKey | mldsa.
     "ml-dsa-87": mldsa.MLDSA87PrivateKey,
 }
 
-# Hashes for RSA and ECDSA signatures. SHAKE output lengths for ECDSA: FIPS 186-5 §6.4 uses
+# The hashes cryptography offers for RSA and ECDSA signatures and RSA-OAEP: what the backend can do,
+# not what is allowed (the policy decides that). SHAKE output lengths for ECDSA: FIPS 186-5 §6.4 uses
 # SHAKE128 with 256 output bits and SHAKE256 with 512 output bits.
 HASHES: dict[str, hashes.HashAlgorithm] = {
+    "sha1": hashes.SHA1(),  # noqa: S303  # the policy rules on SHA-1 (signature/sha1-signature, hash/sha1)
     "sha224": hashes.SHA224(),
     "sha256": hashes.SHA256(),
     "sha384": hashes.SHA384(),
@@ -124,6 +135,10 @@ HASHES: dict[str, hashes.HashAlgorithm] = {
     "shake256": hashes.SHAKE256(64),
 }
 _XOF = ("shake128", "shake256")
+
+#: What cryptography raises where the provider does not offer an algorithm, a parameter or a key
+#: type (UnsupportedAlgorithm; InternalError when the provider's fetch fails, e.g. X25519 in FIPS mode).
+Unsupported = (_exceptions.UnsupportedAlgorithm, _exceptions.InternalError)
 
 _PEM = serialization.Encoding.PEM
 _DER = serialization.Encoding.DER
@@ -203,60 +218,134 @@ def _digest(name: str, message: bytes) -> bytes:
     return h.finalize()
 
 
-def _pss(name: str) -> padding.PSS:
-    # Salt length = hash output length (FIPS 186-5 §5.4 (g): sLen <= hLen; hLen is the usual choice).
+@dataclasses.dataclass(frozen=True)
+class SignOptions:
+    """The parameters of one signature beyond the key and the hash.
+
+    ``salt_length``: RSASSA-PSS sLen in bytes, None for the hash length, "auto" (verification only) to
+    recover it from the encoded message (RFC 8017 §9.1.2 step 10 finds the 0x01 separator);
+    ``mgf1_digest``: the hash of MGF1 (None: the message hash); ``context``: the FIPS 204 ctx string.
+    """
+
+    salt_length: int | Literal["auto"] | None = None
+    mgf1_digest: str | None = None
+    context: bytes | None = None
+
+
+_NO_OPTIONS = SignOptions()
+
+
+def _pss(name: str, options: SignOptions) -> padding.PSS:
     algorithm = HASHES[name]
-    return padding.PSS(mgf=padding.MGF1(algorithm), salt_length=algorithm.digest_size)
+    mgf = padding.MGF1(HASHES[options.mgf1_digest or name])
+    salt = options.salt_length
+    if salt is None:
+        return padding.PSS(mgf=mgf, salt_length=algorithm.digest_size)
+    return padding.PSS(mgf=mgf, salt_length=padding.PSS.AUTO if salt == "auto" else salt)
 
 
-def sign(key: PrivateKey, scheme: str, message: bytes, hash_name: str | None) -> bytes:
-    """Sign ``message``; ``scheme`` is rsa-pss, rsa-pkcs1v15, ecdsa, eddsa or ml-dsa."""
+def _rsa_padding(scheme: str, name: str, options: SignOptions) -> padding.AsymmetricPadding:
+    return _pss(name, options) if scheme == "rsa-pss" else padding.PKCS1v15()
+
+
+_MLDSA_PRIVATE = mldsa.MLDSA44PrivateKey | mldsa.MLDSA65PrivateKey | mldsa.MLDSA87PrivateKey
+_MLDSA_PUBLIC = mldsa.MLDSA44PublicKey | mldsa.MLDSA65PublicKey | mldsa.MLDSA87PublicKey
+
+
+def sign(
+    key: PrivateKey, scheme: str, message: bytes, hash_name: str | None, options: SignOptions = _NO_OPTIONS
+) -> bytes:
+    """Sign ``message``; ``scheme`` is rsa-pss, rsa-pkcs1v15, ecdsa (DER signature), eddsa or ml-dsa.
+
+    Raises cryptography's UnsupportedAlgorithm where the provider refuses a hash or parameter.
+    """
     if isinstance(key, rsa.RSAPrivateKey) and hash_name is not None:
-        pad: padding.AsymmetricPadding = _pss(hash_name) if scheme == "rsa-pss" else padding.PKCS1v15()
-        return key.sign(message, pad, HASHES[hash_name])
+        return key.sign(message, _rsa_padding(scheme, hash_name, options), HASHES[hash_name])
     if isinstance(key, ec.EllipticCurvePrivateKey) and hash_name is not None:
         if hash_name in _XOF:  # an XOF digest is signed as a prehash of its fixed length
             algorithm = HASHES[hash_name]
             return key.sign(_digest(hash_name, message), ec.ECDSA(utils.Prehashed(algorithm)))
         return key.sign(message, ec.ECDSA(HASHES[hash_name]))
-    if isinstance(
-        key,
-        ed25519.Ed25519PrivateKey
-        | ed448.Ed448PrivateKey
-        | mldsa.MLDSA44PrivateKey
-        | mldsa.MLDSA65PrivateKey
-        | mldsa.MLDSA87PrivateKey,
-    ):
+    if isinstance(key, _MLDSA_PRIVATE):
+        return key.sign(message, options.context)
+    if isinstance(key, ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
         return key.sign(message)
     raise ValueError(f"{type(key).__name__} cannot sign with {scheme} / {hash_name}")
 
 
-def verify(key: PublicKey, scheme: str, signature: bytes, message: bytes, hash_name: str | None) -> bool:
+def verify(
+    key: PublicKey,
+    scheme: str,
+    signature: bytes,
+    message: bytes,
+    hash_name: str | None,
+    options: SignOptions = _NO_OPTIONS,
+) -> bool:
     """True when the signature verifies; False for any signature that does not (never raises for it)."""
     try:
         if isinstance(key, rsa.RSAPublicKey) and hash_name is not None:
-            pad: padding.AsymmetricPadding = _pss(hash_name) if scheme == "rsa-pss" else padding.PKCS1v15()
-            key.verify(signature, message, pad, HASHES[hash_name])
+            key.verify(signature, message, _rsa_padding(scheme, hash_name, options), HASHES[hash_name])
         elif isinstance(key, ec.EllipticCurvePublicKey) and hash_name is not None:
             if hash_name in _XOF:
                 prehashed = ec.ECDSA(utils.Prehashed(HASHES[hash_name]))
                 key.verify(signature, _digest(hash_name, message), prehashed)
             else:
                 key.verify(signature, message, ec.ECDSA(HASHES[hash_name]))
-        elif isinstance(
-            key,
-            ed25519.Ed25519PublicKey
-            | ed448.Ed448PublicKey
-            | mldsa.MLDSA44PublicKey
-            | mldsa.MLDSA65PublicKey
-            | mldsa.MLDSA87PublicKey,
-        ):
+        elif isinstance(key, _MLDSA_PUBLIC):
+            key.verify(signature, message, options.context)
+        elif isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
             key.verify(signature, message)
         else:
             raise ValueError(f"{type(key).__name__} cannot verify {scheme} / {hash_name}")
     except _exceptions.InvalidSignature:
         return False
     return True
+
+
+def p1363_from_der(signature: bytes, size: int) -> bytes:
+    """DER Ecdsa-Sig-Value (RFC 3279 §2.2.3) -> IEEE P1363 r || s, each ``size`` bytes big-endian."""
+    r, s = utils.decode_dss_signature(signature)
+    return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+
+
+def p1363_to_der(signature: bytes, size: int) -> bytes:
+    """IEEE P1363 r || s (2 * ``size`` bytes, as JOSE RFC 7518 §3.4, COSE RFC 9053 §2.1 and WebAuthn
+    send it) -> DER Ecdsa-Sig-Value; ValueError for another length."""
+    if len(signature) != 2 * size:
+        raise ValueError(f"a P1363 signature here is {2 * size} bytes (r || s)")
+    return utils.encode_dss_signature(
+        int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
+    )
+
+
+# --------------------------------------------------------------------------- RSA-OAEP key transport
+
+
+def _oaep(hash_name: str, mgf1_digest: str | None, label: bytes | None) -> padding.OAEP:
+    algorithm = HASHES[hash_name]
+    return padding.OAEP(mgf=padding.MGF1(HASHES[mgf1_digest or hash_name]), algorithm=algorithm, label=label)
+
+
+def oaep_encrypt(
+    key: PublicKey, plaintext: bytes, hash_name: str, mgf1_digest: str | None, label: bytes | None
+) -> bytes:
+    """RSA-OAEP-ENC (SP 800-56B r2 §7.2.2.3); ValueError when the plaintext is too long for the key."""
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise TypeError("RSA-OAEP needs an RSA public key")
+    return key.encrypt(plaintext, _oaep(hash_name, mgf1_digest, label))
+
+
+def oaep_decrypt(
+    key: PrivateKey, ciphertext: bytes, hash_name: str, mgf1_digest: str | None, label: bytes | None
+) -> bytes | None:
+    """RSA-OAEP-DEC (SP 800-56B r2 §7.2.2.4); None for any ciphertext that does not decrypt (one
+    outcome for every failing check, so that no step can be told apart)."""
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise TypeError("RSA-OAEP needs an RSA private key")
+    try:
+        return key.decrypt(ciphertext, _oaep(hash_name, mgf1_digest, label))
+    except ValueError:
+        return None
 
 
 # ------------------------------------------------------------------------------------ key agreement
@@ -279,6 +368,12 @@ def dh_exchange(key: PrivateKey, peer: PublicKey) -> bytes:
 def ec_private(curve: str, d: int) -> PrivateKey:
     """The EC key pair of private scalar ``d`` (Q = d * G computed by the provider)."""
     return ec.derive_private_key(d, CURVES[curve]())
+
+
+def ec_from_encoded(curve: str, point: bytes) -> PublicKey:
+    """An EC public key from a SEC 1 §2.3.4 point, compressed (0x02/0x03 || x) or uncompressed; the
+    provider decompresses. ValueError when it is no point of the curve."""
+    return ec.EllipticCurvePublicKey.from_encoded_point(CURVES[curve](), point)
 
 
 def ec_public(curve: str, x: int, y: int) -> PublicKey:

@@ -1,19 +1,18 @@
 """Primitives the asymmetric known-answer self-tests need beyond :mod:`._backend.keys`.
 
-A vector file gives an ECDSA signature as integers (r, s), an RSA key as its numbers and an RSA-PSS
-signature with the salt length of its generator; these functions turn them into what cryptography
-takes. Everything else the self-tests use (EC, DH, EdDSA and ML-DSA keys, sign, verify, exchange) is
-:mod:`._backend.keys`, reused as it is.
+A vector file gives an ECDSA signature as integers (r, s) and an RSA key as its numbers; these
+functions turn them into what cryptography takes. Everything else the self-tests use (EC, DH, EdDSA
+and ML-DSA keys, sign, verify with the signer's PSS salt length, exchange) is :mod:`._backend.keys`,
+reused as it is.
 """
 
 from __future__ import annotations
 
-from cryptography import exceptions as _exceptions
-from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
+from cryptography.hazmat.primitives.asymmetric import rsa, utils
 
-from .keys import HASHES, PrivateKey, PublicKey
+from .keys import PrivateKey
 
-__all__ = ["ecdsa_signature", "rsa_private", "rsa_pss_verify"]
+__all__ = ["ecdsa_signature", "rsa_private"]
 
 
 def ecdsa_signature(r: int, s: int) -> bytes:
@@ -37,22 +36,3 @@ def rsa_private(n: int, e: int, d: int, p: int, q: int) -> PrivateKey:
         public_numbers=rsa.RSAPublicNumbers(e, n),
     )
     return numbers.private_key(unsafe_skip_rsa_key_validation=True)
-
-
-def rsa_pss_verify(
-    key: PublicKey, signature: bytes, message: bytes, hash_name: str, salt_length: int
-) -> bool:
-    """RSASSA-PSS verification (FIPS 186-5 §5.4) with MGF1 of the same hash and an exact salt length.
-
-    :func:`._backend.keys.verify` expects the salt length fipscrypto signs with (the hash length); a
-    vector's signer may have chosen another (the CAVP SigVerPSS files use 10 bytes).
-    """
-    if not isinstance(key, rsa.RSAPublicKey):
-        raise TypeError("RSA-PSS needs an RSA public key")
-    algorithm = HASHES[hash_name]
-    pss = padding.PSS(mgf=padding.MGF1(algorithm), salt_length=salt_length)
-    try:
-        key.verify(signature, message, pss, algorithm)
-    except _exceptions.InvalidSignature:
-        return False
-    return True
