@@ -1,4 +1,4 @@
-"""Endpoint settings -> a pyOpenSSL context (TLS now, DTLS in the DTLS-SRTP phase).
+"""Endpoint settings -> a pyOpenSSL context, TLS or DTLS.
 
 Every setting is made on the context itself, so a context built for a policy other than the active one
 offers what its policy allows; the process-wide ``system_default`` section (compiled from the active
@@ -31,10 +31,9 @@ import functools
 from collections.abc import Sequence
 
 from OpenSSL import SSL
-from OpenSSL._util import ffi as _ffi
-from OpenSSL._util import lib as _lib
 
 from .._backend import openssl_version
+from .._backend import pyopenssl as _ossl
 from ..errors import AlgorithmUnavailable
 from ..policy.compile import Negotiable
 from ..policy.vocabulary import categories
@@ -44,7 +43,7 @@ from .settings import EndpointSettings
 __all__ = ["apply", "capability", "new_context"]
 
 _METHODS = {"tls": SSL.TLS_METHOD, "dtls": SSL.DTLS_METHOD}
-_OPTIONS = SSL.OP_NO_COMPRESSION | _lib.SSL_OP_NO_RENEGOTIATION | SSL.OP_CIPHER_SERVER_PREFERENCE
+_OPTIONS = SSL.OP_NO_COMPRESSION | _ossl.OP_NO_RENEGOTIATION | SSL.OP_CIPHER_SERVER_PREFERENCE
 
 
 def new_context(settings: EndpointSettings) -> SSL.Context:
@@ -54,8 +53,8 @@ def new_context(settings: EndpointSettings) -> SSL.Context:
     return context
 
 
-def _check(result: int, what: str, value: str) -> None:
-    if result != 1:
+def _check(accepted: bool, what: str, value: str) -> None:
+    if not accepted:
         raise AlgorithmUnavailable(f"OpenSSL refused the {what} {value!r} (a provider without them?)")
 
 
@@ -68,9 +67,9 @@ def apply(context: SSL.Context, settings: EndpointSettings) -> None:
     if settings.protocol == "tls":
         context.set_tls13_ciphersuites(":".join(settings.tls13_suites).encode())
     groups = ":".join(settings.groups)
-    _check(_lib.SSL_CTX_set1_curves_list(context._context, groups.encode()), "groups", groups)
+    _check(_ossl.set_groups(context, groups), "groups", groups)
     sigalgs = ":".join(settings.sigalgs)
-    _check(_lib.SSL_CTX_set1_sigalgs_list(context._context, sigalgs.encode()), "signature schemes", sigalgs)
+    _check(_ossl.set_sigalgs(context, sigalgs), "signature schemes", sigalgs)
     options = _OPTIONS
     if not settings.session_tickets:
         options |= SSL.OP_NO_TICKET
@@ -89,11 +88,11 @@ def capability() -> Negotiable:
     tls12 = tuple(vocab["tls12-suite"].openssl_name(n) for n in vocab["tls12-suite"].names)
     tls13 = vocab["tls13-suite"].names
     # Every signature scheme this OpenSSL takes, so that no suite is left out for want of one.
-    scratch = SSL.Context(SSL.TLS_METHOD)._context
+    scratch = SSL.Context(SSL.TLS_METHOD)
     sigalgs = tuple(
         name
         for name in (vocab["tls-sigalg"].openssl_name(n) for n in vocab["tls-sigalg"].names)
-        if _lib.SSL_CTX_set1_sigalgs_list(scratch, name.encode()) == 1
+        if _ossl.set_sigalgs(scratch, name)
     )
     offered = _offered(tls12, tls13, sigalgs, b"")
     without_level = _offered(tls12, tls13, sigalgs, b":@SECLEVEL=0")
@@ -122,7 +121,7 @@ def _offered(
     context.set_cipher_list(":".join(tls12).encode() + level)
     context.set_tls13_ciphersuites(":".join(tls13).encode())
     joined = ":".join(sigalgs)
-    _check(_lib.SSL_CTX_set1_sigalgs_list(context._context, joined.encode()), "signature schemes", joined)
+    _check(_ossl.set_sigalgs(context, joined), "signature schemes", joined)
     conn = SSL.Connection(context)
     conn.set_connect_state()
     with contextlib.suppress(SSL.WantReadError):
@@ -132,9 +131,7 @@ def _offered(
         raise AlgorithmUnavailable("OpenSSL made no ClientHello: it can offer no suite at all")
     found = {}
     for point in client_hello_suites(hello):
-        cipher = _lib.SSL_CIPHER_find(conn._ssl, point)
-        if cipher != _ffi.NULL:
-            found[_ffi.string(_lib.SSL_CIPHER_get_name(cipher)).decode()] = _lib.SSL_CIPHER_get_bits(
-                cipher, _ffi.NULL
-            )
+        known = _ossl.cipher_strength(conn, point)
+        if known is not None:
+            found[known[0]] = known[1]
     return found
