@@ -81,7 +81,8 @@ __all__ = [
 
 log = logging.getLogger("fipscrypto.tls")
 
-_TLS12_WIRE = (0x0303, 0xFEFD)  # TLS 1.2, DTLS 1.2: the versions with a master secret
+# The versions with a master secret (RFC 7627): TLS 1.0-1.2, DTLS 1.0 and 1.2, on the wire.
+_MASTER_SECRET_WIRE = (0x0301, 0x0302, 0x0303, 0xFEFF, 0xFEFD)
 _EMS = 23  # extended_master_secret, RFC 7627 §5.1
 # RFC 8446 §4.1.3: a ServerHello with this Random is a HelloRetryRequest.
 _HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
@@ -303,7 +304,7 @@ def _check_verified(state: ConnectionState, store: Any, ssl: Any) -> None:
         config.inspect
         and config.role == "client"
         and not state.server_ems
-        and _ossl.ssl_version(ssl) in _TLS12_WIRE
+        and _ossl.ssl_version(ssl) in _MASTER_SECRET_WIRE
     ):
         raise HandshakeRejected(
             "the server negotiated TLS 1.2 without the extended master secret (RFC 7627); the TLS 1.2 "
@@ -375,7 +376,7 @@ def _on_client_hello(ssl: Any, alert: Any, arg: Any) -> int:
     # means "sending a fatal 'handshake_failure' alert". TLS 1.3 has no master secret to protect: its
     # key schedule always covers the transcript (RFC 8446 Appendix D), so only TLS 1.2 is held to it.
     try:
-        if _ossl.ssl_version(ssl) not in _TLS12_WIRE:
+        if _ossl.ssl_version(ssl) not in _MASTER_SECRET_WIRE:
             return _SSL_TLSEXT_ERR_NOACK
         state = _state_of_ssl(ssl)
         if state is None or _client_offered_ems(state) is not False:

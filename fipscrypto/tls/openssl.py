@@ -38,6 +38,7 @@ from ..errors import AlgorithmUnavailable
 from ..policy.compile import Negotiable
 from ..policy.vocabulary import categories
 from .hooks import client_hello_suites, first_handshake_message
+from .names import WIRE_VERSIONS
 from .settings import EndpointSettings
 
 __all__ = ["apply", "capability", "new_context"]
@@ -79,11 +80,14 @@ def apply(context: SSL.Context, settings: EndpointSettings) -> None:
 
 @functools.cache
 def capability() -> Negotiable:
-    """Which of the vocabulary's TLS 1.2 and 1.3 suites this OpenSSL (cryptography's, with the loaded
-    providers, at its default security level) can negotiate, as OpenSSL itself answers: the suites a
-    client offering all of them puts into its ClientHello. OpenSSL leaves out a suite that its security
-    level rules out (it rates each suite's strength in bits) or that no loaded provider implements. The
-    same client at security level 0 tells the two apart. Asked once per process."""
+    """Which of the vocabulary's TLS 1.2 and 1.3 suites and (D)TLS versions this OpenSSL (cryptography's,
+    with the loaded providers, at its default security level) can negotiate, as OpenSSL itself answers:
+    the suites a client offering all of them puts into its ClientHello, and the versions for which a
+    client limited to that one version makes a ClientHello at all. OpenSSL leaves out a suite that its
+    security level rules out (it rates each suite's strength in bits) or that no loaded provider
+    implements; it makes no ClientHello for a version its security level rules out (TLS 1.0 and 1.1 at
+    level 1 and up) or whose handshake needs a digest no loaded provider has (their MD5‖SHA-1). The
+    same client at security level 0 tells the causes apart. Asked once per process."""
     vocab = categories()
     tls12 = tuple(vocab["tls12-suite"].openssl_name(n) for n in vocab["tls12-suite"].names)
     tls13 = vocab["tls13-suite"].names
@@ -107,7 +111,38 @@ def capability() -> Negotiable:
         for name in (*tls12, *tls13)
         if name not in offered
     )
-    return Negotiable(version, frozenset(offered), refused)
+    versions = []
+    for name, wire in WIRE_VERSIONS.items():
+        why = _no_hello(wire, tls12, tls13, sigalgs, b"")
+        if why is None:
+            versions.append(name)
+            continue
+        below = _no_hello(wire, tls12, tls13, sigalgs, b":@SECLEVEL=0")
+        at_zero = "it would at security level 0" if below is None else f"at security level 0: {below}"
+        refused += ((name, f"{version} makes no ClientHello for it: {why}; {at_zero}"),)
+    return Negotiable(version, frozenset(offered), refused, frozenset(versions))
+
+
+def _no_hello(
+    wire: int, tls12: Sequence[str], tls13: Sequence[str], sigalgs: Sequence[str], level: bytes
+) -> str | None:
+    """None when a client limited to the version ``wire``, offering every suite, makes a ClientHello;
+    else OpenSSL's reason."""
+    context = SSL.Context(SSL.DTLS_METHOD if wire >= 0xFE00 else SSL.TLS_METHOD)
+    try:
+        context.set_min_proto_version(wire)
+        context.set_max_proto_version(wire)
+        context.set_cipher_list(":".join(tls12).encode() + level)
+        context.set_tls13_ciphersuites(":".join(tls13).encode())
+        _ossl.set_sigalgs(context, ":".join(sigalgs))
+        conn = SSL.Connection(context)
+        conn.set_connect_state()
+        with contextlib.suppress(SSL.WantReadError):
+            conn.do_handshake()
+    except SSL.Error as exc:
+        reasons = [str(part[2]) for part in exc.args[0] if len(part) > 2] if exc.args else []
+        return "; ".join(reasons) or "the version is unknown to it"
+    return None if conn.bio_read(2**16) else "no bytes were written"
 
 
 def _offered(

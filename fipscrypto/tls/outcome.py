@@ -32,7 +32,8 @@ from .rules import PolicyRef
 __all__ = ["Handshake", "conclude", "infer_scheme", "pyopenssl_negotiated"]
 
 SERVICE = "tls.handshake"
-_TLS12 = ("tls1.2", "dtls1.2")
+# The versions with a master secret, which RFC 7627 binds to the handshake (TLS 1.0-1.2, DTLS 1.0-1.2).
+_MASTER_SECRET = ("tls1.0", "tls1.1", "tls1.2", "dtls1.0", "dtls1.2")
 _REASONS = {
     "tls-version": "version-not-allowed",
     "tls12-suite": "suite-not-allowed",
@@ -135,7 +136,7 @@ def conclude(shake: Handshake, ref: PolicyRef, checker: ChainChecker) -> TLSPara
     gate()  # a handshake that completes after the module entered ERROR carries nothing
     version = version_name(shake.version)
     suite = suite_name(shake.suite)
-    if version in _TLS12 and shake.ems is False:
+    if version in _MASTER_SECRET and shake.ems is False:
         raise HandshakeRejected(
             f"{shake.version} without the extended master secret (RFC 7627); the TLS 1.2 key derivation "
             "must use it (FIPS 140-3 IG D.Q)",
