@@ -30,13 +30,24 @@ CLEAN = EXAMPLES / "sip-gateway.toml"
 
 
 def test_the_built_in_profiles() -> None:
-    assert builtin_names() == ("cnsa-2.0", "fips-140-3", "fips-140-3-public", "nist-pqc-transition")
+    assert builtin_names() == (
+        "cnsa-2.0",
+        "fips-140-3",
+        "fips-140-3-hardened",
+        "fips-140-3-public",
+        "nist-pqc-transition",
+    )
     assert [p.name for p in builtin("cnsa-2.0").layers()] == ["cnsa-2.0", "fips-140-3"]
+    assert [p.name for p in builtin("fips-140-3-hardened").layers()] == ["fips-140-3-hardened", "fips-140-3"]
+    assert builtin("fips-140-3-hardened").draft is False
+    assert policy.DEFAULT == "fips-140-3-hardened"
     assert builtin("nist-pqc-transition").draft is True
     assert builtin("fips-140-3").draft is False
 
 
-@pytest.mark.parametrize("name", ["cnsa-2.0", "fips-140-3", "fips-140-3-public", "nist-pqc-transition"])
+@pytest.mark.parametrize(
+    "name", ["cnsa-2.0", "fips-140-3", "fips-140-3-hardened", "fips-140-3-public", "nist-pqc-transition"]
+)
 def test_every_rule_and_change_has_a_citation(name: str) -> None:
     for rule in builtin(name).rules:
         for source in (rule.source, *(change.source for change in rule.changes)):
@@ -56,12 +67,32 @@ def test_draft_profile_cites_drafts() -> None:
     assert drafts, "the IR 8547 / SP 800-131A r3 dates come from drafts and must be labelled so"
 
 
-@pytest.mark.parametrize("name", ["cnsa-2.0", "nist-pqc-transition"])
+@pytest.mark.parametrize("name", ["cnsa-2.0", "fips-140-3-hardened", "nist-pqc-transition"])
 def test_profiles_never_loosen_fips_140_3(name: str) -> None:
     loosened = [
         d.describe() for d in differences(builtin("fips-140-3"), builtin(name)) if d.kind == "loosened"
     ]
     assert loosened == []
+
+
+def test_the_hardened_profile_holds_fipscryptos_own_tls_rules_and_says_why() -> None:
+    """fipscrypto's choices beyond NIST are the default profile's, each with its reason; fips-140-3
+    itself stays NIST as written (both accepted there)."""
+    fips, hardened = builtin("fips-140-3"), builtin("fips-140-3-hardened")
+    found = differences(fips, hardened)
+    assert {(d.kind, d.category, d.name) for d in found} == {
+        ("tightened", "tls-group", "ffdhe2048"),
+        ("tightened", "tls-group", "X25519MLKEM768"),
+    }
+    assert all(d.rule is not None and d.rule.justification for d in found)
+    for group in ("ffdhe2048", "X25519MLKEM768"):
+        assert fips.check("tls-group", group).status is Status.ACCEPTABLE
+        assert hardened.check("tls-group", group).status is Status.DISALLOWED
+    for group in ("ffdhe3072", "SecP256r1MLKEM768", "SecP384r1MLKEM1024", "MLKEM768", "secp256r1"):
+        assert hardened.check("tls-group", group).status is Status.ACCEPTABLE
+    # The TLS floor is fips-140-3's own rule (SP 800-52r2 §3.1), not the TLS layer's.
+    for version in ("tls1.0", "tls1.1"):
+        assert hardened.check("tls-version", version).status is Status.DISALLOWED
 
 
 def test_public_facing_profile_only_loosens_tls_10_11_with_justification() -> None:

@@ -56,10 +56,10 @@ def test_status_json_fields_are_measured(state_paths: StatePaths) -> None:
     assert report["openssl"]["stdlib"] == ssl.OPENSSL_VERSION
     assert "outside" in report["boundary"]
     assert report["policy"] == {
-        "name": "fips-140-3",
-        "title": policy.builtin("fips-140-3").title,
+        "name": "fips-140-3-hardened",  # the default policy
+        "title": policy.builtin("fips-140-3-hardened").title,
         "draft": False,
-        "layers": ["fips-140-3"],
+        "layers": ["fips-140-3-hardened", "fips-140-3"],
     }
     assert list(report["selftests_ms"]) == list(selftests.EAGER)
     # The suites the policy accepts that cryptography's OpenSSL cannot negotiate, with its reason.

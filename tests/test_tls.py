@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from OpenSSL import SSL
-from OpenSSL._util import lib
 from tlslib import (
     TIMEOUT,
     Issued,
@@ -33,6 +32,7 @@ from tlslib import (
 )
 
 from fipscrypto import audit, indicator, tls
+from fipscrypto._backend import pyopenssl
 from fipscrypto.errors import (
     CertificateExpired,
     CertificateKeyRejected,
@@ -46,7 +46,8 @@ from fipscrypto.errors import (
 
 _NO_EXTENDED_MASTER_SECRET = 0x1  # SSL_OP_NO_EXTENDED_MASTER_SECRET (openssl/ssl.h, OpenSSL 3)
 
-# A per-context policy that narrows fips-140-3 to TLS 1.2 (no justification needed: it is stricter).
+# A per-context policy that narrows the default fips-140-3-hardened to TLS 1.2 (no justification
+# needed: it is stricter).
 TLS12_ONLY = """
 [[rule]]
 category = "tls-version"
@@ -105,7 +106,7 @@ def test_tls13_default_handshake(server_cert: Issued, pki: Pki, events: list[aud
     assert c.approved
     assert s.approved
     assert c.fips_boundary
-    assert c.policy == "fips-140-3"
+    assert c.policy == "fips-140-3-hardened"  # the default policy
     assert client.data == b"hello"
     # One audit event per handshake and side, with the documented fields only.
     shakes = [e for e in events if e.kind == "tls-handshake"]
@@ -144,7 +145,7 @@ def test_tls12_between_our_endpoints(server_cert: Issued, pki: Pki, tmp_path: Pa
     assert s is not None
     assert c.version == "TLSv1.2"
     assert c.policy == "tls12-only"
-    assert s.policy == "fips-140-3"
+    assert s.policy == "fips-140-3-hardened"
     assert c.suite == "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"  # ECDHE with AES-GCM, server's order
     assert c.group == "secp256r1"
     assert c.extended_master_secret is True
@@ -263,22 +264,66 @@ def test_post_quantum_on_one_side_only_falls_back_to_ecdhe(server_cert: Issued, 
     assert server.ok
 
 
-def test_strict_mode_offers_no_x25519_hybrid(server_cert: Issued, pki: Pki) -> None:
+def test_the_default_policy_offers_no_x25519_hybrid_and_no_ffdhe2048(server_cert: Issued, pki: Pki) -> None:
     from fipscrypto.tls.rules import PolicyRef
 
     offered = tls.endpoint_settings(PolicyRef(None), service="test", post_quantum=True).groups
     assert offered[:2] == ("SecP256r1MLKEM768", "SecP384r1MLKEM1024")
-    assert "X25519MLKEM768" not in offered
+    assert "X25519MLKEM768" not in offered  # fips-140-3-hardened disallows it
     assert "X25519" not in offered
-    assert not any(g.startswith("ffdhe") and int(g[5:]) < 3072 for g in offered)
+    assert "ffdhe2048" not in offered  # likewise
+    assert "ffdhe3072" in offered
     # A client that offers only X25519MLKEM768 (as OpenSSL 3.5 does by default) is refused.
     plain = SSL.Context(SSL.TLS_METHOD)
-    assert lib.SSL_CTX_set1_curves_list(plain._context, b"X25519MLKEM768") == 1
+    assert pyopenssl.set_groups(plain, "X25519MLKEM768")
     server = Server(tls.server_context(server_cert.chain, server_cert.key, post_quantum=True))
     outcome, conn = connect(plain, server.port)
     closing(conn)
     assert not outcome.ok
     assert not server.result().ok
+
+
+@pytest.mark.parametrize("post_quantum", [True, False])
+def test_the_nist_profile_offers_what_nist_accepts(post_quantum: bool) -> None:
+    """No rule of the TLS layer's own: under fips-140-3 (NIST as written) a strict-mode endpoint offers
+    ffdhe2048 and, with post_quantum, X25519MLKEM768; only the hardened profile leaves them out."""
+    from fipscrypto.tls.rules import PolicyRef
+
+    with indicator.exempt(reason="test: what a fips-140-3 endpoint offers"):  # wider than the active policy
+        nist = tls.endpoint_settings(PolicyRef("fips-140-3"), service="test", post_quantum=post_quantum)
+    hardened = tls.endpoint_settings(
+        PolicyRef("fips-140-3-hardened"), service="test", post_quantum=post_quantum
+    )
+    assert "ffdhe2048" in nist.groups
+    assert ("X25519MLKEM768" in nist.groups) is post_quantum
+    assert [g for g in nist.groups if g not in hardened.groups] == (
+        ["X25519MLKEM768", "ffdhe2048"] if post_quantum else ["ffdhe2048"]
+    )
+
+
+def test_a_nist_profile_endpoint_negotiates_x25519_hybrid_and_ffdhe2048(
+    server_cert: Issued, pki: Pki, tmp_path: Path
+) -> None:
+    """A context built for fips-140-3 negotiates what that profile accepts, but the active (default)
+    policy still gates every use: in this strict process only an exemption builds the context, and the
+    handshake (outside the exemption) is refused afterwards."""
+    chain, key = server_cert.chain, server_cert.key
+    with pytest.raises(PolicyViolation, match="X25519MLKEM768"):  # strict: a wider policy cannot widen
+        tls.server_context(chain, key, policy="fips-140-3", post_quantum=True)
+    with indicator.exempt(reason="test: a fips-140-3 endpoint"):
+        server = tls.server_context(chain, key, policy="fips-140-3", post_quantum=True)
+    plain = SSL.Context(SSL.TLS_METHOD)
+    plain.set_verify(SSL.VERIFY_NONE)
+    assert pyopenssl.set_groups(plain, "X25519MLKEM768")
+    running = Server(server)
+    outcome, conn = connect(plain, running.port)
+    closing(conn)
+    assert outcome.ok, outcome.error  # offered and negotiated by the fips-140-3 context
+    assert outcome.group == "X25519MLKEM768"
+    result = running.result()
+    assert not result.ok  # the active fips-140-3-hardened policy refuses it after the handshake
+    assert isinstance(result.error, HandshakeRejected)
+    assert result.error.reason == "group-not-allowed"
 
 
 # ---------------------------------------------------------------------- extended master secret
@@ -547,14 +592,22 @@ def test_context_policy_that_allows_nothing_fails_to_build(server_cert: Issued) 
         tls.server_context(server_cert.chain, server_cert.key, policy="cnsa-2.0")  # no classical group
 
 
-def test_context_policy_object(server_cert: Issued, pki: Pki) -> None:
+def test_context_policy_object(server_cert: Issued, pki: Pki, tmp_path: Path) -> None:
     from fipscrypto import policy
 
-    ctx = tls.client_context(ca=pki.cert, policy=policy.select("fips-140-3"))
+    narrower = policy.select(str(write_policy(tmp_path, "tls12-only", TLS12_ONLY)))
+    ctx = tls.client_context(ca=pki.cert, policy=narrower)
     client, _server = handshake(tls.server_context(server_cert.chain, server_cert.key), ctx)
     assert client.ok
     assert client.parameters is not None
-    assert client.parameters.policy == "fips-140-3"
+    assert client.parameters.policy == "tls12-only"
+
+
+def test_a_wider_context_policy_cannot_widen_in_strict_mode(server_cert: Issued) -> None:
+    """fips-140-3 accepts ffdhe2048, which the active fips-140-3-hardened disallows: strict mode refuses
+    to build the context instead of offering it."""
+    with pytest.raises(PolicyViolation, match="ffdhe2048"):
+        tls.server_context(server_cert.chain, server_cert.key, policy="fips-140-3")
 
 
 # --------------------------------------------------------------------------- the local chain

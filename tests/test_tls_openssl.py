@@ -111,7 +111,7 @@ def test_approved_offers_succeed(
         (("-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256"), "CBC with SHA-256 is only deprecated"),
         (("-tls1_3", "-groups", "X25519"), "X25519 alone is not an approved group"),
         (("-tls1_2", "-groups", "X25519", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"), "X25519 alone"),
-        (("-tls1_3", "-groups", "ffdhe2048"), "ffdhe2048: below the signalling floor of ffdhe3072"),
+        (("-tls1_3", "-groups", "ffdhe2048"), "ffdhe2048: 112 bits, disallowed by fips-140-3-hardened"),
         (("-tls1_2", "-sigalgs", "ECDSA+SHA1", *LEGACY), "SHA-1 signatures are disallowed"),
         (("-tls1_3", "-sigalgs", "ed25519"), "no signature scheme the server's key can make"),
     ],

@@ -14,10 +14,10 @@ import dataclasses
 
 import pytest
 from OpenSSL import SSL
-from OpenSSL._util import lib
 from tlslib import Issued, Outcome, Pki, Server, closing, connect
 
 from fipscrypto import module, tls
+from fipscrypto._backend import pyopenssl
 from fipscrypto.errors import HandshakeRejected
 
 _NO_EXTENDED_MASTER_SECRET = 0x1  # SSL_OP_NO_EXTENDED_MASTER_SECRET (openssl/ssl.h, OpenSSL 3)
@@ -54,9 +54,9 @@ def _configure(context: SSL.Context, case: Case) -> str | None:
             context.set_tls13_ciphersuites(case.suites)
     except SSL.Error as exc:
         return str(exc)
-    if case.groups is not None and lib.SSL_CTX_set1_curves_list(context._context, case.groups) != 1:
+    if case.groups is not None and not pyopenssl.set_groups(context, case.groups.decode()):
         return f"groups {case.groups.decode()} refused"
-    if case.sigalgs is not None and lib.SSL_CTX_set1_sigalgs_list(context._context, case.sigalgs) != 1:
+    if case.sigalgs is not None and not pyopenssl.set_sigalgs(context, case.sigalgs.decode()):
         return f"signature schemes {case.sigalgs.decode()} refused"
     return None
 
@@ -174,8 +174,8 @@ def test_what_the_provider_still_refuses(name: str, certificates: dict[str, Issu
 
 
 def test_negotiated_checks_a_plain_connection_against_the_policy(certificates: dict[str, Issued]) -> None:
-    """Afterwards, negotiated() refuses what the policy refuses (the anonymous suite); it applies the
-    policy, not the rules of fipscrypto's endpoints (ffdhe2048 is below their floor, not the policy's)."""
+    """Afterwards, negotiated() refuses what the active policy refuses: the anonymous suite, and
+    ffdhe2048, which the default fips-140-3-hardened profile disallows (fips-140-3 accepts it)."""
     _, _, conn = _handshake(COMPLETES["anonymous-dh"][0], certificates)
     assert conn is not None
     with pytest.raises(HandshakeRejected) as rejected:
@@ -183,5 +183,7 @@ def test_negotiated_checks_a_plain_connection_against_the_policy(certificates: d
     assert rejected.value.reason == "suite-not-allowed"
     _, _, conn = _handshake(COMPLETES["ffdhe2048"][0], certificates)
     assert conn is not None
-    record = tls.negotiated(conn, role="client")
-    assert (record.group, record.approved) == ("ffdhe2048", True)
+    with pytest.raises(HandshakeRejected) as rejected:
+        tls.negotiated(conn, role="client")
+    assert rejected.value.reason == "group-not-allowed"
+    assert "fips-140-3-hardened" in str(rejected.value)

@@ -1,6 +1,6 @@
 """The compiled policy in force: real TLS handshakes against a pyOpenSSL server in this FIPS process.
 
-This process was activated with the default policy (fips-140-3), so its OpenSSL configuration carries
+This process was activated with the default policy (fips-140-3-hardened), so its OpenSSL configuration carries
 the compiled ``system_default`` section. The server below is a plain ``SSL.Context`` with a
 certificate and nothing else configured; whatever it refuses, it refuses because of the policy. The
 system ``openssl s_client`` is the independent client and makes the offers.
@@ -12,14 +12,17 @@ completes once OpenSSL's security level, the reason given, is lowered).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from OpenSSL import SSL
 from tlslib import Issued, Outcome, Peer, Pki, Server, closing, connect, s_client
 
-from fipscrypto import policy, tls
-from fipscrypto.policy.compile import tls_settings
+from fipscrypto import indicator, policy, tls
+from fipscrypto.policy.compile import Negotiable, openssl_section, tls_settings
+from fipscrypto.policy.runtime import DEFAULT, tls_section
 from fipscrypto.policy.vocabulary import categories
 from fipscrypto.provider.state import StatePaths, read_record
 from fipscrypto.tls.openssl import capability
@@ -73,7 +76,7 @@ def _not_offered() -> list[tuple[str, str]]:
 
 
 def test_the_process_runs_the_compiled_policy() -> None:
-    assert policy.current().name == "fips-140-3"
+    assert policy.current().name == "fips-140-3-hardened"
     # What the server offers, read back from OpenSSL: no ChaCha20, no CBC-SHA1 (deprecated), TLS 1.2+.
     offered = _offer(SSL.Context(SSL.TLS_METHOD))
     assert offered[:2] == ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384"]
@@ -203,6 +206,7 @@ def test_tls12_with_ecdhe_ecdsa_aes_gcm(server: Server, pki: Pki) -> None:
             "provider and policy: P-224 is not an allowed TLS group",
         ),
         (("-tls1_3", "-groups", "X25519"), "provider and policy: X25519 alone is not approved"),
+        (("-tls1_3", "-groups", "ffdhe2048"), "policy: fips-140-3-hardened disallows ffdhe2048"),
         (("-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"), "provider and policy: ChaCha20"),
         (("-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305"), "provider and policy: ChaCha20"),
         (("-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"), "provider and policy: TLS 1.0 is disallowed"),
@@ -215,3 +219,68 @@ def test_non_approved_offers_are_refused(
     result, peer = offer(server, pki, *options)
     assert not result.ok, f"{why}: the handshake succeeded: {result}"
     assert not peer.verified
+
+
+# ------------------------------------------------------------------------- versions and the default
+
+
+def test_the_measurement_says_which_versions_this_openssl_negotiates() -> None:
+    """Measured, never assumed: cryptography's OpenSSL with the FIPS provider makes no ClientHello for
+    TLS 1.0, TLS 1.1 or DTLS 1.0 (its security level rules them out; below it, their MD5-SHA-1
+    handshake digest is not in the provider), and the measurement gives OpenSSL's own words."""
+    measured = capability()
+    assert measured.versions == frozenset({"tls1.2", "tls1.3", "dtls1.2"})
+    why = dict(measured.refused)
+    for version in ("tls1.0", "tls1.1", "dtls1.0"):
+        assert "no protocols available" in why[version]
+        assert "at security level 0: no suitable digest algorithm" in why[version]
+
+
+def test_deprecated_versions_are_the_profiles_decision() -> None:
+    """fips-140-3-public allows TLS 1.0 and 1.1 (deprecated): they are offered wherever OpenSSL can
+    negotiate them, and where it cannot, the compiled section says so; no floor of the TLS layer."""
+    public = policy.select("fips-140-3-public")
+    unmeasured = tls_settings(public)
+    assert unmeasured.tls_versions == ("tls1.0", "tls1.1", "tls1.2", "tls1.3")
+    assert "TLS.MinProtocol = TLSv1\n" in openssl_section(public)
+    measured = tls_settings(public, negotiable=capability())
+    assert measured.tls_versions == ("tls1.2", "tls1.3")
+    assert [name for name, _ in measured.versions_not_offered] == ["tls1.0", "tls1.1"]
+    text = openssl_section(public, negotiable=capability())
+    assert "TLS.MinProtocol = TLSv1.2\n" in text
+    assert "# Not offered although the policy allows it: tls1.0 (OpenSSL " in text
+    # An endpoint for that profile: from TLS 1.0 when unmeasured, from what OpenSSL can do otherwise.
+    # (fips-140-3-public accepts ffdhe2048, which the active policy refuses: an exemption lets it build.)
+    ref = tls.PolicyRef(public)
+    with indicator.exempt(reason="test: a fips-140-3-public endpoint"):
+        assert tls.endpoint_settings(ref, service="test").versions[0] == "tls1.0"
+        offered = tls.endpoint_settings(ref, service="test", negotiable=capability())
+    assert offered.versions == ("tls1.2", "tls1.3")
+    # Under fips-140-3 and the default, TLS 1.0 and 1.1 are disallowed by the profile itself.
+    for name in ("fips-140-3", DEFAULT):
+        assert tls_settings(policy.select(name)).tls_versions == ("tls1.2", "tls1.3")
+        assert tls_settings(policy.select(name), negotiable=capability()).versions_not_offered == ()
+
+
+def test_the_runtime_section_of_the_default_policy(tmp_path: Path) -> None:
+    """The cache key names the policy and every layer, and the measurement: the default's section is
+    kept apart from fips-140-3's, and a measurement that knows the versions is a different key."""
+    assert DEFAULT == "fips-140-3-hardened"
+    measured = capability().as_dict()
+    hardened = tls_section(DEFAULT, tmp_path, measured)
+    nist = tls_section("fips-140-3", tmp_path, measured)
+    assert "ffdhe2048" not in hardened
+    assert ":ffdhe2048:" in nist
+    assert hardened.replace("ffdhe2048:", "").replace(DEFAULT, "fips-140-3") == nist.replace("ffdhe2048:", "")
+    entries = json.loads((tmp_path / "policy-cache.json").read_text())
+    entry = entries[DEFAULT]
+    assert entry["spec"] == DEFAULT
+    assert [identity for identity, _ in entry["layers"]] == [
+        "<builtin>/fips-140-3-hardened.toml",
+        "<builtin>/fips-140-3.toml",
+    ]
+    without_versions = {key: value for key, value in measured.items() if key != "versions"}
+    assert Negotiable.from_dict(without_versions).versions is None  # a record measured before versions
+    tls_section(DEFAULT, tmp_path, without_versions)
+    again = json.loads((tmp_path / "policy-cache.json").read_text())[DEFAULT]
+    assert again["negotiable"] != entry["negotiable"]  # another measurement: compiled again

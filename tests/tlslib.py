@@ -461,7 +461,7 @@ def s_server(cert: Issued, *options: str) -> Iterator[int]:
                 stream.close()
 
 
-def write_policy(folder: Path, name: str, rules: str, *, extends: str = "fips-140-3") -> Path:
+def write_policy(folder: Path, name: str, rules: str, *, extends: str = "fips-140-3-hardened") -> Path:
     """A policy file that extends a built-in profile with ``rules`` (TOML [[rule]] tables)."""
     path = folder / f"{name}.toml"
     path.write_text(

@@ -27,7 +27,7 @@ from .source import read_text, source_digest
 __all__ = ["DEFAULT", "POLICY_ENV", "active_spec", "tls_section"]
 
 POLICY_ENV = "FIPSCRYPTO_POLICY"
-DEFAULT = "fips-140-3"
+DEFAULT = "fips-140-3-hardened"
 _CACHE = "policy-cache.json"
 
 

@@ -21,9 +21,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from OpenSSL import SSL, crypto
-from OpenSSL._util import ffi as _ffi
-from OpenSSL._util import lib as _lib
 
+from .._backend import pyopenssl as _ossl
 from .._backend import x509 as _x509
 from .._service import record
 from ..errors import HandshakeRejected, InvalidParameter, NoApplicationProtocol
@@ -119,8 +118,8 @@ class Connection(SSL.Connection):
 
     def do_handshake(self) -> None:
         hello = self._fc_hello
-        if hello is not None and not hello and self._socket is not None:
-            first = _peek(self._socket)
+        if hello is not None and not hello and (sock := _ossl.socket_of(self)) is not None:
+            first = _peek(sock)
             if first is None:
                 # What OpenSSL would answer; so OpenSSL never reads a byte before it has been seen here.
                 raise SSL.WantReadError()
@@ -209,7 +208,7 @@ def _trust(context: SSL.Context, source: Source, *, client_cas: bool = False) ->
     for anchor in load_chain(source):
         x509 = crypto.X509.from_cryptography(anchor)  # X509Store takes pyOpenSSL objects only
         store.add_cert(x509)  # the store keeps a reference to this very X509
-        anchors[int(_ffi.cast("uintptr_t", x509._x509))] = _x509.to_der(anchor)
+        anchors[_ossl.x509_address(x509)] = _x509.to_der(anchor)
         if client_cas:
             context.add_client_ca(anchor)
     return anchors
@@ -412,13 +411,11 @@ def client_connection(context: SSL.Context, server_hostname: str | None, sock: A
     if ip is None:
         conn.set_tlsext_host_name(name)
     if state.config.check_hostname:
-        param = _lib.SSL_get0_param(conn._ssl)
         if ip is not None:
-            ok = _lib.X509_VERIFY_PARAM_set1_ip(param, ip, len(ip))
+            ok = _ossl.set_verify_ip(conn, ip)
         else:
-            _lib.X509_VERIFY_PARAM_set_hostflags(param, _NO_PARTIAL_WILDCARDS)
-            ok = _lib.X509_VERIFY_PARAM_set1_host(param, name, len(name))
-        if ok != 1:
+            ok = _ossl.set_verify_host(conn, name, _NO_PARTIAL_WILDCARDS)
+        if not ok:
             raise InvalidParameter(f"OpenSSL refused the host name {server_hostname!r}")
     state.hostname = server_hostname
     return conn

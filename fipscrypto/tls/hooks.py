@@ -1,6 +1,6 @@
 """What runs inside a pyOpenSSL handshake: OpenSSL callbacks and the per-connection state they keep.
 
-Installed on every fipscrypto context (TLS now, DTLS in the DTLS-SRTP phase):
+Installed on every fipscrypto context (TLS and DTLS alike):
 
 - **verify** (``SSL_CTX_set_verify``): when OpenSSL has verified the peer's chain (depth 0), the policy
   checks of :class:`~fipscrypto.tls.certs.ChainChecker` on the whole chain; OpenSSL's own verification
@@ -26,7 +26,7 @@ of a 200-byte request and response on memory BIOs (measured with a callback that
   extension (RFC 7627) and the signature scheme of CertificateVerify / ServerKeyExchange; a TLS 1.2
   client refuses a server without EMS in the verify callback, before its key exchange.
 
-Libssl has no switch that requires EMS (OpenSSL issue #19989). FIPS 140-3 IG D.Q has the TLS 1.2 KDF
+Libssl has no switch that requires EMS (openssl/openssl#19989). FIPS 140-3 IG D.Q has the TLS 1.2 KDF
 use EMS. fipscrypto's clients, and its servers whose ClientHello could not be read whole (one split
 across records or not yet arrived in a socket), are held to it right after the handshake, before any
 application data (:func:`~fipscrypto.tls.negotiated`). Whatever the connection (a plain pyOpenSSL
@@ -47,9 +47,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from OpenSSL import SSL
-from OpenSSL._util import ffi as _ffi
-from OpenSSL._util import lib as _lib
 
+from .._backend import pyopenssl as _ossl
 from .._backend import x509 as _x509
 from ..errors import (
     CertificateExpired,
@@ -82,7 +81,8 @@ __all__ = [
 
 log = logging.getLogger("fipscrypto.tls")
 
-_TLS12_WIRE = (0x0303, 0xFEFD)  # TLS 1.2, DTLS 1.2: the versions with a master secret
+# The versions with a master secret (RFC 7627): TLS 1.0-1.2, DTLS 1.0 and 1.2, on the wire.
+_MASTER_SECRET_WIRE = (0x0301, 0x0302, 0x0303, 0xFEFF, 0xFEFD)
 _EMS = 23  # extended_master_secret, RFC 7627 §5.1
 # RFC 8446 §4.1.3: a ServerHello with this Random is a HelloRetryRequest.
 _HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
@@ -92,7 +92,6 @@ _HANDSHAKE = 22  # ContentType handshake
 _ALERT_HANDSHAKE_FAILURE, _ALERT_INTERNAL_ERROR = 40, 80
 # SSL_TLSEXT_ERR_NOACK: what OpenSSL assumes when a server has no servername callback.
 _SSL_TLSEXT_ERR_ALERT_FATAL, _SSL_TLSEXT_ERR_NOACK = 2, 3
-_SSL_INDEX = _lib.SSL_get_ex_data_X509_STORE_CTX_idx()
 
 
 @dataclass(slots=True, eq=False)
@@ -135,7 +134,7 @@ class ConnectionState:
 # Contexts are few and long-lived: a weak mapping. A connection's state is an attribute of the
 # Connection object itself (pyOpenSSL's Connection has a __dict__), which costs less per handshake.
 _configs: weakref.WeakKeyDictionary[SSL.Context, EndpointConfig] = weakref.WeakKeyDictionary()
-_reverse: Callable[[Any], SSL.Connection | None] = SSL.Connection._reverse_mapping.get
+_reverse: Callable[[Any], SSL.Connection | None] = _ossl.connection_of
 _STATE = "_fipscrypto_tls_state"
 
 
@@ -240,35 +239,19 @@ def key_exchange_scheme(message: bytes) -> int | None:
 # ------------------------------------------------------------------------------------- verification
 
 
-def _der(x509: Any) -> bytes:
-    bio = _lib.BIO_new(_lib.BIO_s_mem())
-    try:
-        if _lib.i2d_X509_bio(bio, x509) != 1:
-            raise CertificateUntrusted("the peer's certificate cannot be encoded", "untrusted")
-        data = _ffi.new("char **")
-        size = _lib.BIO_get_mem_data(bio, data)
-        return bytes(_ffi.buffer(data[0], size))
-    finally:
-        _lib.BIO_free(bio)
+def _current_der(store: Any) -> bytes:
+    der = _ossl.store_current_certificate(store)
+    if der is None:
+        raise CertificateUntrusted("the peer's certificate cannot be encoded", "untrusted")
+    return der
 
 
 def _chain(store: Any, anchors: dict[int, bytes]) -> tuple[bytes, ...]:
     """The chain OpenSSL built and verified, end entity first, as DER."""
-    stack = _lib.X509_STORE_CTX_get1_chain(store)
-    if stack == _ffi.NULL:
-        return ()
-    count = _lib.sk_X509_num(stack)
-    try:
-        ders = []
-        for i in range(count):
-            x509 = _lib.sk_X509_value(stack, i)
-            known = anchors.get(int(_ffi.cast("uintptr_t", x509))) if anchors else None
-            ders.append(known if known is not None else _der(x509))
-        return tuple(ders)
-    finally:
-        for i in range(count):
-            _lib.X509_free(_lib.sk_X509_value(stack, i))
-        _lib.sk_X509_free(stack)
+    chain = _ossl.store_chain(store, anchors)
+    if chain is None:
+        raise CertificateUntrusted("the peer's certificate cannot be encoded", "untrusted")
+    return chain
 
 
 # X509_V_ERR_* (openssl/x509_vfy.h) -> (error class, reason)
@@ -303,7 +286,7 @@ _X509_V_ERR_APPLICATION_VERIFICATION = 50
 
 
 def _openssl_error(errno: int, depth: int, facts: _x509.CertificateFacts) -> CertificateRejected:
-    text = _ffi.string(_lib.X509_verify_cert_error_string(errno)).decode("utf-8", "replace")
+    text = _ossl.verify_error_text(errno)
     kind, reason = _X509_ERRORS.get(errno, (CertificateUntrusted, "untrusted"))
     return kind(
         f"the peer's certificate at depth {depth} ({facts.subject}) failed verification: {text} "
@@ -321,7 +304,7 @@ def _check_verified(state: ConnectionState, store: Any, ssl: Any) -> None:
         config.inspect
         and config.role == "client"
         and not state.server_ems
-        and _lib.SSL_version(ssl) in _TLS12_WIRE
+        and _ossl.ssl_version(ssl) in _MASTER_SECRET_WIRE
     ):
         raise HandshakeRejected(
             "the server negotiated TLS 1.2 without the extended master secret (RFC 7627); the TLS 1.2 "
@@ -344,12 +327,12 @@ def _check_verified(state: ConnectionState, store: Any, ssl: Any) -> None:
 
 
 def _on_verify(ok: int, store: Any) -> int:
-    depth = _lib.X509_STORE_CTX_get_error_depth(store)
+    depth = _ossl.store_error_depth(store)
     if ok and depth:
         return 1  # the whole chain is checked at depth 0, the last call
     state = None
     try:
-        ssl = _lib.X509_STORE_CTX_get_ex_data(store, _SSL_INDEX)
+        ssl = _ossl.ssl_of_store(store)
         state = _state_of_ssl(ssl)
         if state is None:
             return ok
@@ -358,8 +341,8 @@ def _on_verify(ok: int, store: Any) -> int:
         if ok:
             _check_verified(state, store, ssl)
             return 1
-        errno = _lib.X509_STORE_CTX_get_error(store)
-        facts = facts_of(_der(_lib.X509_STORE_CTX_get_current_cert(store)))
+        errno = _ossl.store_error(store)
+        facts = facts_of(_current_der(store))
         state.config.checker.check_one(facts, depth)  # the policy's own reason, when there is one
         error: FipsError = _openssl_error(errno, depth, facts)
     except FipsError as exc:
@@ -370,7 +353,7 @@ def _on_verify(ok: int, store: Any) -> int:
     if state is not None:
         state.error = error
     reason = getattr(error, "reason", "")
-    _lib.X509_STORE_CTX_set_error(store, _ALERT_ERRORS.get(reason, _X509_V_ERR_APPLICATION_VERIFICATION))
+    _ossl.store_set_error(store, _ALERT_ERRORS.get(reason, _X509_V_ERR_APPLICATION_VERIFICATION))
     return 0
 
 
@@ -393,7 +376,7 @@ def _on_client_hello(ssl: Any, alert: Any, arg: Any) -> int:
     # means "sending a fatal 'handshake_failure' alert". TLS 1.3 has no master secret to protect: its
     # key schedule always covers the transcript (RFC 8446 Appendix D), so only TLS 1.2 is held to it.
     try:
-        if _lib.SSL_version(ssl) not in _TLS12_WIRE:
+        if _ossl.ssl_version(ssl) not in _MASTER_SECRET_WIRE:
             return _SSL_TLSEXT_ERR_NOACK
         state = _state_of_ssl(ssl)
         if state is None or _client_offered_ems(state) is not False:
@@ -418,14 +401,14 @@ def _on_message(
 ) -> None:
     if content_type != _HANDSHAKE or length < 6:
         return
-    kind = _ffi.cast("unsigned char *", buf)[0]
+    kind = _ossl.first_byte(buf)
     if kind not in _WATCHED:
         return
     try:
         state = _state_of_ssl(ssl)
         if state is None:
             return
-        message = bytes(_ffi.buffer(buf, length))
+        message = _ossl.buffer_bytes(buf, length)
         if kind == _CERTIFICATE_VERIFY:
             scheme: int | None = int.from_bytes(message[4:6], "big")
         elif kind == _SERVER_KEY_EXCHANGE:
@@ -446,17 +429,17 @@ def _on_message(
         log.exception("fipscrypto.tls: message callback failed")
 
 
-_VERIFY_CALLBACK = _ffi.callback("int (*)(int, X509_STORE_CTX *)", _on_verify)
-_MESSAGE_CALLBACK = _ffi.callback("void (*)(int, int, int, const void *, size_t, SSL *, void *)", _on_message)
-_CLIENT_HELLO_CALLBACK = _ffi.callback("int (*)(SSL *, int *, void *)", _on_client_hello)
+_VERIFY_CALLBACK = _ossl.verify_callback(_on_verify)
+_MESSAGE_CALLBACK = _ossl.message_callback(_on_message)
+_CLIENT_HELLO_CALLBACK = _ossl.servername_callback(_on_client_hello)
 
 
 def install(context: SSL.Context, config: EndpointConfig, verify_mode: int) -> None:
     """Register the context's configuration and install the callbacks (before its first connection).
     Calling pyOpenSSL's ``set_verify`` or ``set_tlsext_servername_callback`` afterwards replaces them."""
     _configs[context] = config
-    _lib.SSL_CTX_set_verify(context._context, verify_mode, _VERIFY_CALLBACK)
+    _ossl.install_verify_callback(context, verify_mode, _VERIFY_CALLBACK)
     if config.role == "server":
-        _lib.SSL_CTX_set_tlsext_servername_callback(context._context, _CLIENT_HELLO_CALLBACK)
+        _ossl.install_servername_callback(context, _CLIENT_HELLO_CALLBACK)
     if config.inspect:
-        _lib.SSL_CTX_set_msg_callback(context._context, _MESSAGE_CALLBACK)
+        _ossl.install_message_callback(context, _MESSAGE_CALLBACK)

@@ -15,9 +15,9 @@ import functools
 from collections.abc import Sequence
 
 from OpenSSL import SSL, crypto
-from OpenSSL._util import lib as _lib
 
 from .. import _clock, audit
+from .._backend import pyopenssl as _ossl
 from .._backend import x509 as _x509
 from .._service import record
 from ..errors import HandshakeRejected, InvalidParameter, PolicyViolation
@@ -32,7 +32,8 @@ from .rules import PolicyRef
 __all__ = ["Handshake", "conclude", "infer_scheme", "pyopenssl_negotiated"]
 
 SERVICE = "tls.handshake"
-_TLS12 = ("tls1.2", "dtls1.2")
+# The versions with a master secret, which RFC 7627 binds to the handshake (TLS 1.0-1.2, DTLS 1.0-1.2).
+_MASTER_SECRET = ("tls1.0", "tls1.1", "tls1.2", "dtls1.0", "dtls1.2")
 _REASONS = {
     "tls-version": "version-not-allowed",
     "tls12-suite": "suite-not-allowed",
@@ -135,7 +136,7 @@ def conclude(shake: Handshake, ref: PolicyRef, checker: ChainChecker) -> TLSPara
     gate()  # a handshake that completes after the module entered ERROR carries nothing
     version = version_name(shake.version)
     suite = suite_name(shake.suite)
-    if version in _TLS12 and shake.ems is False:
+    if version in _MASTER_SECRET and shake.ems is False:
         raise HandshakeRejected(
             f"{shake.version} without the extended master secret (RFC 7627); the TLS 1.2 key derivation "
             "must use it (FIPS 140-3 IG D.Q)",
@@ -248,7 +249,6 @@ def pyopenssl_negotiated(conn: SSL.Connection, role: Role | None) -> TLSParamete
     if not suite:
         raise InvalidParameter("negotiated(): the connection has not completed a handshake")
     version = conn.get_protocol_version_name()
-    ssl_ptr = conn._ssl
     config = state.config if state is not None else None
     if config is not None:
         role, ref, checker = config.role, config.ref, config.checker
@@ -267,7 +267,7 @@ def pyopenssl_negotiated(conn: SSL.Connection, role: Role | None) -> TLSParamete
         found, anchored = _peer_chain(conn)
         chain, checked, chain_approved = tuple(found), False, True
     group = conn.get_group_name()
-    resumed = bool(_lib.SSL_session_reused(ssl_ptr))
+    resumed = _ossl.session_reused(conn)
     peer_sigalg = local_sigalg = None
     if state is not None and state.peer_sigalg is not None:
         peer_sigalg = signature_scheme(state.peer_sigalg)
@@ -284,7 +284,7 @@ def pyopenssl_negotiated(conn: SSL.Connection, role: Role | None) -> TLSParamete
     if version == "TLSv1.3":
         ems: bool | None = True  # RFC 8446 Appendix D: report EMS whenever TLS 1.3 is used
     else:
-        ems = _lib.SSL_get_extms_support(ssl_ptr) == 1
+        ems = _ossl.extended_master_secret(conn)
     params = conclude(
         Handshake(
             role=role,
