@@ -24,7 +24,7 @@ def _current(spec: str) -> Policy:
 
 
 def current() -> Policy:
-    """The active policy: ``$FIPSCRYPTO_POLICY`` (name or path), else ``fips-140-3``."""
+    """The active policy: ``$FIPSCRYPTO_POLICY`` (name or path), else ``fips-140-3-hardened``."""
     return _current(active_spec())
 
 
