@@ -195,16 +195,12 @@ class Overtime(BaseException):
     """A call ran past BOUND (raised into it by a timer signal, so no service code catches it)."""
 
 
-class ClosedStream(Exception):
-    """The call closed one of the process's standard streams (an int taken for a file descriptor)."""
-
-
 @contextlib.contextmanager
-def bounded(seconds: float) -> Iterator[None]:
+def bounded(seconds: float) -> Iterator[list[int]]:
     """Interrupt the call after ``seconds`` (a Python-level loop, e.g. an unbounded request served in
     chunks); cap its memory at 2 GiB above what the process holds, so a huge allocation fails
     (MemoryError, a finding) instead of taking the machine down; put back the standard streams if
-    the call closed one (and say so: ClosedStream)."""
+    the call closed one (the yielded list then names them)."""
 
     def overtime(signum: int, frame: object) -> None:
         raise Overtime
@@ -215,14 +211,14 @@ def bounded(seconds: float) -> Iterator[None]:
     previous = signal.signal(signal.SIGALRM, overtime)
     resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
     saved = [os.dup(fd) for fd in (0, 1, 2)]
+    closed: list[int] = []
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
+        yield closed
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-        closed = []
         for fd, copy in enumerate(saved):
             try:
                 os.fstat(fd)
@@ -230,8 +226,6 @@ def bounded(seconds: float) -> Iterator[None]:
                 closed.append(fd)
             os.dup2(copy, fd)
             os.close(copy)
-    if closed:
-        raise ClosedStream(f"closed the process's file descriptor(s) {closed}")
 
 
 @dataclass
@@ -332,8 +326,9 @@ class Sweep:
         value = ", ".join(describe(v) for v in replace.values())
         value = f"({value})" if len(replace) > 1 else value
         refused = True
+        closed: list[int] = []
         try:
-            with bounded(self.bound):
+            with bounded(self.bound) as closed:
                 self.func(*bound.args, **bound.kwargs)
         except Overtime:
             self.findings.add(where, f"still running after {self.bound:.1f} s (interrupted)", value)
@@ -349,6 +344,8 @@ class Sweep:
                 allowed = accepted_types(annotation)
                 if allowed is not None and not isinstance(given, allowed):
                     self.findings.add(key, f"accepted, for `{key}: {annotation}`", describe(given))
+        if closed:
+            self.findings.add(where, f"closed the process's standard file descriptor(s) {closed}", value)
         if refused and self.stateful and self.repeatable:
             self._check_state(where, value)
 
