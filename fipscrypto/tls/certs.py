@@ -95,12 +95,27 @@ class CertificateSummary:
         )
 
 
+# A certificate, key or CA bundle file is read up to this size (a system CA bundle is about 200 KiB).
+MAX_SOURCE_BYTES = 16 * 1024 * 1024
+
+
 def read_source(source: Source) -> bytes:
-    """The bytes of a file name, or the bytes given."""
-    if isinstance(source, bytes):
-        return source
-    with open(source, "rb") as f:
-        return f.read()
+    """The bytes of a file name, or the bytes given; InvalidParameter for anything else (an int would
+    be taken as a file descriptor and closed), an unreadable file or one over MAX_SOURCE_BYTES."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source)
+    if not isinstance(source, (str, os.PathLike)):
+        raise InvalidParameter(
+            f"a certificate or key source is a file name or bytes, not {type(source).__name__}"
+        )
+    try:
+        with open(source, "rb") as f:
+            data = f.read(MAX_SOURCE_BYTES + 1)
+    except (OSError, ValueError, TypeError) as exc:  # ValueError: a NUL in the name
+        raise InvalidParameter(f"cannot read {os.fspath(source)!r}: {exc}") from None
+    if len(data) > MAX_SOURCE_BYTES:
+        raise InvalidParameter(f"{os.fspath(source)!r} is larger than {MAX_SOURCE_BYTES} bytes")
+    return data
 
 
 def load_chain(source: Source) -> list[_x509.Certificate]:
