@@ -84,4 +84,4 @@ def selftest(
             click.echo(f"activation: {activation}")
         summary = f"{run.count - len(run.failed)}/{run.count} passed in {run.total_ms:.1f} ms"
         click.echo(f"{summary}; module {info.state.value}")
-    raise SystemExit(EXIT_OK if run.passed else EXIT_UNAVAILABLE)
+    raise SystemExit(EXIT_OK if run.passed and activation is None else EXIT_UNAVAILABLE)

@@ -278,6 +278,14 @@ def test_cli_selftest_reports_and_records(own_state: StatePaths) -> None:
     assert "FAILED: sha3-256" in text
 
 
+def test_cli_selftest_exits_3_when_the_folder_asked_for_does_not_activate(tmp_path: Path) -> None:
+    # The tests may still run (on the default folder, which the first service activates), but the
+    # module asked for was not proven.
+    done = fipscheck("selftest", "--family", "sha-2", "--state-dir", str(tmp_path))
+    assert done.returncode == 3
+    assert f"activation: no FIPS provider is provisioned in {tmp_path}" in done.stdout
+
+
 def test_cli_selftest_family_and_list(state_paths: StatePaths) -> None:
     # In this process: listing and refusing a family run no test.
     listing = cli("selftest", "--list")
