@@ -41,11 +41,11 @@ manifest: $(MANIFEST)
 bench: $(PROVIDER) $(MANIFEST)
 	$(BIN)/python bench/run.py
 
-# The venv is rebuilt only when the project metadata changes.
-$(INSTALLED): pyproject.toml
+# The venv is rebuilt only when the project metadata or the pinned tool versions change.
+$(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dev]'
 	touch $@
 
 # Rewritten when a package file changes, is added or is removed. Run by path (-P: the script's folder

@@ -7,7 +7,8 @@ import click
 from fipscrypto import cmvp, indicator, module
 from fipscrypto.errors import AlgorithmUnavailable, FipsError, PolicyViolation
 from fipscrypto.provider.state import StatePaths, read_record
-from fipscrypto.status import EXIT_UNAVAILABLE
+
+from .exits import EXIT_UNAVAILABLE
 
 _MESSAGE = b"fipscrypto: secure video signalling"
 
@@ -42,11 +43,11 @@ def demo() -> None:
 
     key = rand.random_bytes(32)  # from the module's SP 800-90A HMAC_DRBG
     gcm = aead.AESGCM(key)
-    nonce, sealed = gcm.encrypt(_MESSAGE, b"header")
+    nonce, sealed = gcm.encrypt(_MESSAGE, aad=b"header")
     click.echo("\nAES-256-GCM (key from the HMAC_DRBG, random 96-bit nonce)")
     click.echo(f"  nonce          = {nonce.hex()}")
     click.echo(f"  ciphertext+tag = {sealed.hex()}")
-    click.echo(f"  decrypts back  = {gcm.decrypt(nonce, sealed, b'header') == _MESSAGE}")
+    click.echo(f"  decrypts back  = {gcm.decrypt(nonce, sealed, aad=b'header') == _MESSAGE}")
 
     click.echo("\nMD5 (not approved)")
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from fipscrypto import __version__
+from fipscrypto._version import __version__
 
 from .demo import demo
 from .policy import check, policy

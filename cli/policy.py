@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from fipscrypto import __version__
+from fipscrypto._version import __version__
 from fipscrypto.errors import PolicyError
 from fipscrypto.policy import (
     DEFAULT,
@@ -25,9 +25,7 @@ from fipscrypto.policy.compile import openssl_section, to_json
 from fipscrypto.policy.manifest import evaluate
 from fipscrypto.policy.report import FORMATS, render
 
-EXIT_VIOLATION = 1
-EXIT_USAGE = 2
-EXIT_INCOMPLETE = 3
+from .exits import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION
 
 
 def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
@@ -252,4 +250,4 @@ def check(
             raise SystemExit(EXIT_USAGE) from exc
     else:
         click.echo(report, nl=not report.endswith("\n"))
-    raise SystemExit(EXIT_VIOLATION if result.failing(fail_on) else 0)
+    raise SystemExit(EXIT_VIOLATION if result.failing(fail_on) else EXIT_OK)

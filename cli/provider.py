@@ -12,8 +12,8 @@ from fipscrypto.errors import ProviderUnavailable
 from fipscrypto.provider.provision import install as install_provider
 from fipscrypto.provider.provision import verify as verify_provider
 from fipscrypto.provider.state import ProviderRecord, StatePaths
-from fipscrypto.status import EXIT_UNAVAILABLE
 
+from .exits import EXIT_UNAVAILABLE
 from .options import state_dir_option
 
 

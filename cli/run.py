@@ -21,12 +21,10 @@ import click
 
 from fipscrypto.provider.state import StatePaths
 
+from .exits import EXIT_NOT_FOUND, EXIT_UNAVAILABLE
 from .options import mode_option, state_dir_option
 
 __all__ = ["hook_bypass", "run"]
-
-EXIT_REFUSED = 3  # as when activation fails: the program does not start without FIPS
-EXIT_NOT_FOUND = 127
 
 _PYTHON = re.compile(r"python(\d+(\.\d+)?)?")  # python, python3, python3.11
 # Python's options that turn the hook off (python(1)); -I implies -E.
@@ -197,7 +195,7 @@ def run(mode: str | None, state_dir: str | None, command: tuple[str, ...]) -> No
     reason = hook_bypass(command, env.get("PATH", os.defpath))
     if reason:
         click.echo(f"fipscheck run: refused: {reason}; the program would run without FIPS", err=True)
-        raise SystemExit(EXIT_REFUSED)
+        raise SystemExit(EXIT_UNAVAILABLE)  # as when activation fails
     try:
         os.execvpe(command[0], list(command), env)  # noqa: S606  # argv list, no shell
     except OSError as exc:

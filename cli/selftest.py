@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import importlib
 import json
-import os
 from typing import Any
 
 import click
 
 from fipscrypto import module
 from fipscrypto.errors import FipsError
-from fipscrypto.provider.state import StatePaths
-from fipscrypto.status import EXIT_OK, EXIT_UNAVAILABLE
+from fipscrypto.provider.state import SelftestRun, StatePaths, write_selftest_run
 
+from .exits import EXIT_OK, EXIT_UNAVAILABLE
 from .options import mode_option, state_dir_option
 
 
@@ -27,14 +25,6 @@ def _table(rows: list[dict[str, Any]]) -> str:
         line = f"{r['name']:<{width}}  {r['family']:<{family}}  {r['result']:<6}  {r['ms']:>8.2f}"
         lines.append(line + (f"  {r['detail']}" if r["detail"] else ""))
     return "\n".join(lines)
-
-
-def _save(paths: StatePaths, report: dict[str, Any]) -> None:
-    """Keep the run for ``fipscheck status``; a read-only state folder only loses that record."""
-    with contextlib.suppress(OSError):
-        tmp = paths.selftest_record.with_suffix(".tmp")
-        tmp.write_text(json.dumps(report, indent=2) + "\n")
-        os.replace(tmp, paths.selftest_record)
 
 
 @click.command()
@@ -73,28 +63,25 @@ def selftest(
     results = selftests.run_all(family=family)
     info = module.info()
     rows = [r.as_dict() for r in results]
-    passed = bool(results) and all(r.passed for r in results)
-    report = {
-        "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "family": family,
-        "passed": passed,
-        "count": len(results),
-        "failed": [r.name for r in results if not r.passed],
-        "total_ms": round(sum(r.ms for r in results), 3),
-        "state": info.state.value,
-        "activation_error": activation,
-        "results": rows,
-    }
-    _save(StatePaths.resolve(info.state_dir), report)
+    run = SelftestRun(
+        time=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        family=family,
+        passed=bool(results) and all(r.passed for r in results),
+        count=len(results),
+        failed=tuple(r.name for r in results if not r.passed),
+        total_ms=round(sum(r.ms for r in results), 3),
+        state=info.state.value,
+        activation_error=activation,
+        results=tuple(rows),
+    )
+    write_selftest_run(StatePaths.resolve(info.state_dir), run)
     if as_json:
-        click.echo(json.dumps(report, indent=2))
+        click.echo(json.dumps(run.as_dict(), indent=2))
     else:
         if rows:
             click.echo(_table(rows))
         if activation:
             click.echo(f"activation: {activation}")
-        summary = (
-            f"{len(results) - len(report['failed'])}/{len(results)} passed in {report['total_ms']:.1f} ms"
-        )
+        summary = f"{run.count - len(run.failed)}/{run.count} passed in {run.total_ms:.1f} ms"
         click.echo(f"{summary}; module {info.state.value}")
-    raise SystemExit(EXIT_OK if passed else EXIT_UNAVAILABLE)
+    raise SystemExit(EXIT_OK if run.passed and activation is None else EXIT_UNAVAILABLE)

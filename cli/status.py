@@ -9,7 +9,15 @@ import click
 
 from fipscrypto import status as status_report
 
+from .exits import EXIT_OK, EXIT_UNAVAILABLE
 from .options import mode_option, state_dir_option
+
+__all__ = ["exit_status", "status"]
+
+
+def exit_status(report: dict[str, Any]) -> int:
+    """0 when the provider is proven in this process and no problem was found, else 3."""
+    return EXIT_OK if report["provider_proven"] and not report["problems"] else EXIT_UNAVAILABLE
 
 
 def _render(report: dict[str, Any]) -> str:
@@ -121,6 +129,6 @@ def status(as_json: bool, mode: str | None, state_dir: str | None) -> None:
     FIPS mode is off, the mapped module differs from the recorded one, the provider's files are
     writable by any user, or (strict mode) a switch of the provider is off.
     """
-    report, code = status_report.collect(mode, state_dir)
+    report = status_report.collect(mode, state_dir)
     click.echo(json.dumps(report, indent=2) if as_json else _render(report))
-    raise SystemExit(code)
+    raise SystemExit(exit_status(report))

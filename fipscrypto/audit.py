@@ -1,8 +1,8 @@
 """Structured audit events: who did what, when, never with key material or payload.
 
 Events go to the ``fipscrypto.audit`` logger as one JSON object per line, and to every subscriber
-(a callable). The tamper-evident JSON-lines trail with a hash chain and RFC 5424 syslog output are
-sinks that subscribe here (audit-trail issue); emitters do not change.
+(a callable). Any other sink (a tamper-evident JSON-lines trail with a hash chain, RFC 5424 syslog)
+is a subscriber too: emitters do not change when a sink is added.
 """
 
 from __future__ import annotations

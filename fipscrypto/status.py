@@ -1,4 +1,4 @@
-"""What ``fipscheck status`` reports: facts measured in this process, and the exit code they give.
+"""What ``fipscheck status`` reports: facts measured in this process.
 
 Nothing here repeats what was recorded at install time as if it were true now:
 
@@ -10,14 +10,13 @@ Nothing here repeats what was recorded at install time as if it were true now:
 - the boundary proof: the power-on self-tests that passed in this process;
 - the state folder's permissions.
 
-Exit 3 (:data:`EXIT_UNAVAILABLE`) when the provider is not proven in this process, when the module
-mapped differs from the record or the provider's files are writable by any user, and in strict mode
-when a switch of the provider is off.
+``problems`` lists what is wrong: the module mapped differs from the record, the provider's files are
+writable by any user, or (strict mode) a switch of the provider is off. The command exits 3 when the
+provider is not proven in this process or a problem is listed (``fipscrypto.cli.status``).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import ssl
 from pathlib import Path
@@ -27,12 +26,9 @@ from . import cmvp, module
 from .errors import FipsError, PolicyError, ProviderUnavailable
 from .policy import current
 from .provider.config import file_sha256, loaded_section, strict_switches
-from .provider.state import ProviderRecord, StatePaths, read_record, writable_by_others
+from .provider.state import ProviderRecord, StatePaths, read_record, read_selftest_run, writable_by_others
 
-__all__ = ["EXIT_OK", "EXIT_UNAVAILABLE", "KEY_GENERATION", "OUTSIDE_PROVIDER", "collect", "mapped_files"]
-
-EXIT_OK = 0
-EXIT_UNAVAILABLE = 3  # provider missing, module in ERROR, FIPS mode off, or a problem listed in the report
+__all__ = ["KEY_GENERATION", "OUTSIDE_PROVIDER", "collect", "mapped_files"]
 
 _BOUNDARY_NOTE = (
     "inside: cryptography (its bundled OpenSSL) with the FIPS provider; outside: the standard "
@@ -77,7 +73,7 @@ def _module(path: Path, record_sha256: str, mapped: dict[str, tuple[int, int]]) 
     try:
         on_disk = path.stat()
         sha256: str | None = file_sha256(path)
-    except OSError:
+    except (OSError, ProviderUnavailable):
         on_disk, sha256 = None, None
     same_file = where is not None and on_disk is not None and where == (on_disk.st_dev, on_disk.st_ino)
     return {
@@ -124,17 +120,6 @@ def _tls(record: ProviderRecord | None) -> dict[str, Any] | None:
     }
 
 
-def _last_selftest_run(paths: StatePaths) -> dict[str, Any] | None:
-    """The summary of the last ``fipscheck selftest`` run recorded in the state folder."""
-    try:
-        data = json.loads(paths.selftest_record.read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict):
-        return None
-    return {key: data.get(key) for key in ("time", "family", "passed", "count", "failed", "total_ms")}
-
-
 def _provider_facts(info: module.ModuleInfo, paths: StatePaths) -> dict[str, Any]:
     """The modules mapped into this process, and the provider's own parameters and switches."""
     from . import keys  # the private context: opened here if no key was generated yet
@@ -170,10 +155,8 @@ def _provider_facts(info: module.ModuleInfo, paths: StatePaths) -> dict[str, Any
     return facts
 
 
-def collect(
-    mode: str | None = None, state_dir: str | os.PathLike[str] | None = None
-) -> tuple[dict[str, Any], int]:
-    """Activate (if not yet active), measure and report; returns the report and the exit code."""
+def collect(mode: str | None = None, state_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Activate (if not yet active), measure and report."""
     error: dict[str, str] | None = None
     try:
         module.activate(mode, state_dir=state_dir)
@@ -185,6 +168,7 @@ def collect(
     # Before a successful boot the module names the default folder, not the one asked for.
     paths = StatePaths.resolve(info.state_dir if info.bindings else state_dir)
     record = read_record(paths)
+    last_run = read_selftest_run(paths)
     fips_enabled = False
     cryptography_openssl = None
     if info.bindings is not None:  # booted: the backend can be imported without side effects
@@ -229,16 +213,16 @@ def collect(
         "outside_provider": OUTSIDE_PROVIDER,
         "policy": _policy(),
         "selftests_ms": info.selftests_ms,
-        "selftest_last_run": _last_selftest_run(paths),
+        "selftest_last_run": last_run.summary() if last_run else None,
         "openssl": {"cryptography": cryptography_openssl, "stdlib": ssl.OPENSSL_VERSION},
         "tls": _tls(record) if proven else None,
         "boundary": _BOUNDARY_NOTE,
     }
-    return report, EXIT_OK if proven and not problems else EXIT_UNAVAILABLE
+    return report
 
 
 def _problems(provider: dict[str, Any], mode: module.Mode | None) -> list[str]:
-    """What in the measured provider facts gives exit 3."""
+    """What is wrong in the measured provider facts."""
     found = []
     mapped = provider["module"]
     if not mapped["mapped"]:

@@ -1,5 +1,6 @@
-"""Feature-flagged post-quantum module (installed as ``fipscrypto.pqc``).
+"""The post-quantum extension (installed as ``fipscrypto.pqc``, its dependencies by the ``pqc`` extra).
 
-Hybrid key exchange (ECDH + ML-KEM) with an OpenSSL backend and a liboqs backend arrives with the
-post-quantum issue; this package reserves the import name ``fipscrypto.pqc``.
+The package holds no services: it reserves the import name ``fipscrypto.pqc`` for hybrid key exchange
+(ECDH + ML-KEM) over the FIPS provider or liboqs. ML-DSA signatures and the ML-KEM TLS groups are
+served by ``fipscrypto.keys`` and ``fipscrypto.tls`` under the active policy.
 """

@@ -491,6 +491,7 @@ def check_provider_module(paths: StatePaths | None = None, mac: Mac = provider_h
     """Check the provider module against the ``module-mac`` of the state folder this process booted
     with (or of ``paths``); raise SelfTestFailure."""
     from fipscrypto import module
+    from fipscrypto.errors import ProviderUnavailable
     from fipscrypto.provider.config import DEFAULT_FIPS_KEY, read_module_mac
     from fipscrypto.provider.state import StatePaths
 
@@ -502,6 +503,8 @@ def check_provider_module(paths: StatePaths | None = None, mac: Mac = provider_h
         configured = read_module_mac(cnf)
     except (OSError, ValueError) as exc:
         raise _failure(f"cannot read the provider's module-mac: {exc}") from None
+    except ProviderUnavailable as exc:
+        raise _failure(f"cannot read the provider's module-mac: {exc.message}") from None
     if named is None:
         raise _failure(f"{cnf} names no provider module")
     so = Path(named.group(1))

@@ -7,7 +7,10 @@ suite fails here, at collection: it never skips and never falls back to a non-FI
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,6 +55,39 @@ def own_state(tmp_path: Path, module_path: Path) -> StatePaths:
     paths = StatePaths.resolve(tmp_path / "state")
     install(module=copy, state_dir=paths.root)
     return paths
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class BuiltWheel:
+    wheel: Path
+    log: str  # pip's and the build backend's output (pip -v)
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> BuiltWheel:
+    """The wheel built from a copy of the checkout's release files, as a release build makes it: with
+    build isolation (setuptools from the configured index) and no files a checkout adds."""
+    tmp = tmp_path_factory.mktemp("wheel")
+    source = tmp / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "setup.py", "README.md", "LICENSE"):
+        shutil.copyfile(REPO / name, source / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "integrity.json")
+    for folder in ("fipscrypto", "selftests", "pqc", "cli"):
+        shutil.copytree(REPO / folder, source / folder, ignore=ignore)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "-w", str(tmp / "dist"), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr[-3000:]
+    (wheel,) = (tmp / "dist").glob("fipscrypto-*.whl")
+    return BuiltWheel(wheel, built.stdout + built.stderr)
 
 
 # Shared by the TLS tests (module scope: one CA and its certificates per test file) and the key tests.

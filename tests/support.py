@@ -51,3 +51,25 @@ def fipscheck(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         timeout=300,
         check=False,
     )
+
+
+def cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``fipscheck ARGS`` in this process (click's runner), for commands that need no fresh interpreter:
+    those that activate nothing, or activate as this process did (strict mode, the session's folder).
+
+    As with :func:`fipscheck`, no policy is named in the environment but in ``env``; the result has
+    the fields of :func:`fipscheck`'s, so a test reads both alike. An exception a command lets escape
+    fails the test (a console script would print a traceback).
+    """
+    from click.testing import CliRunner
+
+    from fipscrypto.cli import main
+
+    result = CliRunner().invoke(
+        main,
+        list(args),
+        prog_name="fipscheck",
+        env={"FIPSCRYPTO_POLICY": None, **env},
+        catch_exceptions=False,
+    )
+    return subprocess.CompletedProcess(["fipscheck", *args], result.exit_code, result.stdout, result.stderr)

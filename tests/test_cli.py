@@ -1,4 +1,11 @@
-"""The fipscheck command, run as a user runs it (the installed console script, fresh processes)."""
+"""The fipscheck command.
+
+Commands that need no fresh interpreter run in this process (click's runner). The others run as a user
+runs them, the installed console script in a fresh process: those that activate with another state
+folder or mode (this process activated once, in strict mode), and every ``run`` that starts a program,
+because ``run`` replaces the process it runs in with the program (a ``run`` that failed to refuse
+would replace the test process itself).
+"""
 
 from __future__ import annotations
 
@@ -12,17 +19,22 @@ import pytest
 import fipscrypto
 from fipscrypto.provider.state import StatePaths
 
-from support import VENV_BIN, clean_env, fipscheck
+from support import VENV_BIN, clean_env, cli, fipscheck
 
 
 def test_version() -> None:
-    done = fipscheck("--version")
+    done = cli("--version")
     assert done.returncode == 0
     assert done.stdout.strip() == f"fipscheck, version {fipscrypto.__version__}"
 
 
+def test_the_console_script_runs_the_command() -> None:
+    done = fipscheck("--version")
+    assert (done.returncode, done.stdout.strip()) == (0, f"fipscheck, version {fipscrypto.__version__}")
+
+
 def test_demo(state_paths: StatePaths) -> None:
-    done = fipscheck("demo", FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+    done = cli("demo", FIPSCRYPTO_STATE_DIR=str(state_paths.root))
     assert done.returncode == 0, done.stderr
     assert "operational in strict mode" in done.stdout
     assert "decrypts back  = True" in done.stdout
@@ -218,7 +230,7 @@ def test_run_accepts_python_options_and_scripts_that_keep_the_hook(
 
 
 def test_run_unknown_command() -> None:
-    done = fipscheck("run", "--", "/nonexistent/program")
+    done = cli("run", "--", "/nonexistent/program")  # nothing to start: safe in this process
     assert done.returncode == 127
     assert "cannot run /nonexistent/program" in done.stderr
 
@@ -227,6 +239,7 @@ def test_every_command_has_help() -> None:
     for args in (
         ["--help"],
         ["status", "-h"],
+        ["selftest", "-h"],
         ["provider", "install", "-h"],
         ["provider", "verify", "-h"],
         ["run", "-h"],
@@ -240,6 +253,6 @@ def test_every_command_has_help() -> None:
         ["policy", "gate", "-h"],
         ["policy", "export", "-h"],
     ):
-        done = fipscheck(*args)
+        done = cli(*args)
         assert done.returncode == 0
         assert "Usage: fipscheck" in done.stdout

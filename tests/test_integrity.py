@@ -19,7 +19,7 @@ import types
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -30,6 +30,9 @@ from fipscrypto.provider.state import StatePaths
 from fipscrypto.selftests import integrity
 
 from support import clean_env, fipscheck, run_json
+
+if TYPE_CHECKING:
+    from conftest import BuiltWheel
 
 REPO = Path(__file__).resolve().parent.parent
 TIMESTAMP = py_compile.PycInvalidationMode.TIMESTAMP
@@ -271,26 +274,11 @@ def test_wrong_module_mac_fails_activation(wrong_mac_state: StatePaths) -> None:
 
 
 @pytest.mark.slow
-def test_built_wheel_contains_a_manifest_that_verifies(tmp_path: Path, state_paths: StatePaths) -> None:
-    source = tmp_path / "src"
-    source.mkdir()
-    for name in ("pyproject.toml", "setup.py", "README.md"):
-        shutil.copyfile(REPO / name, source / name)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "integrity.json")
-    for folder in ("fipscrypto", "selftests", "pqc", "cli"):
-        shutil.copytree(REPO / folder, source / folder, ignore=ignore)
-    # Build isolation: a release build's environment (setuptools from the configured index).
-    built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(source)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert built.returncode == 0, built.stderr[-3000:]
-    (wheel,) = (tmp_path / "dist").glob("fipscrypto-*.whl")
+def test_built_wheel_contains_a_manifest_that_verifies(
+    tmp_path: Path, state_paths: StatePaths, built_wheel: BuiltWheel
+) -> None:
     site = tmp_path / "site"
-    with zipfile.ZipFile(wheel) as archive:
+    with zipfile.ZipFile(built_wheel.wheel) as archive:
         names = {n for n in archive.namelist() if n.startswith("fipscrypto/") and not n.endswith("/")}
         archive.extractall(site)
     assert integrity.MANIFEST in names

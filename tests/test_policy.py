@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from fipscrypto.errors import PolicyError
+from fipscrypto.errors import InvalidParameter, PolicyError
 from fipscrypto.policy import Direction, Policy, Status, differences, load, loads
 from fipscrypto.policy.compile import Negotiable, openssl_section, tls_settings
 
-from support import fipscheck
+from support import cli
 
 POLICIES = Path(__file__).parent / "policies"
 BASE = POLICIES / "base.toml"
@@ -53,7 +53,7 @@ def test_key_sizes(base: Policy) -> None:
         base.check("signature", "rsa-pss", bits=2047, direction=Direction.PROCESS).status is Status.LEGACY_USE
     )
     assert base.check("signature", "rsa-pkcs1v15", bits=2048).status is Status.ACCEPTABLE
-    with pytest.raises(ValueError, match="give bits="):
+    with pytest.raises(InvalidParameter, match="give bits="):
         base.check("signature", "rsa-pss")
 
 
@@ -291,13 +291,13 @@ def test_compiled_for_what_an_openssl_can_negotiate(base: Policy) -> None:
 
 
 def test_cli_validate_diff_gate_export(tmp_path: Path) -> None:
-    good = fipscheck("policy", "validate", str(BASE))
+    good = cli("policy", "validate", str(BASE))
     assert good.returncode == 0
     assert "valid (test-base, 12 rules" in good.stdout
 
     bad = tmp_path / "bad.toml"
     bad.write_text(MINIMAL + VALID_RULE.replace('"sha256"', '"sha-256"'))
-    refused = fipscheck("policy", "validate", str(bad))
+    refused = cli("policy", "validate", str(bad))
     assert refused.returncode == 3
     assert f"{bad}:12: names: unknown hash name 'sha-256'" in refused.stderr
 
@@ -308,27 +308,25 @@ def test_cli_validate_diff_gate_export(tmp_path: Path) -> None:
         + LOOSEN.replace("sp800-131a-r2", "c")
         + TIGHTEN.replace("sp800-131a-r2", "c")
     )
-    diff = fipscheck("policy", "diff", "--json", str(BASE), str(loose))
+    diff = cli("policy", "diff", "--json", str(BASE), str(loose))
     found = json.loads(diff.stdout)["differences"]
     assert [(d["kind"], d["name"], d["direction"]) for d in found] == [("loosened", "3des-cbc", "apply")]
 
-    assert fipscheck("policy", "gate", "--baseline", str(BASE), str(loose)).returncode == 0
-    gate = fipscheck("policy", "gate", "--baseline", str(BASE), str(unjustified))
+    assert cli("policy", "gate", "--baseline", str(BASE), str(loose)).returncode == 0
+    gate = cli("policy", "gate", "--baseline", str(BASE), str(unjustified))
     assert gate.returncode == 1
     assert "unjustified loosening" in gate.stderr
     assert re.search(r"^FAIL loosened  cipher 3des-cbc apply: disallowed -> deprecated$", gate.stdout, re.M)
 
     exported = json.loads(
-        fipscheck(
-            "policy", "export", "--policy", str(BASE), "--format", "json", "--as-of", "2026-01-01"
-        ).stdout
+        cli("policy", "export", "--policy", str(BASE), "--format", "json", "--as-of", "2026-01-01").stdout
     )
     assert exported["tls"]["min_protocol"] == "TLSv1.2"
     assert exported["tls"]["groups"] == ["P-256", "P-384"]
-    openssl = fipscheck("policy", "export", "--policy", str(BASE), "--as-of", "2026-01-01").stdout
+    openssl = cli("policy", "export", "--policy", str(BASE), "--as-of", "2026-01-01").stdout
     assert openssl == openssl_section(load(BASE), as_of=dt.date(2026, 1, 1))
 
-    show = fipscheck("policy", "show", str(BASE), "--json", "--as-of", "2030-06-01")
+    show = cli("policy", "show", str(BASE), "--json", "--as-of", "2030-06-01")
     rules = json.loads(show.stdout)["layers"][0]["rules"]
     sha1 = next(r for r in rules if r["names"] == ["sha1"])
     assert sha1["apply"] == "acceptable"

@@ -22,7 +22,7 @@ from fipscrypto.errors import PolicyError
 from fipscrypto.policy import Direction, Status, builtin, builtin_names, differences
 from fipscrypto.policy.manifest import evaluate, read_manifest
 
-from support import clean_env, fipscheck, run_json
+from support import clean_env, cli, fipscheck, run_json
 
 EXAMPLES = Path(__file__).parent.parent / "docs" / "examples"
 LEGACY = EXAMPLES / "sip-gateway-legacy.toml"
@@ -101,7 +101,7 @@ def test_public_facing_profile_only_loosens_tls_10_11_with_justification() -> No
     ]
     assert {(d.category, d.name) for d in found} == {("tls-version", "tls1.0"), ("tls-version", "tls1.1")}
     assert all(d.rule is not None and d.rule.justification for d in found)
-    gate = fipscheck("policy", "gate", "--baseline", "fips-140-3", "fips-140-3-public")
+    gate = cli("policy", "gate", "--baseline", "fips-140-3", "fips-140-3-public")
     assert gate.returncode == 0, gate.stdout + gate.stderr
 
 
@@ -135,7 +135,7 @@ def test_cnsa_is_stricter_where_it_should_be() -> None:
 
 
 def test_check_done_when_legacy_manifest_fails_with_three_cited_items() -> None:
-    done = fipscheck("check", str(LEGACY), "--format", "json")
+    done = cli("check", str(LEGACY), "--format", "json")
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
     failing = [f for f in report["findings"] if f["failing"]]
@@ -151,14 +151,14 @@ def test_check_done_when_legacy_manifest_fails_with_three_cited_items() -> None:
 
 
 def test_check_done_when_clean_manifest_passes() -> None:
-    done = fipscheck("check", str(CLEAN))
+    done = cli("check", str(CLEAN))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 disallowed" in done.stdout
 
 
 def test_check_sarif_and_junit_from_the_cli(tmp_path: Path) -> None:
     sarif_path = tmp_path / "out.sarif"
-    assert fipscheck("check", str(LEGACY), "--format", "sarif", "-o", str(sarif_path)).returncode == 1
+    assert cli("check", str(LEGACY), "--format", "sarif", "-o", str(sarif_path)).returncode == 1
     sarif = json.loads(sarif_path.read_text())
     results = sarif["runs"][0]["results"]
     errors = [r for r in results if r["level"] == "error"]
@@ -169,7 +169,7 @@ def test_check_sarif_and_junit_from_the_cli(tmp_path: Path) -> None:
         rule = rules[result["ruleIndex"]]
         assert rule["id"] == result["ruleId"]
         assert rule["helpUri"].startswith("https://")
-    junit = ET.fromstring(fipscheck("check", str(LEGACY), "--format", "junit").stdout)  # noqa: S314
+    junit = ET.fromstring(cli("check", str(LEGACY), "--format", "junit").stdout)  # noqa: S314
     suite = junit.find("testsuite")
     assert suite is not None
     assert (suite.get("tests"), suite.get("failures")) == ("9", "3")
@@ -178,9 +178,9 @@ def test_check_sarif_and_junit_from_the_cli(tmp_path: Path) -> None:
 def test_check_exit_3_when_nothing_can_be_evaluated(tmp_path: Path) -> None:
     empty = tmp_path / "empty.toml"
     empty.write_text('[service]\nname = "nothing"\n')
-    assert fipscheck("check", str(empty)).returncode == 3
-    assert fipscheck("check", str(tmp_path / "missing.toml")).returncode == 3
-    bad_policy = fipscheck("check", str(CLEAN), "--policy", str(tmp_path / "missing-policy.toml"))
+    assert cli("check", str(empty)).returncode == 3
+    assert cli("check", str(tmp_path / "missing.toml")).returncode == 3
+    bad_policy = cli("check", str(CLEAN), "--policy", str(tmp_path / "missing-policy.toml"))
     assert bad_policy.returncode == 3
     assert "cannot read" in bad_policy.stderr
 
@@ -199,29 +199,29 @@ def _one_line_error(done: subprocess.CompletedProcess[str], code: int, message: 
 def test_check_refuses_deep_nesting_with_a_typed_error(tmp_path: Path) -> None:
     deep = tmp_path / "deep.toml"
     deep.write_text(DEEP)
-    _one_line_error(fipscheck("check", str(deep)), 3, f"{deep}: arrays or tables nested too deeply")
-    _one_line_error(fipscheck("check", str(CLEAN), "--policy", str(deep)), 3, "nested too deeply")
-    _one_line_error(fipscheck("policy", "validate", str(deep)), 3, "nested too deeply")
+    _one_line_error(cli("check", str(deep)), 3, f"{deep}: arrays or tables nested too deeply")
+    _one_line_error(cli("check", str(CLEAN), "--policy", str(deep)), 3, "nested too deeply")
+    _one_line_error(cli("policy", "validate", str(deep)), 3, "nested too deeply")
     inline = tmp_path / "inline.toml"
     inline.write_text("[service]\nname = " + "{ a = " * 50_000 + "1" + " }" * 50_000 + "\n")
-    _one_line_error(fipscheck("check", str(inline)), 3, "nested too deeply")
+    _one_line_error(cli("check", str(inline)), 3, "nested too deeply")
 
 
 def test_check_reads_at_most_the_size_limit(tmp_path: Path) -> None:
-    _one_line_error(fipscheck("check", "/dev/zero"), 3, "/dev/zero: larger than 4194304 bytes")
-    _one_line_error(fipscheck("check", str(CLEAN), "--policy", "/dev/zero"), 3, "larger than 4194304 bytes")
-    _one_line_error(fipscheck("policy", "validate", "/dev/zero"), 3, "larger than 4194304 bytes")
+    _one_line_error(cli("check", "/dev/zero"), 3, "/dev/zero: larger than 4194304 bytes")
+    _one_line_error(cli("check", str(CLEAN), "--policy", "/dev/zero"), 3, "larger than 4194304 bytes")
+    _one_line_error(cli("policy", "validate", "/dev/zero"), 3, "larger than 4194304 bytes")
     # Valid TOML (one comment) one byte over the limit; at the limit it is read, and has no items.
     big = tmp_path / "big.toml"
     big.write_text("#" * (4 * 1024 * 1024) + "\n")
-    _one_line_error(fipscheck("check", str(big)), 3, f"{big}: larger than 4194304 bytes")
+    _one_line_error(cli("check", str(big)), 3, f"{big}: larger than 4194304 bytes")
     big.write_text("#" * (4 * 1024 * 1024 - 1) + "\n")
-    _one_line_error(fipscheck("check", str(big)), 3, "no items to evaluate")
+    _one_line_error(cli("check", str(big)), 3, "no items to evaluate")
 
 
 def test_check_report_into_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
     out = tmp_path / "missing" / "report.sarif"
-    done = fipscheck("check", str(LEGACY), "--format", "sarif", "-o", str(out))
+    done = cli("check", str(LEGACY), "--format", "sarif", "-o", str(out))
     _one_line_error(done, 2, f"cannot write the report to {out}: No such file or directory")
 
 
@@ -266,7 +266,7 @@ KEY = '[[keys]]\nalgorithm = "ecdsa-p256"\nbits = 256\n'
 def test_check_refuses_wrong_types_and_absurd_numbers(tmp_path: Path, text: str, message: str) -> None:
     manifest = tmp_path / "m.toml"
     manifest.write_text(text, encoding="utf-8")
-    _one_line_error(fipscheck("check", str(manifest)), 3, message)
+    _one_line_error(cli("check", str(manifest)), 3, message)
 
 
 @pytest.mark.parametrize(
@@ -368,15 +368,15 @@ def test_policy_loading_work_grows_linearly(shape: str) -> None:
 def test_check_fail_on_deprecated(tmp_path: Path) -> None:
     manifest = tmp_path / "m.toml"
     manifest.write_text('[tls]\nversions = ["tls1.2"]\nsuites = ["TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256"]\n')
-    assert fipscheck("check", str(manifest)).returncode == 0
-    assert fipscheck("check", str(manifest), "--fail-on", "deprecated").returncode == 1
+    assert cli("check", str(manifest)).returncode == 0
+    assert cli("check", str(manifest), "--fail-on", "deprecated").returncode == 1
 
 
 def test_check_as_of_shows_what_breaks_after_2030(tmp_path: Path) -> None:
     manifest = tmp_path / "m.toml"
     manifest.write_text('[primitives]\nhashes = ["sha1"]\n')
-    assert fipscheck("check", str(manifest), "--as-of", "2030-12-31").returncode == 0
-    assert fipscheck("check", str(manifest), "--as-of", "2031-01-01").returncode == 1
+    assert cli("check", str(manifest), "--as-of", "2030-12-31").returncode == 0
+    assert cli("check", str(manifest), "--as-of", "2031-01-01").returncode == 1
 
 
 def _read_or_policy_error(text: str) -> None:
@@ -438,7 +438,7 @@ print(json.dumps({"caught": caught, "state": fipscrypto.info().state.value,
     assert result["caught"][0] == "PolicyError"
     assert f"{bad}:5: extra: unknown key in [policy]" in result["caught"][1]
     assert (result["state"], result["crypto"]) == ("power-on", False)  # never a weaker fallback
-    status = fipscheck(
+    status = fipscheck(  # a fresh process: this one activated with a valid policy
         "status",
         "--json",
         FIPSCRYPTO_STATE_DIR=str(state_paths.root),  # type: ignore[attr-defined]
@@ -451,13 +451,13 @@ print(json.dumps({"caught": caught, "state": fipscrypto.info().state.value,
 def test_exported_section_is_obeyed_by_another_openssl_process(tmp_path: Path) -> None:
     # The way nginx or any OpenSSL-based service takes the policy: its own config plus the export.
     # (Without the section, the same command lists ChaCha20 and CBC-SHA1 suites.)
-    section = fipscheck("policy", "export").stdout
+    section = cli("policy", "export").stdout
     conf = tmp_path / "service.cnf"
     conf.write_text("openssl_conf = init\n\n[init]\nssl_conf = ssl_module\n\n" + section)
     env = clean_env(OPENSSL_CONF=str(conf))
     listed = subprocess.run(["openssl", "ciphers", "-s"], capture_output=True, text=True, env=env, check=True)
     suites = listed.stdout.strip().split(":")
-    exported = json.loads(fipscheck("policy", "export", "--format", "json").stdout)["tls"]
+    exported = json.loads(cli("policy", "export", "--format", "json").stdout)["tls"]
     policy_order = exported["tls13_cipher_suites"] + exported["tls12_cipher_suites"]
     # Nothing outside the policy, in the policy's order (the other OpenSSL may lack a few suites).
     assert suites == [c for c in policy_order if c in suites]

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from fipscrypto.errors import InvalidParameter
 from fipscrypto.policy.loader import loads
 from fipscrypto.policy.manifest import Evaluation, evaluate
 from fipscrypto.policy.report import FORMATS, render
@@ -281,12 +282,12 @@ def test_text_fail_on_deprecated_orders_failing_first(evaluation: Evaluation) ->
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_bad_fail_on_raises(evaluation: Evaluation, fmt: str) -> None:
-    with pytest.raises(ValueError, match="fail_on"):
+    with pytest.raises(InvalidParameter, match="fail_on"):
         render(evaluation, fmt, fail_on="deprecate", tool_version=VERSION)
 
 
 def test_unknown_format_raises(evaluation: Evaluation) -> None:
-    with pytest.raises(ValueError, match="unknown report format 'html'"):
+    with pytest.raises(InvalidParameter, match="unknown report format 'html'"):
         render(evaluation, "html", tool_version=VERSION)
 
 

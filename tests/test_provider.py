@@ -21,7 +21,7 @@ from fipscrypto.provider.provision import install, verify
 from fipscrypto.provider.state import StatePaths, read_record
 from fipscrypto.tls.openssl import capability
 
-from support import clean_env, fipscheck, run_json
+from support import clean_env, cli, fipscheck, run_json
 
 
 def _flip_byte(path: Path, offset: int) -> None:
@@ -123,7 +123,7 @@ def test_corrupted_module_is_rejected_by_verify_and_activation(own_state: StateP
     with pytest.raises(ModuleMacMismatch, match="does not match its module-mac"):
         verify(own_state.root)
 
-    done = fipscheck("provider", "verify", "--state-dir", str(own_state.root))
+    done = cli("provider", "verify", "--state-dir", str(own_state.root))
     assert done.returncode == 3
     assert "ModuleMacMismatch" in done.stderr
     assert "what to do:" in done.stderr
@@ -152,7 +152,7 @@ def test_wrong_module_mac_in_config_is_caught(own_state: StatePaths) -> None:
     cnf.write_text(re.sub(r"module-mac = \w\w", "module-mac = 00", cnf.read_text()))
     with pytest.raises(ModuleMacMismatch):
         verify(own_state.root)
-    status = fipscheck("status", "--json", "--state-dir", str(own_state.root))
+    status = fipscheck("status", "--json", "--state-dir", str(own_state.root))  # another folder: fresh
     assert status.returncode == 3
     report = json.loads(status.stdout)
     assert report["state"] == "error"
@@ -166,9 +166,7 @@ def test_wrong_module_mac_in_config_is_caught(own_state: StatePaths) -> None:
 def test_missing_named_module(tmp_path: Path) -> None:
     with pytest.raises(ModuleNotFound, match="no FIPS provider module at"):
         install(module=tmp_path / "nope" / "fips.so", state_dir=tmp_path / "state")
-    done = fipscheck(
-        "provider", "install", "--module", str(tmp_path / "nope.so"), "--state-dir", str(tmp_path)
-    )
+    done = cli("provider", "install", "--module", str(tmp_path / "nope.so"), "--state-dir", str(tmp_path))
     assert done.returncode == 3
     assert "ModuleNotFound" in done.stderr
 
@@ -195,7 +193,7 @@ def test_self_test_failure_at_load(module_path: Path, tmp_path: Path) -> None:
         install(module=broken, state_dir=tmp_path / "state")
     assert "self test post failure" in caught.value.message
     # Without an openssl binary, the identity probe's load is what catches it.
-    done = fipscheck(
+    done = cli(
         "provider",
         "install",
         "--module",
@@ -210,7 +208,7 @@ def test_self_test_failure_at_load(module_path: Path, tmp_path: Path) -> None:
 
 
 def test_install_without_openssl_binary_uses_the_python_mac(module_path: Path, tmp_path: Path) -> None:
-    done = fipscheck(
+    done = cli(
         "provider", "install", "--module", str(module_path), "--state-dir", str(tmp_path), PATH="/nonexistent"
     )
     assert done.returncode == 0, done.stderr
@@ -330,18 +328,23 @@ def test_source_parsers_never_crash(text: str) -> None:
 
 @settings(deadline=None)  # writes a file per example
 @given(st.text())
-def test_mac_reader_raises_value_error_or_returns_hex(text: str) -> None:
+def test_mac_reader_raises_provider_load_failed_or_returns_hex(text: str) -> None:
     import tempfile
 
     with tempfile.NamedTemporaryFile("w", suffix=".cnf", delete=False) as f:
         f.write(text)
     try:
         mac = read_module_mac(Path(f.name))
-    except ValueError:
-        return
+    except ProviderLoadFailed as exc:
+        failure: str | None = exc.message
+    else:
+        failure = None
     finally:
         Path(f.name).unlink()
-    assert re.fullmatch(r"[0-9A-F]*", mac)
+    if failure is not None:
+        assert failure == f"{f.name}: no module-mac line"
+    else:
+        assert re.fullmatch(r"[0-9A-F]*", mac)
 
 
 @pytest.mark.network

@@ -11,12 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pytest
 import service_calls
 
 from fipscrypto import selftests
 from fipscrypto.provider.state import StatePaths
 
-from support import fipscheck, run_json
+from support import cli, fipscheck, run_json
 
 TESTS_DIR = str(Path(__file__).parent)
 
@@ -30,6 +31,7 @@ try:
     failed, at = None, None
 except SelfTestFailure as exc:
     failed, at = exc.test, "activation"
+import pytest
 import service_calls
 calls = service_calls.entry_points()
 for name, call in calls.items():
@@ -63,6 +65,7 @@ CONDITIONAL = """
 import json, fipscrypto
 from fipscrypto import _faults, keys, rand
 from fipscrypto.errors import SelfTestFailure
+import pytest
 import service_calls
 fipscrypto.activate()
 made = service_calls.prepare()  # key objects made while the module serves
@@ -107,9 +110,10 @@ def test_conditional_tests_are_all_triggered() -> None:
     assert set(TRIGGERS) == set(selftests.CONDITIONAL)
 
 
+@pytest.mark.slow  # one fresh interpreter per forced failure (every registered and conditional test)
 def test_every_forced_failure_stops_every_service(state_paths: StatePaths) -> None:
     names = [t.name for t in selftests.registered()] + list(selftests.CONDITIONAL)
-    assert len(names) >= 30  # every family of the issue has its test
+    assert len(names) >= 30  # every family has its test
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = dict(pool.map(lambda name: _forced(name, state_paths.root), names))
     eager = set(selftests.EAGER)
@@ -274,11 +278,20 @@ def test_cli_selftest_reports_and_records(own_state: StatePaths) -> None:
     assert "FAILED: sha3-256" in text
 
 
+def test_cli_selftest_exits_3_when_the_folder_asked_for_does_not_activate(tmp_path: Path) -> None:
+    # The tests may still run (on the default folder, which the first service activates), but the
+    # module asked for was not proven.
+    done = fipscheck("selftest", "--family", "sha-2", "--state-dir", str(tmp_path))
+    assert done.returncode == 3
+    assert f"activation: no FIPS provider is provisioned in {tmp_path}" in done.stdout
+
+
 def test_cli_selftest_family_and_list(state_paths: StatePaths) -> None:
-    listing = fipscheck("selftest", "--list")
+    # In this process: listing and refusing a family run no test.
+    listing = cli("selftest", "--list")
     assert listing.returncode == 0
     assert len(listing.stdout.splitlines()) == len(selftests.registered())
-    unknown = fipscheck("selftest", "--family", "ROT13")
+    unknown = cli("selftest", "--family", "ROT13")
     assert unknown.returncode == 2
     assert "unknown family" in unknown.stderr
 

@@ -1,4 +1,8 @@
-"""``fipscheck status``: every line is a fact measured in this process, and what is wrong gives exit 3."""
+"""``fipscheck status``: every line is a fact measured in this process, and what is wrong gives exit 3.
+
+Status in strict mode on the session's state folder runs in this process (click's runner); another mode
+or folder needs a fresh process (the console script), since a process activates once.
+"""
 
 from __future__ import annotations
 
@@ -16,16 +20,18 @@ from fipscrypto import cmvp, policy, selftests
 from fipscrypto.provider.config import module_mac, read_module_mac
 from fipscrypto.provider.state import StatePaths, read_record
 
-from support import fipscheck, run_json
+from support import cli, fipscheck, run_json
 
 
 def status(state: StatePaths, *args: str, **env: str) -> tuple[int, dict[str, Any]]:
+    """``fipscheck status --json`` in a fresh process."""
     done = fipscheck("status", "--json", "--state-dir", str(state.root), *args, **env)
     return done.returncode, json.loads(done.stdout)
 
 
 def test_status_json_fields_are_measured(state_paths: StatePaths) -> None:
-    code, report = status(state_paths)
+    done = cli("status", "--json", "--state-dir", str(state_paths.root))
+    code, report = done.returncode, json.loads(done.stdout)
     assert code == 0, report
     record = read_record(state_paths)
     assert record is not None
@@ -72,7 +78,7 @@ def test_status_json_fields_are_measured(state_paths: StatePaths) -> None:
 
 
 def test_status_text_names_both_verdicts_and_the_boundary(state_paths: StatePaths) -> None:
-    done = fipscheck("status", FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+    done = cli("status", FIPSCRYPTO_STATE_DIR=str(state_paths.root))
     assert done.returncode == 0
     assert "validated     " in done.stdout  # the CMVP (validated module) verdict
     assert "approved      non-approved requests to fipscrypto raise PolicyViolation" in done.stdout
@@ -83,7 +89,7 @@ def test_status_text_names_both_verdicts_and_the_boundary(state_paths: StatePath
     tls = "tls           offers what the policy accepts and this OpenSSL negotiates; not offered:"
     assert tls in done.stdout
     assert "  TLS_AES_128_CCM_8_SHA256: OpenSSL " in done.stdout
-    audit = fipscheck("status", "--mode", "audit", FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+    audit = fipscheck("status", "--mode", "audit", FIPSCRYPTO_STATE_DIR=str(state_paths.root))  # fresh
     assert "non-approved requests to fipscrypto are allowed and recorded" in audit.stdout
 
 
@@ -118,7 +124,9 @@ EXTERNAL = """
 import json
 import cryptography.hazmat.bindings._rust  # loaded first, with the operator's OPENSSL_CONF
 from fipscrypto import status
-report, code = status.collect()
+from fipscrypto.cli.status import exit_status
+report = status.collect()
+code = exit_status(report)
 print(json.dumps({"code": code, "loaded_by": report["provider_loaded_by"], "problems": report["problems"]}))
 """
 

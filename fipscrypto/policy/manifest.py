@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -55,7 +56,7 @@ from pathlib import Path
 from typing import Any
 
 from .._clock import today as _today
-from ..errors import PolicyError
+from ..errors import InvalidParameter, PolicyError
 from .model import Direction, Policy, Status, Verdict, bounded
 from .source import parse_toml, read_text
 from .vocabulary import categories
@@ -136,8 +137,8 @@ class Evaluation:
 
     def failing(self, fail_on: str = "disallowed") -> tuple[Finding, ...]:
         """Findings that fail the check: not allowed, plus deprecated/legacy-use with fail_on="deprecated"."""
-        if fail_on not in ("disallowed", "deprecated"):
-            raise ValueError(f"fail_on must be 'disallowed' or 'deprecated', not {fail_on!r}")
+        if not isinstance(fail_on, str) or fail_on not in ("disallowed", "deprecated"):
+            raise InvalidParameter(f"unknown fail_on {fail_on!r} (known: disallowed, deprecated)")
         if fail_on == "deprecated":
             return tuple(f for f in self.findings if f.level != "note")
         return tuple(f for f in self.findings if f.level == "error")
@@ -299,9 +300,16 @@ def _items(path: str, data: dict[str, Any], where: _Locator) -> Iterator[Manifes
     yield from reader.tables(data, "item", reader.item)
 
 
+def _path(path: object) -> Path:
+    if not isinstance(path, str | os.PathLike) or isinstance(os.fspath(path), bytes):
+        raise InvalidParameter(f"path must be a str or a path, not {type(path).__name__}")
+    return Path(path)
+
+
 def read_manifest(path: str | Path) -> tuple[str, list[ManifestItem]]:
-    """The service name and the items of a manifest; PolicyError on any problem."""
-    target = Path(path)
+    """The service name and the items of a manifest; PolicyError on any problem in the file,
+    InvalidParameter when ``path`` is not a path."""
+    target = _path(path)
     text = read_text(target)
     data = parse_toml(text, str(target))
     items = list(_items(str(target), data, _Locator(text)))
@@ -312,7 +320,12 @@ def read_manifest(path: str | Path) -> tuple[str, list[ManifestItem]]:
 
 
 def evaluate(path: str | Path, policy: Policy, as_of: dt.date | None = None) -> Evaluation:
-    """Evaluate every item of the manifest against the policy."""
+    """Evaluate every item of the manifest against the policy (see :func:`read_manifest` for errors)."""
+    _path(path)
+    if not isinstance(policy, Policy):
+        raise InvalidParameter(f"policy must be a Policy, not {type(policy).__name__}")
+    if as_of is not None and not isinstance(as_of, dt.date):
+        raise InvalidParameter(f"as_of must be a date or None, not {type(as_of).__name__}")
     day = as_of or _today()
     service, items = read_manifest(path)
     findings = []

@@ -14,8 +14,10 @@ import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 from .._clock import today as _today
+from ..errors import InvalidParameter
 
 __all__ = [
     "RANGES",
@@ -43,11 +45,17 @@ RANGES: Mapping[str, tuple[int, int]] = {
 
 
 def bounded(value: object, kind: str) -> int:
-    """``value`` if it is an integer (a bool is not) within ``RANGES[kind]``, else ValueError."""
+    """``value`` if it is an integer (a bool is not) within ``RANGES[kind]``, else InvalidParameter."""
+    if not isinstance(kind, str) or kind not in RANGES:
+        raise InvalidParameter(f"unknown kind of integer {kind!r} (known: {', '.join(RANGES)})")
     low, high = RANGES[kind]
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(f"must be an integer from {low} to {high}")
+    if not _is_int(value) or not low <= value <= high:
+        raise InvalidParameter(f"must be an integer from {low} to {high}")
     return value
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class Status(enum.Enum):
@@ -252,6 +260,33 @@ def _low(rule: Rule) -> float:
     return rule.min_bits if rule.min_bits is not None else -math.inf
 
 
+def _checked_use(
+    category: object, name: object, bits: object, as_of: object, direction: object = Direction.APPLY
+) -> None:
+    """InvalidParameter unless the question about one use has the types :meth:`Policy.check` takes."""
+    for label, value in (("category", category), ("name", name)):
+        if not isinstance(value, str):
+            raise InvalidParameter(f"{label} must be a str, not {type(value).__name__}")
+    if bits is not None and not _is_int(bits):
+        raise InvalidParameter(f"bits must be an int or None, not {type(bits).__name__}")
+    if as_of is not None and not isinstance(as_of, dt.date):
+        raise InvalidParameter(f"as_of must be a date or None, not {type(as_of).__name__}")
+    if not isinstance(direction, Direction):
+        raise InvalidParameter(f"direction must be a Direction, not {type(direction).__name__}")
+
+
+def _checked_params(params: object) -> None:
+    if params is None:
+        return
+    if not isinstance(params, Mapping):
+        raise InvalidParameter(f"params must be a mapping of str to int, not {type(params).__name__}")
+    for key, value in params.items():
+        if not isinstance(key, str):
+            raise InvalidParameter(f"params keys must be str, not {type(key).__name__}")
+        if not _is_int(value):
+            raise InvalidParameter(f"params values must be int: {key} is {type(value).__name__}")
+
+
 @dataclass(frozen=True)
 class Policy:
     """A loaded policy; ``base`` is the policy it extends (evaluated after this one)."""
@@ -286,6 +321,10 @@ class Policy:
 
     def match(self, category: str, name: str, bits: int | None) -> Rule | None:
         """The deciding rule: the first match from the top layer down."""
+        _checked_use(category, name, bits, None)
+        return self._match(category, name, bits)
+
+    def _match(self, category: str, name: str, bits: int | None) -> Rule | None:
         for rules in self._index.get((category, name), ()):
             rule = rules.match(name, bits)
             if rule is not None:
@@ -293,6 +332,11 @@ class Policy:
         return None
 
     def is_sized(self, category: str, name: str) -> bool:
+        """Whether the policy limits the item's size (a question about it needs ``bits``)."""
+        _checked_use(category, name, None, None)
+        return self._sized(category, name)
+
+    def _sized(self, category: str, name: str) -> bool:
         return any(rules.sized for rules in self._index.get((category, name), ()))
 
     def check(
@@ -305,11 +349,16 @@ class Policy:
         params: Mapping[str, int] | None = None,
         as_of: dt.date | None = None,
     ) -> Verdict:
-        """Evaluate one use. Unknown items are disallowed: the policy is an allowlist."""
+        """Evaluate one use. Unknown items are disallowed: the policy is an allowlist.
+
+        InvalidParameter for arguments of the wrong type, and without ``bits`` for an item whose size
+        the policy limits."""
+        _checked_use(category, name, bits, as_of, direction)
+        _checked_params(params)
         day = as_of or _today()
-        if bits is None and self.is_sized(category, name):
-            raise ValueError(f"{category} {name}: the policy limits its size; give bits=")
-        rule = self.match(category, name, bits)
+        if bits is None and self._sized(category, name):
+            raise InvalidParameter(f"{category} {name}: the policy limits its size; give bits=")
+        rule = self._match(category, name, bits)
         source: Source | None = None
         if rule is None:
             status, reason = Status.DISALLOWED, f"not on the allowlist of policy {self.name}"
@@ -348,10 +397,15 @@ class Policy:
         statuses: frozenset[Status] = frozenset({Status.ACCEPTABLE}),
     ) -> list[str]:
         """Of ``names`` (in that order), those whose apply status on the date is in ``statuses``."""
+        if not isinstance(names, tuple) or not all(isinstance(name, str) for name in names):
+            raise InvalidParameter(f"names must be a tuple of str, not {type(names).__name__}")
+        _checked_use(category, "", None, as_of)
+        if not isinstance(statuses, frozenset) or not all(isinstance(s, Status) for s in statuses):
+            raise InvalidParameter("statuses must be a frozenset of Status")
         day = as_of or _today()
         allowed = []
         for name in names:
-            rule = self.match(category, name, None)
+            rule = self._match(category, name, None)
             if rule is not None and rule.status_on(Direction.APPLY, day)[0] in statuses:
                 allowed.append(name)
         return allowed

@@ -17,6 +17,7 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
+from ..errors import InvalidParameter
 from .manifest import Evaluation, Finding
 from .model import Status, Verdict
 
@@ -31,12 +32,17 @@ _LABEL = {"error": "ERROR", "warning": "WARN", "note": "ok"}
 
 
 def render(evaluation: Evaluation, fmt: str, *, fail_on: str = "disallowed", tool_version: str) -> str:
-    """The evaluation in format ``fmt`` (one of :data:`FORMATS`); ValueError for anything else."""
+    """The evaluation in format ``fmt`` (one of :data:`FORMATS`); InvalidParameter for anything else."""
+    if not isinstance(evaluation, Evaluation):
+        raise InvalidParameter(f"evaluation must be an Evaluation, not {type(evaluation).__name__}")
+    for label, value in (("fmt", fmt), ("fail_on", fail_on), ("tool_version", tool_version)):
+        if not isinstance(value, str):
+            raise InvalidParameter(f"{label} must be a str, not {type(value).__name__}")
     renderer = _RENDERERS.get(fmt)
     if renderer is None:
-        raise ValueError(f"unknown report format {fmt!r} (known: {', '.join(FORMATS)})")
+        raise InvalidParameter(f"unknown report format {fmt!r} (known: {', '.join(FORMATS)})")
     if fail_on not in FAIL_ON:
-        raise ValueError(f"unknown fail_on {fail_on!r} (known: {', '.join(FAIL_ON)})")
+        raise InvalidParameter(f"unknown fail_on {fail_on!r} (known: {', '.join(FAIL_ON)})")
     return renderer(evaluation, fail_on, tool_version)
 
 

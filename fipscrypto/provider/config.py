@@ -49,20 +49,42 @@ DEFAULT_FIPS_KEY = bytes.fromhex("f4556650ac31d35461610bac4ed81b1a181b2d8a43ea28
 _MAC_LINE = re.compile(r"^\s*module-mac\s*=\s*([0-9A-Fa-f:]+)\s*$", re.MULTILINE)
 
 
+_REWRITE = "run 'fipscheck provider install --force' to write the provider configuration again"
+
+
+def _read_text(path: Path) -> str:
+    """The text of a configuration file; ProviderLoadFailed when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProviderLoadFailed(f"cannot read {path}: {_reason(exc)}", _REWRITE) from None
+
+
+def _reason(exc: Exception) -> str:
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+
+
 def _digest_file(path: Path, h: hashlib._Hash | hmac.HMAC) -> str:
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
+    try:
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError as exc:
+        raise ProviderLoadFailed(
+            f"cannot read {path}: {_reason(exc)}", "restore the module, or run 'fipscheck provider install'"
+        ) from None
     return h.hexdigest()
 
 
 def module_mac(module: Path) -> str:
-    """HMAC-SHA-256 of the module file under the default FIPS key, as uppercase hex without colons."""
+    """HMAC-SHA-256 of the module file under the default FIPS key, as uppercase hex without colons;
+    ProviderLoadFailed when the file cannot be read."""
     return _digest_file(module, hmac.new(DEFAULT_FIPS_KEY, digestmod=hashlib.sha256)).upper()
 
 
 def file_sha256(path: Path) -> str:
-    """SHA-256 of a file: the module's fingerprint in records and reports (identification only)."""
+    """SHA-256 of a file: the module's fingerprint in records and reports (identification only);
+    ProviderLoadFailed when the file cannot be read."""
     return _digest_file(path, hashlib.sha256())
 
 
@@ -86,23 +108,23 @@ def fipsinstall_mac(module: Path) -> tuple[str, str] | None:
     env = clean_environment()
     with tempfile.TemporaryDirectory(prefix="fipscrypto-fipsinstall-") as tmp:
         out = Path(tmp) / "fipsmodule.cnf"
-        run = subprocess.run(
-            [
-                openssl,
-                "fipsinstall",
-                "-module",
-                str(module),
-                "-out",
-                str(out),
-                "-provider_name",
-                "fips",
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-            timeout=120,
-        )
+        try:
+            run = subprocess.run(
+                [openssl, "fipsinstall", "-module", str(module), "-out", str(out), "-provider_name", "fips"],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=False,
+                timeout=120,
+            )
+            version = subprocess.run(
+                [openssl, "version"], capture_output=True, text=True, env=env, check=False, timeout=30
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise ProviderLoadFailed(
+                f"openssl fipsinstall did not run on {module}: {exc}",
+                "check the system openssl, or remove it from PATH to use fipscrypto's own MAC",
+            ) from None
         if run.returncode != 0 or not out.exists():
             tail = (run.stderr or run.stdout).strip().splitlines()[-3:]
             raise ProviderLoadFailed(
@@ -111,17 +133,15 @@ def fipsinstall_mac(module: Path) -> tuple[str, str] | None:
                 "openssl-provider-fips package, or run 'fipscheck provider install' without --module",
             )
         mac = read_module_mac(out)
-    version = subprocess.run(
-        [openssl, "version"], capture_output=True, text=True, env=env, check=False, timeout=30
-    ).stdout.strip()
     return mac, version
 
 
 def read_module_mac(fipsmodule_cnf: Path) -> str:
-    """The ``module-mac`` of a fipsmodule.cnf, as uppercase hex without colons."""
-    found = _MAC_LINE.search(fipsmodule_cnf.read_text(encoding="utf-8"))
+    """The ``module-mac`` of a fipsmodule.cnf, as uppercase hex without colons; ProviderLoadFailed when
+    the file cannot be read or has no ``module-mac`` line."""
+    found = _MAC_LINE.search(_read_text(fipsmodule_cnf))
     if found is None:
-        raise ValueError(f"{fipsmodule_cnf}: no module-mac line")
+        raise ProviderLoadFailed(f"{fipsmodule_cnf}: no module-mac line", _REWRITE)
     return found.group(1).replace(":", "").upper()
 
 
@@ -136,7 +156,18 @@ BASE_SWITCHES = ("conditional-errors", "security-checks", "tls1-prf-ems-check")
 
 
 def write_configs(paths: StatePaths, module: Path, mac: str) -> None:
-    """Write fipsmodule.cnf and openssl.cnf for the module into the state folder."""
+    """Write fipsmodule.cnf and openssl.cnf for the module into the state folder; ProviderUnavailable
+    when the folder cannot be written."""
+    try:
+        _write_configs(paths, module, mac)
+    except OSError as exc:
+        raise ProviderUnavailable(
+            f"cannot write the provider configuration into {paths.root}: {_reason(exc)}",
+            "make the state folder writable for this user, or name another with --state-dir",
+        ) from None
+
+
+def _write_configs(paths: StatePaths, module: Path, mac: str) -> None:
     paths.root.mkdir(parents=True, exist_ok=True)
     switches = "".join(f"{name} = 1\n" for name in BASE_SWITCHES)
     paths.fipsmodule_cnf.write_text(
@@ -158,7 +189,7 @@ def read_fips_section(fipsmodule_cnf: Path) -> dict[str, str]:
     """The ``[fips_sect]`` of a provisioned fipsmodule.cnf as key -> value, in file order."""
     entries: dict[str, str] = {}
     section = None
-    for number, raw in enumerate(fipsmodule_cnf.read_text(encoding="utf-8").splitlines(), 1):
+    for number, raw in enumerate(_read_text(fipsmodule_cnf).splitlines(), 1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
@@ -168,15 +199,11 @@ def read_fips_section(fipsmodule_cnf: Path) -> dict[str, str]:
         key, sep, value = (part.strip() for part in line.partition("="))
         if section != "fips_sect" or not sep or not key:
             raise ProviderLoadFailed(
-                f"{fipsmodule_cnf}:{number}: not a key = value line of [fips_sect]",
-                "run 'fipscheck provider install --force' to write the provider configuration again",
+                f"{fipsmodule_cnf}:{number}: not a key = value line of [fips_sect]", _REWRITE
             )
         entries[key] = value
     if "module" not in entries or "module-mac" not in entries:
-        raise ProviderLoadFailed(
-            f"{fipsmodule_cnf}: [fips_sect] names no module or module-mac",
-            "run 'fipscheck provider install --force' to write the provider configuration again",
-        )
+        raise ProviderLoadFailed(f"{fipsmodule_cnf}: [fips_sect] names no module or module-mac", _REWRITE)
     return entries
 
 
@@ -247,7 +274,7 @@ def loaded_section(config: Path) -> str:
     that the file still holds what was written (its name carries the SHA-256 of its content)."""
     try:
         text = config.read_text(encoding="utf-8")
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise ProviderLoadFailed(f"cannot read {config}: {exc}", "run 'fipscheck status'") from exc
     if not config.name.endswith(f"-{hashlib.sha256(text.encode()).hexdigest()[:16]}.cnf"):
         raise ProviderLoadFailed(

@@ -1,8 +1,9 @@
 """Where the provisioned provider lives, and what was recorded about it at install time.
 
 The state folder holds ``openssl.cnf`` (what cryptography's OpenSSL reads), ``fipsmodule.cnf`` (the
-module MAC), ``provider.json`` (the identity recorded when the provider was installed and verified)
-and, when the module was fetched with apt, ``module/fips.so`` and the apt work folders.
+module MAC), ``provider.json`` (the identity recorded when the provider was installed and verified),
+``selftest-last.json`` (the last on-demand self-test run) and, when the module was fetched with apt,
+``module/fips.so`` and the apt work folders. The two records are written and read here only.
 
 Lookup order: an explicit argument, ``FIPSCRYPTO_STATE_DIR``, then ``<venv>/var/fipscrypto`` inside
 a virtual environment, else ``$XDG_STATE_HOME/fipscrypto`` (``~/.local/state/fipscrypto``).
@@ -20,11 +21,14 @@ from typing import Any
 
 __all__ = [
     "ProviderRecord",
+    "SelftestRun",
     "StatePaths",
     "default_state_dir",
     "read_record",
+    "read_selftest_run",
     "writable_by_others",
     "write_record",
+    "write_selftest_run",
 ]
 
 STATE_ENV = "FIPSCRYPTO_STATE_DIR"
@@ -126,6 +130,55 @@ def read_record(paths: StatePaths) -> ProviderRecord | None:
     try:
         data = json.loads(paths.record.read_text(encoding="utf-8"))
         return ProviderRecord(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+@dataclass(frozen=True)
+class SelftestRun:
+    """One on-demand self-test run (``fipscheck selftest``), kept for ``fipscheck status``."""
+
+    time: str  # UTC, ISO 8601 to the second
+    family: str | None  # the one family run, or None for all
+    passed: bool  # at least one test ran and every test passed
+    count: int
+    failed: tuple[str, ...]  # the names of the tests that failed
+    total_ms: float
+    state: str  # the module's state after the run
+    activation_error: str | None  # why the module did not activate before the run, if it did not
+    results: tuple[dict[str, Any], ...]  # one row per test: name, family, result, ms, detail
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "failed", tuple(str(name) for name in self.failed))
+        object.__setattr__(self, "results", tuple(dict(row) for row in self.results))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The run as JSON data (``fipscheck selftest --json`` prints it)."""
+        return asdict(self) | {"failed": list(self.failed), "results": [dict(r) for r in self.results]}
+
+    def summary(self) -> dict[str, Any]:
+        """What ``status`` reports of the run: everything but the per-test rows and the state."""
+        return {key: value for key, value in self.as_dict().items() if key in _SUMMARY}
+
+
+_SUMMARY = ("time", "family", "passed", "count", "failed", "total_ms")
+
+
+def write_selftest_run(paths: StatePaths, run: SelftestRun) -> None:
+    """Keep the run in the state folder; a read-only folder only loses the record (OSError ignored)."""
+    tmp = paths.selftest_record.with_suffix(".tmp")
+    try:
+        tmp.write_text(json.dumps(run.as_dict(), indent=2) + "\n", encoding="utf-8")
+        tmp.replace(paths.selftest_record)
+    except OSError:
+        return
+
+
+def read_selftest_run(paths: StatePaths) -> SelftestRun | None:
+    """The last run recorded, or None when there is none or the record is unreadable."""
+    try:
+        data = json.loads(paths.selftest_record.read_text(encoding="utf-8"))
+        return SelftestRun(**data)
     except (OSError, ValueError, TypeError):
         return None
 
