@@ -58,10 +58,7 @@ def _evaluate(
 ) -> tuple[int, Verdict, bool]:
     """The deciding verdict on ``day``: the active policy's, unless it allows the use and the
     endpoint ``policy`` does not."""
-    if not isinstance(category, str) or not isinstance(name, str):
-        raise InvalidParameter(f"a policy question names a category and an algorithm as text: {name!r}")
-    if bits is not None and (type(bits) is not int or bits < 0):
-        raise InvalidParameter(f"bits must be a non-negative int or None, not {bits!r}")
+    # The policy's evaluation checks the question's types (InvalidParameter).
     asked = dict(params) if params else None
     as_of = _clock.date_of(day)
 

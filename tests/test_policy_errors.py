@@ -38,9 +38,9 @@ def test_a_sized_item_without_bits_is_an_invalid_parameter() -> None:
         ((None, "sha256"), {}, "category must be a str"),
         (("hash", b"sha256"), {}, "name must be a str"),
         (("hash", ["sha256"]), {}, "name must be a str"),
-        (("signature", "rsa-pss"), {"bits": "3072"}, "bits must be an int"),
-        (("signature", "rsa-pss"), {"bits": True}, "bits must be an int"),
-        (("signature", "rsa-pss"), {"bits": 3072.0}, "bits must be an int"),
+        (("signature", "rsa-pss"), {"bits": "3072"}, "bits must be a non-negative int"),
+        (("signature", "rsa-pss"), {"bits": True}, "bits must be a non-negative int"),
+        (("signature", "rsa-pss"), {"bits": 3072.0}, "bits must be a non-negative int"),
         (("hash", "sha256"), {"direction": "apply"}, "direction must be a Direction"),
         (("hash", "sha256"), {"as_of": "2026-01-01"}, "as_of must be a date"),
         (("hash", "sha256"), {"params": [("iterations", 1)]}, "params must be a mapping"),
@@ -61,7 +61,7 @@ def test_allowed_names_and_match_refuse_wrong_types() -> None:
         FIPS.allowed_names("hash", "sha256")  # type: ignore[arg-type]
     with pytest.raises(InvalidParameter, match="as_of must be a date"):
         FIPS.allowed_names("hash", ("sha256",), as_of=20260101)  # type: ignore[arg-type]
-    with pytest.raises(InvalidParameter, match="bits must be an int"):
+    with pytest.raises(InvalidParameter, match="bits must be a non-negative int"):
         FIPS.match("signature", "rsa-pss", "big")  # type: ignore[arg-type]
     assert FIPS.allowed_names("hash", ("sha256", "md5")) == ["sha256"]
 

@@ -10,7 +10,6 @@ import datetime as dt
 import functools
 from collections.abc import Mapping
 
-from .._clock import today as _today
 from .loader import select
 from .model import Direction, Policy, Verdict
 from .runtime import active_spec
@@ -28,22 +27,6 @@ def current() -> Policy:
     return _current(active_spec())
 
 
-@functools.lru_cache(maxsize=4096)
-def _verdict(
-    spec: str,
-    category: str,
-    name: str,
-    direction: Direction,
-    bits: int | None,
-    params: tuple[tuple[str, int], ...] | None,
-    day: dt.date,
-) -> Verdict:
-    # A verdict depends only on these: memoized, so require() on a hot path costs a dict lookup.
-    return _current(spec).check(
-        category, name, direction=direction, bits=bits, params=dict(params) if params else None, as_of=day
-    )
-
-
 def check(
     category: str,
     name: str,
@@ -53,6 +36,6 @@ def check(
     params: Mapping[str, int] | None = None,
     as_of: dt.date | None = None,
 ) -> Verdict:
-    """The active policy's verdict on one use, with the deciding rule and its citation."""
-    frozen = tuple(sorted(params.items())) if params else None
-    return _verdict(active_spec(), category, name, direction, bits, frozen, as_of or _today())
+    """The active policy's verdict on one use, with the deciding rule and its citation (evaluated on
+    each call; :func:`fipscrypto.enforce.verdict` keeps verdicts per day for hot paths)."""
+    return current().check(category, name, direction=direction, bits=bits, params=params, as_of=as_of)

@@ -267,8 +267,8 @@ def _checked_use(
     for label, value in (("category", category), ("name", name)):
         if not isinstance(value, str):
             raise InvalidParameter(f"{label} must be a str, not {type(value).__name__}")
-    if bits is not None and not _is_int(bits):
-        raise InvalidParameter(f"bits must be an int or None, not {type(bits).__name__}")
+    if bits is not None and not (_is_int(bits) and bits >= 0):
+        raise InvalidParameter(f"bits must be a non-negative int or None, not {bits!r}")
     if as_of is not None and not isinstance(as_of, dt.date):
         raise InvalidParameter(f"as_of must be a date or None, not {type(as_of).__name__}")
     if not isinstance(direction, Direction):

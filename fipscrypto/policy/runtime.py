@@ -32,7 +32,7 @@ _CACHE = "policy-cache.json"
 
 
 def active_spec() -> str:
-    """``$FIPSCRYPTO_POLICY`` (a built-in profile name or a file), else ``DEFAULT`` (``fips-140-3-hardened``)."""
+    """``$FIPSCRYPTO_POLICY`` (a built-in profile name or a file), else ``DEFAULT``."""
     return os.environ.get(POLICY_ENV) or DEFAULT
 
 
