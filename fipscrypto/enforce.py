@@ -123,7 +123,13 @@ def decide(
     """(approved, standing) for one use, or PolicyViolation (see :func:`require`). Standing means the
     verdict cannot change while the process runs (services may keep a grant for it)."""
     module.gate()
-    if service not in _proven:
+    try:
+        proven = service in _proven
+    except TypeError:  # unhashable
+        proven = False
+    if not proven:
+        if type(service) is not str:
+            raise InvalidParameter(f"a service is named by a str, not {type(service).__name__}")
         first_use(service)  # the family's self-tests, once
     found, standing = _lookup(category, name, direction, bits, params, policy)
     mode = module.mode()

@@ -228,8 +228,8 @@ def exemption() -> str | None:
 @contextlib.contextmanager
 def exempt(*, reason: str) -> Iterator[None]:
     """Allow non-approved requests in strict mode within this scope; each is recorded and audited."""
-    if not reason.strip():
-        raise InvalidParameter("an exemption needs a reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidParameter("an exemption needs a reason (non-empty text)")
     audit.emit("exemption-begin", reason=reason)
     token = _exemption.set(reason)
     try:

@@ -16,7 +16,7 @@ from typing import Any
 
 import service_calls
 
-from fipscrypto import indicator, policy
+from fipscrypto import enforce, indicator, policy
 
 BASE_PROFILE = str(Path(__file__).parent / "policies" / "base.toml")
 PROFILE = """
@@ -50,7 +50,7 @@ def entry_points() -> dict[str, Callable[[], object]]:
     return {
         "policy.check": lambda: policy.check("hash", "sha256"),
         "policy.check (sized)": lambda: policy.check("signature", "rsa-pss", bits=3072),
-        "policy.require": lambda: policy.require("hash", "sha256"),
+        "enforce.require": lambda: enforce.require("test.edges", "hash", "sha256"),
         "policy.builtin": lambda: policy.builtin("fips-140-3"),
         "policy.select": lambda: policy.select("cnsa-2.0"),
         "policy.loads": lambda: policy.loads(PROFILE),

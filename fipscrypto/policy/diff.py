@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ..errors import InvalidParameter
 from .model import Direction, Policy, Rule, Status
 from .vocabulary import categories
 
@@ -116,6 +117,8 @@ def _constraint_changes(old: Policy, new: Policy, item: tuple[str, str, int | No
 
 def differences(old: Policy, new: Policy) -> list[Difference]:
     """Every difference from ``old`` to ``new``, loosenings first."""
+    if not isinstance(old, Policy) or not isinstance(new, Policy):
+        raise InvalidParameter("differences() compares two Policy objects")
     found: list[Difference] = []
     for category in categories().values():
         for name in category.names:

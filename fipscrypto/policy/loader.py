@@ -16,9 +16,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import PolicyError
+from ..errors import InvalidParameter, PolicyError
 from .model import RANGES, Change, Citation, Policy, Rule, Source, Status, bounded
-from .source import parse_toml, read_text, source_digest
+from .source import file_name, parse_toml, read_text, source_digest
 from .vocabulary import categories
 
 __all__ = ["builtin", "builtin_names", "load", "loads", "select"]
@@ -413,7 +413,7 @@ def _load_file(path: Path, seen: tuple[str, ...]) -> Policy:
 
 def load(path: str | Path) -> Policy:
     """Load a policy file (and whatever it extends)."""
-    return _load_file(Path(path).resolve(), ())
+    return _load_file(file_name(path).resolve(), ())
 
 
 @functools.cache
@@ -429,15 +429,21 @@ def _load_builtin(name: str, seen: tuple[str, ...]) -> Policy:
     return loads(text, _builtin_id(name), seen)
 
 
-@functools.cache
 def builtin(name: str) -> Policy:
     """A built-in profile by name (see ``fipscheck policy list``)."""
+    if not isinstance(name, str):
+        raise InvalidParameter(f"a built-in profile is named by a str, not {type(name).__name__}")
     if name not in builtin_names():
         known = ", ".join(builtin_names())
         raise PolicyError(_builtin_id(name), 0, "", f"no built-in profile {name!r} ({known})")
+    return _builtin(name)
+
+
+@functools.cache
+def _builtin(name: str) -> Policy:
     return _load_builtin(name, ())
 
 
 def select(spec: str) -> Policy:
     """A built-in profile by name, or a policy file by path."""
-    return builtin(spec) if spec in builtin_names() else load(spec)
+    return builtin(spec) if isinstance(spec, str) and spec in builtin_names() else load(spec)

@@ -8,21 +8,33 @@ is first called.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 from typing import Any
 
-from ..errors import PolicyError
+from ..errors import InvalidParameter, PolicyError
 
-__all__ = ["MAX_BYTES", "parse_toml", "read_text", "source_digest"]
+__all__ = ["MAX_BYTES", "file_name", "parse_toml", "read_text", "source_digest"]
 
 # "Bounded time and memory": no policy or manifest file is read beyond this (docs/policy-format.md,
 # docs/manifest-format.md). The largest built-in profile is about 40 KiB.
 MAX_BYTES = 4 * 1024 * 1024
 
 
+def file_name(path: object) -> Path:
+    """``path`` (a ``str`` or ``os.PathLike`` naming a file) as a Path; InvalidParameter otherwise (an
+    int would name a file descriptor)."""
+    if isinstance(path, str | os.PathLike):
+        name = os.fspath(path)
+        if isinstance(name, str) and name and "\0" not in name:
+            return Path(name)
+    raise InvalidParameter(f"a policy or manifest file is named by a non-empty str or path, not {path!r:.40}")
+
+
 def read_text(path: str | Path) -> str:
     """The file's text; PolicyError if it cannot be read, is larger than MAX_BYTES or is not UTF-8."""
+    path = file_name(path)
     try:
         with open(path, "rb") as f:
             data = f.read(MAX_BYTES + 1)
@@ -40,6 +52,10 @@ def parse_toml(text: str, path: str) -> dict[str, Any]:
     """The TOML document; PolicyError (with the line where tomllib gives one) for anything it refuses."""
     import tomllib  # see the module docstring
 
+    if not isinstance(text, str) or not isinstance(path, str):
+        raise InvalidParameter(
+            f"a policy or manifest is parsed from str text with a str name, not {text!r:.40}"
+        )
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
