@@ -42,11 +42,11 @@ def demo() -> None:
 
     key = rand.random_bytes(32)  # from the module's SP 800-90A HMAC_DRBG
     gcm = aead.AESGCM(key)
-    nonce, sealed = gcm.encrypt(_MESSAGE, b"header")
+    nonce, sealed = gcm.encrypt(_MESSAGE, aad=b"header")
     click.echo("\nAES-256-GCM (key from the HMAC_DRBG, random 96-bit nonce)")
     click.echo(f"  nonce          = {nonce.hex()}")
     click.echo(f"  ciphertext+tag = {sealed.hex()}")
-    click.echo(f"  decrypts back  = {gcm.decrypt(nonce, sealed, b'header') == _MESSAGE}")
+    click.echo(f"  decrypts back  = {gcm.decrypt(nonce, sealed, aad=b'header') == _MESSAGE}")
 
     click.echo("\nMD5 (not approved)")
     try:
