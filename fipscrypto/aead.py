@@ -16,28 +16,50 @@ A key object never encrypts in two processes: in the child of ``os.fork()`` its 
 nonce source, since the child's counter, invocation count and last explicit nonce are copies of
 the parent's. Decryption goes on in both.
 
-Decryption takes the nonce that came with the data. Failures raise
-:class:`~fipscrypto.errors.AuthenticationError` and release no plaintext.
+Decryption takes the nonce that came with the data: 8..128 bytes (:data:`GCM_NONCE_SIZES`), the
+lengths the provider's GCM takes (SP 800-38D §5.2.1.1 allows any length of 1 bit or more; the
+nonces made here are 96 bits). Failures raise :class:`~fipscrypto.errors.AuthenticationError` and
+release no plaintext.
+
+Additional authenticated data is always the keyword ``aad``, so that a call written for pyca's
+``AESGCM.encrypt(nonce, data, associated_data)`` fails loudly instead of encrypting the nonce.
+Wrong types, lengths and sizes raise :class:`~fipscrypto.errors.InvalidParameter` and leave the
+key object as it was, except that a counter-mode call refused after it drew its nonce uses that
+nonce up (it is never used again, and the indicator does not count the call).
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from typing import Any, Literal, cast
 
 from . import _fork, rand
 from ._backend import ciphers as _ciphers
+from ._params import BYTES, byte_string, integer
 from ._service import REVOKED, Refusal, authorize, hold, record
 from .errors import ForkError, InvalidParameter, KeyLimitError, NonceReuse
-from .indicator import entry, get_last, mark, set_last, tally
+from .indicator import Count, entry, get_last, mark, set_last, tally
 from .module import gate
 
-__all__ = ["AESCCM", "AESGCM", "NONCE_SIZE", "unwrap", "unwrap_pad", "wrap", "wrap_pad"]
+__all__ = [
+    "AESCCM",
+    "AESGCM",
+    "GCM_NONCE_SIZES",
+    "NONCE_SIZE",
+    "unwrap",
+    "unwrap_pad",
+    "wrap",
+    "wrap_pad",
+]
 
 NONCE_SIZE = 12
 TAG_SIZE = 16
 RANDOM_NONCE_LIMIT = 1 << 32  # SP 800-38D §8.3: invocations with RBG-constructed IVs
+#: Nonce lengths (bytes) GCM decryption and GMAC take: what the provider's GCM accepts.
+GCM_NONCE_SIZES = _ciphers.GCM_NONCE_SIZES
+_COUNTER_END = 1 << 64  # SP 800-38D §8.2.1: the invocation field is 64 bits
+# What cryptography raises for arguments it refuses (type, size, a message over 2**31 - 1 bytes).
+_REFUSED = (TypeError, ValueError, OverflowError)
 
 
 _ENCRYPT = "aead.AESGCM.encrypt"
@@ -52,10 +74,25 @@ _FORKED = Refusal(
 )
 
 
-def _aes(key: bytes) -> int:
-    if len(key) not in (16, 24, 32):
+def _aes(key: object) -> int:
+    if not isinstance(key, BYTES) or len(key) not in (16, 24, 32):
         raise InvalidParameter("AES keys are 16, 24 or 32 bytes")
     return len(key) * 8
+
+
+def _kek(kek: object) -> bytes:
+    _aes(kek)
+    return byte_string("kek", kek)
+
+
+def _refused(exc: Exception) -> InvalidParameter:
+    return InvalidParameter(f"data and aad must be bytes of at most 2**31 - 1 bytes ({exc})")
+
+
+def _check_data(data: object, aad: object) -> None:
+    """The types the encryptions take, checked before any nonce is drawn."""
+    if not isinstance(data, BYTES) or not (aad is None or isinstance(aad, BYTES)):
+        raise InvalidParameter("data and aad must be bytes (aad may be None)")
 
 
 class AESGCM:
@@ -73,27 +110,25 @@ class AESGCM:
         bits = _aes(key)
         if nonces not in ("random", "counter", "explicit"):
             raise InvalidParameter("nonces must be 'random', 'counter' or 'explicit'")
-        if nonces == "counter" and fixed is not None and len(fixed) != 4:
-            raise InvalidParameter("the fixed field of a counter nonce is 4 bytes (SP 800-38D §8.2.1)")
-        if not 0 <= start < 1 << 64 or not 1 <= limit <= RANDOM_NONCE_LIMIT:
-            raise InvalidParameter("start is a 64-bit counter; limit is 1..2**32")
+        if fixed is not None and (nonces != "counter" or len(byte_string("fixed", fixed)) != 4):
+            raise InvalidParameter("fixed is the 4-byte field of a counter nonce (SP 800-38D §8.2.1)")
+        integer("start (a 64-bit counter)", start, 0, _COUNTER_END - 1)
+        integer("limit", limit, 1, RANDOM_NONCE_LIMIT)
         self.algorithm = f"aes-{bits}-gcm"
         self._approved = authorize("aead.AESGCM", "cipher", self.algorithm)
-        self._gcm = _ciphers.aes_gcm(key)
+        self._gcm = _ciphers.aes_gcm(bytes(key))
         self._enc = self._gcm  # for encryption only: what a fork or the ERROR state takes away
         self._mode = nonces
-        self._fixed = fixed if fixed is not None else rand.random_bytes(4) if nonces == "counter" else b""
+        fixed = bytes(fixed) if fixed is not None else rand.random_bytes(4) if nonces == "counter" else b""
+        self._fixed = fixed
         self._count = start
-        # Counter nonces as one 96-bit integer: fixed field in the top 32 bits, invocation counter below.
-        self._base = int.from_bytes(self._fixed, "big") << 64
-        self._end = self._base + (1 << 64)
-        self._issued = itertools.count(self._base + start)  # read by invocations and the indicator
-        self._counter: Iterator[int] = self._issued  # what encrypt advances; REVOKED after an ERROR
+        # Counter nonces: the fixed field, then the 64-bit invocation field (§8.2.1). The count is
+        # read by invocations and the indicator; it ends at 2**64, so exhaustion is StopIteration.
+        self._issued = Count(start, _COUNTER_END)
+        self._counter: Iterator[int] = self._issued.values  # what encrypt advances; REVOKED after ERROR
         self._op, self._ops = entry(_ENCRYPT, self.algorithm, self._approved)
         if nonces == "counter":  # the nonce counter is the operation counter: no second next() per call
-            tally(
-                self, _ENCRYPT, self.algorithm, self._approved, self._counter, self._base + start, self._end
-            )
+            tally(self, _ENCRYPT, self.algorithm, self._approved, self._issued)
         self._limit = limit
         self._last = -1  # explicit mode: the last nonce used, as an integer
         self._lock = _fork.lock()
@@ -110,6 +145,16 @@ class AESGCM:
         if self._counter is not REVOKED:
             self._enc, self._counter = cast(Any, _FORKED), _FORKED
 
+    def _beyond_machine_word(self) -> int:
+        """The next counter value once the machine-word values are used up (at 2**63 - 1)."""
+        with self._lock:
+            if self._counter is self._issued.values:
+                self._counter = self._issued.rest
+        try:
+            return next(self._counter)
+        except StopIteration:
+            raise KeyLimitError("the 64-bit invocation counter is exhausted: use a new key") from None
+
     def _random_nonce(self) -> bytes:
         with self._lock:
             if self._count >= self._limit:
@@ -120,50 +165,69 @@ class AESGCM:
     @property
     def invocations(self) -> int:
         """Nonces used so far (random and counter modes): persist it to resume a counter."""
-        if self._mode == "counter":
-            return min(int(repr(self._issued)[6:-1]), self._end) - self._base  # count(N): next value
+        if self._mode == "counter":  # the invocation field's next value
+            return self._issued.first + self._issued.taken()
         return self._count
 
-    def encrypt(self, data: bytes, aad: bytes | None = None) -> tuple[bytes, bytes]:
+    def encrypt(self, data: bytes, *, aad: bytes | None = None) -> tuple[bytes, bytes]:
         """Encrypt with the next nonce; returns (nonce, ciphertext || 16-byte tag)."""
         if self._mode == "counter":  # the hot path, inlined: fixed field || 64-bit counter (§8.2.1)
-            value = next(self._counter)  # atomic in CPython; also the indicator's count (tally)
-            if value >= self._end:
-                raise KeyLimitError("the 64-bit invocation counter is exhausted: use a new key")
-            nonce = value.to_bytes(12, "big")
-            out = self._enc.encrypt(nonce, data, aad)
+            try:
+                value = next(self._counter)  # atomic in CPython; also the indicator's count (tally)
+            except StopIteration:
+                value = self._beyond_machine_word()
+            nonce = self._fixed + value.to_bytes(8, "big")
+            try:
+                out = self._enc.encrypt(nonce, data, aad)
+            except _REFUSED as exc:  # the nonce is used up; the call is not an operation
+                self._issued.spoiled += 1
+                raise _refused(exc) from None
             if get_last() is not self._op:  # the indicator, inlined (indicator.mark)
                 set_last(self._op)
             return nonce, out
-        if self._mode == "random":
-            nonce = self._random_nonce()
-        else:
+        if self._mode != "random":
             raise InvalidParameter("this key takes explicit nonces: use encrypt_with_nonce")
-        out = self._enc.encrypt(nonce, data, aad)
+        _check_data(data, aad)
+        nonce = self._random_nonce()
+        try:
+            out = self._enc.encrypt(nonce, data, aad)
+        except _REFUSED as exc:  # a message over 2**31 - 1 bytes
+            raise _refused(exc) from None
         mark(self._op, self._ops)
         return nonce, out
 
-    def encrypt_with_nonce(self, nonce: bytes, data: bytes, aad: bytes | None = None) -> bytes:
+    def encrypt_with_nonce(self, nonce: bytes, data: bytes, *, aad: bytes | None = None) -> bytes:
         """Encrypt with a caller-built nonce (explicit mode); nonces must strictly increase."""
         if self._mode != "explicit":
             raise InvalidParameter("this key makes its own nonces: use encrypt")
-        if len(nonce) != NONCE_SIZE:
+        if not isinstance(nonce, BYTES) or len(nonce) != NONCE_SIZE:
             raise InvalidParameter("AES-GCM nonces here are 12 bytes")
+        _check_data(data, aad)
         value = int.from_bytes(nonce, "big")
         with self._lock:
             if value <= self._last:
                 raise NonceReuse("nonce not above the last one used with this key")
             self._last = value
         gate()
-        out = self._enc.encrypt(nonce, data, aad)
+        try:
+            out = self._enc.encrypt(bytes(nonce), data, aad)
+        except _REFUSED as exc:  # a message over 2**31 - 1 bytes
+            raise _refused(exc) from None
         mark(self._op, self._ops)
         return out
 
-    def decrypt(self, nonce: bytes, data: bytes, aad: bytes | None = None) -> bytes:
+    def decrypt(self, nonce: bytes, data: bytes, *, aad: bytes | None = None) -> bytes:
         """Decrypt ciphertext || tag; AuthenticationError if anything was changed."""
-        if not 8 <= len(nonce) <= 128 or len(data) < TAG_SIZE:
-            raise InvalidParameter("a nonce of 8..128 bytes and at least a 16-byte tag are needed")
-        out = _ciphers.aes_gcm_open_with(self._gcm, nonce, data, aad)
+        low, high = GCM_NONCE_SIZES
+        if not isinstance(nonce, BYTES) or not low <= len(nonce) <= high:
+            raise InvalidParameter(f"AES-GCM nonces are {low}..{high} bytes")
+        _check_data(data, aad)
+        if len(data) < TAG_SIZE:
+            raise InvalidParameter("the data must hold the 16-byte tag")
+        try:
+            out = _ciphers.aes_gcm_open_with(self._gcm, bytes(nonce), data, aad)
+        except _REFUSED as exc:
+            raise _refused(exc) from None
         record("aead.AESGCM.decrypt", self.algorithm, self._approved)
         return out
 
@@ -176,11 +240,11 @@ class AESCCM:
 
     def __init__(self, key: bytes, *, tag_length: int = 16) -> None:
         bits = _aes(key)
-        if tag_length not in (4, 6, 8, 10, 12, 14, 16):
+        if type(tag_length) is not int or tag_length not in (4, 6, 8, 10, 12, 14, 16):
             raise InvalidParameter("CCM tags are 4, 6, ..., 16 bytes")
         self.algorithm = f"aes-{bits}-ccm"
         self._approved = authorize("aead.AESCCM", "cipher", self.algorithm)
-        self._ccm = _ciphers.aes_ccm(key, tag_length)
+        self._ccm = _ciphers.aes_ccm(bytes(key), tag_length)
         self._tag = tag_length
         hold(self)
 
@@ -188,28 +252,48 @@ class AESCCM:
         self._ccm = cast(Any, REVOKED)
 
     def encrypt(
-        self, data: bytes, aad: bytes | None = None, *, nonce_length: int = 13
+        self, data: bytes, *, aad: bytes | None = None, nonce_length: int = 13
     ) -> tuple[bytes, bytes]:
-        if not 7 <= nonce_length <= 13:
-            raise InvalidParameter("CCM nonces are 7..13 bytes")
+        """Encrypt under a random nonce of ``nonce_length`` bytes; returns (nonce, ciphertext || tag)."""
+        integer("nonce_length (CCM nonces)", nonce_length, 7, 13)
+        _check_data(data, aad)
+        _ccm_payload(len(data), nonce_length)
         gate()
         nonce = rand.random_bytes(nonce_length)
-        out = self._ccm.encrypt(nonce, data, aad)
+        try:
+            out = self._ccm.encrypt(nonce, data, aad)
+        except _REFUSED as exc:
+            raise _refused(exc) from None
         record("aead.AESCCM.encrypt", self.algorithm, self._approved)
         return nonce, out
 
-    def decrypt(self, nonce: bytes, data: bytes, aad: bytes | None = None) -> bytes:
-        if not 7 <= len(nonce) <= 13 or len(data) < self._tag:
-            raise InvalidParameter("CCM nonces are 7..13 bytes and the data must hold the tag")
+    def decrypt(self, nonce: bytes, data: bytes, *, aad: bytes | None = None) -> bytes:
+        """Decrypt ciphertext || tag; AuthenticationError if anything was changed."""
+        if not isinstance(nonce, BYTES) or not 7 <= len(nonce) <= 13:
+            raise InvalidParameter("CCM nonces are 7..13 bytes")
+        _check_data(data, aad)
+        if len(data) < self._tag:
+            raise InvalidParameter("the data must hold the tag")
+        _ccm_payload(len(data) - self._tag, len(nonce))
         gate()
-        out = _ciphers.aes_ccm_open_with(self._ccm, nonce, data, aad)
+        try:
+            out = _ciphers.aes_ccm_open_with(self._ccm, bytes(nonce), data, aad)
+        except _REFUSED as exc:
+            raise _refused(exc) from None
         record("aead.AESCCM.decrypt", self.algorithm, self._approved)
         return out
 
 
+def _ccm_payload(size: int, nonce_length: int) -> None:
+    # SP 800-38C §A.1: the payload length is encoded in q = 15 - n octets, so "0 <= Plen < 2^(8q)".
+    q = 15 - nonce_length
+    if size >= 1 << (8 * q):
+        raise InvalidParameter(f"a {nonce_length}-byte CCM nonce allows payloads under 2**{8 * q} bytes")
+
+
 def wrap(kek: bytes, key: bytes) -> bytes:
     """AES-KW (SP 800-38F §6.2): ``key`` of 16+ bytes, a multiple of 8."""
-    _aes(kek)
+    kek, key = _kek(kek), byte_string("key", key)
     if len(key) < 16 or len(key) % 8:
         raise InvalidParameter("AES-KW wraps 16 or more bytes, a multiple of 8 (use wrap_pad otherwise)")
     approved = authorize("aead.wrap", "key-wrap", "aes-kw")
@@ -220,7 +304,7 @@ def wrap(kek: bytes, key: bytes) -> bytes:
 
 def unwrap(kek: bytes, wrapped: bytes) -> bytes:
     """AES-KW unwrap; AuthenticationError if the integrity check fails."""
-    _aes(kek)
+    kek, wrapped = _kek(kek), byte_string("wrapped", wrapped)
     if len(wrapped) < 24 or len(wrapped) % 8:
         raise InvalidParameter("an AES-KW wrapped key is 24 or more bytes, a multiple of 8")
     approved = authorize("aead.unwrap", "key-wrap", "aes-kw", direction="process")
@@ -231,7 +315,7 @@ def unwrap(kek: bytes, wrapped: bytes) -> bytes:
 
 def wrap_pad(kek: bytes, key: bytes) -> bytes:
     """AES-KWP (SP 800-38F §6.3): any key of 1 or more bytes."""
-    _aes(kek)
+    kek, key = _kek(kek), byte_string("key", key)
     if not key:
         raise InvalidParameter("AES-KWP wraps 1 or more bytes")
     approved = authorize("aead.wrap_pad", "key-wrap", "aes-kwp")
@@ -242,7 +326,7 @@ def wrap_pad(kek: bytes, key: bytes) -> bytes:
 
 def unwrap_pad(kek: bytes, wrapped: bytes) -> bytes:
     """AES-KWP unwrap; AuthenticationError if the integrity check or the padding fails."""
-    _aes(kek)
+    kek, wrapped = _kek(kek), byte_string("wrapped", wrapped)
     if len(wrapped) < 16 or len(wrapped) % 8:
         raise InvalidParameter("an AES-KWP wrapped key is 16 or more bytes, a multiple of 8")
     approved = authorize("aead.unwrap_pad", "key-wrap", "aes-kwp", direction="process")

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import itertools
+import sys
 import weakref
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Protocol, cast
 
 from . import _fork, audit
 from .errors import InvalidParameter
@@ -47,9 +48,9 @@ class Operation:
 
 _last: ContextVar[Operation | None] = ContextVar("fipscrypto_last_operation", default=None)
 _exemption: ContextVar[str | None] = ContextVar("fipscrypto_exemption", default=None)
-# Operations are interned with an itertools.count each: next() on it is atomic in CPython, so the
+# Operations are interned with a Count each: next() on its values is atomic in CPython, so the
 # per-call cost of the indicator is a dictionary lookup, a context-variable set and a next().
-_ops: dict[tuple[str, str, bool, str | None], tuple[Operation, Iterator[int]]] = {}
+_ops: dict[tuple[str, str, bool, str | None], tuple[Operation, Count]] = {}
 _lock = _fork.lock()
 
 
@@ -59,8 +60,8 @@ def entry(service: str, algorithm: str, approved: bool) -> tuple[Operation, Iter
     found = _ops.get(key)
     if found is None:
         with _lock:
-            found = _ops.setdefault(key, (Operation(*key), itertools.count()))
-    return found
+            found = _ops.setdefault(key, (Operation(*key), Count()))
+    return found[0], found[1].values
 
 
 @dataclass(slots=True, eq=False)
@@ -141,45 +142,66 @@ def _calls(counter: Iterator[int]) -> int:
     return int(repr(counter)[6:-1])
 
 
+class _Range(Iterator[int], Protocol):
+    """A range iterator: it knows how many values it has left."""
+
+    def __length_hint__(self) -> int: ...
+
+
+class Count:
+    """A counter of operations from ``first`` up to ``end`` (exclusive): ``next(values)`` at C speed,
+    and :meth:`taken` says how many values were drawn.
+
+    The values come from range iterators, which know how many values they have left
+    (``__length_hint__``, exact for ranges): that is how the count is read. ``values`` runs to
+    ``sys.maxsize`` on CPython's machine-word range iterator, ``rest`` beyond it (a 64-bit nonce
+    counter); an owner whose ``values`` raises StopIteration moves on to ``rest``. ``next()`` is
+    atomic in CPython, and an exhausted iterator raises StopIteration without counting.
+    """
+
+    __slots__ = ("end", "first", "rest", "spoiled", "values")
+
+    def __init__(self, first: int = 0, end: int = sys.maxsize) -> None:
+        cut = min(max(first, sys.maxsize), end)
+        self.first, self.end = first, end
+        self.values = cast(_Range, iter(range(first, cut)))
+        self.rest = cast(_Range, iter(range(cut, end)))
+        #: values drawn by calls that were then refused (no operation): the owner adds them up
+        self.spoiled = 0
+
+    def taken(self) -> int:
+        """Values drawn so far."""
+        return self.end - self.first - self.values.__length_hint__() - self.rest.__length_hint__()
+
+    def calls(self) -> int:
+        """Operations counted: values drawn, less the spoiled ones."""
+        return self.taken() - self.spoiled
+
+
 _Key = tuple[str, str, bool, str | None]
 
 
-@dataclass(slots=True, eq=False)
-class _Tally:
-    """A key object's own counter (e.g. an AES-GCM key's nonce counter), read as operations."""
-
-    counter: Iterator[int]
-    first: int  # the counter value before the first operation
-    end: int  # values from here on were refused (exhausted), not operations
-
-    def calls(self) -> int:
-        return min(_calls(self.counter), self.end) - self.first
-
-
-_tallies: dict[_Key, list[_Tally]] = {}
+_tallies: dict[_Key, list[Count]] = {}
 _folded: dict[_Key, int] = {}  # operations of tallies whose owners are gone
 _offsets: dict[_Key, int] = {}  # totals at the last reset()
 
 
-def tally(
-    owner: object, service: str, algorithm: str, approved: bool, counter: Iterator[int], first: int, end: int
-) -> Operation:
+def tally(owner: object, service: str, algorithm: str, approved: bool, count: Count) -> Operation:
     """Count ``owner``'s operations with its own counter instead of a per-call ``next()``: a hot path
     that already advances a counter per operation (a nonce counter) pays nothing more. When ``owner``
     is collected its count is kept. Returns the operation to set as :func:`last`."""
     op, _shared = entry(service, algorithm, approved)
     key = _key(op)
-    item = _Tally(counter, first, end)
     with _lock:
         _reap()
-        _tallies.setdefault(key, []).append(item)
-    weakref.finalize(owner, _dead.append, (key, item))
+        _tallies.setdefault(key, []).append(count)
+    weakref.finalize(owner, _dead.append, (key, count))
     return op
 
 
 # Tallies whose owners were collected. The finalizer only appends here (atomic): the collector may
 # run it in any thread at any allocation, even one holding _lock, so the folding waits for _reap().
-_dead: collections.deque[tuple[_Key, _Tally]] = collections.deque()
+_dead: collections.deque[tuple[_Key, Count]] = collections.deque()
 
 
 def _reap() -> None:
@@ -198,8 +220,8 @@ def _totals() -> dict[_Key, int]:
     with _lock:
         _reap()
         return {
-            key: _calls(counter) + _folded.get(key, 0) + sum(t.calls() for t in _tallies.get(key, ()))
-            for key, (_op, counter) in _ops.items()
+            key: count.calls() + _folded.get(key, 0) + sum(t.calls() for t in _tallies.get(key, ()))
+            for key, (_op, count) in _ops.items()
         }
 
 

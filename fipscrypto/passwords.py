@@ -97,7 +97,7 @@ def hash(password: str | bytes, *, scheme: str = "pbkdf2-sha512", iterations: in
         raise InvalidParameter(f"iterations is an int of 1..{MAX_ITERATIONS}")
     params = {"iterations": count, "salt_bits": _SALT * 8}
     approved = authorize("passwords.hash", "password-hash", "pbkdf2-hmac-sha512", params=params)
-    key = pbkdf2(secret, salt, iterations=count, length=_KEY, hash="sha512")
+    key = pbkdf2(secret, salt, iterations=count, length=_KEY, digest="sha512")
     record("passwords.hash", "pbkdf2-hmac-sha512", approved)
     return f"$pbkdf2-sha512$i={count}${_b64(salt)}${_b64(key)}"
 
@@ -144,7 +144,7 @@ def verify(password: str | bytes, stored: str) -> None:
         approved = authorize(
             "passwords.verify", "password-hash", "pbkdf2-hmac-sha512", direction="process", params=checked
         )
-        derived = pbkdf2(secret, salt, iterations=params["i"], length=len(key), hash="sha512")
+        derived = pbkdf2(secret, salt, iterations=params["i"], length=len(key), digest="sha512")
     if not compare_digest(derived, key):
         raise AuthenticationError("the password does not match")
     record("passwords.verify", scheme, approved)

@@ -9,7 +9,8 @@ from :func:`random_bytes`.
 
 - Reseed after ``reseed_interval`` requests (default 2**20; SP 800-90A Table 2 allows up to 2**48),
   or before every request with ``prediction_resistance``.
-- At most 2**16 bytes per request (SP 800-90A Table 2: 2**19 bits).
+- At most 2**16 bytes per request (SP 800-90A Table 2: 2**19 bits); :func:`random_bytes` splits
+  larger requests, up to :data:`MAX_LENGTH` bytes per call (a memory bound).
 - Continuous health test on the entropy input: a block equal to the previous one is a failure of
   the source (FIPS 140-3 IG 9.x, the stuck-source test); the module enters ERROR.
 - Thread-safe: one lock per instance. ``os.fork`` in a child reseeds before the next request.
@@ -22,24 +23,26 @@ from collections.abc import Callable
 
 from . import _faults, _fork, audit, module
 from ._backend import hashes as _hashes
+from ._params import byte_string, integer, name
 from ._service import REVOKED, grant, grants, hold
 from .errors import InvalidParameter, SelfTestFailure
 from .indicator import get_last as _get_last
 from .indicator import set_last as _set_last
 
-__all__ = ["MAX_REQUEST", "HmacDrbg", "random_bytes"]
+__all__ = ["MAX_LENGTH", "MAX_REQUEST", "HmacDrbg", "random_bytes"]
 
 MAX_REQUEST = 1 << 16  # bytes per generate call (2**19 bits)
+MAX_LENGTH = 1 << 26  # bytes per random_bytes call (64 MiB)
 _STRENGTH = 32  # bytes of entropy input: security strength 256 bits
 
 
 class HmacDrbg:
-    """HMAC_DRBG (SP 800-90A Rev. 1 §10.1.2). ``hash`` is a parameter so tests can run CAVP vectors."""
+    """HMAC_DRBG (SP 800-90A Rev. 1 §10.1.2). ``digest`` is a parameter so tests can run CAVP vectors."""
 
     def __init__(
         self,
         *,
-        hash: str = "sha512",
+        digest: str = "sha512",
         personalization: bytes = b"",
         reseed_interval: int = 1 << 20,
         prediction_resistance: bool = False,
@@ -48,10 +51,12 @@ class HmacDrbg:
         module.gate_unless_self_test()
         if not module.self_testing():  # a caller's DRBG: the DRBG's known-answer test runs first
             module.first_use("rand.HmacDrbg")
-        if not 1 <= reseed_interval <= 1 << 48:
-            raise InvalidParameter("reseed_interval must be between 1 and 2**48 (SP 800-90A Table 2)")
-        self._hash = hash
-        self._outlen = len(_hashes.digest(hash, b""))
+        integer("reseed_interval (SP 800-90A Table 2)", reseed_interval, 1, 1 << 48)
+        personalization = byte_string("personalization", personalization)
+        if not callable(entropy):
+            raise InvalidParameter("entropy is a function of a length returning bytes")
+        self._hash = name("digest", digest)
+        self._outlen = len(_hashes.digest(self._hash, b""))
         self._entropy = entropy
         self._interval = reseed_interval
         self._prediction_resistance = prediction_resistance
@@ -132,12 +137,15 @@ class HmacDrbg:
     # --- public ---------------------------------------------------------------------------------
 
     def generate(self, length: int, additional: bytes = b"") -> bytes:
-        if not 0 <= length <= MAX_REQUEST:
-            raise InvalidParameter(f"request 0..{MAX_REQUEST} bytes per call (SP 800-90A Table 2)")
+        if type(length) is not int or not 0 <= length <= MAX_REQUEST:
+            raise InvalidParameter(f"request an int of 0..{MAX_REQUEST} bytes per call (SP 800-90A Table 2)")
+        if additional.__class__ is not bytes:
+            additional = byte_string("additional", additional)
         with self._lock:
             return self._generate(length, additional)
 
     def reseed(self, additional: bytes = b"") -> None:
+        additional = byte_string("additional", additional)
         with self._lock:
             self._reseed(additional)
 
@@ -153,14 +161,18 @@ def random_bytes(length: int) -> bytes:
     drbg = _default
     if permit is None or drbg is None or drbg._mac is REVOKED:
         return _first_random_bytes(length)
-    out = drbg.generate(length) if length <= MAX_REQUEST else _chunked(drbg, length)
+    out = _draw(drbg, length)
     if _get_last() is not permit.op:  # the indicator, inlined (Grant.use)
         _set_last(permit.op)
     next(permit.counter)
     return out
 
 
-def _chunked(drbg: HmacDrbg, length: int) -> bytes:
+def _draw(drbg: HmacDrbg, length: int) -> bytes:
+    """One request, or several for more than MAX_REQUEST bytes (generate checks the argument)."""
+    if type(length) is not int or length <= MAX_REQUEST:
+        return drbg.generate(length)
+    integer(f"length (bytes, up to {MAX_LENGTH})", length, 0, MAX_LENGTH)
     return b"".join(drbg.generate(min(MAX_REQUEST, length - i)) for i in range(0, length, MAX_REQUEST))
 
 
@@ -173,7 +185,7 @@ def _first_random_bytes(length: int) -> bytes:
         if _default is None or _default.revoked:
             _default = HmacDrbg()
         drbg = _default
-    out = drbg.generate(length) if length <= MAX_REQUEST else _chunked(drbg, length)
+    out = _draw(drbg, length)
     permit.use()
     if permit.standing:
         _GRANTS[None] = permit

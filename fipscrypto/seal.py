@@ -16,7 +16,8 @@ Stream format (version 2), for large files in bounded memory::
 
 A chunk's nonce carries its index and whether it is the last one, so chunks cannot be reordered,
 dropped or cut off without the GCM check failing (the STREAM construction of Hoang, Reyhanitabar,
-Rogaway and Vizár). Malformed input raises InvalidParameter, tampered input AuthenticationError.
+Rogaway and Vizár). Malformed input and wrong types raise InvalidParameter, tampered input
+AuthenticationError.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections.abc import Callable, Mapping
 from typing import BinaryIO
 
 from . import aead, rand
+from ._params import byte_string, integer
 from .errors import AuthenticationError, InvalidParameter
 
 __all__ = ["CHUNK", "rewrap", "seal", "seal_stream", "unseal", "unseal_stream"]
@@ -33,9 +35,15 @@ __all__ = ["CHUNK", "rewrap", "seal", "seal_stream", "unseal", "unseal_stream"]
 MAGIC = b"FCSEAL"
 BLOB, STREAM = 1, 2
 CHUNK = 1 << 16
+_MAX_CHUNK = 1 << 24
 _TAG = 16
 
 KeyLookup = Mapping[str, bytes] | Callable[[str], bytes]
+
+
+def _lookup(keys: object) -> None:
+    if not isinstance(keys, Mapping) and not callable(keys):
+        raise InvalidParameter("keys is a mapping or a function from key ids to key-encryption keys")
 
 
 def _kek(keys: KeyLookup, key_id: str) -> bytes:
@@ -45,15 +53,26 @@ def _kek(keys: KeyLookup, key_id: str) -> bytes:
         raise InvalidParameter(f"no key-encryption key {key_id!r}") from None
 
 
-def _header(version: int, key_id: str, wrapped: bytes) -> bytes:
-    name = key_id.encode()
+def _key_id(key_id: object) -> bytes:
+    """The key id as UTF-8, checked before any work."""
+    if not isinstance(key_id, str):
+        raise InvalidParameter(f"a key id is a str, not {type(key_id).__name__}")
+    try:
+        name = key_id.encode()
+    except UnicodeEncodeError:
+        raise InvalidParameter("a key id must encode as UTF-8 (no lone surrogates)") from None
     if not 1 <= len(name) <= 255:
         raise InvalidParameter("a key id is 1..255 bytes of UTF-8")
+    return name
+
+
+def _header(version: int, name: bytes, wrapped: bytes) -> bytes:
     return MAGIC + bytes([version, len(name)]) + name + struct.pack(">H", len(wrapped)) + wrapped
 
 
 def _parse(data: bytes) -> tuple[int, str, bytes, int]:
     """(version, key id, wrapped DEK, offset of what follows); InvalidParameter if malformed."""
+    data = byte_string("the envelope", data)
     if len(data) < 10 or not data.startswith(MAGIC):
         raise InvalidParameter("not a sealed envelope (bad magic or truncated header)")
     version, name_len = data[6], data[7]
@@ -75,14 +94,17 @@ def _parse(data: bytes) -> tuple[int, str, bytes, int]:
 
 def seal(data: bytes, *, key_id: str, kek: bytes, aad: bytes = b"") -> bytes:
     """Encrypt ``data`` under a fresh data key wrapped with ``kek`` (named ``key_id``)."""
+    name, data, aad = _key_id(key_id), byte_string("data", data), byte_string("aad", aad)
     dek = rand.random_bytes(32)
-    header = _header(BLOB, key_id, aead.wrap_pad(kek, dek))
-    nonce, sealed = aead.AESGCM(dek).encrypt(data, MAGIC + bytes([BLOB]) + aad)
+    header = _header(BLOB, name, aead.wrap_pad(kek, dek))
+    nonce, sealed = aead.AESGCM(dek).encrypt(data, aad=MAGIC + bytes([BLOB]) + aad)
     return header + nonce + sealed
 
 
 def unseal(envelope: bytes, keys: KeyLookup, *, aad: bytes = b"") -> bytes:
     """Decrypt a blob envelope; ``keys`` maps key ids to KEKs (a mapping or a function)."""
+    _lookup(keys)
+    aad = byte_string("aad", aad)
     version, key_id, wrapped, offset = _parse(envelope)
     if version != BLOB:
         raise InvalidParameter("a stream envelope: use unseal_stream")
@@ -91,16 +113,18 @@ def unseal(envelope: bytes, keys: KeyLookup, *, aad: bytes = b"") -> bytes:
         raise InvalidParameter("truncated envelope")
     dek = aead.unwrap_pad(_kek(keys, key_id), wrapped)
     nonce, sealed = body[: aead.NONCE_SIZE], body[aead.NONCE_SIZE :]
-    return aead.AESGCM(dek).decrypt(nonce, sealed, MAGIC + bytes([BLOB]) + aad)
+    return aead.AESGCM(dek).decrypt(nonce, sealed, aad=MAGIC + bytes([BLOB]) + aad)
 
 
 def rewrap(envelope: bytes, keys: KeyLookup, *, key_id: str, kek: bytes) -> bytes:
     """The same envelope with its data key re-wrapped under a new KEK; the data is not re-encrypted.
 
     Works for blob envelopes and for the header of a stream (pass the header or the whole file)."""
+    _lookup(keys)
+    name = _key_id(key_id)
     version, old_id, wrapped, offset = _parse(envelope)
     dek = aead.unwrap_pad(_kek(keys, old_id), wrapped)
-    return _header(version, key_id, aead.wrap_pad(kek, dek)) + envelope[offset:]
+    return _header(version, name, aead.wrap_pad(kek, dek)) + bytes(envelope[offset:])
 
 
 def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
@@ -113,11 +137,12 @@ def seal_stream(
     source: BinaryIO, target: BinaryIO, *, key_id: str, kek: bytes, aad: bytes = b"", chunk: int = CHUNK
 ) -> None:
     """Encrypt ``source`` into ``target`` chunk by chunk; memory stays around two chunks."""
-    if not 1 <= chunk <= 1 << 24:
-        raise InvalidParameter("chunk size is 1 byte .. 16 MiB")
+    integer("chunk (bytes, up to 16 MiB)", chunk, 1, _MAX_CHUNK)
+    name, aad = _key_id(key_id), byte_string("aad", aad)
+    _files(source, target)
     dek = rand.random_bytes(32)
     prefix = rand.random_bytes(7)
-    head = _header(STREAM, key_id, aead.wrap_pad(kek, dek)) + prefix + struct.pack(">I", chunk)
+    head = _header(STREAM, name, aead.wrap_pad(kek, dek)) + prefix + struct.pack(">I", chunk)
     target.write(head)
     gcm = aead.AESGCM(dek, nonces="explicit")
     extra = MAGIC + bytes([STREAM]) + prefix + struct.pack(">I", chunk) + aad
@@ -125,21 +150,36 @@ def seal_stream(
     while True:
         following = source.read(chunk)
         last = not following
-        target.write(gcm.encrypt_with_nonce(_nonce(prefix, index, last), block, extra))
+        target.write(gcm.encrypt_with_nonce(_nonce(prefix, index, last), block, aad=extra))
         if last:
             return
         index, block = index + 1, following
 
 
+def _files(source: object, target: object) -> None:
+    if not callable(getattr(source, "read", None)) or not callable(getattr(target, "write", None)):
+        raise InvalidParameter("source is a binary file open for reading, target one open for writing")
+
+
 def _read(source: BinaryIO, length: int) -> bytes:
-    data = source.read(length)
+    data = _chunk(source, length)
     if len(data) != length:
         raise InvalidParameter("not a sealed envelope (truncated header)")
     return data
 
 
+def _chunk(source: BinaryIO, length: int) -> bytes:
+    data = source.read(length)
+    if not isinstance(data, bytes):
+        raise InvalidParameter("source must be a binary file (its read() returns bytes)")
+    return data
+
+
 def unseal_stream(source: BinaryIO, target: BinaryIO, keys: KeyLookup, *, aad: bytes = b"") -> None:
     """Decrypt a stream envelope. On any failure, what was written so far must be discarded."""
+    _lookup(keys)
+    _files(source, target)
+    aad = byte_string("aad", aad)
     head = _read(source, 8)  # magic, version, key id length
     head += _read(source, head[7] + 2)  # key id, wrapped-key length
     (wrapped_len,) = struct.unpack(">H", head[-2:])
@@ -148,16 +188,18 @@ def unseal_stream(source: BinaryIO, target: BinaryIO, keys: KeyLookup, *, aad: b
     if version != STREAM or len(header) < offset + 11:
         raise InvalidParameter("not a stream envelope, or a truncated header")
     prefix, (chunk,) = header[offset : offset + 7], struct.unpack(">I", header[offset + 7 : offset + 11])
+    if not 1 <= chunk <= _MAX_CHUNK:
+        raise InvalidParameter(f"the envelope names a chunk size of {chunk} bytes (1 .. 16 MiB)")
     dek = aead.unwrap_pad(_kek(keys, key_id), wrapped)
     gcm = aead.AESGCM(dek)
     extra = MAGIC + bytes([STREAM]) + prefix + struct.pack(">I", chunk) + aad
-    index, block = 0, source.read(chunk + _TAG)
+    index, block = 0, _chunk(source, chunk + _TAG)
     while True:
         if len(block) < _TAG:
             raise AuthenticationError("the stream ends before its last chunk")
-        following = source.read(chunk + _TAG)
+        following = _chunk(source, chunk + _TAG)
         last = not following
-        target.write(gcm.decrypt(_nonce(prefix, index, last), block, extra))
+        target.write(gcm.decrypt(_nonce(prefix, index, last), block, aad=extra))
         if last:
             return
         index, block = index + 1, following

@@ -1,10 +1,10 @@
 """Known-answer tests of the key derivations: HKDF, PBKDF2, SP 800-108 KBKDF and the SP 800-135 KDFs.
 
 HKDF, PBKDF2 and KBKDF counter mode run in the provider (:mod:`fipscrypto._backend.kdf`); the
-protocol KDFs are compositions in :mod:`fipscrypto.kdf`, tested through the unchecked inner
-functions that the public services call after their checks (``tls._master_secret``,
-``tls._key_block``, ``tls._key_schedule``, ``srtp._srtp_prf``, ``ikev2._prf_plus``,
-``basic._kbkdf_composed``), so each test runs exactly the code its service runs. Every expected
+protocol KDFs are compositions in :mod:`fipscrypto.kdf`, tested through their unchecked cores in
+:mod:`fipscrypto.kdf._core` (``master_secret``, ``key_block``, ``key_schedule``, ``srtp_prf``,
+``prf_plus``, ``kbkdf_composed``), which the public services call after their checks, so each
+test runs exactly the code its service runs. Every expected
 value is copied from a vector file under tests/vectors (named at each constant);
 tests/test_selftest_kats.py checks each constant against its file.
 """
@@ -158,7 +158,7 @@ def pbkdf2_sha256() -> None:
 @register("kbkdf-counter-hmac-sha256", "KBKDF", services=("kdf.kbkdf",))
 def kbkdf_counter_hmac_sha256() -> None:
     from fipscrypto._backend import kdf as _kdf  # here, not at import: the family's tests run lazily
-    from fipscrypto.kdf import basic
+    from fipscrypto.kdf import _core
 
     length = len(_KBKDF_OUT)
     out = _kdf.kbkdf_counter("sha256", _KBKDF_KEY, length, 4, True, _KBKDF_FIXED)
@@ -167,7 +167,7 @@ def kbkdf_counter_hmac_sha256() -> None:
     # same case: the counter spliced in at bit 0 of the fixed data is the counter before it.
     mac = _kdf.hmac_keyed("sha256", _KBKDF_KEY)
     blocks = -(-length // _kdf.digest_size("sha256"))
-    out = basic._kbkdf_composed(mac, blocks, "counter", _KBKDF_FIXED, 32, "middle_fixed", 0, b"")[:length]
+    out = _core.kbkdf_composed(mac, blocks, "counter", _KBKDF_FIXED, 32, "middle_fixed", 0, b"")[:length]
     expect("kbkdf-counter-hmac-sha256", out, _KBKDF_OUT, "KBKDF counter mode (composed loop)")
 
 
@@ -177,11 +177,13 @@ def kbkdf_counter_hmac_sha256() -> None:
     services=("kdf.tls12_prf", "kdf.tls12_master_secret", "kdf.tls12_key_block", *_TLS_SERVICES),
 )
 def tls12_prf_ems() -> None:
-    from fipscrypto.kdf import tls  # here, not at import: the family's tests run lazily
+    from fipscrypto.kdf import _core  # here, not at import: the family's tests run lazily
 
-    master = tls._master_secret("sha256", _EMS_PMS, tls._EMS_LABEL, _EMS_SESSION_HASH)
+    master = _core.master_secret("sha256", _EMS_PMS, _core.EMS_LABEL, _EMS_SESSION_HASH)
     expect("tls12-prf-ems", master, _EMS_MASTER, "TLS 1.2 extended master secret")
-    block = tls._key_block("sha256", _EMS_MASTER, _EMS_SERVER_RANDOM, _EMS_CLIENT_RANDOM, len(_EMS_KEY_BLOCK))
+    block = _core.key_block(
+        "sha256", _EMS_MASTER, _EMS_SERVER_RANDOM, _EMS_CLIENT_RANDOM, len(_EMS_KEY_BLOCK)
+    )
     expect("tls12-prf-ems", block, _EMS_KEY_BLOCK, "TLS 1.2 key block")
 
 
@@ -191,31 +193,31 @@ def tls12_prf_ems() -> None:
     services=("kdf.tls13_key_schedule", "kdf.hkdf_expand_label", "kdf.derive_secret", *_TLS_SERVICES),
 )
 def tls13_kdf() -> None:
-    from fipscrypto.kdf import tls  # here, not at import: the family's tests run lazily
+    from fipscrypto.kdf import _core  # here, not at import: the family's tests run lazily
 
-    secrets = tls._key_schedule("sha256", _TLS13_PSK, _TLS13_DHE, _TLS13_FLIGHTS)
+    secrets = _core.key_schedule("sha256", _TLS13_PSK, _TLS13_DHE, _TLS13_FLIGHTS)
     computed = b"".join(getattr(secrets, attribute) for attribute in _TLS13_SECRETS)
     expect("tls13-kdf", computed, b"".join(_TLS13_SECRETS.values()), "TLS 1.3 key schedule secrets")
 
 
 @register("srtp-kdf", "KDF-SRTP", services=("kdf.srtp",))
 def srtp_kdf() -> None:
-    from fipscrypto.kdf import srtp  # here, not at import: the family's tests run lazily
+    from fipscrypto.kdf import _core  # here, not at import: the family's tests run lazily
 
     keys = []
     for label in _SRTP_LABELS:
-        index = _SRTCP_INDEX if label in srtp._RTCP_LABELS else _SRTP_INDEX
-        length = srtp._srtp_default_length(srtp.SrtpLabel(label), _SRTP_KEY)
-        keys.append(srtp._srtp_prf(_SRTP_KEY, _SRTP_SALT, label, index, _SRTP_KDR, length))
+        index = _SRTCP_INDEX if label in _core.RTCP_LABELS else _SRTP_INDEX
+        length = _core.srtp_default_length(label, _SRTP_KEY)
+        keys.append(_core.srtp_prf(_SRTP_KEY, _SRTP_SALT, label, index, _SRTP_KDR, length))
     expect("srtp-kdf", b"".join(keys), b"".join(_SRTP_KEYS), "SRTP and SRTCP session keys")
 
 
 @register("ikev2-prf-plus", "KDF-IKEv2", services=("kdf.ikev2",))
 def ikev2_prf_plus() -> None:
-    from fipscrypto.kdf import ikev2  # here, not at import: the family's tests run lazily
+    from fipscrypto.kdf import _core  # here, not at import: the family's tests run lazily
 
     seed = _IKE_NI + _IKE_NR + _IKE_SPI_I + _IKE_SPI_R
-    dkm = ikev2._prf_plus("sha384", _IKE_SKEYSEED, seed, len(_IKE_DKM))
+    dkm = _core.prf_plus("sha384", _IKE_SKEYSEED, seed, len(_IKE_DKM))
     expect("ikev2-prf-plus", dkm, _IKE_DKM, "IKEv2 prf+ keying material (SK_d | SK_ai | ...)")
-    child = ikev2._prf_plus("sha384", _IKE_DKM[:48], _IKE_NI + _IKE_NR, len(_IKE_CHILD))
+    child = _core.prf_plus("sha384", _IKE_DKM[:48], _IKE_NI + _IKE_NR, len(_IKE_CHILD))
     expect("ikev2-prf-plus", child, _IKE_CHILD, "IKEv2 prf+ Child SA keying material")

@@ -55,7 +55,7 @@ def hmac_drbg() -> None:
     from fipscrypto import rand  # here, not at import: the family's tests run lazily
 
     drbg = rand.HmacDrbg(
-        hash="sha512",
+        digest="sha512",
         personalization=_PERSONALIZATION,
         entropy=_VectorEntropy(_ENTROPY, _NONCE, _ENTROPY_RESEED),
     )

@@ -514,32 +514,37 @@ def pbkdf2_64bit_salt() -> object:
 # ------------------------------------------------------------------------------ fipscrypto services
 
 
+def _service(call: Callable[[], bytes]) -> object:
+    """A service's result, or Refused when fipscrypto's policy refuses the request."""
+    try:
+        return call().hex()[:16]
+    except fipscrypto.PolicyViolation as exc:
+        raise Refused(f"fipscrypto policy: {str(exc).splitlines()[0]}") from None
+
+
 @probe
 def service_hkdf_8bit_key() -> object:
-    return kdf.hkdf(K1, length=32).hex()[:16]
+    return _service(lambda: kdf.hkdf(K1, length=32))
 
 
 @probe
 def service_kbkdf_8bit_key() -> object:
-    return kdf.kbkdf(K1, length=32, label=b"l", context=b"c").hex()[:16]
+    return _service(lambda: kdf.kbkdf(K1, length=32, label=b"l", context=b"c"))
 
 
 @probe
 def service_tls12_prf_8bit_secret() -> object:
-    return kdf.tls12_prf(K1, b"master secret", bytes(64), 48).hex()[:16]
+    return _service(lambda: kdf.tls12_prf(K1, b"master secret", bytes(64), length=48))
 
 
 @probe
 def service_ikev2_prf_8bit_key() -> object:
-    return kdf.ikev2_prf(K1, b"data").hex()[:16]
+    return _service(lambda: kdf.ikev2_prf(K1, b"data"))
 
 
 @probe
 def service_hmac_8bit_key() -> object:
-    try:
-        return mac.hmac(K1, b"data")
-    except fipscrypto.PolicyViolation as exc:
-        raise Refused(f"fipscrypto policy: {str(exc).splitlines()[0]}") from None
+    return _service(lambda: mac.hmac(K1, b"data"))
 
 
 @probe

@@ -119,14 +119,14 @@ def test_hmac_acvp(folder: str, name: str) -> None:
         key, msg, tag = h(t["key"]), h(t["msg"]), h(t["mac"])
         if len(tag) < 8:
             with pytest.raises(InvalidParameter):
-                mac.verify_hmac(key, msg, tag, hash=name)
+                mac.verify_hmac(key, msg, tag, digest=name)
             short += 1
             continue
-        mac.verify_hmac(key, msg, tag, hash=name)  # process: verifies with any key length
+        mac.verify_hmac(key, msg, tag, digest=name)  # process: verifies with any key length
         if len(key) >= 14:  # apply: the policy wants >= 112-bit keys
-            assert mac.hmac(key, msg, hash=name)[: len(tag)] == tag
+            assert mac.hmac(key, msg, digest=name)[: len(tag)] == tag
         with pytest.raises(AuthenticationError):
-            mac.verify_hmac(key, msg + b"\x00", tag, hash=name)
+            mac.verify_hmac(key, msg + b"\x00", tag, digest=name)
     assert short < 150
 
 
@@ -136,7 +136,7 @@ def test_hmac_rfc4231(name: str) -> None:
     assert len(records) == 6  # the pyca file leaves out case 5 ("truncation test from RFC not added")
     for r in records:
         expected = h(r["MD"])
-        mac.verify_hmac(h(r["Key"]), h(r["Msg"]), expected, hash=name)
+        mac.verify_hmac(h(r["Key"]), h(r["Msg"]), expected, digest=name)
 
 
 def test_hmac_short_key_refused_for_apply_but_verifies_old_tags() -> None:
@@ -187,16 +187,16 @@ def test_aes_gcm_acvp_through_the_service() -> None:
             # The service issues and accepts full 128-bit tags only (SP 800-38D §5.2.1.2 keeps
             # 32/64-bit tags for special uses); such ciphertexts are refused, never half-checked.
             with pytest.raises((InvalidParameter, AuthenticationError)):
-                aead.AESGCM(key).decrypt(iv, ct + tag, aad)
+                aead.AESGCM(key).decrypt(iv, ct + tag, aad=aad)
             refused += 1
             continue
         if group["direction"] == "encrypt" and len(iv) == 12:
-            assert aead.AESGCM(key, nonces="explicit").encrypt_with_nonce(iv, h(t["pt"]), aad) == ct + tag
+            assert aead.AESGCM(key, nonces="explicit").encrypt_with_nonce(iv, h(t["pt"]), aad=aad) == ct + tag
         elif t.get("testPassed") is False:
             with pytest.raises(AuthenticationError):
-                aead.AESGCM(key).decrypt(iv, ct + tag, aad)
+                aead.AESGCM(key).decrypt(iv, ct + tag, aad=aad)
         else:
-            assert aead.AESGCM(key).decrypt(iv, ct + tag, aad) == h(str(t.get("pt", "")))
+            assert aead.AESGCM(key).decrypt(iv, ct + tag, aad=aad) == h(str(t.get("pt", "")))
         ran += 1
     assert (ran, refused) == (30, 30)
 
@@ -209,9 +209,9 @@ def test_aes_ccm_acvp_through_the_service() -> None:
         ccm = aead.AESCCM(key, tag_length=group["tagLen"] // 8)
         if t.get("testPassed") is False:
             with pytest.raises(AuthenticationError):
-                ccm.decrypt(iv, ct, aad)
+                ccm.decrypt(iv, ct, aad=aad)
         else:
-            assert ccm.decrypt(iv, ct, aad) == h(t["pt"]), t["tcId"]
+            assert ccm.decrypt(iv, ct, aad=aad) == h(t["pt"]), t["tcId"]
 
 
 def test_gcm_random_nonces_and_limit() -> None:
@@ -248,12 +248,12 @@ def test_gcm_explicit_nonces_refuse_reuse_and_keep_state() -> None:
 def test_gcm_tamper_wrong_aad_wrong_key() -> None:
     key = rand.random_bytes(32)
     gcm = aead.AESGCM(key)
-    nonce, sealed = gcm.encrypt(b"secret", b"aad")
+    nonce, sealed = gcm.encrypt(b"secret", aad=b"aad")
     flipped = bytes([sealed[0] ^ 1]) + sealed[1:]
     for bad in (
-        lambda: gcm.decrypt(nonce, flipped, b"aad"),
-        lambda: gcm.decrypt(nonce, sealed, b"aaD"),
-        lambda: aead.AESGCM(rand.random_bytes(32)).decrypt(nonce, sealed, b"aad"),
+        lambda: gcm.decrypt(nonce, flipped, aad=b"aad"),
+        lambda: gcm.decrypt(nonce, sealed, aad=b"aaD"),
+        lambda: aead.AESGCM(rand.random_bytes(32)).decrypt(nonce, sealed, aad=b"aad"),
     ):
         with pytest.raises(AuthenticationError):
             bad()
@@ -300,7 +300,7 @@ def test_hmac_drbg_cavp_sha256() -> None:
     assert len(data["cases"]) == 13
     for case in data["cases"]:
         drbg = rand.HmacDrbg(
-            hash="sha256",
+            digest="sha256",
             personalization=h(case["personalization"]),
             entropy=_feeder(h(case["entropy"]), h(case["nonce"])),
         )
@@ -406,13 +406,13 @@ import datetime as dt, json, time, fipscrypto
 from fipscrypto import hashes, indicator, mac
 fipscrypto.activate()
 key = b"k" * 32
-before = [hashes.digest("sha1", b"x").hex(), mac.hmac(key, b"x", hash="sha1").hex()]
+before = [hashes.digest("sha1", b"x").hex(), mac.hmac(key, b"x", digest="sha1").hex()]
 hashes.digest("sha256", b"x")
 real = time.time
 shift = (dt.date(2031, 1, 2) - dt.datetime.now(dt.UTC).date()).days * 86400
 time.time = lambda: real() + shift
 after = []
-for call in (lambda: hashes.digest("sha1", b"x"), lambda: mac.hmac(key, b"x", hash="sha1")):
+for call in (lambda: hashes.digest("sha1", b"x"), lambda: mac.hmac(key, b"x", digest="sha1")):
     try:
         call()
         after.append("served")

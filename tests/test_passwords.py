@@ -25,7 +25,7 @@ def test_hash_and_verify_at_the_policy_floor() -> None:
     # Independently recomputed: the string holds PBKDF2-HMAC-SHA-512(password, salt, 600000, 64).
     raw_salt = base64.b64decode(salt + "=" * (-len(salt) % 4))
     assert base64.b64decode(key + "=" * (-len(key) % 4)) == pbkdf2(
-        b"correct horse battery staple", raw_salt, iterations=600_000, length=64, hash="sha512"
+        b"correct horse battery staple", raw_salt, iterations=600_000, length=64, digest="sha512"
     )
     passwords.verify("correct horse battery staple", stored)
     assert indicator.last() is not None

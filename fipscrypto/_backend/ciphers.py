@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM
 from ..errors import AuthenticationError
 
 __all__ = [
+    "GCM_NONCE_SIZES",
     "aes_ccm",
     "aes_ccm_open",
     "aes_ccm_open_with",
@@ -24,6 +25,10 @@ __all__ = [
     "aes_kwp_wrap",
     "gmac",
 ]
+
+
+# The nonce lengths (bytes) cryptography's GCM (AESGCM.decrypt, modes.GCM) accepts.
+GCM_NONCE_SIZES = (8, 128)
 
 
 def aes_gcm(key: bytes) -> AESGCM:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cryptography.exceptions import InternalError, UnsupportedAlgorithm
+from cryptography.exceptions import AlreadyFinalized, InternalError, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import cmac, hashes, hmac
 from cryptography.hazmat.primitives.ciphers import algorithms
 
@@ -12,6 +12,7 @@ from ..errors import AlgorithmUnavailable, InvalidParameter
 
 __all__ = [
     "DIGESTS",
+    "FINALIZED",
     "HMAC",
     "XOFS",
     "Hash",
@@ -47,6 +48,8 @@ XOFS: dict[str, type[hashes.SHAKE128] | type[hashes.SHAKE256]] = {
 # What cryptography raises when the provider has no implementation for a fetch (MD5 surfaces as an
 # InternalError carrying OpenSSL's "unsupported" reason, ChaCha20/X25519 as UnsupportedAlgorithm).
 _REFUSED = (UnsupportedAlgorithm, InternalError)
+#: What a context raises when used after finalize().
+FINALIZED = AlreadyFinalized
 
 
 _INSTANCES = {name: algorithm() for name, algorithm in DIGESTS.items()}  # stateless: shared

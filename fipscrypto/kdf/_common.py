@@ -1,41 +1,45 @@
-"""Helpers shared by the KDF families (input checks, authorization, bit splicing)."""
+"""Helpers shared by the KDF families: argument checks and authorization."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
 from .._backend import kdf as _kdf
+from .._params import byte_string, integer, name
 from .._service import authorize
 from ..errors import InvalidParameter
 
-# --------------------------------------------------------------------------------------- helpers
+__all__ = ["authorize_kdf", "byte_string", "digest_length", "positive", "secret"]
 
 
-def digest_length(name: str, allowed: Collection[str] | None = None, rule: str = "") -> int:
-    """Digest size of hash ``name`` in bytes, after checking the name."""
-    if name not in _kdf.HASHES or (allowed is not None and name not in allowed):
+def digest_length(digest: object, allowed: Collection[str] | None = None, rule: str = "") -> int:
+    """Digest size of hash ``digest`` in bytes, after checking the name."""
+    digest = name("digest", digest)
+    if digest not in _kdf.HASHES or (allowed is not None and digest not in allowed):
         names = ", ".join(sorted(allowed if allowed is not None else _kdf.HASHES))
-        raise InvalidParameter(f"hash {name!r} is not usable here{rule} (one of: {names})")
-    return _kdf.digest_size(name)
+        raise InvalidParameter(f"hash {digest!r} is not usable here{rule} (one of: {names})")
+    return _kdf.digest_size(digest)
 
 
-def positive(name: str, value: int, maximum: int, why: str) -> None:
-    if not 1 <= value <= maximum:
-        raise InvalidParameter(f"{name} must be 1..{maximum} ({why}), got {value}")
+def positive(what: str, value: object, maximum: int, why: str) -> int:
+    """``value`` when it is an int of 1..maximum."""
+    return integer(f"{what} ({why})", value, 1, maximum)
 
 
-def authorize_kdf(service: str, kdf_name: str, hash_name: str | None) -> bool:
-    """The KDF and its hash, both asked (a non-approved hash taints the whole operation)."""
-    approved = authorize(service, "kdf", kdf_name)
-    if hash_name is not None:
-        approved = authorize(service, "hash", hash_name) and approved
+def secret(what: str, value: object) -> bytes:
+    """A key or secret: non-empty bytes."""
+    data = byte_string(what, value)
+    if not data:
+        raise InvalidParameter(f"{what} must not be empty")
+    return data
+
+
+def authorize_kdf(service: str, kdf_name: str, digest: str | None, key: bytes | None = None) -> bool:
+    """The KDF and its hash, both asked (a non-approved hash taints the whole operation).
+
+    ``key`` is the key-derivation key: the policy sees its size (SP 800-131A Rev. 2: at least 112
+    bits), as the provider's own KDFs check it."""
+    approved = authorize(service, "kdf", kdf_name, bits=None if key is None else len(key) * 8)
+    if digest is not None:
+        approved = authorize(service, "hash", digest) and approved
     return approved
-
-
-def splice_bits(data: bytes, at_bit: int, insert: bytes) -> bytes:
-    """``data`` with ``insert`` placed after its first ``at_bit`` bits (bit-granular, MSB first)."""
-    total = len(data) * 8
-    value = int.from_bytes(data, "big")
-    head, tail = value >> (total - at_bit), value & ((1 << (total - at_bit)) - 1)
-    spliced = ((head << (8 * len(insert))) | int.from_bytes(insert, "big")) << (total - at_bit) | tail
-    return spliced.to_bytes(len(data) + len(insert), "big")

@@ -2,58 +2,63 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
-from typing import Literal
 
 from .._backend import kdf as _kdf
+from .._params import optional_bytes
 from .._service import authorize, record
 from ..errors import AlgorithmUnavailable, InvalidParameter
-from ._common import (
-    authorize_kdf,
-    digest_length,
-    positive,
-    splice_bits,
-)
+from ._common import authorize_kdf, byte_string, digest_length, positive
+from ._core import CounterLocation, KbkdfMode, kbkdf_composed
+
+__all__ = [
+    "PBKDF2_MAX_ITERATIONS",
+    "PBKDF2_MAX_LENGTH",
+    "hkdf",
+    "hkdf_expand",
+    "hkdf_extract",
+    "kbkdf",
+    "pbkdf2",
+]
 
 # ------------------------------------------------------------------------------------------ HKDF
 
-KbkdfMode = Literal["counter", "feedback", "double-pipeline"]
-CounterLocation = Literal["before_fixed", "after_fixed", "middle_fixed", "before_iterator", "none"]
-
 
 def hkdf(
-    ikm: bytes, *, length: int, salt: bytes | None = None, info: bytes = b"", hash: str = "sha256"
+    ikm: bytes, *, length: int, salt: bytes | None = None, info: bytes = b"", digest: str = "sha256"
 ) -> bytes:
     """HKDF-Extract then HKDF-Expand (RFC 5869 §2; SP 800-56C r2 §5 two-step KDF with HMAC)."""
-    hash_len = digest_length(hash)
+    hash_len = digest_length(digest)
+    ikm, salt, info = byte_string("ikm", ikm), optional_bytes("salt", salt), byte_string("info", info)
     # RFC 5869 §2.3: "L  length of output keying material in octets (<= 255*HashLen)"
     positive("length", length, 255 * hash_len, "RFC 5869 §2.3: L <= 255*HashLen")
-    approved = authorize_kdf("kdf.hkdf", "hkdf", hash)
-    okm = _kdf.hkdf(hash, ikm, salt, info, length)
-    record("kdf.hkdf", f"hkdf-{hash}", approved)
+    approved = authorize_kdf("kdf.hkdf", "hkdf", digest, ikm)
+    okm = _kdf.hkdf(digest, ikm, salt, info, length)
+    record("kdf.hkdf", f"hkdf-{digest}", approved)
     return okm
 
 
-def hkdf_extract(ikm: bytes, *, salt: bytes | None = None, hash: str = "sha256") -> bytes:
+def hkdf_extract(ikm: bytes, *, salt: bytes | None = None, digest: str = "sha256") -> bytes:
     """HKDF-Extract(salt, IKM) -> PRK (RFC 5869 §2.2); no salt means HashLen zero octets."""
-    digest_length(hash)
-    approved = authorize_kdf("kdf.hkdf_extract", "hkdf", hash)
-    prk = _kdf.hkdf_extract(hash, salt, ikm)
-    record("kdf.hkdf_extract", f"hkdf-{hash}", approved)
+    digest_length(digest)
+    ikm, salt = byte_string("ikm", ikm), optional_bytes("salt", salt)
+    approved = authorize_kdf("kdf.hkdf_extract", "hkdf", digest, ikm)
+    prk = _kdf.hkdf_extract(digest, salt, ikm)
+    record("kdf.hkdf_extract", f"hkdf-{digest}", approved)
     return prk
 
 
-def hkdf_expand(prk: bytes, *, length: int, info: bytes = b"", hash: str = "sha256") -> bytes:
+def hkdf_expand(prk: bytes, *, length: int, info: bytes = b"", digest: str = "sha256") -> bytes:
     """HKDF-Expand(PRK, info, L) -> OKM (RFC 5869 §2.3)."""
-    hash_len = digest_length(hash)
+    hash_len = digest_length(digest)
+    prk, info = byte_string("prk", prk), byte_string("info", info)
     # RFC 5869 §2.3: "PRK  a pseudorandom key of at least HashLen octets"
     if len(prk) < hash_len:
         raise InvalidParameter(f"PRK must be at least HashLen = {hash_len} bytes (RFC 5869 §2.3)")
     positive("length", length, 255 * hash_len, "RFC 5869 §2.3: L <= 255*HashLen")
-    approved = authorize_kdf("kdf.hkdf_expand", "hkdf", hash)
-    okm = _kdf.hkdf_expand(hash, prk, info, length)
-    record("kdf.hkdf_expand", f"hkdf-{hash}", approved)
+    approved = authorize_kdf("kdf.hkdf_expand", "hkdf", digest, prk)
+    okm = _kdf.hkdf_expand(digest, prk, info, length)
+    record("kdf.hkdf_expand", f"hkdf-{digest}", approved)
     return okm
 
 
@@ -63,9 +68,10 @@ PBKDF2_MAX_ITERATIONS = 2**31 - 1
 PBKDF2_MAX_LENGTH = 1024
 
 
-def pbkdf2(password: bytes, salt: bytes, *, iterations: int, length: int, hash: str = "sha512") -> bytes:
-    """PBKDF2 with HMAC-``hash`` (SP 800-132 §5.3). Storage-policy floors are checked elsewhere."""
-    digest_length(hash)
+def pbkdf2(password: bytes, salt: bytes, *, iterations: int, length: int, digest: str = "sha512") -> bytes:
+    """PBKDF2 with HMAC-``digest`` (SP 800-132 §5.3). Storage-policy floors are checked elsewhere."""
+    digest_length(digest)
+    password, salt = byte_string("password", password), byte_string("salt", salt)
     # SP 800-132 §5.1: "the length of the randomly-generated portion of the salt shall be at least
     # 128 bits."
     if len(salt) < 16:
@@ -83,9 +89,9 @@ def pbkdf2(password: bytes, salt: bytes, *, iterations: int, length: int, hash: 
             f"length must be an int of 14..{PBKDF2_MAX_LENGTH} bytes (SP 800-132 §5.3, >= 112 bits), "
             f"got {length!r}"
         )
-    approved = authorize_kdf("kdf.pbkdf2", "pbkdf2", hash)
-    key = _kdf.pbkdf2(hash, password, salt, iterations, length)
-    record("kdf.pbkdf2", f"pbkdf2-hmac-{hash}", approved)
+    approved = authorize_kdf("kdf.pbkdf2", "pbkdf2", digest)
+    key = _kdf.pbkdf2(digest, password, salt, iterations, length)
+    record("kdf.pbkdf2", f"pbkdf2-hmac-{digest}", approved)
     return key
 
 
@@ -98,18 +104,18 @@ def _kbkdf_prf(prf: str, key: bytes) -> tuple[str, int]:
         if prf == "cmac-aes" and len(key) not in (16, 24, 32):
             raise InvalidParameter("CMAC-AES key derivation keys are 16, 24 or 32 bytes")
         return prf, 16 if prf == "cmac-aes" else 8
-    if not prf.startswith("hmac-"):
-        raise InvalidParameter(f"unknown KBKDF PRF {prf!r} (cmac-aes, or hmac-<hash>)")
+    if type(prf) is not str or not prf.startswith("hmac-"):
+        raise InvalidParameter(f"unknown KBKDF PRF {prf!r:.40} (cmac-aes, or hmac-<hash>)")
     if not key:
         raise InvalidParameter("the key derivation key must not be empty")
     hash_name = prf.removeprefix("hmac-")
     return hash_name, digest_length(hash_name)
 
 
-def _kbkdf_authorize(mode: str, prf: str, primitive: str) -> bool:
-    approved = authorize("kdf.kbkdf", "kdf", f"kbkdf-{mode}")
+def _kbkdf_authorize(mode: str, prf: str, primitive: str, key: bytes) -> bool:
+    approved = authorize("kdf.kbkdf", "kdf", f"kbkdf-{mode}", bits=len(key) * 8)
     if primitive.startswith("cmac-"):
-        approved = authorize("kdf.kbkdf", "mac", primitive) and approved
+        approved = authorize("kdf.kbkdf", "mac", primitive, bits=len(key) * 8) and approved
         if primitive == "cmac-tdea":  # a policy may allow it as legacy; no TDEA CMAC is bound here
             raise AlgorithmUnavailable("CMAC-TDEA is not available (TDEA is withdrawn, SP 800-67r2)")
         return approved
@@ -142,7 +148,7 @@ def kbkdf(
     """
     if mode not in ("counter", "feedback", "double-pipeline"):
         raise InvalidParameter(f"unknown KBKDF mode {mode!r} (counter, feedback, double-pipeline)")
-    if counter_bits not in (0, 8, 16, 24, 32):
+    if type(counter_bits) is not int or counter_bits not in (0, 8, 16, 24, 32):
         raise InvalidParameter("counter_bits must be 8, 16, 24 or 32 (or 0: no counter)")
     if (counter_bits == 0) != (location == "none"):
         raise InvalidParameter('omit the counter with counter_bits=0 and location="none" together')
@@ -155,18 +161,21 @@ def kbkdf(
         raise InvalidParameter(f"counter location {location!r} is not defined for {mode} mode")
     if (location == "middle_fixed") != (break_bit is not None):
         raise InvalidParameter('break_bit is required with location="middle_fixed", and only then')
+    key, iv = byte_string("key", key), byte_string("iv", iv)
+    label, context, fixed = (
+        byte_string("label", label),
+        byte_string("context", context),
+        optional_bytes("fixed", fixed),
+    )
     if iv and mode != "feedback":
         raise InvalidParameter("an IV is used only in feedback mode (SP 800-108 r1 §4.2)")
-    if length < 1:
-        raise InvalidParameter(f"length must be at least 1 byte, got {length}")
+    positive("length", length, 2**29 - 1, "L must fit the 32-bit [L]_2 field (SP 800-108 r1 §5)")
     if fixed is None:
-        if length * 8 >= 2**32:
-            raise InvalidParameter("L must fit the 32-bit [L]_2 field")
         # SP 800-108 r1 §5: fixed input data = Label || 0x00 || Context || [L]_2
         fixed = label + b"\x00" + context + (length * 8).to_bytes(4, "big")
     elif label or context:
         raise InvalidParameter("give either fixed, or label and context, not both")
-    if break_bit is not None and not 0 <= break_bit <= len(fixed) * 8:
+    if break_bit is not None and (type(break_bit) is not int or not 0 <= break_bit <= len(fixed) * 8):
         raise InvalidParameter(f"break_bit must lie within the fixed data (0..{len(fixed) * 8})")
 
     primitive, h = _kbkdf_prf(prf, key)
@@ -177,44 +186,11 @@ def kbkdf(
             f"{length} bytes need {n} PRF blocks; a {counter_bits}-bit counter allows fewer"
         )
 
-    approved = _kbkdf_authorize(mode, prf, primitive)
+    approved = _kbkdf_authorize(mode, prf, primitive, key)
     if mode == "counter" and location != "middle_fixed":  # cryptography's KBKDF fits
         out = _kdf.kbkdf_counter(primitive, key, length, counter_bits // 8, location == "before_fixed", fixed)
     else:
         mac = partial(_kdf.cmac_aes, key) if primitive == "cmac-aes" else _kdf.hmac_keyed(primitive, key)
-        out = _kbkdf_composed(mac, n, mode, fixed, counter_bits, location, break_bit or 0, iv)[:length]
+        out = kbkdf_composed(mac, n, mode, fixed, counter_bits, location, break_bit or 0, iv)[:length]
     record("kdf.kbkdf", f"kbkdf-{mode}-{prf}", approved)
     return out
-
-
-def _kbkdf_composed(
-    mac: Callable[[bytes], bytes],
-    n: int,
-    mode: KbkdfMode,
-    fixed: bytes,
-    counter_bits: int,
-    location: CounterLocation,
-    break_bit: int,
-    iv: bytes,
-) -> bytes:
-    """The SP 800-108 r1 iterations built from the PRF, for the layouts cryptography does not offer."""
-    blocks: list[bytes] = []
-    chain = iv  # feedback: K(0) := IV (§4.2); double pipeline: A(0) := fixed data (§4.3)
-    if mode == "double-pipeline":
-        chain = fixed
-    for i in range(1, n + 1):
-        counter = i.to_bytes(counter_bits // 8, "big") if counter_bits else b""
-        if mode == "double-pipeline":
-            chain = mac(chain)  # A(i) := PRF(K_IN, A(i-1))
-        if mode == "counter":  # §4.1: K(i) := PRF(K_IN, [i]_2 || fixed), counter inside the fixed data
-            block = mac(splice_bits(fixed, break_bit, counter))
-        elif location == "before_iterator":  # [i]_2 || K(i-1) or A(i) || fixed
-            block = mac(counter + chain + fixed)
-        elif location == "after_fixed":
-            block = mac(chain + fixed + counter)
-        else:  # "before_fixed" and "none" (empty counter): K(i-1) or A(i) {|| [i]_2} || fixed
-            block = mac(chain + counter + fixed)
-        if mode == "feedback":
-            chain = block
-        blocks.append(block)
-    return b"".join(blocks)

@@ -5,13 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .._backend import kdf as _kdf
+from .._params import integer, optional_bytes
 from .._service import record
 from ..errors import InvalidParameter
-from ._common import (
-    authorize_kdf,
-    digest_length,
-    positive,
-)
+from ._common import authorize_kdf, byte_string, digest_length, positive, secret
+from ._core import prf_plus
+
+__all__ = [
+    "IKEV2_HASHES",
+    "IkeSaKeys",
+    "ikev2_child_keymat",
+    "ikev2_derive_sk",
+    "ikev2_prf",
+    "ikev2_prf_plus",
+    "ikev2_rekey_skeyseed",
+    "ikev2_skeyseed",
+]
 
 # ------------------------------------------------------------------------------------------ IKEv2
 
@@ -19,66 +28,59 @@ from ._common import (
 IKEV2_HASHES = ("sha1", "sha224", "sha256", "sha384", "sha512")  # SP 800-135 r1 §4.1
 
 
-def _ikev2_hash(hash: str) -> int:
-    return digest_length(hash, IKEV2_HASHES, " for the IKEv2 PRF (SP 800-135 r1 §4.1)")
+def _ikev2_hash(digest: str) -> int:
+    return digest_length(digest, IKEV2_HASHES, " for the IKEv2 PRF (SP 800-135 r1 §4.1)")
 
 
-def _prf_plus(hash: str, key: bytes, seed: bytes, length: int) -> bytes:
-    # RFC 7296 §2.13: prf+ (K,S) = T1 | T2 | T3 | T4 | ...  where T1 = prf (K, S | 0x01),
-    # T2 = prf (K, T1 | S | 0x02), ...; "not defined beyond 255 times the size of the prf output"
-    mac = _kdf.hmac_keyed(hash, key)
-    out = bytearray()
-    t = b""
-    for n in range(1, 256):
-        if len(out) >= length:
-            break
-        t = mac(t + seed + bytes([n]))
-        out += t
-    return bytes(out[:length])
+def _ikev2_common(digest: str, key: object) -> bytes:
+    _ikev2_hash(digest)
+    return secret("the IKEv2 prf key", key)
 
 
-def _ikev2_common(hash: str, key: bytes, length: int | None = None) -> None:
-    hash_len = _ikev2_hash(hash)
-    if not key:
-        raise InvalidParameter("the IKEv2 prf key must not be empty")
-    if length is not None:
-        positive("length", length, 255 * hash_len, "RFC 7296 §2.13: prf+ stops at 255 prf outputs")
+def _output(digest: str, length: object) -> int:
+    """A prf+ output length."""
+    return positive(
+        "length", length, 255 * _ikev2_hash(digest), "RFC 7296 §2.13: prf+ stops at 255 prf outputs"
+    )
 
 
-def ikev2_prf(key: bytes, data: bytes, *, hash: str = "sha256") -> bytes:
-    """The IKEv2 prf with HMAC-``hash`` (RFC 7296 §2.13; RFC 4868 for SHA-2)."""
-    _ikev2_common(hash, key)
-    approved = authorize_kdf("kdf.ikev2", "ikev2-kdf", hash)
-    out = _kdf.hmac(hash, key, data)
-    record("kdf.ikev2", f"ikev2-kdf-{hash}", approved)
+def ikev2_prf(key: bytes, data: bytes, *, digest: str = "sha256") -> bytes:
+    """The IKEv2 prf with HMAC-``digest`` (RFC 7296 §2.13; RFC 4868 for SHA-2)."""
+    key, data = _ikev2_common(digest, key), byte_string("data", data)
+    approved = authorize_kdf("kdf.ikev2", "ikev2-kdf", digest, key)
+    out = _kdf.hmac(digest, key, data)
+    record("kdf.ikev2", f"ikev2-kdf-{digest}", approved)
     return out
 
 
-def ikev2_prf_plus(key: bytes, seed: bytes, length: int, *, hash: str = "sha256") -> bytes:
+def ikev2_prf_plus(key: bytes, seed: bytes, *, length: int, digest: str = "sha256") -> bytes:
     """prf+(K, S) (RFC 7296 §2.13), at most 255 prf outputs."""
-    _ikev2_common(hash, key, length)
-    approved = authorize_kdf("kdf.ikev2", "ikev2-kdf", hash)
-    out = _prf_plus(hash, key, seed, length)
-    record("kdf.ikev2", f"ikev2-kdf-{hash}", approved)
+    key, seed, length = _ikev2_common(digest, key), byte_string("seed", seed), _output(digest, length)
+    approved = authorize_kdf("kdf.ikev2", "ikev2-kdf", digest, key)
+    out = prf_plus(digest, key, seed, length)
+    record("kdf.ikev2", f"ikev2-kdf-{digest}", approved)
     return out
 
 
-def _nonces(ni: bytes, nr: bytes) -> None:
+def _nonces(ni: object, nr: object) -> bytes:
+    """Ni | Nr."""
     # RFC 7296 §2.10 asks for 16..256-octet nonces; checking received nonces is the IKE layer's job
     # (ACVP tests this KDF with 64-bit nonces), so only empty or oversized ones are refused here.
+    ni, nr = byte_string("ni", ni), byte_string("nr", nr)
     if not 1 <= len(ni) <= 256 or not 1 <= len(nr) <= 256:
         raise InvalidParameter("the IKEv2 nonces Ni and Nr are 1..256 bytes (RFC 7296 §2.10: 16..256)")
+    return ni + nr
 
 
-def ikev2_skeyseed(ni: bytes, nr: bytes, shared_secret: bytes, *, hash: str = "sha256") -> bytes:
-    """SKEYSEED = prf(Ni | Nr, g^ir) (RFC 7296 §2.14; SP 800-135 r1 §4.1.2)."""
-    _nonces(ni, nr)
-    _ikev2_common(hash, ni + nr)
-    if not shared_secret:
-        raise InvalidParameter("the shared secret g^ir must not be empty")
-    approved = authorize_kdf("kdf.ikev2", "ikev2-kdf", hash)
-    out = _kdf.hmac(hash, ni + nr, shared_secret)
-    record("kdf.ikev2", f"ikev2-kdf-{hash}", approved)
+def ikev2_skeyseed(ni: bytes, nr: bytes, shared_secret: bytes, *, digest: str = "sha256") -> bytes:
+    """SKEYSEED = prf(Ni | Nr, g^ir) (RFC 7296 §2.14; SP 800-135 r1 §4.1.2).
+
+    The policy sees the size of g^ir, the secret the SKEYSEED is derived from (the nonces are public)."""
+    nonces = _ikev2_common(digest, _nonces(ni, nr))
+    shared_secret = secret("the shared secret g^ir", shared_secret)
+    approved = authorize_kdf("kdf.ikev2", "ikev2-kdf", digest, shared_secret)
+    out = _kdf.hmac(digest, nonces, shared_secret)
+    record("kdf.ikev2", f"ikev2-kdf-{digest}", approved)
     return out
 
 
@@ -107,30 +109,30 @@ def ikev2_derive_sk(
     *,
     encryption_key_length: int,
     integrity_key_length: int,
-    hash: str = "sha256",
+    digest: str = "sha256",
 ) -> IkeSaKeys:
     """{SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr).
 
     RFC 7296 §2.14. SK_d, SK_pi and SK_pr have the prf's preferred key length (the HMAC output
     length, RFC 4868 §2.1.1); the encryption key length includes any salt (e.g. 4 bytes for GCM).
     """
-    _nonces(ni, nr)
-    prf_len = _ikev2_hash(hash)
+    nonces = _nonces(ni, nr)
+    prf_len = _ikev2_hash(digest)
+    spi_i, spi_r = byte_string("spi_i", spi_i), byte_string("spi_r", spi_r)
     if len(spi_i) != 8 or len(spi_r) != 8:
         raise InvalidParameter("IKE SA SPIs are 8 bytes (RFC 7296 §3.1)")
-    if not 1 <= encryption_key_length <= 64 or not 0 <= integrity_key_length <= 64:
-        raise InvalidParameter("encryption keys are 1..64 bytes and integrity keys 0..64 bytes")
-    i_len, e_len = integrity_key_length, encryption_key_length
+    e_len = integer("encryption_key_length", encryption_key_length, 1, 64)
+    i_len = integer("integrity_key_length", integrity_key_length, 0, 64)
     sizes = (prf_len, i_len, i_len, e_len, e_len, prf_len, prf_len)
-    _ikev2_common(hash, skeyseed, sum(sizes))
-    approved = authorize_kdf("kdf.ikev2", "ikev2-kdf", hash)
-    stream = _prf_plus(hash, skeyseed, ni + nr + spi_i + spi_r, sum(sizes))
+    skeyseed = _ikev2_common(digest, skeyseed)
+    approved = authorize_kdf("kdf.ikev2", "ikev2-kdf", digest, skeyseed)
+    stream = prf_plus(digest, skeyseed, nonces + spi_i + spi_r, sum(sizes))
     parts: list[bytes] = []
     offset = 0
     for size in sizes:
         parts.append(stream[offset : offset + size])
         offset += size
-    record("kdf.ikev2", f"ikev2-kdf-{hash}", approved)
+    record("kdf.ikev2", f"ikev2-kdf-{digest}", approved)
     return IkeSaKeys(*parts)
 
 
@@ -138,31 +140,31 @@ def ikev2_child_keymat(
     sk_d: bytes,
     ni: bytes,
     nr: bytes,
-    length: int,
     *,
+    length: int,
     shared_secret: bytes | None = None,
-    hash: str = "sha256",
+    digest: str = "sha256",
 ) -> bytes:
     """KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr) for a Child SA (RFC 7296 §2.17)."""
-    _nonces(ni, nr)
-    _ikev2_common(hash, sk_d, length)
+    nonces = _nonces(ni, nr)
+    sk_d, length = _ikev2_common(digest, sk_d), _output(digest, length)
+    shared_secret = optional_bytes("shared_secret", shared_secret)
     if shared_secret == b"":
         raise InvalidParameter("an empty shared secret: pass None when the CREATE_CHILD_SA has no KE")
-    approved = authorize_kdf("kdf.ikev2", "ikev2-kdf", hash)
-    out = _prf_plus(hash, sk_d, (shared_secret or b"") + ni + nr, length)
-    record("kdf.ikev2", f"ikev2-kdf-{hash}", approved)
+    approved = authorize_kdf("kdf.ikev2", "ikev2-kdf", digest, sk_d)
+    out = prf_plus(digest, sk_d, (shared_secret or b"") + nonces, length)
+    record("kdf.ikev2", f"ikev2-kdf-{digest}", approved)
     return out
 
 
 def ikev2_rekey_skeyseed(
-    sk_d: bytes, shared_secret: bytes, ni: bytes, nr: bytes, *, hash: str = "sha256"
+    sk_d: bytes, shared_secret: bytes, ni: bytes, nr: bytes, *, digest: str = "sha256"
 ) -> bytes:
     """SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr) when rekeying an IKE SA (RFC 7296 §2.18)."""
-    _nonces(ni, nr)
-    _ikev2_common(hash, sk_d)
-    if not shared_secret:
-        raise InvalidParameter("the new shared secret g^ir must not be empty")
-    approved = authorize_kdf("kdf.ikev2", "ikev2-kdf", hash)
-    out = _kdf.hmac(hash, sk_d, shared_secret + ni + nr)
-    record("kdf.ikev2", f"ikev2-kdf-{hash}", approved)
+    nonces = _nonces(ni, nr)
+    sk_d = _ikev2_common(digest, sk_d)
+    shared_secret = secret("the new shared secret g^ir", shared_secret)
+    approved = authorize_kdf("kdf.ikev2", "ikev2-kdf", digest, sk_d)
+    out = _kdf.hmac(digest, sk_d, shared_secret + nonces)
+    record("kdf.ikev2", f"ikev2-kdf-{digest}", approved)
     return out

@@ -5,13 +5,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from .._backend import kdf as _kdf
+from .._params import BYTES, byte_string, integer
 from .._service import authorize, record
 from ..errors import InvalidParameter
-from ._common import (
-    authorize_kdf,
-    positive,
-)
+from ._common import authorize_kdf, positive
+from ._core import RTCP_LABELS, srtp_default_length, srtp_prf
+
+__all__ = ["SrtpKeys", "SrtpLabel", "srtcp_session_keys", "srtp_kdf", "srtp_session_keys"]
 
 # ------------------------------------------------------------------------------------------- SRTP
 
@@ -29,7 +29,7 @@ class SrtpLabel(enum.IntEnum):
     RTP_HEADER_SALT = 0x07
 
 
-_RTCP_LABELS = (SrtpLabel.RTCP_ENCRYPTION, SrtpLabel.RTCP_AUTHENTICATION, SrtpLabel.RTCP_SALT)
+_RTCP_LABELS = tuple(SrtpLabel(label) for label in RTCP_LABELS)
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -44,32 +44,16 @@ class SrtpKeys:
         return f"SrtpKeys(<{len(self.encryption_key) * 8}-bit cipher key, auth key, salt>)"
 
 
-def _srtp_default_length(label: SrtpLabel, master_key: bytes) -> int:
-    # RFC 3711 §4.3.2 / RFC 6188 §3: n_e = the master key length, n_a = 160 bits (HMAC-SHA1),
-    # n_s = 112 bits
-    if label in (SrtpLabel.RTP_AUTHENTICATION, SrtpLabel.RTCP_AUTHENTICATION):
-        return 20
-    if label in (SrtpLabel.RTP_SALT, SrtpLabel.RTCP_SALT, SrtpLabel.RTP_HEADER_SALT):
-        return 14
-    return len(master_key)
-
-
-def _srtp_check(master_key: bytes, master_salt: bytes, kdr: int) -> None:
-    if len(master_key) not in (16, 24, 32):
+def _srtp_check(master_key: object, master_salt: object, kdr: object) -> tuple[bytes, bytes]:
+    if not isinstance(master_key, BYTES) or len(master_key) not in (16, 24, 32):
         raise InvalidParameter("SRTP master keys are AES-128/192/256 keys (RFC 3711, RFC 6188)")
-    if len(master_salt) != 14:
+    if not isinstance(master_salt, BYTES) or len(master_salt) != 14:
         raise InvalidParameter("the SRTP master salt is 112 bits (RFC 3711 §8.2)")
     # RFC 3711 §4.3.1: key_derivation_rate "MUST be a zero or a power of 2 ... in the range [0..2^24]"
-    if kdr < 0 or kdr > 2**24 or (kdr & (kdr - 1)) != 0:
-        raise InvalidParameter(f"the key derivation rate must be 0 or 2^n with n <= 24, got {kdr}")
-
-
-def _srtp_prf(master_key: bytes, master_salt: bytes, label: int, index: int, kdr: int, length: int) -> bytes:
-    # RFC 3711 §4.3.1: r = index DIV key_derivation_rate (a DIV 0 = 0); key_id = <label> || r, with r
-    # 48 bits; x = key_id XOR master_salt (right-aligned); the key is AES-CM keystream with IV = x * 2^16.
-    r = index // kdr if kdr else 0
-    x = ((label << 48) | r) ^ int.from_bytes(master_salt, "big")
-    return _kdf.aes_ctr_keystream(master_key, (x << 16).to_bytes(16, "big"), length)
+    rate = integer("the key derivation rate", kdr, 0, 2**24)
+    if rate & (rate - 1):
+        raise InvalidParameter(f"the key derivation rate must be 0 or 2^n with n <= 24, got {rate}")
+    return byte_string("master_key", master_key), byte_string("master_salt", master_salt)
 
 
 def srtp_kdf(
@@ -87,19 +71,17 @@ def srtp_kdf(
     used as a 48-bit ``r`` like the SRTP one (ACVP ``supports48BitSrtcpIndex``, and what libsrtp does).
     ``length`` defaults to the RFC 3711 §4.3.2 size for the label.
     """
-    _srtp_check(master_key, master_salt, kdr)
-    try:
-        label = SrtpLabel(label)
-    except ValueError:
-        raise InvalidParameter(f"unknown SRTP KDF label {label!r} (0..7)") from None
+    master_key, master_salt = _srtp_check(master_key, master_salt, kdr)
+    if not isinstance(label, int) or isinstance(label, bool) or not 0 <= label <= max(SrtpLabel):
+        raise InvalidParameter(f"unknown SRTP KDF label {label!r:.40} (0..7)")
+    label = SrtpLabel(label)
     bits = 31 if label in _RTCP_LABELS else 48  # RFC 3711 §3.4: SRTCP index is 31 bits; §3.3.1: 48
-    if not 0 <= index < 2**bits:
-        raise InvalidParameter(f"the {'SRTCP' if bits == 31 else 'SRTP'} index is {bits} bits, got {index}")
-    length = _srtp_default_length(label, master_key) if length is None else length
+    integer(f"the {'SRTCP' if bits == 31 else 'SRTP'} index", index, 0, 2**bits - 1)
+    length = srtp_default_length(label, master_key) if length is None else length
     positive("length", length, 2**16, "the AES-CM block counter is 16 bits (RFC 3711 §4.1.1)")
     approved = authorize_kdf("kdf.srtp", "srtp-kdf", None)
     approved = authorize("kdf.srtp", "cipher", f"aes-{len(master_key) * 8}-ctr") and approved
-    out = _srtp_prf(master_key, master_salt, label, index, kdr, length)
+    out = srtp_prf(master_key, master_salt, label, index, kdr, length)
     record("kdf.srtp", f"srtp-kdf-aes-{len(master_key) * 8}", approved)
     return out
 

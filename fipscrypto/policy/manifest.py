@@ -24,7 +24,7 @@ Format (docs/manifest-format.md)::
     hashes = ["sha256"]
     ciphers = ["aes-256-gcm"]
     macs = ["hmac-sha256:256"]
-    kdfs = ["hkdf"]
+    kdfs = ["hkdf:256"]
     key_wraps = ["aes-kwp"]
 
     [[keys]]                               # signature or key-agreement keys
