@@ -1,6 +1,7 @@
-"""What every public service does around its work: the gate, the policy, the indicator.
+"""What every public service does around its work: the gate and the policy (through the one
+enforcement path, :func:`fipscrypto.enforce.require`), then the indicator.
 
-    approved = authorize("hashes.digest", "hash", name)
+    approved = require("hashes.digest", "hash", name)
     result = _backend.hashes.digest(name, data)
     record("hashes.digest", name, approved)
 
@@ -12,10 +13,11 @@ transition profile) keeps the per-call path, whose verdicts are cached per UTC d
 ERROR state revokes every grant at once (:func:`revoke`), so the next call takes the full path and
 is refused. Non-approved uses (audit mode, exemptions) never get a standing grant.
 
-:func:`authorize` passes the module gate and asks the active policy. In strict mode a non-approved
-request raises :class:`~fipscrypto.errors.PolicyViolation` unless an :func:`~fipscrypto.indicator.exempt`
-scope allows it (audited); in audit mode it is allowed, logged and audited. Verdicts are cached per
-UTC day, so a service pays a dictionary lookup, not a policy evaluation, per call.
+:func:`~fipscrypto.enforce.require` passes the module gate and asks the active policy. In strict
+mode a non-approved request raises :class:`~fipscrypto.errors.PolicyViolation` unless an
+:func:`~fipscrypto.indicator.exempt` scope allows it (audited); in audit mode it is allowed and
+audited. Verdicts are cached per UTC day, so a service pays a dictionary lookup, not a policy
+evaluation, per call.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn, Protocol
 
 from . import _fork, indicator, module
-from .enforce import decide, require
+from .enforce import decide
 from .errors import ModuleErrorState
 
 __all__ = [
@@ -34,7 +36,6 @@ __all__ = [
     "Grant",
     "Refusal",
     "Revocable",
-    "authorize",
     "grant",
     "grants",
     "hold",
@@ -43,7 +44,6 @@ __all__ = [
 ]
 
 record = indicator.record
-authorize = require  # services call the one enforcement path (fipscrypto.enforce.require)
 
 
 @dataclass(slots=True, eq=False)
@@ -140,7 +140,8 @@ module.on_error(revoke)  # the module notifies; it imports nothing of the servic
 def grant(
     service: str, category: str, name: str, label: str, *, direction: str = "apply", bits: int | None = None
 ) -> Grant:
-    """Authorize like :func:`authorize`; the Grant marks the indicator under ``label`` when used.
+    """Decide like :func:`fipscrypto.enforce.require`; the Grant marks the indicator under ``label``
+    when used.
 
     The caller caches it (when ``standing``) only after the work it guards has succeeded once, so an
     algorithm the provider refuses never gets a standing grant.

@@ -36,7 +36,8 @@ from typing import Any, Literal, cast
 from . import _fork, rand
 from ._backend import ciphers as _ciphers
 from ._params import BYTES, byte_string, integer
-from ._service import REVOKED, Refusal, authorize, hold, record
+from ._service import REVOKED, Refusal, hold, record
+from .enforce import require
 from .errors import ForkError, InvalidParameter, KeyLimitError, NonceReuse
 from .indicator import Count, entry, get_last, mark, set_last, tally
 from .module import gate
@@ -115,7 +116,7 @@ class AESGCM:
         integer("start (a 64-bit counter)", start, 0, _COUNTER_END - 1)
         integer("limit", limit, 1, RANDOM_NONCE_LIMIT)
         self.algorithm = f"aes-{bits}-gcm"
-        self._approved = authorize("aead.AESGCM", "cipher", self.algorithm)
+        self._approved = require("aead.AESGCM", "cipher", self.algorithm)
         self._gcm = _ciphers.aes_gcm(bytes(key))
         self._enc = self._gcm  # for encryption only: what a fork or the ERROR state takes away
         self._mode = nonces
@@ -243,7 +244,7 @@ class AESCCM:
         if type(tag_length) is not int or tag_length not in (4, 6, 8, 10, 12, 14, 16):
             raise InvalidParameter("CCM tags are 4, 6, ..., 16 bytes")
         self.algorithm = f"aes-{bits}-ccm"
-        self._approved = authorize("aead.AESCCM", "cipher", self.algorithm)
+        self._approved = require("aead.AESCCM", "cipher", self.algorithm)
         self._ccm = _ciphers.aes_ccm(bytes(key), tag_length)
         self._tag = tag_length
         hold(self)
@@ -296,7 +297,7 @@ def wrap(kek: bytes, key: bytes) -> bytes:
     kek, key = _kek(kek), byte_string("key", key)
     if len(key) < 16 or len(key) % 8:
         raise InvalidParameter("AES-KW wraps 16 or more bytes, a multiple of 8 (use wrap_pad otherwise)")
-    approved = authorize("aead.wrap", "key-wrap", "aes-kw")
+    approved = require("aead.wrap", "key-wrap", "aes-kw")
     out = _ciphers.aes_kw_wrap(kek, key)
     record("aead.wrap", "aes-kw", approved)
     return out
@@ -307,7 +308,7 @@ def unwrap(kek: bytes, wrapped: bytes) -> bytes:
     kek, wrapped = _kek(kek), byte_string("wrapped", wrapped)
     if len(wrapped) < 24 or len(wrapped) % 8:
         raise InvalidParameter("an AES-KW wrapped key is 24 or more bytes, a multiple of 8")
-    approved = authorize("aead.unwrap", "key-wrap", "aes-kw", direction="process")
+    approved = require("aead.unwrap", "key-wrap", "aes-kw", direction="process")
     out = _ciphers.aes_kw_unwrap(kek, wrapped)
     record("aead.unwrap", "aes-kw", approved)
     return out
@@ -318,7 +319,7 @@ def wrap_pad(kek: bytes, key: bytes) -> bytes:
     kek, key = _kek(kek), byte_string("key", key)
     if not key:
         raise InvalidParameter("AES-KWP wraps 1 or more bytes")
-    approved = authorize("aead.wrap_pad", "key-wrap", "aes-kwp")
+    approved = require("aead.wrap_pad", "key-wrap", "aes-kwp")
     out = _ciphers.aes_kwp_wrap(kek, key)
     record("aead.wrap_pad", "aes-kwp", approved)
     return out
@@ -329,7 +330,7 @@ def unwrap_pad(kek: bytes, wrapped: bytes) -> bytes:
     kek, wrapped = _kek(kek), byte_string("wrapped", wrapped)
     if len(wrapped) < 16 or len(wrapped) % 8:
         raise InvalidParameter("an AES-KWP wrapped key is 16 or more bytes, a multiple of 8")
-    approved = authorize("aead.unwrap_pad", "key-wrap", "aes-kwp", direction="process")
+    approved = require("aead.unwrap_pad", "key-wrap", "aes-kwp", direction="process")
     out = _ciphers.aes_kwp_unwrap(kek, wrapped)
     record("aead.unwrap_pad", "aes-kwp", approved)
     return out

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ._backend import hashes as _hashes
 from ._params import BYTES, byte_string, integer, name
-from ._service import authorize, grant, grants, record
+from ._service import grant, grants, record
+from .enforce import require
 from .errors import InvalidParameter
 from .indicator import get_last as _get_last
 from .indicator import set_last as _set_last
@@ -82,7 +83,7 @@ class Hasher:
 
     def __init__(self, name: str, *, length: int | None = None) -> None:
         name = _check(name, length)
-        self._approved = authorize("hashes.Hasher", "hash", name)
+        self._approved = require("hashes.Hasher", "hash", name)
         self._h = _hashes.hash_object(name, length)
         self.name = name
 

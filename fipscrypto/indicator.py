@@ -57,8 +57,14 @@ _lock = _fork.lock()
 def entry(service: str, algorithm: str, approved: bool) -> tuple[Operation, Iterator[int]]:
     """The interned operation and its counter (what :class:`fipscrypto._service.Grant` marks)."""
     key = (service, algorithm, approved, None if approved else _exemption.get())
-    found = _ops.get(key)
+    try:
+        found = _ops.get(key)
+    except TypeError:  # unhashable: not a service's name
+        found = None
     if found is None:
+        # A new operation (once per service and algorithm): what the indicator reports is text.
+        if type(service) is not str or type(algorithm) is not str or type(approved) is not bool:
+            raise InvalidParameter("an operation is a service and an algorithm (str) and approved (bool)")
         with _lock:
             found = _ops.setdefault(key, (Operation(*key), Count()))
     return found[0], found[1].values

@@ -46,7 +46,8 @@ from typing import Any, Literal, cast
 
 from . import _faults, _fork, audit, module
 from ._backend import keys as _keys
-from ._service import REVOKED, authorize, hold, record
+from ._service import REVOKED, hold, record
+from .enforce import require
 from .errors import (
     AlgorithmUnavailable,
     AuthenticationError,
@@ -512,10 +513,10 @@ def _authorize_signature(
     service: str, scheme: str, bits: int | None, params: _Params, direction: str
 ) -> bool:
     """The policy's verdict on the scheme (with its size) and on every hash it computes with."""
-    approved = authorize(service, "signature", scheme, direction=direction, bits=bits)
+    approved = require(service, "signature", scheme, direction=direction, bits=bits)
     for name in params.hashes():
         category, item = _hash_item(name)
-        approved &= authorize(service, category, item, direction=direction)
+        approved &= require(service, category, item, direction=direction)
         if name not in _keys.HASHES:  # in the vocabulary, the policy let it through: the backend has none
             raise AlgorithmUnavailable(f"{scheme} with {name}: not offered by the provider")
     return approved
@@ -749,7 +750,7 @@ def generate_signing_key(scheme: str, *, bits: int | None = None) -> SigningKey:
     The key pair passes a pairwise-consistency test before it is returned.
     """
     kind, size = _signing_kind(scheme, bits)
-    approved = authorize("keys.generate", "signature", scheme, bits=size if kind == "rsa" else None)
+    approved = require("keys.generate", "signature", scheme, bits=size if kind == "rsa" else None)
     curve = _curve(scheme) if kind == "ec" else ""
     backend = _generate(kind, scheme, bits=size or 0, curve=curve)
     key = SigningKey(scheme, backend, size, _INTERNAL)
@@ -764,7 +765,7 @@ def signing_key_from_seed(scheme: str, seed: bytes) -> SigningKey:
     seed = _data(seed, "seed")
     if _scheme(scheme, "scheme") not in _keys.MLDSA or len(seed) != 32:
         raise InvalidParameter("signing_key_from_seed needs ml-dsa-44/65/87 and a 32-byte seed")
-    approved = authorize("keys.import", "signature", scheme)
+    approved = require("keys.import", "signature", scheme)
     key = SigningKey(scheme, _keys.mldsa_from_seed(scheme, seed), None, _INTERNAL)
     key._pairwise_consistency_test(imported=True)
     record("keys.import", scheme, approved)
@@ -781,7 +782,7 @@ def load_signing_key(data: bytes, scheme: str, *, encoding: Encoding = "der") ->
     with _parsing(f"{scheme} private key"):
         key = _keys.load_private(data, raw=scheme if fmt == "raw" else None)
         bits = _check_signature_public(scheme, kind, _keys.public_key(key))
-    approved = authorize("keys.import", "signature", scheme, bits=bits if kind == "rsa" else None)
+    approved = require("keys.import", "signature", scheme, bits=bits if kind == "rsa" else None)
     signing = SigningKey(scheme, key, bits, _INTERNAL)
     signing._pairwise_consistency_test(imported=True)
     record("keys.import", scheme, approved)
@@ -820,7 +821,7 @@ def load_verifying_key(data: bytes, scheme: str, *, encoding: Encoding = "der") 
         else:
             key = _keys.load_public(data, raw=scheme if fmt == "raw" else None)
         bits = _check_signature_public(scheme, kind, key)
-    approved = authorize(
+    approved = require(
         "keys.import", "signature", scheme, direction="process", bits=bits if kind == "rsa" else None
     )
     record("keys.import", scheme, approved)
@@ -835,7 +836,7 @@ def rsa_verifying_key(n: int, e: int, scheme: str = "rsa-pss") -> VerifyingKey:
     if isinstance(n, bool) or isinstance(e, bool) or not (isinstance(n, int) and isinstance(e, int)):
         raise InvalidParameter("n and e are integers")
     bits = _check_rsa_public(n, e)
-    approved = authorize("keys.import", "signature", scheme, direction="process", bits=bits)
+    approved = require("keys.import", "signature", scheme, direction="process", bits=bits)
     with _parsing(f"RSA-{bits} public key"):
         key = _keys.rsa_public(n, e)
     record("keys.import", scheme, approved)
@@ -894,9 +895,9 @@ def _oaep_params(digest: object, mgf1_digest: object, label: object) -> tuple[tu
 
 
 def _authorize_transport(service: str, bits: int, names: tuple[str, str], direction: str) -> bool:
-    approved = authorize(service, "key-agreement", "rsa-oaep", direction=direction, bits=bits)
+    approved = require(service, "key-agreement", "rsa-oaep", direction=direction, bits=bits)
     for name in dict.fromkeys(names):
-        approved &= authorize(service, "hash", name, direction=direction)
+        approved &= require(service, "hash", name, direction=direction)
         if name not in _keys.HASHES:
             raise AlgorithmUnavailable(f"RSA-OAEP with {name}: not offered by the provider")
     return approved
@@ -976,7 +977,7 @@ def generate_transport_key(scheme: str = "rsa-oaep", *, bits: int | None = None)
     default 3072) with its pairwise-consistency test."""
     _transport_scheme(scheme)
     size = _rsa_bits(bits)
-    approved = authorize("keys.generate", "key-agreement", "rsa-oaep", bits=size)
+    approved = require("keys.generate", "key-agreement", "rsa-oaep", bits=size)
     key = TransportKey(_generate("rsa", "RSA-OAEP", bits=size), size, _INTERNAL)
     key._pairwise_consistency_test()
     _generated(key, approved, size)
@@ -992,7 +993,7 @@ def load_transport_key(data: bytes, scheme: str = "rsa-oaep", *, encoding: Encod
     with _parsing("RSA-OAEP private key"):
         key = _keys.load_private(data)
         bits = _check_rsa_public(*_keys.rsa_numbers(_keys.public_key(key)))
-    approved = authorize("keys.import", "key-agreement", "rsa-oaep", bits=bits)
+    approved = require("keys.import", "key-agreement", "rsa-oaep", bits=bits)
     transport = TransportKey(key, bits, _INTERNAL)
     transport._pairwise_consistency_test(imported=True)
     record("keys.import", f"rsa-oaep-{bits}", approved)
@@ -1011,7 +1012,7 @@ def load_transport_public_key(
     with _parsing("RSA-OAEP public key"):
         key = _keys.load_public(data)
         bits = _check_rsa_public(*_keys.rsa_numbers(key))
-    approved = authorize("keys.import", "key-agreement", "rsa-oaep", bits=bits)
+    approved = require("keys.import", "key-agreement", "rsa-oaep", bits=bits)
     record("keys.import", f"rsa-oaep-{bits}", approved)
     return TransportPublicKey(key, bits, _INTERNAL)
 
@@ -1092,7 +1093,7 @@ class AgreementKey:
             raise InvalidParameter(f"exchange needs an AgreementPublicKey, not {type(peer).__name__}")
         if peer.scheme != self.scheme or peer.group != self.group:
             raise InvalidParameter("the peer key belongs to another scheme or group")
-        approved = _authorize_agreement("keys.agree", self.scheme, self.group)
+        approved = _require_agreement("keys.agree", self.scheme, self.group)
         with _provider_call(f"{self.scheme} key agreement"):
             z = (_keys.dh_exchange if self.group else _keys.ec_exchange)(_live(self._key), peer._key)
         record("keys.agree", self._label(), approved)
@@ -1145,10 +1146,8 @@ def _agreement_scheme(scheme: object, group: str | FFDHGroup | None) -> FFDHGrou
     raise InvalidParameter(f"unknown key-agreement scheme {scheme!r}")
 
 
-def _authorize_agreement(
-    service: str, scheme: str, group: FFDHGroup | None, direction: str = "apply"
-) -> bool:
-    approved = authorize(
+def _require_agreement(service: str, scheme: str, group: FFDHGroup | None, direction: str = "apply") -> bool:
+    approved = require(
         service, "key-agreement", scheme, direction=direction, bits=group.bits if group else None
     )
     if scheme != "ffdh" and not (scheme.startswith("ecdh-") and _curve(scheme) in _FIELD_PRIMES):
@@ -1162,7 +1161,7 @@ def generate_agreement_key(scheme: str, *, group: str | FFDHGroup | None = None)
     ``scheme``: ecdh-p256/p384/p521 (p224), or ffdh with ``group`` (a name in :data:`GROUPS`).
     """
     ffdh = _agreement_scheme(scheme, group)
-    approved = _authorize_agreement("keys.generate", scheme, ffdh)
+    approved = _require_agreement("keys.generate", scheme, ffdh)
     if ffdh is not None:
         name, domain = _domain(ffdh)
         backend = _generate("dh", scheme, group=domain, group_name=name)
@@ -1185,7 +1184,7 @@ def agreement_key_from_private_value(
     ffdh = _agreement_scheme(scheme, group)
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidParameter(f"the private value is an int, not {type(value).__name__}")
-    approved = _authorize_agreement("keys.import", scheme, ffdh)
+    approved = _require_agreement("keys.import", scheme, ffdh)
     with _parsing(f"{scheme} private key"):
         if ffdh is not None:
             if not 1 <= value <= ffdh.q - 1:
@@ -1207,7 +1206,7 @@ def load_agreement_key(
     data = _data(data, "data")
     ffdh = _agreement_scheme(scheme, group)
     _choice(encoding, "encoding", ("der", "pem"))
-    approved = _authorize_agreement("keys.import", scheme, ffdh)
+    approved = _require_agreement("keys.import", scheme, ffdh)
     with _parsing(f"{scheme} private key"):
         backend = _keys.load_private(data)
         _validated_public(scheme, ffdh, _keys.public_key(backend))
@@ -1244,7 +1243,7 @@ def load_agreement_public_key(
     fmt = _choice(encoding, "encoding", ("der", "pem", "raw"))
     if isinstance(data, bool) or not isinstance(data, int):
         data = _data(data, "data")
-    approved = _authorize_agreement("keys.import", scheme, ffdh)
+    approved = _require_agreement("keys.import", scheme, ffdh)
     with _parsing(f"{scheme} public key"):
         if isinstance(data, int) or fmt == "raw":
             if ffdh is not None:

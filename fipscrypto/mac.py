@@ -13,7 +13,8 @@ from hmac import compare_digest  # constant time; compares public tags, no key m
 from ._backend import ciphers as _ciphers
 from ._backend import hashes as _hashes
 from ._params import BYTES, byte_string, name
-from ._service import authorize, grant, grants, record
+from ._service import grant, grants, record
+from .enforce import require
 from .errors import AuthenticationError, InvalidParameter
 from .indicator import get_last as _get_last
 from .indicator import set_last as _set_last
@@ -91,7 +92,7 @@ def verify_hmac(key: bytes, data: bytes, tag: bytes, *, digest: str = "sha256") 
     )
     if len(tag) < 8:
         raise InvalidParameter("HMAC tags are at least 8 bytes")
-    approved = authorize("mac.verify_hmac", "mac", f"hmac-{digest}", direction="process", bits=len(key) * 8)
+    approved = require("mac.verify_hmac", "mac", f"hmac-{digest}", direction="process", bits=len(key) * 8)
     full = _hashes.hmac_digest(digest, key, data)
     if len(tag) > len(full) or not compare_digest(full[: len(tag)], tag):
         raise AuthenticationError("MAC verification failed")
@@ -101,7 +102,7 @@ def verify_hmac(key: bytes, data: bytes, tag: bytes, *, digest: str = "sha256") 
 def cmac(key: bytes, data: bytes) -> bytes:
     """CMAC with AES (SP 800-38B)."""
     key, data = _aes_key(key), byte_string("data", data)
-    approved = authorize("mac.cmac", "mac", "cmac-aes", bits=len(key) * 8)
+    approved = require("mac.cmac", "mac", "cmac-aes", bits=len(key) * 8)
     tag = _hashes.cmac_aes(key, data)
     record("mac.cmac", f"cmac-aes-{len(key) * 8}", approved)
     return tag
@@ -112,7 +113,7 @@ def verify_cmac(key: bytes, data: bytes, tag: bytes) -> None:
     key, data, tag = _aes_key(key), byte_string("data", data), byte_string("tag", tag)
     if len(tag) < 8:  # SP 800-38B §7: Tlen >= 64 bits without a documented risk analysis
         raise InvalidParameter("CMAC tags are at least 8 bytes")
-    approved = authorize("mac.verify_cmac", "mac", "cmac-aes", direction="process", bits=len(key) * 8)
+    approved = require("mac.verify_cmac", "mac", "cmac-aes", direction="process", bits=len(key) * 8)
     if not compare_digest(_hashes.cmac_aes(key, data)[: len(tag)], tag):
         raise AuthenticationError("CMAC verification failed")
     record("mac.verify_cmac", f"cmac-aes-{len(key) * 8}", approved)
@@ -122,7 +123,7 @@ def gmac(key: bytes, nonce: bytes, aad: bytes) -> bytes:
     """GMAC (SP 800-38D): authenticate ``aad`` under a key and a unique nonce of 8..128 bytes
     (12 recommended; :data:`fipscrypto.aead.GCM_NONCE_SIZES`)."""
     key, nonce, aad = _aes_key(key), _gcm_nonce(nonce), byte_string("aad", aad)
-    approved = authorize("mac.gmac", "mac", "gmac-aes", bits=len(key) * 8)
+    approved = require("mac.gmac", "mac", "gmac-aes", bits=len(key) * 8)
     tag = _ciphers.gmac(key, nonce, aad)
     record("mac.gmac", f"gmac-aes-{len(key) * 8}", approved)
     return tag
@@ -133,7 +134,7 @@ def verify_gmac(key: bytes, nonce: bytes, aad: bytes, tag: bytes) -> None:
     key, nonce, aad, tag = _aes_key(key), _gcm_nonce(nonce), byte_string("aad", aad), byte_string("tag", tag)
     if len(tag) < 12:  # SP 800-38D §5.2.1.2: 96..128-bit tags for general use
         raise InvalidParameter("GMAC tags are at least 12 bytes")
-    approved = authorize("mac.verify_gmac", "mac", "gmac-aes", direction="process", bits=len(key) * 8)
+    approved = require("mac.verify_gmac", "mac", "gmac-aes", direction="process", bits=len(key) * 8)
     if not compare_digest(_ciphers.gmac(key, nonce, aad)[: len(tag)], tag):
         raise AuthenticationError("GMAC verification failed")
     record("mac.verify_gmac", f"gmac-aes-{len(key) * 8}", approved)

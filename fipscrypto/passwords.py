@@ -31,7 +31,8 @@ from hmac import compare_digest
 
 from . import rand
 from ._backend import passwords as _argon
-from ._service import authorize, record
+from ._service import record
+from .enforce import require
 from .errors import AuthenticationError, InvalidParameter
 from .kdf import pbkdf2
 from .module import gate
@@ -85,7 +86,7 @@ def hash(password: str | bytes, *, scheme: str = "pbkdf2-sha512", iterations: in
     """A PHC string for ``password``: PBKDF2-HMAC-SHA-512 by default, or "argon2id"."""
     secret, salt = _bytes(password), rand.random_bytes(_SALT)
     if scheme == "argon2id":
-        approved = authorize("passwords.hash", "password-hash", "argon2id")
+        approved = require("passwords.hash", "password-hash", "argon2id")
         m, t, p = _ARGON["m"], _ARGON["t"], _ARGON["p"]
         key = _argon.argon2id(secret, salt, memory_kib=m, iterations=t, lanes=p, length=32)
         record("passwords.hash", "argon2id", approved)
@@ -96,7 +97,7 @@ def hash(password: str | bytes, *, scheme: str = "pbkdf2-sha512", iterations: in
     if type(count) is not int or not 1 <= count <= MAX_ITERATIONS:
         raise InvalidParameter(f"iterations is an int of 1..{MAX_ITERATIONS}")
     params = {"iterations": count, "salt_bits": _SALT * 8}
-    approved = authorize("passwords.hash", "password-hash", "pbkdf2-hmac-sha512", params=params)
+    approved = require("passwords.hash", "password-hash", "pbkdf2-hmac-sha512", params=params)
     key = pbkdf2(secret, salt, iterations=count, length=_KEY, digest="sha512")
     record("passwords.hash", "pbkdf2-hmac-sha512", approved)
     return f"$pbkdf2-sha512$i={count}${_b64(salt)}${_b64(key)}"
@@ -135,13 +136,13 @@ def verify(password: str | bytes, stored: str) -> None:
     scheme, params, salt, key = _parse(stored)
     secret = _bytes(password)
     if scheme == "argon2id":
-        approved = authorize("passwords.verify", "password-hash", "argon2id", direction="process")
+        approved = require("passwords.verify", "password-hash", "argon2id", direction="process")
         derived = _argon.argon2id(
             secret, salt, memory_kib=params["m"], iterations=params["t"], lanes=params["p"], length=len(key)
         )
     else:
         checked = {"iterations": params["i"], "salt_bits": len(salt) * 8}
-        approved = authorize(
+        approved = require(
             "passwords.verify", "password-hash", "pbkdf2-hmac-sha512", direction="process", params=checked
         )
         derived = pbkdf2(secret, salt, iterations=params["i"], length=len(key), digest="sha512")

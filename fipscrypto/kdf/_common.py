@@ -6,10 +6,10 @@ from collections.abc import Collection
 
 from .._backend import kdf as _kdf
 from .._params import byte_string, integer, name
-from .._service import authorize
+from ..enforce import require
 from ..errors import InvalidParameter
 
-__all__ = ["authorize_kdf", "byte_string", "digest_length", "positive", "secret"]
+__all__ = ["byte_string", "digest_length", "positive", "require_kdf", "secret"]
 
 
 def digest_length(digest: object, allowed: Collection[str] | None = None, rule: str = "") -> int:
@@ -34,12 +34,12 @@ def secret(what: str, value: object) -> bytes:
     return data
 
 
-def authorize_kdf(service: str, kdf_name: str, digest: str | None, key: bytes | None = None) -> bool:
+def require_kdf(service: str, kdf_name: str, digest: str | None, key: bytes | None = None) -> bool:
     """The KDF and its hash, both asked (a non-approved hash taints the whole operation).
 
     ``key`` is the key-derivation key: the policy sees its size (SP 800-131A Rev. 2: at least 112
     bits), as the provider's own KDFs check it."""
-    approved = authorize(service, "kdf", kdf_name, bits=None if key is None else len(key) * 8)
+    approved = require(service, "kdf", kdf_name, bits=None if key is None else len(key) * 8)
     if digest is not None:
-        approved = authorize(service, "hash", digest) and approved
+        approved = require(service, "hash", digest) and approved
     return approved

@@ -6,9 +6,10 @@ from functools import partial
 
 from .._backend import kdf as _kdf
 from .._params import optional_bytes
-from .._service import authorize, record
+from .._service import record
+from ..enforce import require
 from ..errors import AlgorithmUnavailable, InvalidParameter
-from ._common import authorize_kdf, byte_string, digest_length, positive
+from ._common import byte_string, digest_length, positive, require_kdf
 from ._core import CounterLocation, KbkdfMode, kbkdf_composed
 
 __all__ = [
@@ -32,7 +33,7 @@ def hkdf(
     ikm, salt, info = byte_string("ikm", ikm), optional_bytes("salt", salt), byte_string("info", info)
     # RFC 5869 §2.3: "L  length of output keying material in octets (<= 255*HashLen)"
     positive("length", length, 255 * hash_len, "RFC 5869 §2.3: L <= 255*HashLen")
-    approved = authorize_kdf("kdf.hkdf", "hkdf", digest, ikm)
+    approved = require_kdf("kdf.hkdf", "hkdf", digest, ikm)
     okm = _kdf.hkdf(digest, ikm, salt, info, length)
     record("kdf.hkdf", f"hkdf-{digest}", approved)
     return okm
@@ -42,7 +43,7 @@ def hkdf_extract(ikm: bytes, *, salt: bytes | None = None, digest: str = "sha256
     """HKDF-Extract(salt, IKM) -> PRK (RFC 5869 §2.2); no salt means HashLen zero octets."""
     digest_length(digest)
     ikm, salt = byte_string("ikm", ikm), optional_bytes("salt", salt)
-    approved = authorize_kdf("kdf.hkdf_extract", "hkdf", digest, ikm)
+    approved = require_kdf("kdf.hkdf_extract", "hkdf", digest, ikm)
     prk = _kdf.hkdf_extract(digest, salt, ikm)
     record("kdf.hkdf_extract", f"hkdf-{digest}", approved)
     return prk
@@ -56,7 +57,7 @@ def hkdf_expand(prk: bytes, *, length: int, info: bytes = b"", digest: str = "sh
     if len(prk) < hash_len:
         raise InvalidParameter(f"PRK must be at least HashLen = {hash_len} bytes (RFC 5869 §2.3)")
     positive("length", length, 255 * hash_len, "RFC 5869 §2.3: L <= 255*HashLen")
-    approved = authorize_kdf("kdf.hkdf_expand", "hkdf", digest, prk)
+    approved = require_kdf("kdf.hkdf_expand", "hkdf", digest, prk)
     okm = _kdf.hkdf_expand(digest, prk, info, length)
     record("kdf.hkdf_expand", f"hkdf-{digest}", approved)
     return okm
@@ -89,7 +90,7 @@ def pbkdf2(password: bytes, salt: bytes, *, iterations: int, length: int, digest
             f"length must be an int of 14..{PBKDF2_MAX_LENGTH} bytes (SP 800-132 §5.3, >= 112 bits), "
             f"got {length!r}"
         )
-    approved = authorize_kdf("kdf.pbkdf2", "pbkdf2", digest)
+    approved = require_kdf("kdf.pbkdf2", "pbkdf2", digest)
     key = _kdf.pbkdf2(digest, password, salt, iterations, length)
     record("kdf.pbkdf2", f"pbkdf2-hmac-{digest}", approved)
     return key
@@ -112,14 +113,14 @@ def _kbkdf_prf(prf: str, key: bytes) -> tuple[str, int]:
     return hash_name, digest_length(hash_name)
 
 
-def _kbkdf_authorize(mode: str, prf: str, primitive: str, key: bytes) -> bool:
-    approved = authorize("kdf.kbkdf", "kdf", f"kbkdf-{mode}", bits=len(key) * 8)
+def _kbkdf_require(mode: str, prf: str, primitive: str, key: bytes) -> bool:
+    approved = require("kdf.kbkdf", "kdf", f"kbkdf-{mode}", bits=len(key) * 8)
     if primitive.startswith("cmac-"):
-        approved = authorize("kdf.kbkdf", "mac", primitive, bits=len(key) * 8) and approved
+        approved = require("kdf.kbkdf", "mac", primitive, bits=len(key) * 8) and approved
         if primitive == "cmac-tdea":  # a policy may allow it as legacy; no TDEA CMAC is bound here
             raise AlgorithmUnavailable("CMAC-TDEA is not available (TDEA is withdrawn, SP 800-67r2)")
         return approved
-    return authorize("kdf.kbkdf", "hash", primitive) and approved
+    return require("kdf.kbkdf", "hash", primitive) and approved
 
 
 def kbkdf(
@@ -186,7 +187,7 @@ def kbkdf(
             f"{length} bytes need {n} PRF blocks; a {counter_bits}-bit counter allows fewer"
         )
 
-    approved = _kbkdf_authorize(mode, prf, primitive, key)
+    approved = _kbkdf_require(mode, prf, primitive, key)
     if mode == "counter" and location != "middle_fixed":  # cryptography's KBKDF fits
         out = _kdf.kbkdf_counter(primitive, key, length, counter_bits // 8, location == "before_fixed", fixed)
     else:

@@ -8,7 +8,7 @@ from .._backend import kdf as _kdf
 from .._params import integer, optional_bytes
 from .._service import record
 from ..errors import InvalidParameter
-from ._common import authorize_kdf, byte_string, digest_length, positive, secret
+from ._common import byte_string, digest_length, positive, require_kdf, secret
 from ._core import prf_plus
 
 __all__ = [
@@ -47,7 +47,7 @@ def _output(digest: str, length: object) -> int:
 def ikev2_prf(key: bytes, data: bytes, *, digest: str = "sha256") -> bytes:
     """The IKEv2 prf with HMAC-``digest`` (RFC 7296 §2.13; RFC 4868 for SHA-2)."""
     key, data = _ikev2_common(digest, key), byte_string("data", data)
-    approved = authorize_kdf("kdf.ikev2", "ikev2-kdf", digest, key)
+    approved = require_kdf("kdf.ikev2", "ikev2-kdf", digest, key)
     out = _kdf.hmac(digest, key, data)
     record("kdf.ikev2", f"ikev2-kdf-{digest}", approved)
     return out
@@ -56,7 +56,7 @@ def ikev2_prf(key: bytes, data: bytes, *, digest: str = "sha256") -> bytes:
 def ikev2_prf_plus(key: bytes, seed: bytes, *, length: int, digest: str = "sha256") -> bytes:
     """prf+(K, S) (RFC 7296 §2.13), at most 255 prf outputs."""
     key, seed, length = _ikev2_common(digest, key), byte_string("seed", seed), _output(digest, length)
-    approved = authorize_kdf("kdf.ikev2", "ikev2-kdf", digest, key)
+    approved = require_kdf("kdf.ikev2", "ikev2-kdf", digest, key)
     out = prf_plus(digest, key, seed, length)
     record("kdf.ikev2", f"ikev2-kdf-{digest}", approved)
     return out
@@ -78,7 +78,7 @@ def ikev2_skeyseed(ni: bytes, nr: bytes, shared_secret: bytes, *, digest: str = 
     The policy sees the size of g^ir, the secret the SKEYSEED is derived from (the nonces are public)."""
     nonces = _ikev2_common(digest, _nonces(ni, nr))
     shared_secret = secret("the shared secret g^ir", shared_secret)
-    approved = authorize_kdf("kdf.ikev2", "ikev2-kdf", digest, shared_secret)
+    approved = require_kdf("kdf.ikev2", "ikev2-kdf", digest, shared_secret)
     out = _kdf.hmac(digest, nonces, shared_secret)
     record("kdf.ikev2", f"ikev2-kdf-{digest}", approved)
     return out
@@ -125,7 +125,7 @@ def ikev2_derive_sk(
     i_len = integer("integrity_key_length", integrity_key_length, 0, 64)
     sizes = (prf_len, i_len, i_len, e_len, e_len, prf_len, prf_len)
     skeyseed = _ikev2_common(digest, skeyseed)
-    approved = authorize_kdf("kdf.ikev2", "ikev2-kdf", digest, skeyseed)
+    approved = require_kdf("kdf.ikev2", "ikev2-kdf", digest, skeyseed)
     stream = prf_plus(digest, skeyseed, nonces + spi_i + spi_r, sum(sizes))
     parts: list[bytes] = []
     offset = 0
@@ -151,7 +151,7 @@ def ikev2_child_keymat(
     shared_secret = optional_bytes("shared_secret", shared_secret)
     if shared_secret == b"":
         raise InvalidParameter("an empty shared secret: pass None when the CREATE_CHILD_SA has no KE")
-    approved = authorize_kdf("kdf.ikev2", "ikev2-kdf", digest, sk_d)
+    approved = require_kdf("kdf.ikev2", "ikev2-kdf", digest, sk_d)
     out = prf_plus(digest, sk_d, (shared_secret or b"") + nonces, length)
     record("kdf.ikev2", f"ikev2-kdf-{digest}", approved)
     return out
@@ -164,7 +164,7 @@ def ikev2_rekey_skeyseed(
     nonces = _nonces(ni, nr)
     sk_d = _ikev2_common(digest, sk_d)
     shared_secret = secret("the new shared secret g^ir", shared_secret)
-    approved = authorize_kdf("kdf.ikev2", "ikev2-kdf", digest, sk_d)
+    approved = require_kdf("kdf.ikev2", "ikev2-kdf", digest, sk_d)
     out = _kdf.hmac(digest, sk_d, shared_secret + nonces)
     record("kdf.ikev2", f"ikev2-kdf-{digest}", approved)
     return out

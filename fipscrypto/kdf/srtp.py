@@ -6,9 +6,10 @@ import enum
 from dataclasses import dataclass
 
 from .._params import BYTES, byte_string, integer
-from .._service import authorize, record
+from .._service import record
+from ..enforce import require
 from ..errors import InvalidParameter
-from ._common import authorize_kdf, positive
+from ._common import positive, require_kdf
 from ._core import RTCP_LABELS, srtp_default_length, srtp_prf
 
 __all__ = ["SrtpKeys", "SrtpLabel", "srtcp_session_keys", "srtp_kdf", "srtp_session_keys"]
@@ -79,8 +80,8 @@ def srtp_kdf(
     integer(f"the {'SRTCP' if bits == 31 else 'SRTP'} index", index, 0, 2**bits - 1)
     length = srtp_default_length(label, master_key) if length is None else length
     positive("length", length, 2**16, "the AES-CM block counter is 16 bits (RFC 3711 §4.1.1)")
-    approved = authorize_kdf("kdf.srtp", "srtp-kdf", None)
-    approved = authorize("kdf.srtp", "cipher", f"aes-{len(master_key) * 8}-ctr") and approved
+    approved = require_kdf("kdf.srtp", "srtp-kdf", None)
+    approved = require("kdf.srtp", "cipher", f"aes-{len(master_key) * 8}-ctr") and approved
     out = srtp_prf(master_key, master_salt, label, index, kdr, length)
     record("kdf.srtp", f"srtp-kdf-aes-{len(master_key) * 8}", approved)
     return out

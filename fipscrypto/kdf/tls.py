@@ -11,7 +11,7 @@ from .._params import optional_bytes
 from .._service import record
 from ..errors import InvalidParameter
 from . import _core
-from ._common import authorize_kdf, byte_string, digest_length, positive, secret
+from ._common import byte_string, digest_length, positive, require_kdf, secret
 from ._core import Tls13Secrets
 
 __all__ = [
@@ -47,7 +47,7 @@ def tls12_prf(secret: bytes, label: bytes, seed: bytes, *, length: int, digest: 
     digest_length(digest, TLS12_HASHES, _TLS12_RULE)
     secret, label, seed = byte_string("secret", secret), _label(label, "RFC 5246"), byte_string("seed", seed)
     positive("length", length, 2**16, "a TLS key block or secret")
-    approved = authorize_kdf("kdf.tls12_prf", "tls12-prf", digest, secret)
+    approved = require_kdf("kdf.tls12_prf", "tls12-prf", digest, secret)
     out = _core.p_hash(_kdf.hmac_keyed(digest, secret), label + seed, length)
     record("kdf.tls12_prf", f"tls12-prf-{digest}", approved)
     return out
@@ -61,7 +61,7 @@ def tls10_prf(secret: bytes, label: bytes, seed: bytes, *, length: int) -> bytes
     """
     secret, label, seed = byte_string("secret", secret), _label(label, "RFC 2246"), byte_string("seed", seed)
     positive("length", length, 2**16, "a TLS key block or secret")
-    approved = authorize_kdf("kdf.tls10_prf", "tls10-prf", "sha1", secret)
+    approved = require_kdf("kdf.tls10_prf", "tls10-prf", "sha1", secret)
     # RFC 2246 §5: "L_S = length in bytes of secret; L_S1 = L_S2 = ceil(L_S / 2);" S1 is the first
     # half and S2 the second half of the secret; they share a byte when L_S is odd.
     half = -(-len(secret) // 2)
@@ -106,7 +106,7 @@ def tls12_master_secret(
         label, seed = b"master secret", client_random + server_random
     else:
         raise InvalidParameter("ems is True or False")
-    approved = authorize_kdf("kdf.tls12_master_secret", "tls12-prf", digest, pre_master_secret)
+    approved = require_kdf("kdf.tls12_master_secret", "tls12-prf", digest, pre_master_secret)
     out = _core.master_secret(digest, pre_master_secret, label, seed)
     record("kdf.tls12_master_secret", f"tls12-prf-{digest}{'-ems' if ems else ''}", approved)
     return out
@@ -125,7 +125,7 @@ def tls12_key_block(
     if len(client_random) != 32 or len(server_random) != 32:
         raise InvalidParameter("the hello randoms are 32 bytes (RFC 5246 §7.4.1.2)")
     positive("length", length, 2**16, "a TLS key block")
-    approved = authorize_kdf("kdf.tls12_key_block", "tls12-prf", digest, master_secret)
+    approved = require_kdf("kdf.tls12_key_block", "tls12-prf", digest, master_secret)
     out = _core.key_block(digest, master_secret, server_random, client_random, length)
     record("kdf.tls12_key_block", f"tls12-prf-{digest}", approved)
     return out
@@ -153,7 +153,7 @@ def hkdf_expand_label(
     context = byte_string("context", context)
     if len(context) > 255:
         raise InvalidParameter("the context is at most 255 bytes (RFC 8446 §7.1)")
-    approved = authorize_kdf("kdf.hkdf_expand_label", "tls13-kdf", digest, secret)
+    approved = require_kdf("kdf.hkdf_expand_label", "tls13-kdf", digest, secret)
     out = _core.expand_label(digest, secret, label, context, length)
     record("kdf.hkdf_expand_label", f"tls13-kdf-{digest}", approved)
     return out
@@ -163,7 +163,7 @@ def derive_secret(secret: bytes, label: bytes, messages: bytes, *, digest: str =
     """Derive-Secret(Secret, Label, Messages) (RFC 8446 §7.1); ``messages`` is the handshake transcript."""
     secret, label = _tls13_check(digest, secret, label, 1)
     messages = byte_string("messages", messages)
-    approved = authorize_kdf("kdf.derive_secret", "tls13-kdf", digest, secret)
+    approved = require_kdf("kdf.derive_secret", "tls13-kdf", digest, secret)
     out = _core.derive_secret(digest, secret, label, messages)
     record("kdf.derive_secret", f"tls13-kdf-{digest}", approved)
     return out
@@ -200,7 +200,7 @@ def tls13_key_schedule(
     if psk == b"" or dhe == b"":
         raise InvalidParameter("an empty PSK or shared secret: pass None for one that is not in use")
     shorter = min((s for s in (psk, dhe) if s is not None), key=len)
-    approved = authorize_kdf("kdf.tls13_key_schedule", "tls13-kdf", digest, shorter)
+    approved = require_kdf("kdf.tls13_key_schedule", "tls13-kdf", digest, shorter)
     secrets = _core.key_schedule(digest, psk, dhe, flights)
     record("kdf.tls13_key_schedule", f"tls13-kdf-{digest}", approved)
     return secrets
