@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import activation
 import keys
+import policy
 import services
 import tls
 
 if __name__ == "__main__":
     activation.main()
     services.main()
+    policy.main()
     keys.main()
     tls.main()

@@ -25,7 +25,7 @@ from fipscrypto.selftests import rand as drbg_kat
 
 from vectorlib import VECTORS, blocks
 
-# name -> (family, services): the tests this file covers, as the issue names them.
+# name -> (family, services): the known-answer tests this file covers.
 KATS: dict[str, tuple[str, tuple[str, ...]]] = {
     "sha2-512": ("SHA-2", ("hashes.digest", "hashes.Hasher", "hashes.hash_file")),
     "sha3-256": ("SHA-3", ("hashes.digest", "hashes.Hasher", "hashes.hash_file")),
