@@ -11,7 +11,8 @@ policy vocabulary category, and the sizes around each accepted range. It prints,
   belongs to, and what the service did with it: ``ok``, ``policy`` (refused by the policy, which was
   asked), ``unavailable`` (AlgorithmUnavailable: documented as not offered), ``invalid`` (refused by
   the service's own code) or ``raw`` (another exception);
-- ``tls``: per built-in profile and endpoint kind, what the policy allows and what the endpoint offers.
+- ``tls``: per built-in profile and endpoint kind, what the policy allows and what the endpoint offers;
+- ``tls_not_negotiable``: per TLS category, what this OpenSSL cannot negotiate, as measured, and why.
 
 tests/test_rulebook.py judges the result against every built-in profile.
 """
@@ -308,12 +309,16 @@ def _verify(verifier: Any, param: str, name: str) -> None:
 
 def tls_offers(rec: Recorder) -> list[dict[str, Any]]:
     """Per profile and endpoint kind: what the policy allows (acceptable, vocabulary order) and what
-    the endpoint settings offer, per TLS category (policy names)."""
+    the endpoint settings offer, per TLS category (policy names), given what this OpenSSL can
+    negotiate as the contexts are (``tls.openssl.capability()``, the measurement the provider record
+    keeps)."""
     from fipscrypto import policy, tls
     from fipscrypto.policy.vocabulary import categories
     from fipscrypto.tls import settings as tls_settings
+    from fipscrypto.tls.openssl import capability
 
     vocab = categories()
+    negotiable = capability()
     found = []
     for profile in policy.builtin_names():
         rules = policy.builtin(profile)
@@ -331,6 +336,7 @@ def tls_offers(rec: Recorder) -> list[dict[str, Any]]:
                         service="tls.client_context",
                         protocol=protocol,
                         post_quantum=post_quantum,
+                        negotiable=negotiable,
                     )
                 except Exception as exc:
                     entry["error"] = f"{type(exc).__name__}: {exc}"
@@ -362,6 +368,23 @@ def tls_offers(rec: Recorder) -> list[dict[str, Any]]:
     return found
 
 
+def tls_not_negotiable() -> dict[str, dict[str, str]]:
+    """Per TLS category, each name this OpenSSL cannot negotiate, as measured, with its reason."""
+    from fipscrypto.policy.vocabulary import categories
+    from fipscrypto.tls.openssl import capability
+
+    vocab = categories()
+    refused = dict(capability().refused)  # suites in OpenSSL's spelling, versions in the policy's
+    return {
+        category: {
+            name: refused[vocab[category].openssl_name(name)]
+            for name in vocab[category].names
+            if vocab[category].openssl_name(name) in refused
+        }
+        for category in ("tls-version", "tls12-suite", "tls13-suite")
+    }
+
+
 def main() -> None:
     fipscrypto.activate("strict")
     rec = Recorder()
@@ -374,7 +397,17 @@ def main() -> None:
         "tls-sigalg": sorted(set(names.SIGNATURE_SCHEMES.values())),
     }
     queries = [[*key, service] for key, service in rec.queries.items()]
-    print(json.dumps({"queries": queries, "probes": rec.probes, "tls": tls, "peer_names": peer_names}))
+    print(
+        json.dumps(
+            {
+                "queries": queries,
+                "probes": rec.probes,
+                "tls": tls,
+                "tls_not_negotiable": tls_not_negotiable(),
+                "peer_names": peer_names,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from .._service import record
 from ..errors import HandshakeRejected, InvalidParameter, NoApplicationProtocol
 from ..module import gate
 from ..policy import Policy
+from .arguments import alpn_protocols, connection_socket, flag, host_name, key_password
 from .certs import ChainChecker, Role, Source, facts_of, load_chain, load_private_key
 from .hooks import EndpointConfig, install, state_of
 from .openssl import capability, new_context
@@ -280,14 +281,20 @@ def server_context(
     ``cert_chain``: the server's certificate first, then its issuers (PEM, or one DER certificate), as
     a file name or bytes; ``private_key`` likewise (``password`` if encrypted). ``client_ca``: trust
     anchors for client certificates; with it, clients may present one, with ``require_client_cert``
-    they must. ``alpn``: the protocols this server speaks, preferred first. ``policy``: None (the active
-    policy), a profile name, a policy file or a :class:`~fipscrypto.policy.Policy`. ``post_quantum``:
-    offer the policy's hybrid ML-KEM groups, first. ``session_tickets``: allow resumption.
+    they must. ``alpn``: the protocols this server speaks, preferred first (a list of bytes: each name 1
+    to 255 bytes, the list at most 2^16-1 bytes with their length bytes, RFC 7301 §3.1). ``policy``: None
+    (the active policy), a profile name, a policy file or a :class:`~fipscrypto.policy.Policy`.
+    ``post_quantum``: offer the policy's hybrid ML-KEM groups, first. ``session_tickets``: allow
+    resumption. ``password``: bytes or None; flags: True or False.
     ``inspect_handshake``: read the handshake messages (exact signature schemes), at a Python call per
     TLS record. With or without it, a connection made with :func:`server_connection` refuses a
     ClientHello without the extended master secret with a handshake_failure alert when TLS 1.2 would be
     negotiated (RFC 7627 §5.2).
     """
+    password = key_password(password)
+    offered = alpn_protocols(alpn)
+    require_client_cert = flag("require_client_cert", require_client_cert)
+    inspect_handshake = flag("inspect_handshake", inspect_handshake)
     context, settings, ref, local = _build("server", policy, post_quantum, session_tickets)
     local_chain = _load_local(context, cert_chain, private_key, password, local)
     context.set_session_id(b"fipscrypto.tls")
@@ -302,8 +309,7 @@ def server_context(
         raise InvalidParameter(
             "require_client_cert needs client_ca: the anchors client certificates chain to"
         )
-    if alpn:
-        offered = [bytes(p) for p in alpn]
+    if offered:
 
         def select(conn: SSL.Connection, protocols: list[bytes]) -> bytes:
             for protocol in offered:
@@ -326,7 +332,7 @@ def server_context(
         local=local_chain,
         verify_mode=mode,
         inspect=inspect_handshake,
-        alpn=bool(alpn),
+        alpn=bool(offered),
         anchors=anchors,
     )
 
@@ -352,6 +358,10 @@ def client_context(
     :func:`client_connection`; a connection made otherwise fails its handshake. The other arguments
     are those of :func:`server_context`.
     """
+    password = key_password(password)
+    offered = alpn_protocols(alpn)
+    check_hostname = flag("check_hostname", check_hostname)
+    inspect_handshake = flag("inspect_handshake", inspect_handshake)
     context, settings, ref, local = _build("client", policy, post_quantum, session_tickets)
     local_chain: tuple[_x509.CertificateFacts, ...] = ()
     if (cert_chain is None) != (private_key is None):
@@ -363,8 +373,8 @@ def client_context(
         context.set_default_verify_paths()
     else:
         anchors = _trust(context, ca)
-    if alpn:
-        context.set_alpn_protos([bytes(p) for p in alpn])
+    if offered:
+        context.set_alpn_protos(list(offered))
     return _finish(
         context,
         "client",
@@ -374,9 +384,17 @@ def client_context(
         local=local_chain,
         verify_mode=SSL.VERIFY_PEER,
         inspect=inspect_handshake,
-        alpn=bool(alpn),
+        alpn=bool(offered),
         anchors=anchors,
     )
+
+
+def _context(value: object, builder: str) -> SSL.Context:
+    if not isinstance(value, SSL.Context):
+        raise InvalidParameter(
+            f"a context from fipscrypto.tls.{builder}() is needed, not {type(value).__name__}"
+        )
+    return value
 
 
 @functools.lru_cache(maxsize=256)
@@ -393,9 +411,12 @@ def _host(name: str) -> tuple[bytes | None, bytes]:
 def client_connection(context: SSL.Context, server_hostname: str | None, sock: Any = None) -> Connection:
     """A client connection to ``server_hostname`` (DNS name or IP address): sets SNI (RFC 6066 §3, DNS
     names only) and, when the context checks host names, has OpenSSL verify that the certificate names
-    it (RFC 6125; no partial wildcards). ``sock``: a connected socket, or None for memory BIOs."""
+    it (RFC 6125; no partial wildcards). ``sock``: a connected ``socket.socket``, or None for memory BIOs
+    (a bare file descriptor is refused)."""
     gate()  # no new connection from the ERROR state, even on a context made before it
-    conn = Connection(context, sock)
+    context = _context(context, "client_context")
+    server_hostname = host_name(server_hostname)
+    conn = Connection(context, connection_socket(sock))
     conn.set_connect_state()
     state = state_of(conn)
     if state is None or state.config.role != "client":
@@ -422,9 +443,10 @@ def client_connection(context: SSL.Context, server_hostname: str | None, sock: A
 
 
 def server_connection(context: SSL.Context, sock: Any = None) -> Connection:
-    """A server connection (``sock``: an accepted socket, or None for memory BIOs)."""
+    """A server connection (``sock``: an accepted ``socket.socket``, or None for memory BIOs)."""
     gate()
-    conn = Connection(context, sock)
+    context = _context(context, "server_context")
+    conn = Connection(context, connection_socket(sock))
     conn.set_accept_state()
     state = state_of(conn)
     if state is not None and state.config.role == "server":

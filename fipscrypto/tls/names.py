@@ -17,7 +17,9 @@ __all__ = [
 
 # ProtocolVersion on the wire (what SSL_CTX_set_min/max_proto_version take): TLS 1.0 RFC 2246 §6.2.1,
 # TLS 1.1 RFC 4346 §6.2.1, TLS 1.2 RFC 5246 §6.2.1, TLS 1.3 RFC 8446 §4.2.1; DTLS 1.0 RFC 4347 §4.1,
-# DTLS 1.2 RFC 6347 §4.1 (DTLS counts down from 0xFEFF, skipping 1.1).
+# DTLS 1.2 RFC 6347 §4.1, DTLS 1.3 RFC 9147 §5.3 (DTLS counts down from 0xFEFF, skipping 1.1). Every
+# version of the vocabulary that has a number is here, so that what this OpenSSL cannot negotiate is
+# measured (:func:`fipscrypto.tls.openssl.capability`), never assumed.
 WIRE_VERSIONS: dict[str, int] = {
     "tls1.0": 0x0301,
     "tls1.1": 0x0302,
@@ -25,6 +27,7 @@ WIRE_VERSIONS: dict[str, int] = {
     "tls1.3": 0x0304,
     "dtls1.0": 0xFEFF,
     "dtls1.2": 0xFEFD,
+    "dtls1.3": 0xFEFC,
 }
 
 # IANA "TLS SignatureScheme" registry (RFC 8446 §4.2.3; ML-DSA: draft-ietf-tls-mldsa). The names are

@@ -24,7 +24,8 @@ class PolicyRef:
 
     def __init__(self, policy: Policy | str | None = None) -> None:
         active = current()
-        resolved = active if policy is None else select(policy) if isinstance(policy, str) else policy
+        # select() answers a name or file of any other type with InvalidParameter.
+        resolved = active if policy is None else policy if isinstance(policy, Policy) else select(policy)
         self.policy = resolved
         self.name = resolved.name
         # The endpoint's policy, when it is not the active one (which every use is checked against).

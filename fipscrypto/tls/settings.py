@@ -16,12 +16,13 @@ endpoints to beyond NIST (finite-field groups from ffdhe3072, no ``X25519MLKEM76
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 from .. import _clock
-from ..errors import PolicyViolation
+from ..errors import InvalidParameter, PolicyViolation
 from ..policy.compile import Negotiable, tls_settings
 from ..policy.vocabulary import categories
+from .arguments import flag
 from .names import WIRE_VERSIONS
 from .rules import PolicyRef
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["EndpointSettings", "Protocol", "endpoint_settings"]
 
 Protocol = Literal["tls", "dtls"]
+_PROTOCOLS: tuple[str, ...] = get_args(Protocol)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,16 @@ def endpoint_settings(
     policy refuses something the endpoint's policy allows, or when nothing can be negotiated.
     ``negotiable``: what the OpenSSL that will run the endpoint can negotiate (suites and versions
     outside it are not offered; see :func:`fipscrypto.tls.openssl.capability`)."""
+    if not isinstance(ref, PolicyRef):
+        raise InvalidParameter(f"ref is a PolicyRef, not {type(ref).__name__}")
+    if not isinstance(service, str):
+        raise InvalidParameter(f"service is a str, not {type(service).__name__}")
+    if protocol not in _PROTOCOLS:
+        raise InvalidParameter(f"protocol is one of {_PROTOCOLS}, not {protocol!r:.40}")
+    post_quantum = flag("post_quantum", post_quantum)
+    session_tickets = flag("session_tickets", session_tickets)
+    if negotiable is not None and not isinstance(negotiable, Negotiable):
+        raise InvalidParameter(f"negotiable is a Negotiable or None, not {type(negotiable).__name__}")
     cache_key = (ref.key, protocol, post_quantum, session_tickets, negotiable, _clock.utc_day())
     settings = _cache.get(cache_key)
     if settings is None:

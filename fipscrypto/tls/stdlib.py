@@ -33,6 +33,7 @@ from .._backend import x509 as _x509
 from .._service import record
 from ..errors import InvalidParameter
 from ..policy import Policy
+from .arguments import alpn_protocols, flag, key_password
 from .certs import ChainChecker, Role, Source, facts_of, load_chain, read_source
 from .outcome import Handshake, conclude
 from .params import TLSParameters
@@ -64,10 +65,34 @@ class _CheckedObject(ssl.SSLObject):
         negotiated_stdlib(self)
 
 
-def _path(source: Source) -> str:
-    if isinstance(source, bytes):
+def _file(source: Source) -> tuple[str, bytes]:
+    """The name and content of a certificate or key file (``ssl`` loads them from files), read through
+    :func:`~fipscrypto.tls.certs.read_source`: a file name of the right type, readable, bounded."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
         raise InvalidParameter("stdlib contexts load certificates and keys from files: give a file name")
-    return os.fspath(source)
+    data = read_source(source)
+    return os.fspath(source), data
+
+
+def _load_local(
+    context: ssl.SSLContext,
+    cert_chain: Source,
+    private_key: Source,
+    password: bytes | None,
+    role: Role,
+    ref: PolicyRef,
+) -> None:
+    """Check the local chain against the policy and give the context its certificate and key."""
+    (chain_file, chain), (key_file, _) = _file(cert_chain), _file(private_key)
+    found = [facts_of(_x509.to_der(c)) for c in load_chain(chain)]
+    service = f"tls.stdlib_{role}_context"
+    ChainChecker(ref, role, service).check(found, anchored=len(found) > 1 and found[-1].self_issued)
+    try:
+        context.load_cert_chain(chain_file, key_file, password)
+    except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+        raise InvalidParameter(
+            f"the system OpenSSL cannot use {key_file!r} with the certificate of {chain_file!r}: {exc}"
+        ) from None
 
 
 def _configure(context: ssl.SSLContext, settings: EndpointSettings, role: Role, ref: PolicyRef) -> None:
@@ -85,11 +110,6 @@ def _configure(context: ssl.SSLContext, settings: EndpointSettings, role: Role, 
     context.sslobject_class = _CheckedObject
     peer: Role = "client" if role == "server" else "server"
     _configs[context] = (role, ref, ChainChecker(ref, peer, "tls.handshake"))
-
-
-def _check_local(cert_chain: Source, role: Role, ref: PolicyRef, service: str) -> None:
-    found = [facts_of(_x509.to_der(c)) for c in load_chain(read_source(cert_chain))]
-    ChainChecker(ref, role, service).check(found, anchored=len(found) > 1 and found[-1].self_issued)
 
 
 def _settings(
@@ -113,12 +133,13 @@ def stdlib_server_context(
 ) -> ssl.SSLContext:
     """An ``ssl.SSLContext`` for a TLS server (outside the FIPS boundary: see the module docstring).
     Certificates and keys come from files; ``client_ca`` may be a file or PEM/DER bytes."""
-    chain_file, key_file = _path(cert_chain), _path(private_key)
+    password = key_password(password)
+    protocols = alpn_protocols(alpn, text=True)
+    require_client_cert = flag("require_client_cert", require_client_cert)
     settings, ref = _settings("server", policy, session_tickets)
-    _check_local(cert_chain, "server", ref, "tls.stdlib_server_context")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     _configure(context, settings, "server", ref)
-    context.load_cert_chain(chain_file, key_file, password)
+    _load_local(context, cert_chain, private_key, password, "server", ref)
     if client_ca is not None:
         _trust(context, client_ca)
         context.verify_mode = ssl.CERT_REQUIRED if require_client_cert else ssl.CERT_OPTIONAL
@@ -126,8 +147,8 @@ def stdlib_server_context(
         raise InvalidParameter(
             "require_client_cert needs client_ca: the anchors client certificates chain to"
         )
-    if alpn:
-        context.set_alpn_protocols(list(alpn))
+    if protocols:
+        context.set_alpn_protocols([p.decode("ascii") for p in protocols])
     record("tls.stdlib_server_context", ref.name, False)  # outside the validated boundary
     return context
 
@@ -145,6 +166,9 @@ def stdlib_client_context(
 ) -> ssl.SSLContext:
     """An ``ssl.SSLContext`` for a TLS client (outside the FIPS boundary: see the module docstring).
     Verifies the server always, and its host name unless ``check_hostname=False``."""
+    password = key_password(password)
+    protocols = alpn_protocols(alpn, text=True)
+    check_hostname = flag("check_hostname", check_hostname)
     settings, ref = _settings("client", policy, session_tickets)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     _configure(context, settings, "client", ref)
@@ -157,21 +181,21 @@ def stdlib_client_context(
     if (cert_chain is None) != (private_key is None):
         raise InvalidParameter("a client certificate needs both cert_chain and private_key")
     if cert_chain is not None and private_key is not None:
-        chain_file, key_file = _path(cert_chain), _path(private_key)
-        _check_local(cert_chain, "client", ref, "tls.stdlib_client_context")
-        context.load_cert_chain(chain_file, key_file, password)
-    if alpn:
-        context.set_alpn_protocols(list(alpn))
+        _load_local(context, cert_chain, private_key, password, "client", ref)
+    if protocols:
+        context.set_alpn_protocols([p.decode("ascii") for p in protocols])
     record("tls.stdlib_client_context", ref.name, False)
     return context
 
 
 def _trust(context: ssl.SSLContext, source: Source) -> None:
-    if isinstance(source, bytes):
-        pem = source.lstrip().startswith(b"-----")
-        context.load_verify_locations(cadata=source.decode("ascii") if pem else source)
-    else:
-        context.load_verify_locations(cafile=os.fspath(source))
+    """Trust anchors from a file name or PEM/DER bytes, parsed as by the pyOpenSSL builders and given to
+    ``ssl`` as DER."""
+    ders = b"".join(_x509.to_der(anchor) for anchor in load_chain(source))
+    try:
+        context.load_verify_locations(cadata=ders)
+    except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+        raise InvalidParameter(f"the system OpenSSL refused a trust anchor: {exc}") from None
 
 
 def negotiated_stdlib(sock: ssl.SSLSocket | ssl.SSLObject) -> TLSParameters:
