@@ -35,7 +35,9 @@ _Key = tuple[object, ...]
 # (policy identity, category, name, direction, bits, params) -> (UTC day, deciding verdict, standing).
 # Standing: allowed, with no dated change ahead in either policy, so the answer holds while the
 # process runs (the active policy is fixed at activation).
+# Bounded: sizes come from callers (an HMAC key's length), so the cache starts again when full.
 _verdicts: dict[_Key, tuple[int, Verdict, bool]] = {}
+_MAX_VERDICTS = 4096
 # Both spellings of a direction, to its value (the cache key holds the text: hashing an Enum member
 # runs Python code).
 _WAYS: dict[object, str] = {d.value: d.value for d in Direction} | {d: d.value for d in Direction}
@@ -92,7 +94,10 @@ def _lookup(
             f"not a policy question: direction={direction!r}, bits={bits!r}, params={params!r}"
         ) from None
     if cached is None or cached[0] != day:
-        cached = _verdicts[key] = _evaluate(category, name, Direction(way), bits, frozen, policy, day)
+        cached = _evaluate(category, name, Direction(way), bits, frozen, policy, day)
+        if len(_verdicts) >= _MAX_VERDICTS:
+            _verdicts.clear()
+        _verdicts[key] = cached
     return cached[1], cached[2]
 
 

@@ -157,3 +157,9 @@ def test_only_the_enforcement_path_decides() -> None:
                     deciders.add(str(path.relative_to(ROOT)))
     # The CLI's explain/verdict commands report verdicts; they decide nothing.
     assert {d for d in deciders if not d.startswith("cli/")} == set()
+
+
+def test_the_verdict_cache_is_bounded() -> None:
+    for bits in range(enforce._MAX_VERDICTS + 10):
+        enforce.verdict("mac", "hmac-sha256", bits=bits)
+    assert len(enforce._verdicts) <= enforce._MAX_VERDICTS
