@@ -31,9 +31,10 @@ from hmac import compare_digest
 
 from . import rand
 from ._backend import passwords as _argon
+from ._params import name, not_offered
 from ._service import record
 from .enforce import require
-from .errors import AuthenticationError, InvalidParameter
+from .errors import AuthenticationError, FipsError, InvalidParameter
 from .kdf import pbkdf2
 from .module import gate
 
@@ -48,6 +49,7 @@ MAX_ITERATIONS = 10_000_000
 _ARGON_MAX = {"m": 1 << 20, "t": 10, "p": 16}  # 1 GiB in KiB, passes, lanes
 _SALT_BYTES = (8, 64)
 _KEY_BYTES = {"pbkdf2-sha512": (14, 64), "argon2id": (16, 64)}  # PBKDF2: >= 112 bits (SP 800-132)
+_OFFERED = "use 'pbkdf2-sha512' (PBKDF2-HMAC-SHA-512) or 'argon2id'"
 _MAX_STORED = 512  # characters: far above any string within the ceilings
 _PHC = re.compile(
     r"\$(pbkdf2-sha512|argon2id)(?:\$v=19)?\$([a-z]=[0-9]{1,10}(?:,[a-z]=[0-9]{1,10})*)"
@@ -82,6 +84,14 @@ def _bytes(password: str | bytes) -> bytes:
     return data
 
 
+def _unknown_scheme(scheme: object) -> FipsError:
+    """A scheme other than the two offered: AlgorithmUnavailable for a password-hash name of the
+    policy vocabulary (scrypt, bcrypt, PBKDF2 with SHA-1 or SHA-256, ...), else InvalidParameter."""
+    if scheme == "pbkdf2-hmac-sha512":
+        return InvalidParameter("scheme is the PHC identifier: 'pbkdf2-sha512' (or 'argon2id')")
+    return not_offered("password-hash", name("scheme", scheme), "password hashing scheme", _OFFERED)
+
+
 def hash(password: str | bytes, *, scheme: str = "pbkdf2-sha512", iterations: int | None = None) -> str:
     """A PHC string for ``password``: PBKDF2-HMAC-SHA-512 by default, or "argon2id"."""
     secret, salt = _bytes(password), rand.random_bytes(_SALT)
@@ -92,7 +102,7 @@ def hash(password: str | bytes, *, scheme: str = "pbkdf2-sha512", iterations: in
         record("passwords.hash", "argon2id", approved)
         return f"$argon2id$v=19$m={m},t={t},p={p}${_b64(salt)}${_b64(key)}"
     if scheme != "pbkdf2-sha512":
-        raise InvalidParameter("scheme is 'pbkdf2-sha512' or 'argon2id'")
+        raise _unknown_scheme(scheme)
     count = iterations if iterations is not None else _floor()
     if type(count) is not int or not 1 <= count <= MAX_ITERATIONS:
         raise InvalidParameter(f"iterations is an int of 1..{MAX_ITERATIONS}")

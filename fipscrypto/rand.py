@@ -55,7 +55,8 @@ class HmacDrbg:
         personalization = byte_string("personalization", personalization)
         if not callable(entropy):
             raise InvalidParameter("entropy is a function of a length returning bytes")
-        self._hash = name("digest", digest)
+        # SP 800-90A Rev. 1 §10.1.2: HMAC_DRBG runs HMAC over an approved hash function (no XOF).
+        self._hash = _hashes.hmac_hash(name("digest", digest))
         self._outlen = len(_hashes.digest(self._hash, b""))
         self._entropy = entropy
         self._interval = reseed_interval
