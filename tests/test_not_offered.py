@@ -10,6 +10,7 @@ parameter there. Strict mode, the real FIPS provider (conftest.py).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac as std_hmac
 from collections.abc import Callable
@@ -17,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from fipscrypto import hashes, kdf, keys, mac, passwords, rand
+from fipscrypto import hashes, indicator, kdf, keys, mac, passwords, rand
 from fipscrypto._backend import hashes as backend_hashes
-from fipscrypto.errors import AlgorithmUnavailable, InvalidParameter
+from fipscrypto.errors import AlgorithmUnavailable, AuthenticationError, InvalidParameter
 from fipscrypto.policy.vocabulary import categories
 
 KEY = bytes(range(32))
@@ -162,3 +163,40 @@ def test_password_schemes_the_vocabulary_names_are_not_offered(scheme: str) -> N
 def test_other_password_schemes_are_bad_parameters(scheme: str) -> None:
     with pytest.raises(InvalidParameter, match="pbkdf2-sha512"):
         passwords.hash("pw", scheme=scheme)
+
+
+# ------------------------------------------------------- PBKDF2 strings other software wrote
+
+
+def _phc(scheme: str, digest: str, password: bytes, iterations: int, salt: bytes, length: int) -> str:
+    """A PHC string computed by an independent implementation (hashlib)."""
+    key = hashlib.pbkdf2_hmac(digest, password, salt, iterations, length)
+    b64 = lambda data: base64.b64encode(data).decode().rstrip("=")  # noqa: E731
+    return f"${scheme}$i={iterations}${b64(salt)}${b64(key)}"
+
+
+@pytest.mark.parametrize(
+    ("scheme", "digest", "length"), [("pbkdf2-sha256", "sha256", 32), ("pbkdf2-sha1", "sha1", 20)]
+)
+def test_verify_reads_legacy_pbkdf2_strings(scheme: str, digest: str, length: int) -> None:
+    stored = _phc(scheme, digest, b"hunter2", 10_000, bytes(range(16)), length)
+    passwords.verify("hunter2", stored)
+    op = indicator.last()
+    assert op is not None
+    assert op.service == "passwords.verify"
+    with pytest.raises(AuthenticationError):
+        passwords.verify("hunter3", stored)
+    assert passwords.needs_rehash(stored) is True
+
+
+@pytest.mark.parametrize(
+    ("scheme", "digest", "block"), [("pbkdf2-sha256", "sha256", 32), ("pbkdf2-sha1", "sha1", 20)]
+)
+def test_a_legacy_key_is_at_most_one_block_of_its_hash(scheme: str, digest: str, block: int) -> None:
+    with pytest.raises(InvalidParameter, match=f"key of 14..{block} bytes"):
+        passwords.verify("hunter2", _phc(scheme, digest, b"hunter2", 1000, bytes(16), block + 1))
+
+
+def test_legacy_schemes_are_read_but_never_written() -> None:
+    with pytest.raises(InvalidParameter, match="unknown password hashing scheme"):
+        passwords.hash("pw", scheme="pbkdf2-sha256")
