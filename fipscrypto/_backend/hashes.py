@@ -8,6 +8,7 @@ from cryptography.exceptions import AlreadyFinalized, InternalError, Unsupported
 from cryptography.hazmat.primitives import cmac, hashes, hmac
 from cryptography.hazmat.primitives.ciphers import algorithms
 
+from .._params import name as _name
 from .._params import not_offered
 from ..errors import AlgorithmUnavailable, InvalidParameter
 
@@ -76,10 +77,11 @@ def algorithm(name: str, length: int | None = None) -> hashes.HashAlgorithm:
     raise not_offered("hash", name, "hash", "use SHA-2, SHA-3 or SHAKE")
 
 
-def hmac_hash(name: str) -> str:
-    """``name`` when HMAC is defined over it here (in :data:`HMAC_HASHES`): an XOF or an unknown
-    string is InvalidParameter, a hash the vocabulary knows but fipscrypto does not offer (MD4)
-    AlgorithmUnavailable."""
+def hmac_hash(digest: object) -> str:
+    """``digest`` when HMAC is defined over it here (in :data:`HMAC_HASHES`): a non-str, an XOF or an
+    unknown string is InvalidParameter, a hash the vocabulary knows but fipscrypto does not offer
+    (MD4) AlgorithmUnavailable."""
+    name = _name("digest", digest)
     if name in HMAC_HASHES:
         return name
     if name in XOFS:

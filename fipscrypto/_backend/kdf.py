@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives.kdf import kbkdf as _kbkdf
 from cryptography.hazmat.primitives.kdf import pbkdf2 as _pbkdf2
 
 from ..errors import AlgorithmUnavailable
-from .hashes import cmac_aes, hmac_hash, hmac_keyed
 from .hashes import algorithm as _algorithm
+from .hashes import cmac_aes, hmac_hash, hmac_keyed
 from .hashes import digest as hash_bytes
 from .hashes import hmac_digest as hmac
 
