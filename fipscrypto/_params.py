@@ -7,9 +7,9 @@ checks return ``bytes`` so that the services can concatenate and compare them. I
 
 from __future__ import annotations
 
-from .errors import InvalidParameter
+from .errors import AlgorithmUnavailable, FipsError, InvalidParameter
 
-__all__ = ["BYTES", "byte_string", "integer", "name", "optional_bytes"]
+__all__ = ["BYTES", "byte_string", "integer", "name", "not_offered", "optional_bytes"]
 
 BYTES = (bytes, bytearray, memoryview)
 
@@ -40,3 +40,15 @@ def name(what: str, value: object) -> str:
     if type(value) is not str:
         raise InvalidParameter(f"{what} is a name (str), not {type(value).__name__}")
     return value
+
+
+def not_offered(category: str, value: str, what: str, instead: str) -> FipsError:
+    """The error for a name that no table of the service holds: AlgorithmUnavailable when the policy
+    vocabulary names it in ``category`` (an algorithm fipscrypto does not offer for this use, listed
+    in docs/core-services.md, "Not offered"), InvalidParameter for any other string. ``instead``
+    says what to use."""
+    from .policy.vocabulary import categories
+
+    if value in categories()[category].names:
+        return AlgorithmUnavailable(f"{what} {value} is not offered by fipscrypto: {instead}")
+    return InvalidParameter(f"unknown {what} {value!r:.40}: {instead}")

@@ -113,15 +113,18 @@ class Hasher:
         return out
 
 
-def hash_file(path: str | os.PathLike[str], name: str = "sha256", *, chunk: int = 1 << 20) -> bytes:
-    """The digest of a file, read in ``chunk``-byte pieces (bounded memory).
+def hash_file(
+    path: str | os.PathLike[str], name: str = "sha256", *, length: int | None = None, chunk: int = 1 << 20
+) -> bytes:
+    """The digest of a file, read in ``chunk``-byte pieces (bounded memory); ``length`` bytes of
+    output for SHAKE, as with :func:`digest`.
 
     A path that is not a str or path object, or a file that cannot be read, is InvalidParameter.
     """
     integer("chunk", chunk, 1, 1 << 30)
     if not isinstance(path, str | os.PathLike):
         raise InvalidParameter(f"path is a str or a path object, not {type(path).__name__}")
-    hasher = Hasher(name)
+    hasher = Hasher(name, length=length)
     try:
         with Path(path).open("rb") as f:
             while block := f.read(chunk):

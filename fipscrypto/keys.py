@@ -46,6 +46,7 @@ from typing import Any, Literal, cast
 
 from . import _faults, _fork, audit, module
 from ._backend import keys as _keys
+from ._params import not_offered
 from ._service import REVOKED, hold, record
 from .enforce import require
 from .errors import (
@@ -693,6 +694,18 @@ class SigningKey:
             raise _pct_failed(family, self.scheme, "the signature of the test message did not verify")
 
 
+# What to use instead of a scheme the vocabulary names but fipscrypto.keys does not offer (DSA,
+# RSA X9.31, SLH-DSA, LMS, XMSS, the brainpool curves, X25519/X448, ML-KEM, PKCS #1 v1.5 transport).
+_SIGNATURES_OFFERED = (
+    "fipscrypto.keys signs with rsa-pss, rsa-pkcs1v15, ecdsa-p224/p256/p384/p521, ed25519, ed448"
+    " and ml-dsa-44/65/87"
+)
+_AGREEMENT_OFFERED = (
+    "fipscrypto.keys agrees keys with ecdh-p224/p256/p384/p521 and ffdh, and transports them with"
+    " generate_transport_key('rsa-oaep'); ML-KEM is negotiated by fipscrypto.tls (post-quantum groups)"
+)
+
+
 def _scheme(value: object, what: str) -> str:
     if not isinstance(value, str):
         raise InvalidParameter(f"{what} must be a scheme name (str), not {type(value).__name__}")
@@ -713,15 +726,18 @@ def _signing_kind(scheme: object, bits: object) -> tuple[str, int | None]:
     family = _family(scheme)
     if family == "rsa" and scheme in ("rsa-pss", "rsa-pkcs1v15"):
         return "rsa", _rsa_bits(bits)
+    found: tuple[str, int | None]
+    if family == "ecdsa" and _curve(scheme) in _FIELD_PRIMES:
+        found = "ec", _FIELD_PRIMES[_curve(scheme)].bit_length()
+    elif scheme in ("ed25519", "ed448"):
+        found = scheme, _SIZES[scheme]
+    elif scheme in _keys.MLDSA:
+        found = scheme, None
+    else:
+        raise not_offered("signature", scheme, "signature scheme", _SIGNATURES_OFFERED)
     if bits is not None:
         raise InvalidParameter(f"bits is for RSA keys; {scheme} has a fixed size")
-    if family == "ecdsa" and _curve(scheme) in _FIELD_PRIMES:
-        return "ec", _FIELD_PRIMES[_curve(scheme)].bit_length()
-    if scheme in ("ed25519", "ed448"):
-        return scheme, _SIZES[scheme]
-    if scheme in _keys.MLDSA:
-        return scheme, None
-    raise InvalidParameter(f"unknown signature scheme {scheme!r}")
+    return found
 
 
 def _generated(key: SigningKey | AgreementKey | TransportKey, approved: bool, bits: int | None) -> None:
@@ -969,7 +985,8 @@ class TransportKey:
 
 def _transport_scheme(scheme: object) -> None:
     if scheme != "rsa-oaep":
-        raise InvalidParameter(f"unknown key-transport scheme {scheme!r} (rsa-oaep)")
+        # SP 800-131A r2 §6: RSA key transport with PKCS #1 v1.5 padding is disallowed after 2023.
+        raise not_offered("key-agreement", _scheme(scheme, "scheme"), "key-transport scheme", "use rsa-oaep")
 
 
 def generate_transport_key(scheme: str = "rsa-oaep", *, bits: int | None = None) -> TransportKey:
@@ -1141,9 +1158,9 @@ def _agreement_scheme(scheme: object, group: str | FFDHGroup | None) -> FFDHGrou
         return _group(group)
     if group is not None:
         raise InvalidParameter(f"group is for ffdh; {scheme} has none")
-    if scheme.startswith("ecdh-") or scheme in ("x25519", "x448"):
-        return None  # named by the vocabulary: the policy answers (strict mode refuses the others)
-    raise InvalidParameter(f"unknown key-agreement scheme {scheme!r}")
+    if (_curve(scheme) in _FIELD_PRIMES) if scheme.startswith("ecdh-") else scheme in ("x25519", "x448"):
+        return None  # the policy answers (strict mode refuses X25519/X448, which are not offered)
+    raise not_offered("key-agreement", scheme, "key-agreement scheme", _AGREEMENT_OFFERED)
 
 
 def _require_agreement(service: str, scheme: str, group: FFDHGroup | None, direction: str = "apply") -> bool:

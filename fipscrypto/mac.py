@@ -12,7 +12,7 @@ from hmac import compare_digest  # constant time; compares public tags, no key m
 
 from ._backend import ciphers as _ciphers
 from ._backend import hashes as _hashes
-from ._params import BYTES, byte_string, name
+from ._params import BYTES, byte_string
 from ._service import grant, grants, record
 from .enforce import require
 from .errors import AuthenticationError, InvalidParameter
@@ -68,7 +68,7 @@ def hmac(key: bytes, data: bytes, *, digest: str = "sha256") -> bytes:
 
 def _first_hmac(key: object, data: object, digest: object) -> bytes:
     """The full path: argument checks, policy, the provider; leaves a standing grant when it may."""
-    key, data, digest = _hmac_key(key), byte_string("data", data), name("digest", digest)
+    key, data, digest = _hmac_key(key), byte_string("data", data), _hashes.hmac_hash(digest)
     permit = grant("mac.hmac", "mac", f"hmac-{digest}", f"hmac-{digest}", bits=len(key) * 8)
     tag = _hashes.hmac_digest(digest, key, data)  # AlgorithmUnavailable if the provider refuses it
     permit.use()
@@ -88,7 +88,7 @@ def verify_hmac(key: bytes, data: bytes, tag: bytes, *, digest: str = "sha256") 
         _hmac_key(key),
         byte_string("data", data),
         byte_string("tag", tag),
-        name("digest", digest),
+        _hashes.hmac_hash(digest),  # FIPS 198-1: a hash function with a block size, no XOF
     )
     if len(tag) < 8:
         raise InvalidParameter("HMAC tags are at least 8 bytes")

@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from . import _faults, _fork, audit, module
 from ._backend import hashes as _hashes
-from ._params import byte_string, integer, name
+from ._params import byte_string, integer
 from ._service import REVOKED, grant, grants, hold
 from .errors import InvalidParameter, SelfTestFailure
 from .indicator import get_last as _get_last
@@ -55,7 +55,8 @@ class HmacDrbg:
         personalization = byte_string("personalization", personalization)
         if not callable(entropy):
             raise InvalidParameter("entropy is a function of a length returning bytes")
-        self._hash = name("digest", digest)
+        # SP 800-90A Rev. 1 §10.1.2: HMAC_DRBG runs HMAC over an approved hash function (no XOF).
+        self._hash = _hashes.hmac_hash(digest)
         self._outlen = len(_hashes.digest(self._hash, b""))
         self._entropy = entropy
         self._interval = reseed_interval

@@ -129,6 +129,8 @@ def walk(rec: Recorder) -> None:
     from fipscrypto._backend import keys as backend_keys
 
     hash_table = tuple(backend_hashes.DIGESTS) + tuple(backend_hashes.XOFS)
+    # The services built on HMAC (mac, KBKDF's hmac-* PRFs, HMAC_DRBG) take the backend's HMAC table.
+    hmac_table = tuple(backend_hashes.HMAC_HASHES)
     hash_names = tuple(dict.fromkeys(hash_table + vocabulary("hash")))
     xofs = tuple(backend_hashes.XOFS)
 
@@ -150,7 +152,13 @@ def walk(rec: Recorder) -> None:
         for name in hash_names:
             extra = xof_length(name) if entry.startswith("hashes.") and "length" in params else {}
             # A KDF's protocol limits its hashes (RFC 8446 B.4, SP 800-135): the hash table is not its own.
-            table = () if entry.startswith("kdf.") else hash_table
+            table = (
+                ()
+                if entry.startswith("kdf.")
+                else hmac_table
+                if entry.startswith(("mac.", "rand.HmacDrbg"))
+                else hash_table
+            )
             rec.probe(entry, named[0], name, _call(template, holder, {named[0]: name, **extra}), table=table)
 
     # HMAC key sizes (the mac category is sized by the key length in bits).
@@ -193,7 +201,7 @@ def walk(rec: Recorder) -> None:
             )
             rec.probes[-1]["category"] = category_of(prf)
             rec.probes[-1]["candidate"] = prf
-            rec.probes[-1]["in_table"] = prf.removeprefix("hmac-") in hash_table
+            rec.probes[-1]["in_table"] = prf.removeprefix("hmac-") in hmac_table
 
     # Signature schemes: generation (RSA at two sizes only: key generation costs seconds), then RSA
     # sizes through verifying keys made from a modulus (no key generation), then hashes per key.
@@ -295,7 +303,7 @@ def walk(rec: Recorder) -> None:
             drbg_param,
             name,
             lambda h=name: rand.HmacDrbg(**{drbg_param: h}).generate(16),
-            table=hash_table,
+            table=hmac_table,
         )
     del hashes
 

@@ -472,7 +472,7 @@ INVALID: dict[str, Callable[[], object]] = {
     "kbkdf-iv-in-counter-mode": lambda: kdf.kbkdf(b"k" * 16, length=16, iv=b"iv"),
     "kbkdf-fixed-and-label": lambda: kdf.kbkdf(b"k" * 16, length=16, fixed=b"f", label=b"l"),
     "kbkdf-cmac-key": lambda: kdf.kbkdf(b"k" * 15, length=16, prf="cmac-aes"),
-    "kbkdf-unknown-prf": lambda: kdf.kbkdf(b"k" * 16, length=16, prf="kmac128"),
+    "kbkdf-unknown-prf": lambda: kdf.kbkdf(b"k" * 16, length=16, prf="kmac"),
     "tls12-hash": lambda: kdf.tls12_prf(b"s", b"label", b"seed", length=12, digest="sha1"),
     "tls12-empty-label": lambda: kdf.tls12_prf(b"s", b"", b"seed", length=12),
     "tls12-ems-session-hash": lambda: kdf.tls12_master_secret(b"pms", b"\x00" * 31),

@@ -8,12 +8,15 @@ from cryptography.exceptions import AlreadyFinalized, InternalError, Unsupported
 from cryptography.hazmat.primitives import cmac, hashes, hmac
 from cryptography.hazmat.primitives.ciphers import algorithms
 
+from .._params import name as _name
+from .._params import not_offered
 from ..errors import AlgorithmUnavailable, InvalidParameter
 
 __all__ = [
     "DIGESTS",
     "FINALIZED",
     "HMAC",
+    "HMAC_HASHES",
     "XOFS",
     "Hash",
     "algorithm",
@@ -21,6 +24,7 @@ __all__ = [
     "digest",
     "hash_object",
     "hmac_digest",
+    "hmac_hash",
     "hmac_keyed",
     "hmac_object",
 ]
@@ -44,6 +48,13 @@ XOFS: dict[str, type[hashes.SHAKE128] | type[hashes.SHAKE256]] = {
     "shake128": hashes.SHAKE128,
     "shake256": hashes.SHAKE256,
 }
+# The hashes HMAC runs over, for every service built on HMAC (mac, the HMAC-based KDFs and their
+# PRFs, HMAC_DRBG). FIPS 198-1 §4 defines HMAC over an iterated hash function with a block size
+# (§3: "B  Block size (in bytes) of the input to the Approved hash function"): every digest above,
+# never an XOF (SHAKE has neither a block-structured HMAC nor a fixed output; SP 800-185 defines
+# KMAC for keyed SHAKE). SP 800-90A Rev. 1 §10.1.2 HMAC_DRBG uses "an approved hash function" with
+# HMAC: the same table. Which of them may be used is the policy's to say.
+HMAC_HASHES: tuple[str, ...] = tuple(DIGESTS)
 
 # What cryptography raises when the provider has no implementation for a fetch (MD5 surfaces as an
 # InternalError carrying OpenSSL's "unsupported" reason, ChaCha20/X25519 as UnsupportedAlgorithm).
@@ -63,7 +74,21 @@ def algorithm(name: str, length: int | None = None) -> hashes.HashAlgorithm:
         if length is None:
             raise InvalidParameter(f"{name} is an XOF: give length >= 1 (bytes of output)")
         return XOFS[name](digest_size=length)
-    raise AlgorithmUnavailable(f"unknown digest {name!r}")
+    raise not_offered("hash", name, "hash", "use SHA-2, SHA-3 or SHAKE")
+
+
+def hmac_hash(digest: object) -> str:
+    """``digest`` when HMAC is defined over it here (in :data:`HMAC_HASHES`): a non-str, an XOF or an
+    unknown string is InvalidParameter, a hash the vocabulary knows but fipscrypto does not offer
+    (MD4) AlgorithmUnavailable."""
+    name = _name("digest", digest)
+    if name in HMAC_HASHES:
+        return name
+    if name in XOFS:
+        raise InvalidParameter(
+            f"{name} is an XOF: HMAC needs a hash function with a block size (FIPS 198-1 §4)"
+        )
+    raise not_offered("hash", name, "hash", "HMAC runs over a SHA-2 or SHA-3 hash")
 
 
 def hash_object(name: str, length: int | None = None) -> hashes.Hash:

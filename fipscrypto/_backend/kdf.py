@@ -11,6 +11,9 @@ the algorithm (with the FIPS provider: MD5, so HMAC-MD5 and the TLS 1.0 PRF's MD
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from cryptography import exceptions as _exceptions
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf import hkdf as _hkdf
@@ -18,14 +21,12 @@ from cryptography.hazmat.primitives.kdf import kbkdf as _kbkdf
 from cryptography.hazmat.primitives.kdf import pbkdf2 as _pbkdf2
 
 from ..errors import AlgorithmUnavailable
-from .hashes import DIGESTS as HASHES
 from .hashes import algorithm as _algorithm
-from .hashes import cmac_aes, hmac_keyed
+from .hashes import cmac_aes, hmac_hash, hmac_keyed
 from .hashes import digest as hash_bytes
 from .hashes import hmac_digest as hmac
 
 __all__ = [
-    "HASHES",
     "aes_ctr_keystream",
     "cmac_aes",
     "digest_size",
@@ -34,6 +35,7 @@ __all__ = [
     "hkdf_expand",
     "hkdf_extract",
     "hmac",
+    "hmac_hash",
     "hmac_keyed",
     "kbkdf_counter",
     "pbkdf2",
@@ -43,12 +45,15 @@ __all__ = [
 _REFUSED = (_exceptions.UnsupportedAlgorithm, _exceptions.InternalError)
 
 
-def _refused(what: str, exc: Exception) -> AlgorithmUnavailable:
-    error = AlgorithmUnavailable(
-        f"{what} is not offered by the loaded providers (with the FIPS provider: not approved)"
-    )
-    error.__cause__ = exc
-    return error
+@contextlib.contextmanager
+def _provider(what: str) -> Iterator[None]:
+    """What the provider refuses (with the FIPS provider: MD5) becomes AlgorithmUnavailable."""
+    try:
+        yield
+    except _REFUSED as exc:
+        raise AlgorithmUnavailable(
+            f"{what} is not offered by the loaded providers (with the FIPS provider: not approved)"
+        ) from exc
 
 
 def digest_size(name: str) -> int:
@@ -57,24 +62,25 @@ def digest_size(name: str) -> int:
 
 
 def hkdf(name: str, ikm: bytes, salt: bytes | None, info: bytes, length: int) -> bytes:
-    return _hkdf.HKDF(_algorithm(name), length, salt, info).derive(ikm)
+    with _provider(f"HKDF-{name}"):
+        return _hkdf.HKDF(_algorithm(name), length, salt, info).derive(ikm)
 
 
 def hkdf_extract(name: str, salt: bytes | None, ikm: bytes) -> bytes:
-    return _hkdf.HKDF.extract(_algorithm(name), salt, ikm)
+    with _provider(f"HKDF-{name}"):
+        return _hkdf.HKDF.extract(_algorithm(name), salt, ikm)
 
 
 def hkdf_expand(name: str, prk: bytes, info: bytes, length: int) -> bytes:
-    return _hkdf.HKDFExpand(_algorithm(name), length, info).derive(prk)
+    with _provider(f"HKDF-{name}"):
+        return _hkdf.HKDFExpand(_algorithm(name), length, info).derive(prk)
 
 
 def pbkdf2(name: str, password: bytes, salt: bytes, iterations: int, length: int) -> bytes:
     """PBKDF2-HMAC. The FIPS provider itself refuses salts under 128 bits, fewer than 1000 iterations
     and keys under 112 bits (its SP 800-132 lower-bound checks): that surfaces as AlgorithmUnavailable."""
-    try:
+    with _provider(f"PBKDF2-HMAC-{name} with these parameters"):
         return _pbkdf2.PBKDF2HMAC(_algorithm(name), length, salt, iterations).derive(password)
-    except _REFUSED as exc:
-        raise _refused(f"PBKDF2-HMAC-{name} with these parameters", exc) from exc
 
 
 def kbkdf_counter(
@@ -92,7 +98,7 @@ def kbkdf_counter(
     """
     mode = _kbkdf.Mode.CounterMode
     where = _kbkdf.CounterLocation.BeforeFixed if counter_first else _kbkdf.CounterLocation.AfterFixed
-    try:
+    with _provider(f"KBKDF with {prf}"):
         if prf == "cmac-aes":
             return _kbkdf.KBKDFCMAC(
                 algorithms.AES, mode, length, counter_bytes, None, where, None, None, fixed
@@ -100,8 +106,6 @@ def kbkdf_counter(
         return _kbkdf.KBKDFHMAC(
             _algorithm(prf), mode, length, counter_bytes, None, where, None, None, fixed
         ).derive(key)
-    except _REFUSED as exc:
-        raise _refused(f"KBKDF with {prf}", exc) from exc
 
 
 def aes_ctr_keystream(key: bytes, counter_block: bytes, length: int) -> bytes:

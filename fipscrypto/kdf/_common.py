@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from .._backend import kdf as _kdf
-from .._params import byte_string, integer, name
+from .._params import byte_string, integer
 from ..enforce import require
 from ..errors import InvalidParameter
 
@@ -13,11 +13,11 @@ __all__ = ["byte_string", "digest_length", "positive", "require_kdf", "secret"]
 
 
 def digest_length(digest: object, allowed: Collection[str] | None = None, rule: str = "") -> int:
-    """Digest size of hash ``digest`` in bytes, after checking the name."""
-    digest = name("digest", digest)
-    if digest not in _kdf.HASHES or (allowed is not None and digest not in allowed):
-        names = ", ".join(sorted(allowed if allowed is not None else _kdf.HASHES))
-        raise InvalidParameter(f"hash {digest!r} is not usable here{rule} (one of: {names})")
+    """Digest size in bytes of ``digest``, a hash HMAC runs over (every KDF here is built on HMAC),
+    after checking the name and, when given, the protocol's ``allowed`` hashes."""
+    digest = _kdf.hmac_hash(digest)
+    if allowed is not None and digest not in allowed:
+        raise InvalidParameter(f"hash {digest!r} is not usable here{rule} (one of: {', '.join(allowed)})")
     return _kdf.digest_size(digest)
 
 

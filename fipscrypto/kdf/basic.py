@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from .._backend import kdf as _kdf
-from .._params import optional_bytes
+from .._params import name, not_offered, optional_bytes
 from .._service import record
 from ..enforce import require
 from ..errors import AlgorithmUnavailable, InvalidParameter
@@ -99,14 +99,16 @@ def pbkdf2(password: bytes, salt: bytes, *, iterations: int, length: int, digest
 # ---------------------------------------------------------------------------------- SP 800-108
 
 
-def _kbkdf_prf(prf: str, key: bytes) -> tuple[str, int]:
+def _kbkdf_prf(prf: object, key: bytes) -> tuple[str, int]:
     """Check the PRF name and key; return the backend's PRF name (hash or "cmac-aes") and its output size."""
+    prf = name("prf", prf)
     if prf in ("cmac-aes", "cmac-tdea"):
         if prf == "cmac-aes" and len(key) not in (16, 24, 32):
             raise InvalidParameter("CMAC-AES key derivation keys are 16, 24 or 32 bytes")
         return prf, 16 if prf == "cmac-aes" else 8
-    if type(prf) is not str or not prf.startswith("hmac-"):
-        raise InvalidParameter(f"unknown KBKDF PRF {prf!r:.40} (cmac-aes, or hmac-<hash>)")
+    if not prf.startswith("hmac-"):
+        # SP 800-108 r1 §4 also allows KMAC (§4.4): not offered here, like the other MACs.
+        raise not_offered("mac", prf, "KBKDF PRF", "use hmac-<hash> or cmac-aes")
     if not key:
         raise InvalidParameter("the key derivation key must not be empty")
     hash_name = prf.removeprefix("hmac-")
