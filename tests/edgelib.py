@@ -287,6 +287,10 @@ class Sweep:
                 self.findings.add("(none)", what, template.source)
                 self.repeatable = False
 
+    def valid_arguments(self) -> dict[str, object]:
+        """The valid call's arguments, by parameter name."""
+        return dict(self._bound().arguments)
+
     def _bound(self) -> inspect.BoundArguments:
         args, kwargs = self.template.arguments(self.env)
         bound = self.signature.bind(*args, **kwargs)
