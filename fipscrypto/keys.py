@@ -46,7 +46,7 @@ from typing import Any, Literal, cast
 
 from . import _faults, _fork, audit, module
 from ._backend import keys as _keys
-from ._params import not_offered
+from ._params import byte_string, not_offered
 from ._service import REVOKED, hold, record
 from .enforce import require
 from .errors import (
@@ -298,13 +298,6 @@ def _check_ffc_public(group: FFDHGroup, y: int) -> None:
 # ------------------------------------------------------------------------------- argument checks
 
 
-def _data(value: object, what: str) -> bytes:
-    """``value`` as bytes (bytes, bytearray or memoryview); InvalidParameter for anything else."""
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value)
-    raise InvalidParameter(f"{what} must be bytes, not {type(value).__name__}")
-
-
 def _choice(value: object, what: str, choices: tuple[str, ...]) -> str:
     if isinstance(value, str) and value in choices:
         return value
@@ -465,7 +458,7 @@ def _params(
     salt = _salt_length(salt_length, name, verifying=verifying) if scheme == "rsa-pss" else None
     if context is not None and family != "ml-dsa":
         raise InvalidParameter("context is an ML-DSA parameter (FIPS 204 ctx)")
-    ctx = None if context is None else _data(context, "context")
+    ctx = None if context is None else byte_string("context", context)
     if ctx is not None and len(ctx) > _MAX_CONTEXT:
         # FIPS 204 Algorithm 2 step 1 / Algorithm 3 step 1: "if |ctx| > 255 then return error".
         raise InvalidParameter(f"an ML-DSA context string is at most {_MAX_CONTEXT} bytes (FIPS 204 §5.2)")
@@ -573,7 +566,7 @@ class VerifyingKey:
         signer chose them, e.g. from X.509 RSASSA-PSS-params. ML-DSA: ``context``, 0..255 bytes.
         ECDSA: ``signature_format`` "der" (Ecdsa-Sig-Value) or "p1363" (r || s: JOSE, COSE, WebAuthn).
         """
-        signature, message = _data(signature, "signature"), _data(message, "message")
+        signature, message = byte_string("signature", signature), byte_string("message", message)
         params = _params(
             self.scheme,
             digest=digest,
@@ -642,7 +635,7 @@ class SigningKey:
         The parameters are those of :meth:`VerifyingKey.verify`; RSA-PSS ``salt_length`` is 0..hLen
         (default hLen). ECDSA signatures are DER unless ``signature_format="p1363"``.
         """
-        message = _data(message, "message")
+        message = byte_string("message", message)
         params = _params(
             self.scheme,
             digest=digest,
@@ -778,7 +771,7 @@ def generate_signing_key(scheme: str, *, bits: int | None = None) -> SigningKey:
 def signing_key_from_seed(scheme: str, seed: bytes) -> SigningKey:
     """The ML-DSA key pair of a 32-byte seed (FIPS 204 Algorithm 6, ML-DSA.KeyGen_internal)."""
     module.gate()  # the gate first: an ERROR state outranks a bad argument
-    seed = _data(seed, "seed")
+    seed = byte_string("seed", seed)
     if _scheme(scheme, "scheme") not in _keys.MLDSA or len(seed) != 32:
         raise InvalidParameter("signing_key_from_seed needs ml-dsa-44/65/87 and a 32-byte seed")
     approved = require("keys.import", "signature", scheme)
@@ -792,7 +785,7 @@ def load_signing_key(data: bytes, scheme: str, *, encoding: Encoding = "der") ->
     """Import a private signature key: PKCS#8 DER or PEM (either is recognised), or raw Ed25519/Ed448
     (ML-DSA: use the seed)."""
     module.gate()  # the gate first: an ERROR state outranks a bad argument
-    data = _data(data, "data")
+    data = byte_string("data", data)
     kind, _ = _signing_kind(scheme, None)
     fmt = _choice(encoding, "encoding", ("der", "pem", "raw"))
     with _parsing(f"{scheme} private key"):
@@ -828,7 +821,7 @@ def load_verifying_key(data: bytes, scheme: str, *, encoding: Encoding = "der") 
     :func:`rsa_verifying_key`. Invalid keys raise InvalidParameter.
     """
     module.gate()  # the gate first: an ERROR state outranks a bad argument
-    data = _data(data, "data")
+    data = byte_string("data", data)
     kind, _ = _signing_kind(scheme, None)
     fmt = _choice(encoding, "encoding", ("der", "pem", "raw"))
     with _parsing(f"{scheme} public key"):
@@ -890,7 +883,7 @@ class TransportPublicKey:
         ``digest`` is the OAEP hash, ``mgf1_digest`` MGF1's (default ``digest``), ``label`` L (default
         empty). The policy rules on the key size (``key-agreement/rsa-oaep``) and on each hash.
         """
-        plaintext = _data(plaintext, "plaintext")
+        plaintext = byte_string("plaintext", plaintext)
         names, label = _oaep_params(digest, mgf1_digest, label)
         approved = _authorize_transport("keys.encrypt", self.bits, names, "apply")
         with _provider_call("RSA-OAEP encryption"):
@@ -907,7 +900,7 @@ class TransportPublicKey:
 def _oaep_params(digest: object, mgf1_digest: object, label: object) -> tuple[tuple[str, str], bytes | None]:
     name = _hash_name(digest)
     mgf1 = name if mgf1_digest is None else _hash_name(mgf1_digest, "mgf1_digest")
-    return (name, mgf1), None if label is None else _data(label, "label") or None
+    return (name, mgf1), None if label is None else byte_string("label", label) or None
 
 
 def _authorize_transport(service: str, bits: int, names: tuple[str, str], direction: str) -> bool:
@@ -948,7 +941,7 @@ class TransportKey:
         """RSA-OAEP-DEC (SP 800-56B r2 §7.2.2.4) with the sender's ``digest``, ``mgf1_digest`` and
         ``label``. Any ciphertext that does not decrypt raises AuthenticationError (one error for every
         failed check, SP 800-56B r2 §7.2.2.4 "output an indication of decryption error")."""
-        ciphertext = _data(ciphertext, "ciphertext")
+        ciphertext = byte_string("ciphertext", ciphertext)
         names, label = _oaep_params(digest, mgf1_digest, label)
         approved = _authorize_transport("keys.decrypt", self.bits, names, "process")
         with _provider_call("RSA-OAEP decryption"):
@@ -1004,7 +997,7 @@ def generate_transport_key(scheme: str = "rsa-oaep", *, bits: int | None = None)
 def load_transport_key(data: bytes, scheme: str = "rsa-oaep", *, encoding: Encoding = "der") -> TransportKey:
     """Import an RSA private key (PKCS#8 DER or PEM) for key transport."""
     module.gate()  # the gate first: an ERROR state outranks a bad argument
-    data = _data(data, "data")
+    data = byte_string("data", data)
     _transport_scheme(scheme)
     _choice(encoding, "encoding", ("der", "pem"))
     with _parsing("RSA-OAEP private key"):
@@ -1023,7 +1016,7 @@ def load_transport_public_key(
     """Import a recipient's RSA public key (SubjectPublicKeyInfo DER or PEM) for key transport; the
     checks of :func:`rsa_verifying_key` apply."""
     module.gate()  # the gate first: an ERROR state outranks a bad argument
-    data = _data(data, "data")
+    data = byte_string("data", data)
     _transport_scheme(scheme)
     _choice(encoding, "encoding", ("der", "pem"))
     with _parsing("RSA-OAEP public key"):
@@ -1220,7 +1213,7 @@ def load_agreement_key(
 ) -> AgreementKey:
     """Import a PKCS#8 (DER or PEM) key-agreement private key; it must match ``scheme``/``group``."""
     module.gate()  # the gate first: an ERROR state outranks a bad argument
-    data = _data(data, "data")
+    data = byte_string("data", data)
     ffdh = _agreement_scheme(scheme, group)
     _choice(encoding, "encoding", ("der", "pem"))
     approved = _require_agreement("keys.import", scheme, ffdh)
@@ -1259,7 +1252,7 @@ def load_agreement_public_key(
     ffdh = _agreement_scheme(scheme, group)
     fmt = _choice(encoding, "encoding", ("der", "pem", "raw"))
     if isinstance(data, bool) or not isinstance(data, int):
-        data = _data(data, "data")
+        data = byte_string("data", data)
     approved = _require_agreement("keys.import", scheme, ffdh)
     with _parsing(f"{scheme} public key"):
         if isinstance(data, int) or fmt == "raw":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Sequence
 
+from .._params import BYTES, optional_bytes
 from ..errors import InvalidParameter
 
 __all__ = ["alpn_protocols", "connection_socket", "flag", "host_name", "key_password"]
@@ -20,8 +21,6 @@ _ALPN_NAME_MAX = 2**8 - 1
 _ALPN_LIST_MAX = 2**16 - 1
 # RFC 1035 §2.3.4: a name is at most 255 octets on the wire, so at most 253 characters as text.
 _HOST_NAME_MAX = 253
-
-_BYTES = (bytes, bytearray, memoryview)
 
 
 def flag(name: str, value: object) -> bool:
@@ -34,11 +33,7 @@ def flag(name: str, value: object) -> bool:
 
 def key_password(value: object) -> bytes | None:
     """The password of an encrypted private key: bytes, or None."""
-    if value is None or isinstance(value, bytes):
-        return value
-    if isinstance(value, _BYTES):
-        return bytes(value)
-    raise InvalidParameter(f"a private key's password is bytes or None, not {type(value).__name__}")
+    return optional_bytes("a private key's password", value)
 
 
 def alpn_protocols(value: object, *, text: bool = False) -> tuple[bytes, ...]:
@@ -46,7 +41,7 @@ def alpn_protocols(value: object, *, text: bool = False) -> tuple[bytes, ...]:
     ``text``: the names are ASCII str (the stdlib's ``set_alpn_protocols``), else bytes."""
     if value is None:
         return ()
-    if isinstance(value, (str, *_BYTES)) or not isinstance(value, Sequence):
+    if isinstance(value, (str, *BYTES)) or not isinstance(value, Sequence):
         kind = "str" if text else "bytes"
         raise InvalidParameter(f"alpn is a list of protocol names ({kind}), not {type(value).__name__}")
     if len(value) > _ALPN_LIST_MAX // 2:  # each name takes two bytes at least: checked before iterating
@@ -58,7 +53,7 @@ def alpn_protocols(value: object, *, text: bool = False) -> tuple[bytes, ...]:
             if not isinstance(item, str) or not item.isascii():
                 raise InvalidParameter(f"an ALPN protocol name here is ASCII text, not {item!r:.40}")
             name = item.encode("ascii")
-        elif isinstance(item, _BYTES):
+        elif isinstance(item, BYTES):
             name = bytes(item)
         else:
             raise InvalidParameter(f"an ALPN protocol name is bytes, not {type(item).__name__}")
