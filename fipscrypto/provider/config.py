@@ -17,9 +17,6 @@ import hashlib
 import hmac
 import os
 import re
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 from ..errors import ProviderLoadFailed, ProviderUnavailable
@@ -102,6 +99,10 @@ def fipsinstall_mac(module: Path) -> tuple[str, str] | None:
     fipsinstall also loads the module and runs its known-answer tests under the system libcrypto, so a
     module that fails them is reported here. Returns None when there is no ``openssl`` binary.
     """
+    import shutil  # (install time only: activation does not pay for these imports)
+    import subprocess
+    import tempfile
+
     openssl = shutil.which("openssl")
     if openssl is None:
         return None
@@ -301,7 +302,11 @@ def _write_addressed(paths: StatePaths, stem: str, text: str) -> Path:
     never overwrite each other's file. When the state folder is read-only (provisioned by root, run
     by a service user), a private folder under the system temporary directory is used instead."""
     name = f"{stem}-{hashlib.sha256(text.encode()).hexdigest()[:16]}.cnf"
-    for folder in (paths.root / "runtime", Path(tempfile.gettempdir()) / f"fipscrypto-{os.getuid()}"):
+    for folder in (paths.root / "runtime", None):
+        if folder is None:  # the fallback: tempfile is imported only when it is needed
+            import tempfile
+
+            folder = Path(tempfile.gettempdir()) / f"fipscrypto-{os.getuid()}"
         target = folder / name
         try:
             if not (target.is_file() and target.read_text(encoding="utf-8") == text):
