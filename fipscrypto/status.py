@@ -24,7 +24,7 @@ from typing import Any
 
 from . import cmvp, module
 from .errors import FipsError, PolicyError, ProviderUnavailable
-from .policy import current
+from .policy.runtime import active_spec, summary
 from .provider.config import file_sha256, loaded_section, strict_switches
 from .provider.state import ProviderRecord, StatePaths, read_record, read_selftest_run, writable_by_others
 
@@ -85,39 +85,35 @@ def _module(path: Path, record_sha256: str, mapped: dict[str, tuple[int, int]]) 
     }
 
 
-def _policy() -> dict[str, Any]:
-    """The active allowlist policy: its name, title, layers and whether it is a draft."""
+def _policy(paths: StatePaths, negotiable: dict[str, Any] | None) -> dict[str, Any]:
+    """The active allowlist policy (its name, title, layers and whether it is a draft) and the suites
+    it accepts that an OpenSSL able to negotiate ``negotiable`` does not offer; from the policy cache
+    that activation keeps (``policy.runtime``), checked fresh against every layer's source."""
     try:
-        active = current()
+        return summary(active_spec(), paths.root / "runtime", negotiable)
     except PolicyError as exc:
         return {"error": str(exc)}
-    return {
-        "name": active.name,
-        "title": active.title,
-        "draft": active.draft,
-        "layers": [layer.name for layer in active.layers()],
-    }
 
 
-def _tls(record: ProviderRecord | None) -> dict[str, Any] | None:
+def _tls(paths: StatePaths, record: ProviderRecord | None) -> dict[str, Any] | None:
     """The suites the active policy accepts that this process's TLS endpoints do not offer, because
     cryptography's OpenSSL cannot negotiate them (with its reason); and whether the process-wide
     section was compiled from the same measurement (``fipscheck provider install`` records it)."""
-    from .policy.compile import tls_settings
     from .tls.openssl import capability
 
-    try:
-        active = current()
-    except PolicyError:
+    measured = capability().as_dict()
+    active = _policy(paths, measured)
+    if "error" in active:
         return None
-    measured = capability()
     return {
-        "not_offered": [
-            {"suite": name, "reason": why}
-            for name, why in tls_settings(active, negotiable=measured).not_offered
-        ],
-        "section_measured_alike": record is not None and record.tls_negotiable == measured.as_dict(),
+        "not_offered": [{"suite": name, "reason": why} for name, why in active["not_offered"]],
+        "section_measured_alike": record is not None and record.tls_negotiable == measured,
     }
+
+
+def _report_policy(paths: StatePaths, record: ProviderRecord | None) -> dict[str, Any]:
+    active = _policy(paths, record.tls_negotiable if record is not None else None)
+    return {key: value for key, value in active.items() if key != "not_offered"}
 
 
 def _provider_facts(info: module.ModuleInfo, paths: StatePaths) -> dict[str, Any]:
@@ -211,11 +207,11 @@ def collect(mode: str | None = None, state_dir: str | os.PathLike[str] | None = 
         "problems": problems,
         "key_generation": KEY_GENERATION if info.mode is not module.Mode.OFF else None,
         "outside_provider": OUTSIDE_PROVIDER,
-        "policy": _policy(),
+        "policy": _report_policy(paths, record),
         "selftests_ms": info.selftests_ms,
         "selftest_last_run": last_run.summary() if last_run else None,
         "openssl": {"cryptography": cryptography_openssl, "stdlib": ssl.OPENSSL_VERSION},
-        "tls": _tls(record) if proven else None,
+        "tls": _tls(paths, record) if proven else None,
         "boundary": _BOUNDARY_NOTE,
     }
     return report

@@ -195,3 +195,44 @@ def test_status_in_off_mode_exits_3_and_says_so() -> None:
     assert done.returncode == 3
     assert "FIPS MODE OFF" in done.stdout
     assert "non-approved" in done.stdout  # the state: nothing is approved without a provider
+
+
+def _retitled(tmp_path: Path, title: str) -> Path:
+    """The default profile as a policy file with another title (it extends the built-in fips-140-3)."""
+    source = Path(policy.__file__).parent / "profiles" / "fips-140-3-hardened.toml"
+    text = source.read_text().replace(policy.builtin("fips-140-3-hardened").title, title, 1)
+    path = tmp_path / "retitled.toml"
+    path.write_text(text)
+    return path
+
+
+def test_status_policy_is_the_cached_entry_only_while_every_layer_is_unchanged(tmp_path: Path) -> None:
+    from fipscrypto.policy.runtime import summary
+
+    spec, cache = str(_retitled(tmp_path, "first title")), tmp_path / "cache"
+    first = summary(spec, cache)
+    assert (first["title"], first["layers"]) == ("first title", ["fips-140-3-hardened", "fips-140-3"])
+    entries = json.loads((cache / "policy-cache.json").read_text())
+    entries[spec]["title"] = "planted"
+    (cache / "policy-cache.json").write_text(json.dumps(entries))
+    assert summary(spec, cache)["title"] == "planted"  # a fresh entry is served without parsing ...
+    _retitled(tmp_path, "second title")
+    assert summary(spec, cache)["title"] == "second title"  # ... a changed layer is parsed again
+    entries = json.loads((cache / "policy-cache.json").read_text())
+    del entries[spec]["layer_names"]  # an entry without the status fields is rebuilt, not trusted
+    entries[spec]["title"] = "planted"
+    (cache / "policy-cache.json").write_text(json.dumps(entries))
+    assert summary(spec, cache)["title"] == "second title"
+
+
+def test_status_reports_the_active_policy_file(state_paths: StatePaths, tmp_path: Path) -> None:
+    spec = _retitled(tmp_path, "a retitled policy")
+    code, report = status(state_paths, FIPSCRYPTO_POLICY=str(spec))
+    assert code == 0, report
+    assert report["policy"] == {
+        "name": "fips-140-3-hardened",
+        "title": "a retitled policy",
+        "draft": False,
+        "layers": ["fips-140-3-hardened", "fips-140-3"],
+    }
+    assert report["tls"]["not_offered"]  # the CCM_8 suites, as for the built-in profile
