@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import cast
+
 import click
 
 from fipscrypto._version import __version__
 
-from .demo import demo
-from .policy import check, policy
-from .provider import provider
-from .run import run
-from .selftest import selftest
-from .status import status
+# Each subcommand's module is imported only when that subcommand runs (or ``--help`` lists them all):
+# ``fipscheck status`` does not pay for the policy tools, nor ``fipscheck check`` for the demo.
+_COMMANDS = {
+    "status": "status",
+    "provider": "provider",
+    "run": "run",
+    "demo": "demo",
+    "policy": "policy",
+    "check": "policy",
+    "selftest": "selftest",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A group whose subcommands are imported from ``fipscrypto.cli.<module>`` when first looked up."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _COMMANDS:
+            return None
+        module = importlib.import_module(f"{__package__}.{_COMMANDS[cmd_name]}")
+        return cast(click.Command, getattr(module, cmd_name))
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="fipscheck")
 def main() -> None:
     """Check and manage FIPS-mode cryptography for services that use fipscrypto.
@@ -22,12 +43,3 @@ def main() -> None:
     Exit codes: 0 success; 1 a check found a violation; 2 usage error; 3 the FIPS provider is
     missing or unusable, or the module is in the ERROR state or running with FIPS mode off.
     """
-
-
-main.add_command(status)
-main.add_command(provider)
-main.add_command(run)
-main.add_command(demo)
-main.add_command(policy)
-main.add_command(check)
-main.add_command(selftest)

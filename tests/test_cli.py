@@ -14,12 +14,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import click
 import pytest
 
 import fipscrypto
 from fipscrypto.provider.state import StatePaths
 
-from support import VENV_BIN, clean_env, cli, fipscheck
+from support import VENV_BIN, clean_env, cli, fipscheck, run_json
 
 
 def test_version() -> None:
@@ -256,3 +257,40 @@ def test_every_command_has_help() -> None:
         done = cli(*args)
         assert done.returncode == 0
         assert "Usage: fipscheck" in done.stdout
+
+
+def test_a_subcommand_imports_only_its_own_module(state_paths: StatePaths) -> None:
+    report = run_json(
+        """
+        import contextlib, io, json, sys
+        from fipscrypto.cli.main import main
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            try:
+                main(["status", "--json", "--state-dir", sys.argv[1]])
+            except SystemExit as exit:
+                code = exit.code
+        loaded = sorted(name for name in sys.modules if name.startswith("fipscrypto.cli."))
+        print(json.dumps({"code": code, "state": json.loads(out.getvalue())["state"], "loaded": loaded}))
+        """,
+        str(state_paths.root),
+    )
+    assert (report["code"], report["state"]) == (0, "operational")
+    assert report["loaded"] == [
+        "fipscrypto.cli.exits",
+        "fipscrypto.cli.main",
+        "fipscrypto.cli.options",
+        "fipscrypto.cli.status",
+    ]
+
+
+def test_every_subcommand_is_found_by_its_name() -> None:
+    from fipscrypto.cli.main import main
+    from fipscrypto.cli.policy import check
+
+    ctx = click.Context(main)
+    assert main.list_commands(ctx) == ["status", "provider", "run", "demo", "policy", "check", "selftest"]
+    assert all(main.get_command(ctx, name) is not None for name in main.list_commands(ctx))
+    assert main.get_command(ctx, "check") is check
+    assert main.get_command(ctx, "nonesuch") is None
+    assert "No such command 'nonesuch'" in cli("nonesuch").stderr
