@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import activation
+import fipscheck
 import keys
 import policy
 import services
@@ -10,6 +11,7 @@ import tls
 
 if __name__ == "__main__":
     activation.main()
+    fipscheck.main()
     services.main()
     policy.main()
     keys.main()
