@@ -178,3 +178,23 @@ def test_importing_the_cli_does_not_boot_the_module() -> None:
     # at start-up may load the backend (which boots the module and imports cryptography).
     result = run_json(REPORT + "import fipscrypto.cli.main\nreport()")
     assert (result["state"], result["crypto_imported"]) == ("power-on", False)
+
+
+def test_activation_imports_no_provisioning_code(state_paths: StatePaths) -> None:
+    names = ("subprocess", "shutil", "tempfile", "importlib.resources")
+    code = REPORT + f"fipscrypto.activate()\nreport(loaded=[m for m in {names!r} if m in sys.modules])"
+    result = run_json(code, FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+    assert (result["state"], result["loaded"]) == ("operational", [])
+
+
+def test_the_runtime_configuration_falls_back_to_the_temporary_directory(tmp_path: Path) -> None:
+    import os
+    import tempfile
+
+    from fipscrypto.provider.config import write_runtime_config
+
+    not_a_folder = tmp_path / "state"
+    not_a_folder.write_text("")  # <state>/runtime cannot be made
+    written = write_runtime_config(StatePaths.resolve(not_a_folder), "[fips_sect]\n", "")
+    assert written.parent == Path(tempfile.gettempdir()) / f"fipscrypto-{os.getuid()}"
+    assert "[fips_sect]\n" in written.read_text()
