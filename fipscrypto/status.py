@@ -112,6 +112,7 @@ def _tls(paths: StatePaths, record: ProviderRecord | None) -> dict[str, Any] | N
 
 
 def _report_policy(paths: StatePaths, record: ProviderRecord | None) -> dict[str, Any]:
+    """The policy as activation compiled it (for the recorded measurement): the cache entry it wrote."""
     active = _policy(paths, record.tls_negotiable if record is not None else None)
     return {key: value for key, value in active.items() if key != "not_offered"}
 
