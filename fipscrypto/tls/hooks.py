@@ -43,7 +43,7 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from OpenSSL import SSL
@@ -110,6 +110,18 @@ class EndpointConfig:
     # The trust anchors this context added to its store: X509 address -> DER. The store holds them as
     # long as the context lives, so a chain ending in one needs no encoding of it per handshake.
     anchors: dict[int, bytes]
+    # The approved outcomes of this context's handshakes, by what decided them (see
+    # fipscrypto.tls.outcome): a handshake of a shape seen before costs a lookup, not the checks.
+    outcomes: dict[tuple[object, ...], Outcome] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """An approved handshake outcome, kept for the UTC day on which its verdicts were given."""
+
+    day: int
+    parameters: TLSParameters
+    audit_fields: dict[str, object]  # parameters.audit_fields(), never changed
 
 
 @dataclass(slots=True, eq=False)
