@@ -83,7 +83,6 @@ PRIVATE_SYMBOLS: Final[tuple[str, ...]] = (
     "lib.SSL_get_extms_support",
     "lib.SSL_version",
     "lib.SSL_get_current_cipher",
-    "lib.SSL_get_session",
     "lib.SSL_get0_group_name",
     # the verification in progress
     "lib.SSL_get_ex_data_X509_STORE_CTX_idx",
@@ -250,11 +249,12 @@ def outcome_key(conn: SSL.Connection) -> tuple[bytes, int, bytes | None, int, in
     version, the group's name or None, SSL_session_reused, SSL_get_extms_support); None before a
     suite was negotiated. pyOpenSSL's getters for the same, in one call and without decoding."""
     ssl = conn._ssl
+    # The session's suite: NULL while the connection has no session, on which SSL_get0_group_name
+    # would crash (pyOpenSSL's get_group_name guards it with SSL_get_session).
     cipher = _lib.SSL_get_current_cipher(ssl)
     if cipher == _ffi.NULL:
         return None
-    # pyOpenSSL's guard: SSL_get0_group_name crashes on a connection without a session.
-    group = _lib.SSL_get0_group_name(ssl) if _lib.SSL_get_session(ssl) != _ffi.NULL else _ffi.NULL
+    group = _lib.SSL_get0_group_name(ssl)
     return (
         _ffi.string(_lib.SSL_CIPHER_get_name(cipher)),
         _lib.SSL_version(ssl),
