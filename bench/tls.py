@@ -1,4 +1,4 @@
-"""Full TLS handshakes per second: fipscrypto contexts against plain pyOpenSSL contexts, in one process.
+"""TLS handshakes per second and bulk transfer: fipscrypto against plain pyOpenSSL, in one process.
 
 TLS 1.3, group P-256, an ECDSA P-256 server certificate issued by a P-256 CA; the client verifies the
 chain and the host name. Both sides of each handshake run in this thread over memory BIOs, so the
@@ -16,8 +16,13 @@ figure is CPU time of the two endpoints, without sockets.
   ``tls-handshake`` audit event (``tls.Connection.do_handshake`` runs ``tls.negotiated``), and the
   server keeping the bytes it receives until its handshake is done (for the ClientHello's EMS check).
 
-All run on the same FIPS provider and the same process-wide ``system_default`` section. ROUNDS rounds,
-each interleaved in SLICES alternating slices; a ratio is the median of the per-round ratios.
+Bulk: TLS 1.3 application data in WRITE-byte (media-sized) writes, ``sendall`` on the client and
+``recv`` on the server, over a socketpair, both ends in this thread: fipscrypto's ``tls.Connection``
+(full path) against pyOpenSSL's own ``SSL.Connection`` on the contexts configured by hand, same suite.
+
+All run on the same FIPS provider and the same process-wide ``system_default`` section. ROUNDS rounds
+(BULK_ROUNDS for bulk), each interleaved in SLICES alternating slices; a ratio is the median of the
+per-round ratios.
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@ stdlib context, a resumed session, a context not built by fipscrypto): a peer th
 rejected here even though the handshake succeeded. Then it records the service indicator
 (``tls.handshake``, the suite) and writes one ``tls-handshake`` audit event with the fields of
 :meth:`TLSParameters.audit_fields` (identities and algorithm names only; no keys, no payload).
+
+A fipscrypto context keeps the approved outcomes of its handshakes for the UTC day: a later handshake
+of the same shape (:func:`_shape`) gets the kept record, and still passes the gate, records the
+indicator and writes its own audit event.
 """
 
 from __future__ import annotations
