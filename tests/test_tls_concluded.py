@@ -13,6 +13,9 @@ from tlslib import Issued, Pki
 from fipscrypto import audit, hashes, indicator, tls
 from fipscrypto._backend import pyopenssl
 from fipscrypto.errors import HandshakeRejected
+from fipscrypto.provider.state import StatePaths
+
+from support import run_json
 
 
 def _pump(client: SSL.Connection, server: SSL.Connection) -> None:
@@ -133,3 +136,49 @@ def test_a_subclass_keeps_its_own_methods(server_cert: Issued, pki: Pki) -> None
     assert server.recv(1) == b"x"
     assert Counting.reads == 1
     assert server.parameters.approved
+
+
+ERROR_AND_RECOVERY = """
+import contextlib, json, fipscrypto
+fipscrypto.activate()
+from OpenSSL import SSL
+from fipscrypto import _faults, selftests, tls
+server = tls.server_context({chain!r}, {key!r})
+client = tls.client_context(ca={ca!r})
+def pair():
+    return tls.client_connection(client, "localhost"), tls.server_connection(server)
+def pump(c, s):
+    for _ in range(20):
+        for conn in (c, s):
+            with contextlib.suppress(SSL.WantReadError):
+                conn.do_handshake()
+        for a, b in ((c, s), (s, c)):
+            with contextlib.suppress(SSL.WantReadError):
+                b.bio_write(a.bio_read(65536))
+    return c.parameters
+first = pump(*pair())
+kept = pump(*pair()) is first
+made = pair()  # before the ERROR state: its handshake completes after
+_faults.inject("sha2-512")
+selftests.run_all()
+try:
+    pump(*made)
+    refused = False
+except fipscrypto.ModuleErrorState:
+    refused = True
+_faults.clear()
+recovered = all(r.passed for r in selftests.run_all())
+after = pump(*pair())
+print(json.dumps({{"kept": kept, "refused": refused, "recovered": recovered,
+                  "checked_again": after is not first, "same": after == first}}))
+"""
+
+
+def test_error_state_refuses_a_kept_shape_and_drops_the_kept_outcomes(
+    server_cert: Issued, pki: Pki, state_paths: StatePaths
+) -> None:
+    result = run_json(
+        ERROR_AND_RECOVERY.format(chain=str(server_cert.chain), key=str(server_cert.key), ca=str(pki.cert)),
+        FIPSCRYPTO_STATE_DIR=str(state_paths.root),
+    )
+    assert result == {"kept": True, "refused": True, "recovered": True, "checked_again": True, "same": True}

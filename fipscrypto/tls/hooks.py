@@ -62,6 +62,7 @@ from ..errors import (
     HandshakeRejected,
     HostnameMismatch,
 )
+from ..module import on_error
 from .certs import ChainChecker, Role, facts_of
 from .params import TLSParameters
 from .rules import PolicyRef
@@ -152,6 +153,16 @@ _STATE = "_fipscrypto_tls_state"
 
 def config_of(context: SSL.Context) -> EndpointConfig | None:
     return _configs.get(context)
+
+
+def _forget_outcomes() -> None:
+    """Entering ERROR drops every kept outcome, as it revokes the services' standing grants: after a
+    recovery, each handshake shape goes through every check again."""
+    for config in list(_configs.values()):
+        config.outcomes.clear()
+
+
+on_error(_forget_outcomes)
 
 
 def state_of(conn: SSL.Connection) -> ConnectionState | None:
