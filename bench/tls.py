@@ -41,7 +41,7 @@ SLICES = 6
 PER_SLICE = 25
 WRITE = 1200  # a media-sized application write (an RTP packet, a slice of a video frame)
 BULK_ROUNDS = 9
-BULK_PER_SLICE = 500
+BULK_PER_SLICE = 1000
 
 # Connection factories (client, server): no argument for memory BIOs, or a connected socket.
 Pair = tuple[Callable[..., Any], Callable[..., Any]]
