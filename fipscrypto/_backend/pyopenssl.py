@@ -39,6 +39,7 @@ __all__ = [
     "install_verify_callback",
     "message_callback",
     "missing_symbols",
+    "outcome_key",
     "servername_callback",
     "session_reused",
     "set_groups",
@@ -81,6 +82,8 @@ PRIVATE_SYMBOLS: Final[tuple[str, ...]] = (
     "lib.SSL_session_reused",
     "lib.SSL_get_extms_support",
     "lib.SSL_version",
+    "lib.SSL_get_current_cipher",
+    "lib.SSL_get0_group_name",
     # the verification in progress
     "lib.SSL_get_ex_data_X509_STORE_CTX_idx",
     "lib.X509_STORE_CTX_get_ex_data",
@@ -239,6 +242,26 @@ def cipher_strength(conn: SSL.Connection, code_point: bytes) -> tuple[str, int] 
 
 def session_reused(conn: SSL.Connection) -> bool:
     return bool(_lib.SSL_session_reused(conn._ssl))
+
+
+def outcome_key(conn: SSL.Connection) -> tuple[bytes, int, bytes | None, int, int] | None:
+    """What a completed handshake negotiated, as OpenSSL keeps it: (the suite's OpenSSL name, the wire
+    version, the group's name or None, SSL_session_reused, SSL_get_extms_support); None before a
+    suite was negotiated. pyOpenSSL's getters for the same, in one call and without decoding."""
+    ssl = conn._ssl
+    # The session's suite: NULL while the connection has no session, on which SSL_get0_group_name
+    # would crash (pyOpenSSL's get_group_name guards it with SSL_get_session).
+    cipher = _lib.SSL_get_current_cipher(ssl)
+    if cipher == _ffi.NULL:
+        return None
+    group = _lib.SSL_get0_group_name(ssl)
+    return (
+        _ffi.string(_lib.SSL_CIPHER_get_name(cipher)),
+        _lib.SSL_version(ssl),
+        None if group == _ffi.NULL else _ffi.string(group),
+        _lib.SSL_session_reused(ssl),
+        _lib.SSL_get_extms_support(ssl),
+    )
 
 
 def extended_master_secret(conn: SSL.Connection) -> bool:

@@ -94,8 +94,10 @@ class Connection(SSL.Connection):
 
     After ``do_handshake()`` succeeds (``recv``/``send`` complete the handshake first), :func:`negotiated`
     runs: the post-handshake policy checks, the service indicator and the ``tls-handshake`` audit event.
-    A rejection raises there, and on every later call. A handshake the callbacks aborted raises their
-    typed error (CertificateRejected, HandshakeRejected) instead of pyOpenSSL's ``SSL.Error``.
+    A rejection raises there, and on every later call. Once they passed, the connection's data methods
+    are pyOpenSSL's own (its class becomes a subclass of this one without the overrides). A handshake
+    the callbacks aborted raises their typed error (CertificateRejected, HandshakeRejected) instead of
+    pyOpenSSL's ``SSL.Error``.
 
     A server connection keeps the bytes it receives until its handshake is done (written with
     ``bio_write``, or peeked at in its socket before OpenSSL reads them), so that the client-hello
@@ -111,6 +113,9 @@ class Connection(SSL.Connection):
             self._fc_hello = None
         pyopenssl_negotiated(self, None)
         self._fc_done = True
+        if type(self) is Connection:
+            # Checked: from now on recv/send go straight to pyOpenSSL's (a subclass keeps its own).
+            self.__class__ = _Concluded
 
     @property
     def parameters(self) -> TLSParameters:
@@ -169,6 +174,18 @@ class Connection(SSL.Connection):
             self.do_handshake()
         sent: int = super().sendall(buf, flags)
         return sent
+
+
+class _Concluded(Connection):
+    """A :class:`Connection` whose handshake completed and passed the checks: the data path is
+    pyOpenSSL's own, with no Python frame of fipscrypto's (``do_handshake`` and ``parameters`` stay)."""
+
+    _fc_done = True
+    recv = read = SSL.Connection.recv
+    recv_into = SSL.Connection.recv_into
+    send = write = SSL.Connection.send
+    sendall = SSL.Connection.sendall
+    bio_write = SSL.Connection.bio_write
 
 
 def _load_local(

@@ -43,7 +43,7 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from OpenSSL import SSL
@@ -62,6 +62,7 @@ from ..errors import (
     HandshakeRejected,
     HostnameMismatch,
 )
+from ..module import on_error
 from .certs import ChainChecker, Role, facts_of
 from .params import TLSParameters
 from .rules import PolicyRef
@@ -110,6 +111,18 @@ class EndpointConfig:
     # The trust anchors this context added to its store: X509 address -> DER. The store holds them as
     # long as the context lives, so a chain ending in one needs no encoding of it per handshake.
     anchors: dict[int, bytes]
+    # The approved outcomes of this context's handshakes, by what decided them (see
+    # fipscrypto.tls.outcome): a handshake of a shape seen before costs a lookup, not the checks.
+    outcomes: dict[tuple[object, ...], Outcome] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """An approved handshake outcome, kept for the UTC day on which its verdicts were given."""
+
+    day: int
+    parameters: TLSParameters
+    audit_fields: dict[str, object]  # parameters.audit_fields(), never changed
 
 
 @dataclass(slots=True, eq=False)
@@ -140,6 +153,16 @@ _STATE = "_fipscrypto_tls_state"
 
 def config_of(context: SSL.Context) -> EndpointConfig | None:
     return _configs.get(context)
+
+
+def _forget_outcomes() -> None:
+    """Entering ERROR drops every kept outcome, as it revokes the services' standing grants: after a
+    recovery, each handshake shape goes through every check again."""
+    for config in list(_configs.values()):
+        config.outcomes.clear()
+
+
+on_error(_forget_outcomes)
 
 
 def state_of(conn: SSL.Connection) -> ConnectionState | None:

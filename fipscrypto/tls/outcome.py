@@ -7,6 +7,10 @@ stdlib context, a resumed session, a context not built by fipscrypto): a peer th
 rejected here even though the handshake succeeded. Then it records the service indicator
 (``tls.handshake``, the suite) and writes one ``tls-handshake`` audit event with the fields of
 :meth:`TLSParameters.audit_fields` (identities and algorithm names only; no keys, no payload).
+
+A fipscrypto context keeps the approved outcomes of its handshakes for the UTC day: a later handshake
+of the same shape (:func:`_shape`) gets the kept record, and still passes the gate, records the
+indicator and writes its own audit event.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from ..errors import HandshakeRejected, InvalidParameter, PolicyViolation
 from ..module import gate
 from ..policy.vocabulary import categories
 from .certs import CertificateSummary, ChainChecker, Role, facts_of
-from .hooks import state_of
+from .hooks import ConnectionState, Outcome, state_of
 from .names import group_name, signature_scheme, suite_name, version_name
 from .params import TLSParameters
 from .rules import PolicyRef
@@ -240,11 +244,53 @@ def _vocabulary_sigalgs(openssl: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(reverse.get(s, s) for s in openssl)
 
 
+_OUTCOMES_KEPT = 256  # per context: the shapes of handshake one endpoint sees are few
+
+
+def _shape(conn: SSL.Connection, state: ConnectionState) -> tuple[object, ...] | None:
+    """Everything a fipscrypto connection's outcome follows from: what OpenSSL negotiated, the peer's
+    chain with its verdict and the signature schemes (as the handshake callbacks saw them), ALPN. None
+    when the peer's chain was not checked in the handshake (it is checked afterwards, every time)."""
+    config = state.config
+    if state.peer_chain is None and config.peer_certificates:
+        return None
+    negotiated = _ossl.outcome_key(conn)
+    if negotiated is None:
+        return None
+    alpn = conn.get_alpn_proto_negotiated() if config.alpn else None
+    return negotiated, state.peer_chain, state.peer_approved, state.peer_sigalg, state.local_sigalg, alpn
+
+
+def _repeat(state: ConnectionState, known: Outcome) -> TLSParameters:
+    """A handshake of a shape this context approved today: the same record, indicator and audit event
+    as :func:`conclude` gives it, without asking the policy again."""
+    gate()
+    params = known.parameters
+    record(SERVICE, params.suite, True)
+    audit.emit("tls-handshake", **known.audit_fields)
+    state.parameters = params
+    return params
+
+
 def pyopenssl_negotiated(conn: SSL.Connection, role: Role | None) -> TLSParameters:
-    """:func:`fipscrypto.tls.negotiated` for a pyOpenSSL connection."""
+    """:func:`fipscrypto.tls.negotiated` for a pyOpenSSL connection.
+
+    A fipscrypto context keeps the approved outcomes of its handshakes for the UTC day (policies date
+    their changes by day), by :func:`_shape`; a handshake of a kept shape passes the module gate, records
+    the indicator and writes its audit event, with the kept record. Anything else, or a shape not yet
+    seen, goes through every check of :func:`conclude`.
+    """
     state = state_of(conn)
-    if state is not None and state.parameters is not None:
-        return state.parameters
+    shape = None
+    if state is not None:
+        if state.parameters is not None:
+            return state.parameters
+        shape = _shape(conn, state)
+        if shape is not None:
+            known = state.config.outcomes.get(shape)
+            if known is not None and known.day == _clock.utc_day():
+                return _repeat(state, known)
+    day = _clock.utc_day()
     suite = conn.get_cipher_name()
     if not suite:
         raise InvalidParameter("negotiated(): the connection has not completed a handshake")
@@ -308,4 +354,9 @@ def pyopenssl_negotiated(conn: SSL.Connection, role: Role | None) -> TLSParamete
     )
     if state is not None:
         state.parameters = params
+        if shape is not None and params.approved:
+            outcomes = state.config.outcomes
+            if len(outcomes) >= _OUTCOMES_KEPT:
+                outcomes.clear()
+            outcomes[shape] = Outcome(day, params, params.audit_fields())
     return params
