@@ -5,12 +5,14 @@ from __future__ import annotations
 import activation
 import keys
 import policy
+import rand
 import services
 import tls
 
 if __name__ == "__main__":
     activation.main()
     services.main()
+    rand.main()
     policy.main()
     keys.main()
     tls.main()
