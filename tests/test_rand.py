@@ -129,7 +129,7 @@ def test_a_forked_child_never_repeats_the_parents_output() -> None:
     pid = os.fork()
     if pid == 0:  # the child: report its output and leave
         os.close(read)
-        os.write(write, b"".join(rand.random_bytes(64) for _ in range(4)))
+        os.write(write, b"".join(rand.random_bytes(64) for _ in range(4)) + generator._drbg.generate(64))
         os._exit(0)
     os.close(write)
     child = b""
@@ -137,10 +137,11 @@ def test_a_forked_child_never_repeats_the_parents_output() -> None:
         child += chunk
     os.close(read)
     assert os.waitpid(pid, 0)[1] == 0
-    parent = b"".join(rand.random_bytes(64) for _ in range(4))
-    assert len(child) == 256
-    chunks = {child[i : i + 16] for i in range(0, 256, 16)}
-    assert not chunks & {parent[i : i + 16] for i in range(0, 256, 16)}
+    # The parent's slices, then a request of its own to the provider's DRBG (which reseeds in the child)
+    parent = b"".join(rand.random_bytes(64) for _ in range(4)) + generator._drbg.generate(64)
+    assert len(child) == len(parent) == 320
+    chunks = {child[i : i + 16] for i in range(0, 320, 16)}
+    assert not chunks & {parent[i : i + 16] for i in range(0, 320, 16)}
 
 
 def test_a_failing_drbg_enters_error_and_revokes_the_generator(state_paths: StatePaths) -> None:
