@@ -216,7 +216,8 @@ class CtrDrbg:
         if lib.EVP_RAND_instantiate(drbg, 256, 0, personalization, len(personalization), params.array()) != 1:
             raise AlgorithmUnavailable(f"CTR_DRBG: the FIPS provider refused to instantiate: {_errors(lib)}")
         lib.EVP_RAND_enable_locking(drbg)
-        self._drbg, self._parent = drbg, parent  # the parent lives as long as the DRBG
+        # The parent and the library context (its provider) live as long as the DRBG.
+        self._drbg, self._parent, self._context = drbg, parent, context
 
     def generate(self, length: int, *, prediction_resistance: bool = False) -> bytes | None:
         """One generate request of ``length`` bytes (at most 2**16: the provider's max_request), with
