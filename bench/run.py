@@ -6,6 +6,7 @@ import activation
 import fipscheck
 import keys
 import policy
+import rand
 import services
 import tls
 
@@ -13,6 +14,7 @@ if __name__ == "__main__":
     activation.main()
     fipscheck.main()
     services.main()
+    rand.main()
     policy.main()
     keys.main()
     tls.main()

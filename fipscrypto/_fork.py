@@ -8,8 +8,9 @@ at that moment stays locked forever in the child, so every lock of fipscrypto is
 Objects whose state must not go on in two processes register with :func:`watch`; their
 ``_forked()`` runs in the child, right after the fork. An AES-GCM key that makes its own nonces
 stops encrypting there (``ForkError``): parent and child would otherwise emit the same nonces under
-one key, which reuses the keystream and exposes the GHASH key. The DRBG needs no hook: it compares
-its process id on every request and reseeds in a new process.
+one key, which reuses the keystream and exposes the GHASH key. The default random generator drops the
+unread output it holds (the provider's DRBG behind it reseeds in a new process); ``rand.HmacDrbg``
+needs no hook: it compares its process id on every request and reseeds in a new process.
 
 The hooks run for ``os.fork()`` and everything built on it (``multiprocessing``'s fork start method,
 ``os.forkpty``). A C extension that calls ``fork()`` without ``PyOS_AfterFork_Child`` bypasses

@@ -41,7 +41,7 @@ OUTSIDE_PROVIDER = {
     "kdf.hkdf, kdf.kbkdf (counter), aead.wrap/wrap_pad, seal's data-key wrap": (
         "cryptography's own code over HMAC and AES"
     ),
-    "rand (HMAC_DRBG), kdf TLS/SRTP/IKEv2 compositions, KBKDF feedback/pipeline": "fipscrypto's Python",
+    "rand.HmacDrbg, kdf TLS/SRTP/IKEv2 compositions, KBKDF feedback/pipeline": "fipscrypto's Python",
     "TLS record and handshake protocol": "cryptography's libssl (the provider does its cryptography)",
 }
 #: Where each kind of key pair is generated (fipscrypto.keys), in the modes with a provider.

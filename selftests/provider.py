@@ -63,11 +63,12 @@ def fips_properties() -> None:
     expect("provider-fips-properties", outcome, b"refused", "an MD5 request (must be refused)")
 
 
-@register("provider-context", "boundary", services=("keys.generate", "keys.import"))
+@register("provider-context", "boundary", services=("keys.generate", "keys.import", "rand.random_bytes"))
 def private_context() -> None:
-    """The provider instance that generates RSA, EC and FFDH keys (fipscrypto's private library
-    context): it loads (its own integrity check and known-answer tests), reports status 1 and the
-    provisioned version, and in strict mode has every switch on."""
+    """The provider instance that generates RSA, EC and FFDH keys and runs the CTR_DRBG behind
+    ``rand.random_bytes`` (fipscrypto's private library context): it loads (its own integrity check
+    and known-answer tests), reports status 1 and the provisioned version, and in strict mode has
+    every switch on."""
     from fipscrypto import keys, module  # here, not at import: the family runs at first use
     from fipscrypto.provider.config import strict_switches
     from fipscrypto.provider.state import StatePaths, read_record

@@ -1,10 +1,16 @@
-"""Known-answer test of the module's HMAC_DRBG: instantiate, reseed, generate (SP 800-90A Rev. 1 §11.3).
+"""Known-answer tests of the DRBGs: instantiate, reseed, generate (SP 800-90A Rev. 1 §11.3).
 
-The test runs :class:`fipscrypto.rand.HmacDrbg` itself (the class behind ``rand.random_bytes``, with
+``ctr-drbg`` runs the FIPS provider's CTR-DRBG behind ``rand.random_bytes`` (AES-256, derivation
+function, as :meth:`fipscrypto.provider.context.FipsContext.ctr_drbg` instantiates it) in the private
+context, on the provider's ``TEST-RAND`` fed the vector's entropy input, nonce and reseed entropy,
+and compares the bits of the second generate call. The expected value is copied from
+tests/vectors/cavp/ctr-drbg-aes256-df-pr-false.json.
+
+``hmac-drbg`` runs :class:`fipscrypto.rand.HmacDrbg` itself (the class behind ``rand.random_bytes``, with
 its production hash SHA-512), feeding it the vector's entropy input, nonce and reseed entropy in the
 order it asks for them, and compares the bits of the second generate call. The expected value is
-copied from tests/vectors/cavp/hmac-drbg-sha512-pr-false.json; tests/test_selftest_kats.py checks
-the constants against that file.
+copied from tests/vectors/cavp/hmac-drbg-sha512-pr-false.json. tests/test_selftest_kats.py checks
+the constants of both against their files.
 """
 
 from __future__ import annotations
@@ -14,6 +20,18 @@ from collections.abc import Iterator
 from fipscrypto.errors import SelfTestFailure
 
 from .registry import expect, register
+
+# cavp/ctr-drbg-aes256-df-pr-false.json = NIST CAVP drbgvectors_pr_false CTR_DRBG.rsp, [AES-256 use df]
+# [PredictionResistance = False] [EntropyInputLen = 256] [NonceLen = 128]
+# [PersonalizationStringLen = 256] [AdditionalInputLen = 0] [ReturnedBitsLen = 512], COUNT = 0.
+_CTR_ENTROPY = bytes.fromhex("4cfb218673346d9d50c922e49b0dfcd090adf04f5c3ba47327dfcd6fa63a785c")
+_CTR_NONCE = bytes.fromhex("016962a7fd2787a24bf6be47ef3783f1")
+_CTR_PERSONALIZATION = bytes.fromhex("88eeb8e0e83bf3294bdacd6099ebe4bf55ecd9113f71e5ebcb4575f3d6a68a6b")
+_CTR_ENTROPY_RESEED = bytes.fromhex("b7ec46072363834a1b0133f2c23891db4f11a68651f23e3a8b1fdc03b192c7e7")
+_CTR_RETURNED = bytes.fromhex(
+    "a55180a190bef3adaf28f6b795e9f1f3d6dfa1b27dd0467b0c75f5fa931e9714"
+    "75b27cae03a29654e2f40966ea33643040d1400fe677873af8097c1fe9f00298"
+)
 
 # cavp/hmac-drbg-sha512-pr-false.json = NIST CAVP drbgvectors_pr_false HMAC_DRBG.rsp, [SHA-512]
 # [PredictionResistance = False] [EntropyInputLen = 256] [NonceLen = 128]
@@ -50,7 +68,20 @@ class _VectorEntropy:
         return block
 
 
-@register("hmac-drbg", "DRBG", services=("rand.random_bytes", "rand.HmacDrbg"))
+@register("ctr-drbg", "DRBG", services=("rand.random_bytes",))
+def ctr_drbg() -> None:
+    from fipscrypto.keys import inside  # here, not at import: the family's tests run lazily
+
+    context = inside.get()
+    if context is None:
+        raise SelfTestFailure("ctr-drbg", "the FIPS provider's private context is not open")
+    returned = context.ctr_drbg_known_answer(
+        _CTR_ENTROPY, _CTR_NONCE, _CTR_PERSONALIZATION, _CTR_ENTROPY_RESEED, len(_CTR_RETURNED)
+    )
+    expect("ctr-drbg", returned, _CTR_RETURNED, "CTR_DRBG returned bits")
+
+
+@register("hmac-drbg", "DRBG", services=("rand.HmacDrbg",))
 def hmac_drbg() -> None:
     from fipscrypto import rand  # here, not at import: the family's tests run lazily
 

@@ -44,7 +44,8 @@ KATS: dict[str, tuple[str, tuple[str, ...]]] = {
     "tls13-kdf": ("KDF-TLS13", ("kdf.tls13_key_schedule", "kdf.hkdf_expand_label", "kdf.derive_secret")),
     "srtp-kdf": ("KDF-SRTP", ("kdf.srtp",)),
     "ikev2-prf-plus": ("KDF-IKEv2", ("kdf.ikev2",)),
-    "hmac-drbg": ("DRBG", ("rand.random_bytes", "rand.HmacDrbg")),
+    "ctr-drbg": ("DRBG", ("rand.random_bytes",)),
+    "hmac-drbg": ("DRBG", ("rand.HmacDrbg",)),
 }
 
 
@@ -87,6 +88,19 @@ def _hmac_tc6() -> dict[str, str]:
     record = [r for r in blocks(VECTORS / "pyca" / "HMAC" / "rfc-4231-sha256.txt") if "MD" in r][4]
     assert record["Len"] == "432"
     return record
+
+
+def _ctr_drbg() -> dict[str, Any]:
+    data = _json("cavp/ctr-drbg-aes256-df-pr-false.json")
+    assert "[AES-256 use df] [PredictionResistance = False]" in data["source"]
+    case: dict[str, Any] = data["cases"][0]
+    assert case["AdditionalInputReseed"] == ""
+    assert case["AdditionalInput"] == ["", ""]
+    return case
+
+
+def _ctr_hex(field: str) -> bytes:
+    return unhex(_ctr_drbg()[field])
 
 
 def _drbg() -> dict[str, Any]:
@@ -261,6 +275,11 @@ EMBEDDED: list[tuple[str, object, Callable[[], object]]] = [
         lambda: _acvp_hex(*_IKE[:2], "derivedKeyingMaterialChild", _IKE[2])[:144],
     ),
     # selftests/rand.py
+    ("ctr-drbg entropy", drbg_kat._CTR_ENTROPY, lambda: _ctr_hex("EntropyInput")),
+    ("ctr-drbg nonce", drbg_kat._CTR_NONCE, lambda: _ctr_hex("Nonce")),
+    ("ctr-drbg personalization", drbg_kat._CTR_PERSONALIZATION, lambda: _ctr_hex("PersonalizationString")),
+    ("ctr-drbg entropy reseed", drbg_kat._CTR_ENTROPY_RESEED, lambda: _ctr_hex("EntropyInputReseed")),
+    ("ctr-drbg returned", drbg_kat._CTR_RETURNED, lambda: _ctr_hex("ReturnedBits")),
     ("drbg entropy", drbg_kat._ENTROPY, lambda: unhex(_drbg()["EntropyInput"])),
     ("drbg nonce", drbg_kat._NONCE, lambda: unhex(_drbg()["Nonce"])),
     ("drbg personalization", drbg_kat._PERSONALIZATION, lambda: unhex(_drbg()["PersonalizationString"])),

@@ -37,7 +37,7 @@ from ..errors import AlgorithmUnavailable, ProviderLoadFailed
 from .config import file_sha256, fips_section, loaded_section, with_module, write_context_config
 from .state import StatePaths, read_record
 
-__all__ = ["CURVES", "FFDH_GROUPS", "FipsContext", "libcrypto_version", "open_context"]
+__all__ = ["CURVES", "FFDH_GROUPS", "CtrDrbg", "FipsContext", "libcrypto_version", "open_context"]
 
 # fipscrypto's curve names (the suffix of "ecdsa-p256") -> OpenSSL group names.
 CURVES = {"p224": "P-224", "p256": "P-256", "p384": "P-384", "p521": "P-521", "secp256k1": "secp256k1"}
@@ -57,6 +57,8 @@ typedef struct evp_pkey_st EVP_PKEY;
 typedef struct evp_pkey_ctx_st EVP_PKEY_CTX;
 typedef struct bignum_st BIGNUM;
 typedef struct ossl_encoder_ctx_st OSSL_ENCODER_CTX;
+typedef struct evp_rand_st EVP_RAND;
+typedef struct evp_rand_ctx_st EVP_RAND_CTX;
 
 unsigned long OpenSSL_version_num(void);
 const char *OpenSSL_version(int type);
@@ -90,6 +92,20 @@ OSSL_ENCODER_CTX *OSSL_ENCODER_CTX_new_for_pkey(const EVP_PKEY *pkey, int select
 int OSSL_ENCODER_to_data(OSSL_ENCODER_CTX *ctx, unsigned char **pdata, size_t *pdata_len);
 void OSSL_ENCODER_CTX_free(OSSL_ENCODER_CTX *ctx);
 void CRYPTO_clear_free(void *ptr, size_t num, const char *file, int line);
+
+EVP_RAND *EVP_RAND_fetch(OSSL_LIB_CTX *libctx, const char *algorithm, const char *properties);
+void EVP_RAND_free(EVP_RAND *rand);
+EVP_RAND_CTX *EVP_RAND_CTX_new(EVP_RAND *rand, EVP_RAND_CTX *parent);
+void EVP_RAND_CTX_free(EVP_RAND_CTX *ctx);
+int EVP_RAND_CTX_set_params(EVP_RAND_CTX *ctx, const OSSL_PARAM params[]);
+int EVP_RAND_CTX_get_params(EVP_RAND_CTX *ctx, OSSL_PARAM params[]);
+int EVP_RAND_enable_locking(EVP_RAND_CTX *ctx);
+int EVP_RAND_instantiate(EVP_RAND_CTX *ctx, unsigned int strength, int prediction_resistance,
+    const unsigned char *pstr, size_t pstr_len, const OSSL_PARAM params[]);
+int EVP_RAND_reseed(EVP_RAND_CTX *ctx, int prediction_resistance, const unsigned char *ent, size_t ent_len,
+    const unsigned char *addin, size_t addin_len);
+int EVP_RAND_generate(EVP_RAND_CTX *ctx, unsigned char *out, size_t outlen, unsigned int strength,
+    int prediction_resistance, const unsigned char *addin, size_t addin_len);
 
 unsigned long ERR_get_error(void);
 void ERR_error_string_n(unsigned long e, char *buf, size_t len);
@@ -185,6 +201,56 @@ class _Params:
         return params
 
 
+class CtrDrbg:
+    """An SP 800-90A Rev. 1 CTR_DRBG (§10.2.1, AES-256, derivation function) of the FIPS provider,
+    instantiated at 256-bit security strength on ``parent``: the provider's ``CRNG-TEST`` in use (the
+    SP 800-90B §4.4 continuous health tests on the operating system's entropy, which the provider
+    draws through libcrypto), ``TEST-RAND`` in the known-answer test. The provider keeps the reseed
+    counter (``reseed_requests``), reseeds a DRBG used in a new process (its fork check), and locks
+    the instance: several threads may call :meth:`generate` at once (the GIL is released meanwhile)."""
+
+    def __init__(self, context: FipsContext, parent: Any, personalization: bytes) -> None:
+        lib = self._lib = context._lib
+        drbg = context._rand("CTR-DRBG", None, parent)
+        params = _Params().utf8("cipher", "AES-256-CTR")
+        if lib.EVP_RAND_instantiate(drbg, 256, 0, personalization, len(personalization), params.array()) != 1:
+            raise AlgorithmUnavailable(f"CTR_DRBG: the FIPS provider refused to instantiate: {_errors(lib)}")
+        lib.EVP_RAND_enable_locking(drbg)
+        # The parent and the library context (its provider) live as long as the DRBG.
+        self._drbg, self._parent, self._context = drbg, parent, context
+
+    def generate(self, length: int, *, prediction_resistance: bool = False) -> bytes | None:
+        """One generate request of ``length`` bytes (at most 2**16: the provider's max_request), with
+        prediction resistance on request (a reseed from the parent first); None when the provider
+        refused (its health test failed, or it is in its error state)."""
+        out = _ffi.new("unsigned char[]", length)
+        made = self._lib.EVP_RAND_generate(self._drbg, out, length, 256, prediction_resistance, _ffi.NULL, 0)
+        if made != 1:
+            return None
+        generated: bytes = _ffi.buffer(out, length)[:]
+        return generated
+
+    def reseed(self) -> bool:
+        """Reseed from the parent now (SP 800-90A §9.2)."""
+        reseeded: bool = self._lib.EVP_RAND_reseed(self._drbg, 0, _ffi.NULL, 0, _ffi.NULL, 0) == 1
+        return reseeded
+
+    def settings(self) -> dict[str, int]:
+        """The provider's view: reseed_requests (the interval), reseed_counter, max_request, strength,
+        use_derivation_function."""
+        names = ("reseed_requests", "reseed_counter", "max_request", "strength", "use_derivation_function")
+        params = _ffi.new("OSSL_PARAM[]", len(names) + 1)
+        keep = []
+        for i, name in enumerate(names):
+            key, data = _ffi.new("char[]", name.encode()), _ffi.new("unsigned long long *")
+            keep += [key, data]
+            params[i].key, params[i].data, params[i].data_size = key, data, _ffi.sizeof("unsigned long long")
+            params[i].data_type = _INTEGER if name == "use_derivation_function" else _UNSIGNED_INTEGER
+        if self._lib.EVP_RAND_CTX_get_params(self._drbg, params) != 1:
+            raise AlgorithmUnavailable(f"CTR_DRBG parameters: {_errors(self._lib)}")
+        return {name: int(keep[2 * i + 1][0]) for i, name in enumerate(names)}
+
+
 class FipsContext:
     """One private library context with the FIPS provider loaded from ``config``."""
 
@@ -246,6 +312,47 @@ class FipsContext:
                 f"the FIPS provider failed its self-test: {_errors(self._lib)}",
                 "run 'fipscheck provider install' again",
             )
+
+    # ---------------------------------------------------------------------------------- DRBGs
+
+    def _rand(self, name: str, properties: str | None, parent: Any) -> Any:
+        lib = self._lib
+        lib.ERR_clear_error()
+        found = lib.EVP_RAND_fetch(self._ctx, name.encode(), properties.encode() if properties else _ffi.NULL)
+        if found == _ffi.NULL:
+            raise AlgorithmUnavailable(f"{name}: the FIPS provider does not offer it: {_errors(lib)}")
+        made = lib.EVP_RAND_CTX_new(found, parent)
+        lib.EVP_RAND_free(found)  # the context holds its own reference
+        if made == _ffi.NULL:
+            raise AlgorithmUnavailable(f"{name}: {_errors(lib)}")
+        return _ffi.gc(made, lib.EVP_RAND_CTX_free)
+
+    def ctr_drbg(self, personalization: bytes) -> CtrDrbg:
+        """A new CTR_DRBG seeded from the operating system through the provider's continuous health
+        test (``CRNG-TEST``, which the provider itself puts in front of its own DRBGs)."""
+        crng = self._rand("CRNG-TEST", "-fips", _ffi.NULL)  # a health test, not a DRBG: no fips=yes
+        if self._lib.EVP_RAND_instantiate(crng, 256, 0, _ffi.NULL, 0, _ffi.NULL) != 1:
+            raise AlgorithmUnavailable(f"CRNG-TEST: the FIPS provider refused: {_errors(self._lib)}")
+        self._lib.EVP_RAND_enable_locking(crng)
+        return CtrDrbg(self, crng, personalization)
+
+    def ctr_drbg_known_answer(
+        self, entropy: bytes, nonce: bytes, personalization: bytes, reseed_entropy: bytes, length: int
+    ) -> bytes:
+        """The CAVP CTR_DRBG test sequence (no prediction resistance): instantiate with (entropy, nonce,
+        personalization), reseed with ``reseed_entropy``, generate ``length`` bytes twice; returns the
+        second output. The entropy comes from the provider's ``TEST-RAND`` (not approved: test only)."""
+        lib = self._lib
+        source = self._rand("TEST-RAND", "-fips", _ffi.NULL)
+        fed = _Params().unsigned("strength", 256).octets("test_entropy", entropy).octets("test_nonce", nonce)
+        if lib.EVP_RAND_instantiate(source, 256, 0, _ffi.NULL, 0, fed.array()) != 1:
+            raise AlgorithmUnavailable(f"TEST-RAND: {_errors(lib)}")
+        drbg = CtrDrbg(self, source, personalization)
+        if lib.EVP_RAND_CTX_set_params(source, _Params().octets("test_entropy", reseed_entropy).array()) != 1:
+            raise AlgorithmUnavailable(f"TEST-RAND: {_errors(lib)}")
+        if not drbg.reseed() or drbg.generate(length) is None or (out := drbg.generate(length)) is None:
+            raise AlgorithmUnavailable(f"CTR_DRBG known-answer test: {_errors(lib)}")
+        return out
 
     # ------------------------------------------------------------------------------ key pairs
 
