@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import activation
+import gcm
 import keys
 import policy
+import seal
 import services
 import tls
 
 if __name__ == "__main__":
     activation.main()
     services.main()
+    gcm.main()
+    seal.main()
     policy.main()
     keys.main()
     tls.main()
