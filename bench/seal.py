@@ -5,15 +5,15 @@
   median time per call of ROUNDS interleaved rounds (bench/services.py ``_round``);
 - 100 MiB: ``seal.seal`` and ``seal.seal_stream`` (file to file) against one direct AES-GCM call on
   the same data: time (median of interleaved rounds) and peak memory, each measured in a fresh
-  process as the growth of the peak resident set (``ru_maxrss``) over the resident set just before
-  the data is made (the 100 MiB of data count in every variant).
+  process as the growth of the peak resident set (``VmHWM``; ``ru_maxrss`` would carry the parent's
+  peak over the fork) over the resident set just before the data is made (the 100 MiB of data
+  count in every variant).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import resource
 import statistics
 import struct
 import subprocess
@@ -31,12 +31,12 @@ LARGE = 100 << 20
 VARIANTS = ("direct", "seal", "seal_stream")
 
 
-def _rss_kib() -> int:
+def _status_kib(field: str) -> int:
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+    raise RuntimeError(f"no {field} in /proc/self/status")
 
 
 def _large(variant: str, tmp: str) -> Callable[[], object]:
@@ -66,9 +66,9 @@ def _peak(variant: str) -> None:
     """In a fresh process: print the peak memory growth (MiB) of one run of ``variant``."""
     fipscrypto.activate()
     with tempfile.TemporaryDirectory() as tmp:
-        before = _rss_kib()
+        before = _status_kib("VmRSS")
         _large(variant, tmp)()
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak = _status_kib("VmHWM")
     print(json.dumps({"mib": (peak - before) / 1024}))
 
 

@@ -39,7 +39,7 @@ from typing import Any, Literal, cast
 from . import _fork, rand
 from ._backend import ciphers as _ciphers
 from ._params import BYTES, byte_string, integer
-from ._service import REVOKED, Refusal, hold, record
+from ._service import REVOKED, Refusal, grant, grants, hold, record
 from .enforce import require
 from .errors import AuthenticationError, ForkError, InvalidParameter, KeyLimitError, NonceReuse
 from .indicator import Count, entry, get_last, mark, set_last, tally
@@ -290,6 +290,9 @@ class AESGCM:
         return out
 
 
+_ONCE = grants()  # standing grants of one-message encryption, by key size
+
+
 def _encrypt_once(key: bytes, head: bytes, data: bytes, *, aad: bytes) -> bytearray:
     """``head || nonce || ciphertext || tag`` in one buffer: AES-GCM under a key used for this one
     message only (a data key), with a random nonce (SP 800-38D §8.2.2).
@@ -298,8 +301,9 @@ def _encrypt_once(key: bytes, head: bytes, data: bytes, *, aad: bytes) -> bytear
     is written in place after ``head``, never copied."""
     bits = _aes(key)
     _check_data(data, aad)
-    algorithm = f"aes-{bits}-gcm"
-    approved = require("aead.AESGCM", "cipher", algorithm)
+    permit = _ONCE.get(bits)
+    if permit is None:
+        permit = grant(_ENCRYPT, "cipher", f"aes-{bits}-gcm", f"aes-{bits}-gcm")
     nonce = _NONCES.take()
     start = len(head) + NONCE_SIZE
     out = bytearray(start + len(data) + TAG_SIZE)
@@ -308,7 +312,9 @@ def _encrypt_once(key: bytes, head: bytes, data: bytes, *, aad: bytes) -> bytear
         _ciphers.aes_gcm(key).encrypt_into(nonce, data, aad, memoryview(out)[start:])
     except _REFUSED as exc:  # a message over 2**31 - 1 bytes
         raise _refused(exc) from None
-    record(_ENCRYPT, algorithm, approved)
+    permit.use()
+    if permit.standing:
+        _ONCE[bits] = permit
     return out
 
 
@@ -410,10 +416,15 @@ def wrap_pad(kek: bytes, key: bytes) -> bytes:
     kek, key = _kek(kek), byte_string("key", key)
     if not key:
         raise InvalidParameter("AES-KWP wraps 1 or more bytes")
-    approved = require("aead.wrap_pad", "key-wrap", "aes-kwp")
+    permit = _WRAP_PAD.get(None) or grant("aead.wrap_pad", "key-wrap", "aes-kwp", "aes-kwp")
     out = _ciphers.aes_kwp_wrap(kek, key)
-    record("aead.wrap_pad", "aes-kwp", approved)
+    permit.use()
+    if permit.standing:
+        _WRAP_PAD[None] = permit
     return out
+
+
+_WRAP_PAD = grants()  # the standing grant of AES-KWP wrapping (each data key of seal is wrapped)
 
 
 def unwrap_pad(kek: bytes, wrapped: bytes) -> bytes:

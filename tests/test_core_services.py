@@ -407,6 +407,8 @@ gcm = aead.AESGCM(key)  # key objects made while operational
 fast = aead.AESGCM(key, nonces="counter")
 nonce, sealed = fast.encrypt(b"m")
 gcm.encrypt(b"m")  # draws a batch of random nonces
+aead.wrap_pad(key, key)  # standing grants of the one-message path of seal
+aead._encrypt_once(key, b"", b"m", aad=b"")
 try:
     rand.HmacDrbg(entropy=lambda n: bytes(n))  # the same block twice: stuck
 except fipscrypto.SelfTestFailure as exc:
@@ -420,6 +422,8 @@ calls = (
     lambda: fast.decrypt(nonce, sealed),
     lambda: rand.random_bytes(8),
     lambda: gcm.decrypt(nonce, sealed),
+    lambda: aead.wrap_pad(key, key),
+    lambda: aead._encrypt_once(key, b"", b"m", aad=b""),
 )
 for service in calls:
     try:
@@ -437,7 +441,7 @@ print(json.dumps({
     assert result["caught"] == "drbg-entropy-continuous"
     assert result["state"] == "error"
     # Grants and key objects from before the error are refused too: ERROR revokes everything.
-    assert len(result["refused"]) == 7
+    assert len(result["refused"]) == 9
     assert all("entropy source health test failed" in r for r in result["refused"])
     assert result["invocations"] == 1  # the refused encrypt consumed no nonce
     assert result["random_invocations"] == 1
