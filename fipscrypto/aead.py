@@ -117,7 +117,9 @@ class _Nonces:
     __slots__ = ("__weakref__", "_lock", "batch")
 
     def __init__(self) -> None:
-        self._lock = _fork.lock()
+        # Re-entrant: a DRBG failure during a refill enters ERROR, which drops the batch (_revoke)
+        # in the same thread; a drop from another thread waits, so no batch drawn before it is kept.
+        self._lock = _fork.rlock()
         self.batch: Iterator[bytes] = iter(())
         hold(self)
         _fork.watch(self)
@@ -144,7 +146,8 @@ class _Nonces:
                 continue
 
     def _drop(self) -> None:
-        self.batch = iter(())
+        with self._lock:
+            self.batch = iter(())
 
     _forked = _revoke = _drop
 
