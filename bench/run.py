@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import activation
 import fipscheck
+import gcm
 import keys
 import policy
 import rand
+import seal
 import services
 import tls
 
@@ -15,6 +17,8 @@ if __name__ == "__main__":
     fipscheck.main()
     services.main()
     rand.main()
+    gcm.main()
+    seal.main()
     policy.main()
     keys.main()
     tls.main()

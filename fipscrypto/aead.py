@@ -2,8 +2,10 @@
 
 AES-GCM nonces (SP 800-38D §8) come from one of three sources, chosen per key:
 
-- ``"random"`` (default): 96-bit nonces from :mod:`fipscrypto.rand`; at most 2**32 invocations per
-  key (§8.3), then :class:`~fipscrypto.errors.KeyLimitError`.
+- ``"random"`` (default): 96-bit nonces from :mod:`fipscrypto.rand` (the RBG-based construction of
+  §8.2.2); at most 2**32 invocations per key (§8.3), then :class:`~fipscrypto.errors.KeyLimitError`.
+  The nonces are drawn :data:`BATCH` at a time, one DRBG request cut into disjoint 96-bit fields that
+  are each handed out once, to any random-nonce key; a fork or the ERROR state drops the batch.
 - ``"counter"``: the deterministic construction of §8.2.1, a 32-bit fixed field and a 64-bit
   invocation counter; ``fixed`` names the device or context (random if not given) and ``start``
   resumes a counter that was persisted. Exhaustion raises KeyLimitError.
@@ -24,8 +26,9 @@ release no plaintext.
 Additional authenticated data is always the keyword ``aad``, so that a call written for pyca's
 ``AESGCM.encrypt(nonce, data, associated_data)`` fails loudly instead of encrypting the nonce.
 Wrong types, lengths and sizes raise :class:`~fipscrypto.errors.InvalidParameter` and leave the
-key object as it was, except that a counter-mode call refused after it drew its nonce uses that
-nonce up (it is never used again, and the indicator does not count the call).
+key object as it was, except that a call refused after it drew its nonce (a counter-mode call with
+data of a wrong type, a message over 2**31 - 1 bytes) uses that nonce up: it is never used again, the
+indicator does not count the call, and a random-nonce key counts it against its limit.
 """
 
 from __future__ import annotations
@@ -36,9 +39,9 @@ from typing import Any, Literal, cast
 from . import _fork, rand
 from ._backend import ciphers as _ciphers
 from ._params import BYTES, byte_string, integer
-from ._service import REVOKED, Refusal, hold, record
+from ._service import REVOKED, Refusal, grant, grants, hold, record
 from .enforce import require
-from .errors import ForkError, InvalidParameter, KeyLimitError, NonceReuse
+from .errors import AuthenticationError, ForkError, InvalidParameter, KeyLimitError, NonceReuse
 from .indicator import Count, entry, get_last, mark, set_last, tally
 from .module import gate
 
@@ -73,6 +76,8 @@ _FORKED = Refusal(
         "parent may use the same nonces, so it does not encrypt here; make a new one in this process"
     )
 )
+# Stands in for the nonce counter of a key that takes explicit nonces.
+_EXPLICIT = Refusal(lambda: InvalidParameter("this key takes explicit nonces: use encrypt_with_nonce"))
 
 
 def _aes(key: object) -> int:
@@ -94,6 +99,61 @@ def _check_data(data: object, aad: object) -> None:
     """The types the encryptions take, checked before any nonce is drawn."""
     if not isinstance(data, BYTES) or not (aad is None or isinstance(aad, BYTES)):
         raise InvalidParameter("data and aad must be bytes (aad may be None)")
+
+
+class _Nonces:
+    """Random 96-bit nonces for every random-nonce key, drawn from the DRBG in batches.
+
+    SP 800-38D §8.2.2 (RBG-based construction): the IV is a random field of at least 96 bits from an
+    approved RBG. One DRBG request of BATCH * 12 bytes is cut into BATCH disjoint 12-byte fields, each
+    handed out once (``next()`` on a list iterator is atomic in CPython): every nonce is a fresh
+    output of the approved DRBG, exactly as if it had been drawn on its own, and the per-key
+    invocation limit (§8.3) is counted per message, not per batch. The batch is dropped in the child
+    of a fork (its copy would hand the parent's next nonces out again) and when the module enters
+    ERROR; the next message then draws a new batch through :func:`fipscrypto.rand.random_bytes`,
+    which reseeds in a new process and refuses in ERROR.
+    """
+
+    __slots__ = ("__weakref__", "_lock", "batch")
+
+    def __init__(self) -> None:
+        # Re-entrant: a DRBG failure during a refill enters ERROR, which drops the batch (_revoke)
+        # in the same thread; a drop from another thread waits, so no batch drawn before it is kept.
+        self._lock = _fork.rlock()
+        self.batch: Iterator[bytes] = iter(())
+        hold(self)
+        _fork.watch(self)
+
+    def take(self) -> bytes:
+        """The next nonce (AESGCM.encrypt inlines this)."""
+        batch = self.batch
+        try:
+            return next(batch)
+        except StopIteration:
+            return self.refill(batch)
+
+    def refill(self, spent: Iterator[bytes]) -> bytes:
+        """The next nonce once ``spent`` (the batch a caller found empty) ran out."""
+        while True:
+            with self._lock:
+                if self.batch is spent:
+                    block = rand.random_bytes(NONCE_SIZE * BATCH)
+                    self.batch = iter([block[i : i + NONCE_SIZE] for i in range(0, len(block), NONCE_SIZE)])
+                spent = self.batch
+            try:
+                return next(spent)
+            except StopIteration:  # other threads took the whole batch meanwhile
+                continue
+
+    def _drop(self) -> None:
+        with self._lock:
+            self.batch = iter(())
+
+    _forked = _revoke = _drop
+
+
+BATCH = 256  # nonces per DRBG request (3,072 bytes; SP 800-90A Table 2 allows 2**16 per request)
+_NONCES = _Nonces()
 
 
 class AESGCM:
@@ -120,17 +180,19 @@ class AESGCM:
         self._gcm = _ciphers.aes_gcm(bytes(key))
         self._enc = self._gcm  # for encryption only: what a fork or the ERROR state takes away
         self._mode = nonces
+        self._random = nonces == "random"
         fixed = bytes(fixed) if fixed is not None else rand.random_bytes(4) if nonces == "counter" else b""
         self._fixed = fixed
-        self._count = start
-        # Counter nonces: the fixed field, then the 64-bit invocation field (§8.2.1). The count is
-        # read by invocations and the indicator; it ends at 2**64, so exhaustion is StopIteration.
-        self._issued = Count(start, _COUNTER_END)
-        self._counter: Iterator[int] = self._issued.values  # what encrypt advances; REVOKED after ERROR
+        # The invocations, counted by a range iterator: counter nonces are the fixed field, then the
+        # 64-bit invocation field (§8.2.1), ending at 2**64; random nonces end at ``limit`` (§8.3).
+        # Exhaustion is StopIteration. The same count is the indicator's (tally): no second next().
+        self._issued = Count(start, _COUNTER_END) if nonces == "counter" else Count(0, limit)
+        # What encrypt advances; REVOKED after ERROR, _FORKED in a child, refused in explicit mode.
+        self._counter: Iterator[int] = self._issued.values if nonces != "explicit" else _EXPLICIT
         self._op, self._ops = entry(_ENCRYPT, self.algorithm, self._approved)
-        if nonces == "counter":  # the nonce counter is the operation counter: no second next() per call
+        if nonces != "explicit":
             tally(self, _ENCRYPT, self.algorithm, self._approved, self._issued)
-        self._limit = limit
+        self._dop, self._dops = entry("aead.AESGCM.decrypt", self.algorithm, self._approved)
         self._last = -1  # explicit mode: the last nonce used, as an integer
         self._lock = _fork.lock()
         hold(self)  # no gate per call: entering ERROR revokes this object's context
@@ -138,7 +200,7 @@ class AESGCM:
 
     def _revoke(self) -> None:
         # REVOKED stands in for the context (every attribute access raises ModuleErrorState) and for
-        # the nonce counter (next() raises), so a revoked counter-mode key neither counts nor encrypts.
+        # the nonce counter (next() raises), so a revoked key neither counts nor encrypts.
         self._gcm, self._enc, self._counter = cast(Any, REVOKED), cast(Any, REVOKED), REVOKED
 
     def _forked(self) -> None:
@@ -146,55 +208,53 @@ class AESGCM:
         if self._counter is not REVOKED:
             self._enc, self._counter = cast(Any, _FORKED), _FORKED
 
-    def _beyond_machine_word(self) -> int:
+    def _exhausted(self) -> int:
         """The next counter value once the machine-word values are used up (at 2**63 - 1)."""
-        with self._lock:
-            if self._counter is self._issued.values:
-                self._counter = self._issued.rest
-        try:
-            return next(self._counter)
-        except StopIteration:
-            raise KeyLimitError("the 64-bit invocation counter is exhausted: use a new key") from None
-
-    def _random_nonce(self) -> bytes:
-        with self._lock:
-            if self._count >= self._limit:
-                raise KeyLimitError(f"{self._count} invocations with random nonces: use a new key")
-            self._count += 1
-        return rand.random_bytes(NONCE_SIZE)
+        if not self._random:
+            with self._lock:
+                if self._counter is self._issued.values:
+                    self._counter = self._issued.rest
+            try:
+                return next(self._counter)
+            except StopIteration:
+                pass
+        kind = "random nonces" if self._random else "the 64-bit invocation counter"
+        raise KeyLimitError(f"{self._issued.taken()} invocations with {kind}: use a new key")
 
     @property
     def invocations(self) -> int:
         """Nonces used so far (random and counter modes): persist it to resume a counter."""
         if self._mode == "counter":  # the invocation field's next value
             return self._issued.first + self._issued.taken()
-        return self._count
+        return self._issued.calls()
 
     def encrypt(self, data: bytes, *, aad: bytes | None = None) -> tuple[bytes, bytes]:
         """Encrypt with the next nonce; returns (nonce, ciphertext || 16-byte tag)."""
-        if self._mode == "counter":  # the hot path, inlined: fixed field || 64-bit counter (§8.2.1)
+        if self._random:
+            if data.__class__ is not bytes or not (aad is None or aad.__class__ is bytes):
+                _check_data(data, aad)  # before a nonce is drawn: a refused call counts nothing
+            try:
+                next(self._counter)  # the invocation limit (§8.3); also the indicator's count (tally)
+            except StopIteration:
+                self._exhausted()
+            batch = _NONCES.batch  # the RBG-based nonce (§8.2.2): _NONCES.take, inlined
+            try:
+                nonce = next(batch)
+            except StopIteration:
+                nonce = _NONCES.refill(batch)
+        else:  # fixed field || 64-bit counter (§8.2.1)
             try:
                 value = next(self._counter)  # atomic in CPython; also the indicator's count (tally)
             except StopIteration:
-                value = self._beyond_machine_word()
+                value = self._exhausted()
             nonce = self._fixed + value.to_bytes(8, "big")
-            try:
-                out = self._enc.encrypt(nonce, data, aad)
-            except _REFUSED as exc:  # the nonce is used up; the call is not an operation
-                self._issued.spoiled += 1
-                raise _refused(exc) from None
-            if get_last() is not self._op:  # the indicator, inlined (indicator.mark)
-                set_last(self._op)
-            return nonce, out
-        if self._mode != "random":
-            raise InvalidParameter("this key takes explicit nonces: use encrypt_with_nonce")
-        _check_data(data, aad)
-        nonce = self._random_nonce()
         try:
             out = self._enc.encrypt(nonce, data, aad)
-        except _REFUSED as exc:  # a message over 2**31 - 1 bytes
+        except _REFUSED as exc:  # the nonce is used up; the call is not an operation
+            self._issued.spoiled += 1
             raise _refused(exc) from None
-        mark(self._op, self._ops)
+        if get_last() is not self._op:  # the indicator, inlined (indicator.mark)
+            set_last(self._op)
         return nonce, out
 
     def encrypt_with_nonce(self, nonce: bytes, data: bytes, *, aad: bytes | None = None) -> bytes:
@@ -219,18 +279,58 @@ class AESGCM:
 
     def decrypt(self, nonce: bytes, data: bytes, *, aad: bytes | None = None) -> bytes:
         """Decrypt ciphertext || tag; AuthenticationError if anything was changed."""
-        low, high = GCM_NONCE_SIZES
-        if not isinstance(nonce, BYTES) or not low <= len(nonce) <= high:
-            raise InvalidParameter(f"AES-GCM nonces are {low}..{high} bytes")
-        _check_data(data, aad)
-        if len(data) < TAG_SIZE:
-            raise InvalidParameter("the data must hold the 16-byte tag")
         try:
-            out = _ciphers.aes_gcm_open_with(self._gcm, bytes(nonce), data, aad)
-        except _REFUSED as exc:
-            raise _refused(exc) from None
-        record("aead.AESGCM.decrypt", self.algorithm, self._approved)
+            out = self._gcm.decrypt(nonce, data, aad)
+        except _ciphers.InvalidTag:
+            if len(data) < TAG_SIZE:
+                raise InvalidParameter("the data must hold the 16-byte tag") from None
+            raise AuthenticationError("AES-GCM tag verification failed") from None
+        except _REFUSED:
+            raise _decrypt_refused(nonce, data, aad) from None
+        if get_last() is not self._dop:  # the indicator, inlined (indicator.mark)
+            set_last(self._dop)
+        next(self._dops)
         return out
+
+
+_ONCE = grants()  # standing grants of one-message encryption, by key size
+
+
+def _encrypt_once(key: bytes, head: bytes, data: bytes, *, aad: bytes) -> bytearray:
+    """``head || nonce || ciphertext || tag`` in one buffer: AES-GCM under a key used for this one
+    message only (a data key), with a random nonce (SP 800-38D §8.2.2).
+
+    One invocation per key, so the key needs no invocation count and no fork watch; the ciphertext
+    is written in place after ``head``, never copied."""
+    bits = _aes(key)
+    _check_data(data, aad)
+    permit = _ONCE.get(bits)
+    if permit is None:
+        permit = grant(_ENCRYPT, "cipher", f"aes-{bits}-gcm", f"aes-{bits}-gcm")
+    nonce = _NONCES.take()
+    start = len(head) + NONCE_SIZE
+    out = bytearray(start + len(data) + TAG_SIZE)
+    out[:start] = head + nonce
+    try:
+        _ciphers.aes_gcm(key).encrypt_into(nonce, data, aad, memoryview(out)[start:])
+    except _REFUSED as exc:  # a message over 2**31 - 1 bytes
+        raise _refused(exc) from None
+    permit.use()
+    if permit.standing:
+        _ONCE[bits] = permit
+    return out
+
+
+def _decrypt_refused(nonce: object, data: object, aad: object) -> InvalidParameter:
+    """Why cryptography refused a decryption's arguments."""
+    low, high = GCM_NONCE_SIZES
+    if not isinstance(nonce, BYTES) or not low <= len(nonce) <= high:
+        return InvalidParameter(f"AES-GCM nonces are {low}..{high} bytes")
+    try:
+        _check_data(data, aad)
+    except InvalidParameter as exc:
+        return exc
+    return InvalidParameter("data and aad must be bytes of at most 2**31 - 1 bytes")
 
 
 class AESCCM:
@@ -319,10 +419,15 @@ def wrap_pad(kek: bytes, key: bytes) -> bytes:
     kek, key = _kek(kek), byte_string("key", key)
     if not key:
         raise InvalidParameter("AES-KWP wraps 1 or more bytes")
-    approved = require("aead.wrap_pad", "key-wrap", "aes-kwp")
+    permit = _WRAP_PAD.get(None) or grant("aead.wrap_pad", "key-wrap", "aes-kwp", "aes-kwp")
     out = _ciphers.aes_kwp_wrap(kek, key)
-    record("aead.wrap_pad", "aes-kwp", approved)
+    permit.use()
+    if permit.standing:
+        _WRAP_PAD[None] = permit
     return out
+
+
+_WRAP_PAD = grants()  # the standing grant of AES-KWP wrapping (each data key of seal is wrapped)
 
 
 def unwrap_pad(kek: bytes, wrapped: bytes) -> bytes:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from typing import BinaryIO
 
 from . import aead, rand
-from ._params import byte_string, integer
+from ._params import BYTES, byte_string, integer
 from .errors import AuthenticationError, InvalidParameter
 
 __all__ = ["CHUNK", "rewrap", "seal", "seal_stream", "unseal", "unseal_stream"]
@@ -92,13 +92,17 @@ def _parse(data: bytes) -> tuple[int, str, bytes, int]:
     return version, key_id, wrapped, end + 2 + wrapped_len
 
 
-def seal(data: bytes, *, key_id: str, kek: bytes, aad: bytes = b"") -> bytes:
-    """Encrypt ``data`` under a fresh data key wrapped with ``kek`` (named ``key_id``)."""
-    name, data, aad = _key_id(key_id), byte_string("data", data), byte_string("aad", aad)
+def seal(data: bytes, *, key_id: str, kek: bytes, aad: bytes = b"") -> bytearray:
+    """Encrypt ``data`` under a fresh data key wrapped with ``kek`` (named ``key_id``).
+
+    The envelope is a bytearray: the ciphertext is written into it in place, so sealing ``n`` bytes
+    allocates ``n`` bytes and a header, and copies nothing."""
+    name, aad = _key_id(key_id), byte_string("aad", aad)
+    if not isinstance(data, BYTES):
+        raise InvalidParameter(f"data must be bytes, not {type(data).__name__}")
     dek = rand.random_bytes(32)
     header = _header(BLOB, name, aead.wrap_pad(kek, dek))
-    nonce, sealed = aead.AESGCM(dek).encrypt(data, aad=MAGIC + bytes([BLOB]) + aad)
-    return header + nonce + sealed
+    return aead._encrypt_once(dek, header, data, aad=MAGIC + bytes([BLOB]) + aad)
 
 
 def unseal(envelope: bytes, keys: KeyLookup, *, aad: bytes = b"") -> bytes:

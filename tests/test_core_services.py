@@ -223,6 +223,49 @@ def test_gcm_random_nonces_and_limit() -> None:
         gcm.encrypt(b"m")
 
 
+def test_gcm_random_nonces_come_in_batches_and_never_repeat() -> None:
+    # SP 800-38D §8.2.2: each nonce is a 96-bit field of DRBG output, drawn BATCH at a time and handed
+    # out once; two keys share the batches, and the limit (§8.3) still counts per message.
+    indicator.reset()
+    first, second = aead.AESGCM(rand.random_bytes(32)), aead.AESGCM(rand.random_bytes(16), limit=5)
+    drawn = indicator.counters()["rand.random_bytes"]["approved"]
+    nonces = [first.encrypt(b"m")[0] for _ in range(3 * aead.BATCH)]
+    nonces += [second.encrypt(b"m")[0] for _ in range(5)]
+    assert len(set(nonces)) == len(nonces) == 3 * aead.BATCH + 5
+    assert all(len(n) == aead.NONCE_SIZE for n in nonces)
+    # One DRBG request per batch, not one per message.
+    assert indicator.counters()["rand.random_bytes"]["approved"] - drawn <= 4
+    with pytest.raises(KeyLimitError):
+        second.encrypt(b"m")
+    assert (first.invocations, second.invocations) == (3 * aead.BATCH, 5)
+    assert indicator.counters()["aead.AESGCM.encrypt"]["approved"] == 3 * aead.BATCH + 5
+    op = indicator.last()
+    assert op is not None
+    assert op.service == "aead.AESGCM.encrypt"
+
+
+def test_gcm_decrypt_marks_the_indicator() -> None:
+    indicator.reset()
+    gcm = aead.AESGCM(rand.random_bytes(32))
+    nonce, sealed = gcm.encrypt(b"m", aad=b"a")
+    for _ in range(3):
+        assert gcm.decrypt(nonce, sealed, aad=b"a") == b"m"
+    op = indicator.last()
+    assert op is not None
+    assert (op.service, op.algorithm, op.approved) == (
+        "aead.AESGCM.decrypt",
+        "aes-256-gcm",
+        True,
+    )
+    with pytest.raises(AuthenticationError):
+        gcm.decrypt(nonce, sealed, aad=b"b")  # a failed check is no operation
+    with pytest.raises(InvalidParameter):
+        gcm.decrypt(nonce, sealed[:15])  # shorter than the tag
+    with pytest.raises(InvalidParameter):
+        gcm.decrypt(nonce[:7], sealed)  # a nonce shorter than GCM takes
+    assert indicator.counters()["aead.AESGCM.decrypt"]["approved"] == 3
+
+
 def test_gcm_counter_nonces_resume() -> None:
     key = rand.random_bytes(16)
     gcm = aead.AESGCM(key, nonces="counter", fixed=b"node")
@@ -363,6 +406,9 @@ mac.hmac(key, b"x")  # and another
 gcm = aead.AESGCM(key)  # key objects made while operational
 fast = aead.AESGCM(key, nonces="counter")
 nonce, sealed = fast.encrypt(b"m")
+gcm.encrypt(b"m")  # draws a batch of random nonces
+aead.wrap_pad(key, key)  # standing grants of the one-message path of seal
+aead._encrypt_once(key, b"", b"m", aad=b"")
 try:
     rand.HmacDrbg(entropy=lambda n: bytes(n))  # the same block twice: stuck
 except fipscrypto.SelfTestFailure as exc:
@@ -375,6 +421,9 @@ calls = (
     lambda: fast.encrypt(b"m"),
     lambda: fast.decrypt(nonce, sealed),
     lambda: rand.random_bytes(8),
+    lambda: gcm.decrypt(nonce, sealed),
+    lambda: aead.wrap_pad(key, key),
+    lambda: aead._encrypt_once(key, b"", b"m", aad=b""),
 )
 for service in calls:
     try:
@@ -383,7 +432,8 @@ for service in calls:
         refusals.append(str(exc))
 print(json.dumps({
     "caught": caught, "refused": refusals, "state": fipscrypto.info().state.value,
-    "invocations": fast.invocations,
+    "invocations": fast.invocations, "random_invocations": gcm.invocations,
+    "batch_left": len(list(aead._NONCES.batch)),
 }))
 """,
         FIPSCRYPTO_STATE_DIR=str(state_paths.root),
@@ -391,9 +441,11 @@ print(json.dumps({
     assert result["caught"] == "drbg-entropy-continuous"
     assert result["state"] == "error"
     # Grants and key objects from before the error are refused too: ERROR revokes everything.
-    assert len(result["refused"]) == 6
+    assert len(result["refused"]) == 9
     assert all("entropy source health test failed" in r for r in result["refused"])
     assert result["invocations"] == 1  # the refused encrypt consumed no nonce
+    assert result["random_invocations"] == 1
+    assert result["batch_left"] == 0  # the random nonces drawn before the error are dropped
 
 
 def test_dated_policy_change_takes_effect_in_a_running_process(state_paths: StatePaths) -> None:

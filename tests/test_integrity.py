@@ -310,8 +310,8 @@ def test_writer_runs_without_the_package_or_a_provider(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------------------ bytecode
 
 # aead.py with constant nonces: the change an attacker compiles into the bytecode cache.
-RANDOM_NONCE = b"return rand.random_bytes(NONCE_SIZE)"
-CONSTANT_NONCE = b"return bytes(NONCE_SIZE)"
+RANDOM_NONCE = b"block = rand.random_bytes(NONCE_SIZE * BATCH)"
+CONSTANT_NONCE = b"block = bytes(NONCE_SIZE * BATCH)"
 
 # A program using AES-GCM, in a fresh interpreter: "import-first" imports the service before the first
 # call activates the module (the bytecode of aead is then loaded before the integrity test runs),
@@ -331,7 +331,7 @@ try:
 except fipscrypto.SelfTestFailure as exc:
     result.update(failed=exc.test, detail=exc.detail)
 if "fipscrypto.aead" in sys.modules:
-    names = sys.modules["fipscrypto.aead"].AESGCM._random_nonce.__code__.co_names
+    names = sys.modules["fipscrypto.aead"]._Nonces.refill.__code__.co_names
     result["constant_nonce_code_ran"] = "random_bytes" not in names
 """
     + STATE_AND_SERVICE
@@ -491,7 +491,7 @@ def test_same_code_compares_what_code_equality_leaves_out() -> None:
     assert integrity.same_code(marshal.loads(marshal.dumps(compiled)), compiled)  # noqa: S302
     assert integrity.same_code(compile(source, "elsewhere/aead.py", "exec", dont_inherit=True), compiled)
     for fields in ({"co_stacksize": 1}, {"co_qualname": "AESGCM.decrypt"}):
-        changed = _replace_code(compiled, "_random_nonce", **fields)
+        changed = _replace_code(compiled, "refill", **fields)
         assert changed == compiled  # == does not see it
         assert not integrity.same_code(changed, compiled)
     changed = compile(source.replace(RANDOM_NONCE, CONSTANT_NONCE), "aead.py", "exec", dont_inherit=True)
@@ -505,7 +505,7 @@ def test_bytecode_changed_only_where_code_equality_does_not_look_fails(tmp_path:
     integrity.check_bytecode(seal, every=True)  # the sealed bytecode passes
     source = root / "fipscrypto" / "aead.py"
     sealed = _sealed_cache(source).read_bytes()
-    code = _replace_code(marshal.loads(sealed[16:]), "_random_nonce", co_stacksize=1)  # noqa: S302
+    code = _replace_code(marshal.loads(sealed[16:]), "refill", co_stacksize=1)  # noqa: S302
     _cache(source).parent.mkdir(parents=True, exist_ok=True)
     _cache(source).write_bytes(sealed[:16] + marshal.dumps(code))
     with pytest.raises(SelfTestFailure) as caught:

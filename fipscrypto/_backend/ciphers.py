@@ -11,13 +11,13 @@ from ..errors import AuthenticationError
 
 __all__ = [
     "GCM_NONCE_SIZES",
+    "InvalidTag",
     "aes_ccm",
     "aes_ccm_open",
     "aes_ccm_open_with",
     "aes_ccm_seal",
     "aes_gcm",
     "aes_gcm_open",
-    "aes_gcm_open_with",
     "aes_gcm_seal",
     "aes_kw_unwrap",
     "aes_kw_wrap",
@@ -41,12 +41,8 @@ def aes_gcm_seal(key: bytes, nonce: bytes, data: bytes, aad: bytes | None) -> by
 
 
 def aes_gcm_open(key: bytes, nonce: bytes, data: bytes, aad: bytes | None) -> bytes:
-    return aes_gcm_open_with(AESGCM(key), nonce, data, aad)
-
-
-def aes_gcm_open_with(gcm: AESGCM, nonce: bytes, data: bytes, aad: bytes | None) -> bytes:
     try:
-        return gcm.decrypt(nonce, data, aad)
+        return AESGCM(key).decrypt(nonce, data, aad)
     except InvalidTag:
         raise AuthenticationError("AES-GCM tag verification failed") from None
 
