@@ -217,7 +217,7 @@ class CtrDrbg:
             raise AlgorithmUnavailable(f"CTR_DRBG: the FIPS provider refused to instantiate: {_errors(lib)}")
         lib.EVP_RAND_enable_locking(drbg)
         # The parent and the library context (its provider) live as long as the DRBG.
-        self._drbg, self._parent, self._context = drbg, parent, context
+        self._drbg, self._parent, self._owner = drbg, parent, context
 
     def generate(self, length: int, *, prediction_resistance: bool = False) -> bytes | None:
         """One generate request of ``length`` bytes (at most 2**16: the provider's max_request), with
