@@ -12,10 +12,9 @@ at 64 B, 1,200 B and 1 MiB. Medians of ROUNDS rounds, each round interleaved in 
 from __future__ import annotations
 
 import os
-import statistics
 from collections.abc import Callable
 
-from services import _round
+from services import compare
 
 import fipscrypto
 
@@ -57,27 +56,7 @@ def main() -> dict[str, dict[str, float]]:
             lambda n=nonce, s=sealed: ours_random.decrypt(n, s),
             lambda n=nonce, s=sealed: theirs.decrypt(n, s, None),
         )
-    results: dict[str, dict[str, float]] = {}
-    for name, (ours, theirs_call) in cases.items():
-        seconds = 0.1 if "MiB" in name else 0.3
-        ratios, ours_t, theirs_t = [], [], []
-        for _ in range(ROUNDS):
-            a, b = _round(ours, theirs_call, seconds)
-            ours_t.append(a)
-            theirs_t.append(b)
-            ratios.append(a / b)
-        results[name] = {
-            "fipscrypto_us": statistics.median(ours_t) * 1e6,
-            "cryptography_us": statistics.median(theirs_t) * 1e6,
-            "ratio": statistics.median(ratios),
-        }
-    print(f"AES-256-GCM, median of {ROUNDS} rounds (fipscrypto vs cryptography on the same provider)")
-    for name, r in results.items():
-        print(
-            f"  {name:34} {r['fipscrypto_us']:9.2f} us  vs {r['cryptography_us']:9.2f} us"
-            f"   ratio {r['ratio']:.3f}x"
-        )
-    return results
+    return compare("AES-256-GCM", cases, 34, ROUNDS)
 
 
 if __name__ == "__main__":

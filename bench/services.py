@@ -78,11 +78,21 @@ def main() -> dict[str, dict[str, float]]:
             lambda d=data: ours_gcm.encrypt(d),
             lambda d=data: c_gcm(d),
         )
+    return compare("core services", cases, 28)
+
+
+def compare(
+    title: str,
+    cases: dict[str, tuple[Callable[[], object], Callable[[], object]]],
+    width: int,
+    rounds: int = ROUNDS,
+) -> dict[str, dict[str, float]]:
+    """Per-call times of each (ours, theirs) pair, median of ``rounds`` interleaved rounds, printed."""
     results: dict[str, dict[str, float]] = {}
     for name, (ours, theirs) in cases.items():
         seconds = 0.1 if "MiB" in name else 0.3
         ratios, ours_t, theirs_t = [], [], []
-        for _ in range(ROUNDS):
+        for _ in range(rounds):
             a, b = _round(ours, theirs, seconds)
             ours_t.append(a)
             theirs_t.append(b)
@@ -92,10 +102,10 @@ def main() -> dict[str, dict[str, float]]:
             "cryptography_us": statistics.median(theirs_t) * 1e6,
             "ratio": statistics.median(ratios),
         }
-    print(f"core services, median of {ROUNDS} rounds (fipscrypto vs cryptography on the same provider)")
+    print(f"{title}, median of {rounds} rounds (fipscrypto vs cryptography on the same provider)")
     for name, r in results.items():
         print(
-            f"  {name:28} {r['fipscrypto_us']:9.2f} us  vs {r['cryptography_us']:9.2f} us"
+            f"  {name:{width}} {r['fipscrypto_us']:9.2f} us  vs {r['cryptography_us']:9.2f} us"
             f"   ratio {r['ratio']:.3f}x"
         )
     return results
