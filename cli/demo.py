@@ -41,10 +41,10 @@ def demo() -> None:
         f"  service indicator: {last.service} {last.algorithm} approved={last.approved}" if last else ""
     )
 
-    key = rand.random_bytes(32)  # from the module's SP 800-90A HMAC_DRBG
+    key = rand.random_bytes(32)  # from the FIPS provider's SP 800-90A CTR_DRBG
     gcm = aead.AESGCM(key)
     nonce, sealed = gcm.encrypt(_MESSAGE, aad=b"header")
-    click.echo("\nAES-256-GCM (key from the HMAC_DRBG, random 96-bit nonce)")
+    click.echo("\nAES-256-GCM (key from the provider's CTR_DRBG, random 96-bit nonce)")
     click.echo(f"  nonce          = {nonce.hex()}")
     click.echo(f"  ciphertext+tag = {sealed.hex()}")
     click.echo(f"  decrypts back  = {gcm.decrypt(nonce, sealed, aad=b'header') == _MESSAGE}")
