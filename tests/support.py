@@ -42,6 +42,26 @@ def run_json(code: str, *args: str, **env: str) -> dict[str, Any]:
     return result
 
 
+def run_script_json(script: Path, *args: str, timeout: float) -> Any:
+    """Run a test helper script in a fresh interpreter (its own folder as the working directory) that
+    prints its result as JSON on its last line; fail with its exit status and stderr otherwise."""
+    done = subprocess.run(
+        [sys.executable, str(script), *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=clean_env(),
+        cwd=script.parent,
+        timeout=timeout,
+        check=False,
+    )
+    lines = done.stdout.strip().splitlines()
+    failed = f"{script.name} failed (exit {done.returncode}): {done.stderr[-3000:]}"
+    assert done.returncode == 0, failed
+    assert lines, failed
+    return json.loads(lines[-1])
+
+
 def fipscheck(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(VENV_BIN / "fipscheck"), *args],

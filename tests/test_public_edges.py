@@ -25,9 +25,6 @@ aggregated per entry point: one failure lists every case, one line each.
 from __future__ import annotations
 
 import inspect
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +38,7 @@ from hypothesis import strategies as st
 import fipscrypto
 from fipscrypto.policy.vocabulary import categories
 
-from support import clean_env
+from support import run_script_json
 
 TESTS = Path(__file__).parent
 TEMPLATES = edgelib.templates() | edgelib.templates(edge_calls)
@@ -125,21 +122,7 @@ def test_bad_input_gets_a_fipscrypto_error_strict(name: str) -> None:
 
 @pytest.fixture(scope="module")
 def audit_findings() -> dict[str, list[str]]:
-    done = subprocess.run(
-        [sys.executable, str(TESTS / "edgelib.py"), "audit", *AUDIT],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env=clean_env(),
-        cwd=TESTS,
-        timeout=300,
-        check=False,
-    )
-    lines = done.stdout.strip().splitlines()
-    failed = f"audit sweep failed (exit {done.returncode}): {done.stderr[-3000:]}"
-    assert done.returncode == 0, failed
-    assert lines, failed
-    found: dict[str, list[str]] = json.loads(lines[-1])
+    found: dict[str, list[str]] = run_script_json(TESTS / "edgelib.py", "audit", *AUDIT, timeout=300)
     return found
 
 

@@ -17,9 +17,6 @@ and records every question the services ask the policy. Here:
 from __future__ import annotations
 
 import datetime as dt
-import json
-import subprocess
-import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -29,7 +26,7 @@ import pytest
 from fipscrypto import policy
 from fipscrypto.policy import Direction, Status
 
-from support import clean_env
+from support import run_script_json
 
 TESTS = Path(__file__).parent
 PROFILES = policy.builtin_names()
@@ -41,21 +38,7 @@ SERVICE_CATEGORIES = ("hash", "signature", "key-agreement", "password-hash", "ma
 
 @pytest.fixture(scope="module")
 def walk() -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, str(TESTS / "rulebook.py")],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env=clean_env(),
-        cwd=TESTS,
-        timeout=600,
-        check=False,
-    )
-    lines = done.stdout.strip().splitlines()
-    failed = f"the walk failed (exit {done.returncode}): {done.stderr[-3000:]}"
-    assert done.returncode == 0, failed
-    assert lines, failed
-    result: dict[str, Any] = json.loads(lines[-1])
+    result: dict[str, Any] = run_script_json(TESTS / "rulebook.py", timeout=600)
     return result
 
 
