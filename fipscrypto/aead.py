@@ -300,25 +300,34 @@ def _encrypt_once(key: bytes, head: bytes, data: bytes, *, aad: bytes) -> bytear
     """``head || nonce || ciphertext || tag`` in one buffer: AES-GCM under a key used for this one
     message only (a data key), with a random nonce (SP 800-38D §8.2.2).
 
-    One invocation per key, so the key needs no invocation count and no fork watch; the ciphertext
-    is written in place after ``head``, never copied."""
-    bits = _aes(key)
-    _check_data(data, aad)
+    The caller checked the arguments: ``key`` an AES key, ``data`` and ``aad`` bytes. One invocation
+    per key, so the key needs no invocation count and no fork watch. A large message is encrypted in
+    place after ``head``, never copied; below :data:`_IN_PLACE` bytes one copy of the result costs less
+    than the zeroed buffer and the view that writing in place needs."""
+    bits = len(key) * 8
     permit = _ONCE.get(bits)
     if permit is None:
         permit = grant(_ENCRYPT, "cipher", f"aes-{bits}-gcm", f"aes-{bits}-gcm")
     nonce = _NONCES.take()
-    start = len(head) + NONCE_SIZE
-    out = bytearray(start + len(data) + TAG_SIZE)
-    out[:start] = head + nonce
     try:
-        _ciphers.aes_gcm(key).encrypt_into(nonce, data, aad, memoryview(out)[start:])
+        if len(data) < _IN_PLACE:
+            out = bytearray(head)
+            out += nonce
+            out += _ciphers.aes_gcm(key).encrypt(nonce, data, aad)
+        else:
+            start = len(head) + NONCE_SIZE
+            out = bytearray(start + len(data) + TAG_SIZE)
+            out[:start] = head + nonce
+            _ciphers.aes_gcm(key).encrypt_into(nonce, data, aad, memoryview(out)[start:])
     except _REFUSED as exc:  # a message over 2**31 - 1 bytes
         raise _refused(exc) from None
     permit.use()
     if permit.standing:
         _ONCE[bits] = permit
     return out
+
+
+_IN_PLACE = 1 << 15  # measured: below 32 KiB, encrypting into a new buffer costs more than a copy
 
 
 def _decrypt_refused(nonce: object, data: object, aad: object) -> InvalidParameter:
@@ -419,6 +428,11 @@ def wrap_pad(kek: bytes, key: bytes) -> bytes:
     kek, key = _kek(kek), byte_string("key", key)
     if not key:
         raise InvalidParameter("AES-KWP wraps 1 or more bytes")
+    return _wrap_pad(kek, key)
+
+
+def _wrap_pad(kek: bytes, key: bytes) -> bytes:
+    """AES-KWP of arguments already checked (seal wraps each data key it made here)."""
     permit = _WRAP_PAD.get(None) or grant("aead.wrap_pad", "key-wrap", "aes-kwp", "aes-kwp")
     out = _ciphers.aes_kwp_wrap(kek, key)
     permit.use()

@@ -34,6 +34,7 @@ __all__ = ["CHUNK", "rewrap", "seal", "seal_stream", "unseal", "unseal_stream"]
 
 MAGIC = b"FCSEAL"
 BLOB, STREAM = 1, 2
+_BLOB_AAD = MAGIC + bytes([BLOB])  # what a blob's GCM additional data starts with
 CHUNK = 1 << 16
 _MAX_CHUNK = 1 << 24
 _TAG = 16
@@ -95,14 +96,15 @@ def _parse(data: bytes) -> tuple[int, str, bytes, int]:
 def seal(data: bytes, *, key_id: str, kek: bytes, aad: bytes = b"") -> bytearray:
     """Encrypt ``data`` under a fresh data key wrapped with ``kek`` (named ``key_id``).
 
-    The envelope is a bytearray: the ciphertext is written into it in place, so sealing ``n`` bytes
-    allocates ``n`` bytes and a header, and copies nothing."""
-    name, aad = _key_id(key_id), byte_string("aad", aad)
+    The envelope is a bytearray. From 32 KiB on, the ciphertext is written into it in place, so
+    sealing ``n`` bytes allocates ``n`` bytes and a header, and copies nothing; a smaller message is
+    copied once."""
+    name, aad, kek = _key_id(key_id), byte_string("aad", aad), aead._kek(kek)
     if not isinstance(data, BYTES):
         raise InvalidParameter(f"data must be bytes, not {type(data).__name__}")
     dek = rand.random_bytes(32)
-    header = _header(BLOB, name, aead.wrap_pad(kek, dek))
-    return aead._encrypt_once(dek, header, data, aad=MAGIC + bytes([BLOB]) + aad)
+    header = _header(BLOB, name, aead._wrap_pad(kek, dek))
+    return aead._encrypt_once(dek, header, data, aad=_BLOB_AAD + aad)
 
 
 def unseal(envelope: bytes, keys: KeyLookup, *, aad: bytes = b"") -> bytes:
@@ -117,7 +119,7 @@ def unseal(envelope: bytes, keys: KeyLookup, *, aad: bytes = b"") -> bytes:
         raise InvalidParameter("truncated envelope")
     dek = aead.unwrap_pad(_kek(keys, key_id), wrapped)
     nonce, sealed = body[: aead.NONCE_SIZE], body[aead.NONCE_SIZE :]
-    return aead.AESGCM(dek).decrypt(nonce, sealed, aad=MAGIC + bytes([BLOB]) + aad)
+    return aead.AESGCM(dek).decrypt(nonce, sealed, aad=_BLOB_AAD + aad)
 
 
 def rewrap(envelope: bytes, keys: KeyLookup, *, key_id: str, kek: bytes) -> bytes:

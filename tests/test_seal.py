@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 
 import pytest
+from cryptography.hazmat.primitives import keywrap
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fipscrypto import rand, seal
+from fipscrypto import aead, rand, seal
 from fipscrypto.errors import AuthenticationError, FipsError, InvalidParameter
 
 KEYS = {"kek-2026": rand.random_bytes(32), "kek-2027": rand.random_bytes(32)}
@@ -32,6 +34,21 @@ def test_rotation_rewraps_without_reencrypting() -> None:
     assert seal.unseal(rotated, {"kek-2027": KEYS["kek-2027"]}) == b"config"
     with pytest.raises(InvalidParameter, match="no key-encryption key 'kek-2026'"):
         seal.unseal(envelope, {"kek-2027": KEYS["kek-2027"]})
+
+
+@pytest.mark.parametrize("size", [0, 1, aead._IN_PLACE - 1, aead._IN_PLACE, aead._IN_PLACE + 17])
+def test_blob_layout_is_the_same_below_and_above_in_place_encryption(size: int) -> None:
+    """Small messages are copied once, large ones encrypted in place: both give the documented layout,
+    which cryptography's own AES-GCM and AES-KWP open."""
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    envelope = seal.seal(data, key_id="k1", kek=KEYS["kek-2026"], aad=b"row")
+    assert type(envelope) is bytearray
+    wrapped_len = int.from_bytes(envelope[10:12], "big")
+    assert envelope[:10] == b"FCSEAL\x01\x02k1"
+    dek = keywrap.aes_key_unwrap_with_padding(KEYS["kek-2026"], bytes(envelope[12 : 12 + wrapped_len]))
+    body = envelope[12 + wrapped_len :]
+    assert len(body) == 12 + size + 16
+    assert AESGCM(dek).decrypt(bytes(body[:12]), bytes(body[12:]), b"FCSEAL\x01row") == data
 
 
 def test_every_bit_flip_and_truncation_is_rejected() -> None:
