@@ -68,6 +68,11 @@ def _render(report: dict[str, Any]) -> str:
         scope = f"family {last['family']}" if last["family"] else "all"
         outcome = "all passed" if last["passed"] else f"FAILED: {', '.join(last['failed'] or ['none run'])}"
         lines.append(f"last run      {last['time']} ({scope}, {last['count']} tests): {outcome}")
+    if not report["deep"]:
+        lines.append(
+            "not measured  the provider's own report of its identity and switches (a second provider"
+            " instance) and what cryptography's OpenSSL negotiates for TLS: 'fipscheck status --deep'"
+        )
     tls = report["tls"]
     if tls is not None:
         lines.append(
@@ -118,17 +123,26 @@ def _provider_lines(p: dict[str, Any] | None) -> list[str]:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also read the provider's own identity and switches from a second provider instance, and "
+    "measure which TLS versions and suites cryptography's OpenSSL negotiates (about a second activation).",
+)
 @mode_option
 @state_dir_option
-def status(as_json: bool, mode: str | None, state_dir: str | None) -> None:
+def status(as_json: bool, deep: bool, mode: str | None, state_dir: str | None) -> None:
     """Activate fipscrypto and report what this process measured: mode, state, the module mapped
-    into it, the provider's own identity and switches, the boundary proof, the CMVP verdict.
+    into it and its SHA-256, the provider's switches as its loaded section sets them, the boundary
+    proof (the power-on self-tests), the policy, the CMVP verdict. '--deep' adds the provider's own
+    report and the TLS measurement; without it the report says they were not measured.
 
     Exits 0 when the module is operational with the FIPS provider proven in this process and no
     problem was found; 3 when the provider is missing or unusable, the module is in the ERROR state,
     FIPS mode is off, the mapped module differs from the recorded one, the provider's files are
-    writable by any user, or (strict mode) a switch of the provider is off.
+    writable by any user, (strict mode) a switch of the provider is off, or ('--deep') the provider
+    reports another version or a failed status.
     """
-    report = status_report.collect(mode, state_dir)
+    report = status_report.collect(mode, state_dir, deep=deep)
     click.echo(json.dumps(report, indent=2) if as_json else _render(report))
     raise SystemExit(exit_status(report))

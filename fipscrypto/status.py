@@ -4,11 +4,17 @@ Nothing here repeats what was recorded at install time as if it were true now:
 
 - the module: the ``fips.so`` file mapped into this process (``/proc/self/maps``), its SHA-256, and
   whether it is the file the provider record names (same device and inode, same hash);
-- the provider's identity and its switches: the provider's own parameters (``OSSL_PROVIDER_get_params``),
-  read from fipscrypto's private library context, which loads the same module bytes and the same
-  provider section as cryptography's OpenSSL (cryptography's bindings expose no provider parameters);
+- the provider's switches as the section cryptography's OpenSSL loaded names them (the file is checked
+  against the digest its name carries);
 - the boundary proof: the power-on self-tests that passed in this process;
 - the state folder's permissions.
+
+``deep=True`` (``fipscheck status --deep``) measures two more things, at the cost of about a second
+activation: the provider's own identity and switches (``OSSL_PROVIDER_get_params``), read from
+fipscrypto's private library context, which loads the same module bytes and the same provider section
+as cryptography's OpenSSL (cryptography's bindings expose no provider parameters, so this is a second
+provider instance, with its own known-answer tests); and which TLS versions and suites cryptography's
+OpenSSL negotiates. Without it the report says that these were not measured.
 
 ``problems`` lists what is wrong: the module mapped differs from the record, the provider's files are
 writable by any user, or (strict mode) a switch of the provider is off. The command exits 3 when the
@@ -17,8 +23,10 @@ provider is not proven in this process or a problem is listed (``fipscrypto.cli.
 
 from __future__ import annotations
 
+# The standard library's OpenSSL version, from the module ``ssl`` takes it from (importing ``ssl``
+# itself costs three times as much, for nothing status uses).
+import _ssl
 import os
-import ssl
 from pathlib import Path
 from typing import Any
 
@@ -117,32 +125,43 @@ def _report_policy(paths: StatePaths, record: ProviderRecord | None) -> dict[str
     return {key: value for key, value in active.items() if key != "not_offered"}
 
 
-def _provider_facts(info: module.ModuleInfo, paths: StatePaths) -> dict[str, Any]:
-    """The modules mapped into this process, and the provider's own parameters and switches."""
-    from . import keys  # the private context: opened here if no key was generated yet
-
+def _provider_facts(info: module.ModuleInfo, paths: StatePaths, deep: bool) -> dict[str, Any]:
+    """The modules mapped into this process and the provider's switches: as its section names them,
+    or (``deep``) the provider's own parameters from a second instance."""
     record = read_record(paths)
     if record is None:
         return {"error": "no provider record"}
     facts: dict[str, Any] = {}
-    try:
-        context = keys.inside.get()
-        params = context.provider_params() if context is not None else {}
-    except FipsError as exc:
-        facts["error"] = str(exc).splitlines()[0]
-        params = {}
+    params: dict[str, Any] = {}
+    if deep:
+        from . import keys  # the private context: opened here if no key was generated yet
+
+        try:
+            context = keys.inside.get()
+            params = context.provider_params() if context is not None else {}
+        except FipsError as exc:
+            facts["error"] = str(exc).splitlines()[0]
     mapped = mapped_files()  # after the context was opened: its module copy is mapped too
     facts["module"] = _module(Path(record.module_path), record.module_sha256, mapped)
-    facts["context_module"] = _module(paths.context_module, record.module_sha256, mapped)
+    if deep:
+        facts["context_module"] = _module(paths.context_module, record.module_sha256, mapped)
     if "error" in facts:
         return facts
     # The private context loads the section cryptography's OpenSSL loaded when fipscrypto wrote it;
     # with an operator's own OPENSSL_CONF ("external" bindings) the switches of cryptography's
     # instance are not known.
-    facts["switches_of"] = "cryptography's provider section" if info.config else "not measured"
     section = loaded_section(Path(info.config)) if info.config else ""
-    facts["reported"] = {key: params.get(key) for key in ("name", "version", "buildinfo", "status")}
-    facts["switches"] = {k: v for k, v in sorted(params.items()) if isinstance(v, int) and k != "status"}
+    if not info.config:
+        facts["switches_of"] = "not measured"
+    elif deep:
+        facts["switches_of"] = "the provider's own report, for cryptography's provider section"
+    else:
+        facts["switches_of"] = "cryptography's provider section, as written ('--deep': the provider's report)"
+    if deep:
+        facts["reported"] = {key: params.get(key) for key in ("name", "version", "buildinfo", "status")}
+        facts["switches"] = {k: v for k, v in sorted(params.items()) if isinstance(v, int) and k != "status"}
+    else:
+        facts["switches"] = _section_switches(section, record.switches)
     # Not a provider parameter: read from the section cryptography's OpenSSL loaded.
     facts["conditional_errors"] = "conditional-errors = 1" in section.splitlines()
     wanted = [name for name in strict_switches(record) if name != "conditional-errors"]
@@ -152,8 +171,22 @@ def _provider_facts(info: module.ModuleInfo, paths: StatePaths) -> dict[str, Any
     return facts
 
 
-def collect(mode: str | None = None, state_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """Activate (if not yet active), measure and report."""
+def _section_switches(section: str, names: tuple[str, ...]) -> dict[str, int | None]:
+    """The value a ``[fips_sect]`` sets (``name = 0`` or ``1``) for each of the provider's switches
+    ``names``; None where it sets none (the provider's own default, which only ``deep`` reads)."""
+    found: dict[str, int | None] = dict.fromkeys(sorted(names))
+    for line in section.splitlines():
+        name, _, value = (part.strip() for part in line.partition("="))
+        if name in found and value.isdigit():
+            found[name] = int(value)
+    return found
+
+
+def collect(
+    mode: str | None = None, state_dir: str | os.PathLike[str] | None = None, *, deep: bool = False
+) -> dict[str, Any]:
+    """Activate (if not yet active), measure and report; ``deep`` adds the provider's own parameters
+    (a second provider instance) and what cryptography's OpenSSL negotiates for TLS."""
     error: dict[str, str] | None = None
     try:
         module.activate(mode, state_dir=state_dir)
@@ -189,7 +222,7 @@ def collect(mode: str | None = None, state_dir: str | os.PathLike[str] | None = 
             "cmvp": cmvp.verdict(record.name, record.version).as_dict(),
         }
         if operational:
-            provider.update(_provider_facts(info, paths))
+            provider.update(_provider_facts(info, paths, deep))
             problems += _problems(provider, info.mode)
     extra = [Path(info.config), Path(info.config).parent] if info.config else []
     unsafe = writable_by_others(paths, record, *extra) if record is not None else []
@@ -211,8 +244,9 @@ def collect(mode: str | None = None, state_dir: str | os.PathLike[str] | None = 
         "policy": _report_policy(paths, record),
         "selftests_ms": info.selftests_ms,
         "selftest_last_run": last_run.summary() if last_run else None,
-        "openssl": {"cryptography": cryptography_openssl, "stdlib": ssl.OPENSSL_VERSION},
-        "tls": _tls(paths, record) if proven else None,
+        "openssl": {"cryptography": cryptography_openssl, "stdlib": _ssl.OPENSSL_VERSION},
+        "deep": deep,
+        "tls": _tls(paths, record) if proven and deep else None,
         "boundary": _BOUNDARY_NOTE,
     }
     return report
@@ -228,8 +262,9 @@ def _problems(provider: dict[str, Any], mode: module.Mode | None) -> list[str]:
         found.append(f"the module mapped into this process differs from the one recorded ({mapped['path']})")
     if "error" in provider:
         return [*found, f"the provider could not be measured: {provider['error']}"]
-    if provider["reported"]["version"] != provider["version"] or provider["reported"]["status"] != 1:
-        found.append(f"the provider reports {provider['reported']}, recorded version {provider['version']}")
+    reported = provider.get("reported")
+    if reported is not None and (reported["version"] != provider["version"] or reported["status"] != 1):
+        found.append(f"the provider reports {reported}, recorded version {provider['version']}")
     if mode is module.Mode.STRICT and provider["switches_of"] == "not measured":
         found.append("strict mode on an OpenSSL configuration fipscrypto did not write: switches unknown")
     elif mode is module.Mode.STRICT and provider["switches_off"]:

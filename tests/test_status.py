@@ -30,7 +30,7 @@ def status(state: StatePaths, *args: str, **env: str) -> tuple[int, dict[str, An
 
 
 def test_status_json_fields_are_measured(state_paths: StatePaths) -> None:
-    done = cli("status", "--json", "--state-dir", str(state_paths.root))
+    done = cli("status", "--json", "--deep", "--state-dir", str(state_paths.root))
     code, report = done.returncode, json.loads(done.stdout)
     assert code == 0, report
     record = read_record(state_paths)
@@ -39,6 +39,7 @@ def test_status_json_fields_are_measured(state_paths: StatePaths) -> None:
     assert (report["mode"], report["state"], report["problems"]) == ("strict", "operational", [])
     assert report["fips_enabled"] is True
     assert report["provider_proven"] is True
+    assert report["deep"] is True
     provider = report["provider"]
     # The provider's own parameters, not the record.
     assert provider["reported"]["name"] == "OpenSSL FIPS Provider"
@@ -77,8 +78,30 @@ def test_status_json_fields_are_measured(state_paths: StatePaths) -> None:
     assert report["tls"]["section_measured_alike"] is True
 
 
+def test_status_without_deep_reads_the_loaded_section_and_says_what_it_did_not_measure(
+    state_paths: StatePaths,
+) -> None:
+    deep = json.loads(cli("status", "--json", "--deep", "--state-dir", str(state_paths.root)).stdout)
+    done = cli("status", "--json", "--state-dir", str(state_paths.root))
+    code, report = done.returncode, json.loads(done.stdout)
+    assert (code, report["problems"], report["deep"], report["tls"]) == (0, [], False, None)
+    provider = report["provider"]
+    assert "reported" not in provider
+    assert "context_module" not in provider
+    assert provider["module"] == deep["provider"]["module"]
+    # The section sets exactly the switches the provider reports, all on in strict mode.
+    assert provider["switches"] == deep["provider"]["switches"]
+    assert provider["switches_of"].startswith("cryptography's provider section, as written")
+    assert (provider["switches_off"], provider["conditional_errors"]) == ([], True)
+    text = cli("status", "--state-dir", str(state_paths.root)).stdout
+    assert "not measured  the provider's own report" in text
+    assert "'fipscheck status --deep'" in text
+    assert "tls           offers" not in text
+    assert "not measured" not in cli("status", "--deep", "--state-dir", str(state_paths.root)).stdout
+
+
 def test_status_text_names_both_verdicts_and_the_boundary(state_paths: StatePaths) -> None:
-    done = cli("status", FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+    done = cli("status", "--deep", FIPSCRYPTO_STATE_DIR=str(state_paths.root))
     assert done.returncode == 0
     assert "validated     " in done.stdout  # the CMVP (validated module) verdict
     assert "approved      non-approved requests to fipscrypto raise PolicyViolation" in done.stdout
@@ -93,30 +116,35 @@ def test_status_text_names_both_verdicts_and_the_boundary(state_paths: StatePath
     assert "non-approved requests to fipscrypto are allowed and recorded" in audit.stdout
 
 
-def test_audit_mode_reports_the_switches_it_runs_with(state_paths: StatePaths) -> None:
-    code, report = status(state_paths, "--mode", "audit")
+@pytest.mark.parametrize("depth", [(), ("--deep",)], ids=["section", "provider"])
+def test_audit_mode_reports_the_switches_it_runs_with(
+    state_paths: StatePaths, depth: tuple[str, ...]
+) -> None:
+    code, report = status(state_paths, "--mode", "audit", *depth)
     assert code == 0, report["problems"]
     switches = report["provider"]["switches"]
-    # The provisioned section: the base switches on, the provider's defaults for the rest.
+    # The provisioned section: the base switches on, the provider's defaults for the rest (which the
+    # section does not name: only the provider's own report has their value).
     assert switches["security-checks"] == switches["tls1-prf-ems-check"] == 1
-    assert switches["tdes-encrypt-disabled"] == 0
+    assert switches["tdes-encrypt-disabled"] == (0 if depth else None)
     assert "tdes-encrypt-disabled" in report["provider"]["switches_off"]
 
 
+@pytest.mark.parametrize("depth", [(), ("--deep",)], ids=["section", "provider"])
 @pytest.mark.parametrize("line", ["security-checks = 1", "tls1-prf-ems-check = 1", "conditional-errors = 1"])
 def test_a_weakened_switch_is_reported_and_strict_mode_sets_it_again(
-    own_state: StatePaths, line: str
+    own_state: StatePaths, line: str, depth: tuple[str, ...]
 ) -> None:
     # Audit mode runs with the provisioned section: a switch turned off there is off in the provider,
     # and status says so. Strict mode writes every switch itself: the provider has it on again.
     cnf = own_state.fipsmodule_cnf
     cnf.write_text(cnf.read_text().replace(line, line.replace("= 1", "= 0")))
     name = line.split(" = ")[0]
-    code, report = status(own_state, "--mode", "audit")
+    code, report = status(own_state, "--mode", "audit", *depth)
     assert (code, name in report["provider"]["switches_off"]) == (0, True)
     if name != "conditional-errors":  # not a provider parameter: read from the loaded section
         assert report["provider"]["switches"][name] == 0
-    code, report = status(own_state, "--mode", "strict")
+    code, report = status(own_state, "--mode", "strict", *depth)
     assert (code, report["provider"]["switches_off"]) == (0, [])
 
 
@@ -227,7 +255,7 @@ def test_status_policy_is_the_cached_entry_only_while_every_layer_is_unchanged(t
 
 def test_status_reports_the_active_policy_file(state_paths: StatePaths, tmp_path: Path) -> None:
     spec = _retitled(tmp_path, "a retitled policy")
-    code, report = status(state_paths, FIPSCRYPTO_POLICY=str(spec))
+    code, report = status(state_paths, "--deep", FIPSCRYPTO_POLICY=str(spec))
     assert code == 0, report
     assert report["policy"] == {
         "name": "fips-140-3-hardened",
