@@ -6,6 +6,7 @@ import activation
 import fipscheck
 import gcm
 import keys
+import passwords
 import policy
 import rand
 import seal
@@ -20,5 +21,6 @@ if __name__ == "__main__":
     gcm.main()
     seal.main()
     policy.main()
+    passwords.main()
     keys.main()
     tls.main()
