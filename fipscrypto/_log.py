@@ -1,0 +1,25 @@
+"""fipscrypto's log records, without importing :mod:`logging` for records that nobody can receive.
+
+Until something imports ``logging`` no handler or level can have been configured, and a record below
+WARNING reaches no one (Python's last-resort handler prints WARNING and above to stderr). So records
+below WARNING go to ``logging`` only once the program has imported it; WARNING and above always do,
+and import it when needed.
+"""
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ["ERROR", "INFO", "WARNING", "log"]
+
+# logging's levels (logging.INFO, ...), which are fixed by the logging module's documentation.
+INFO, WARNING, ERROR = 20, 30, 40
+
+
+def log(name: str, level: int, msg: str, *args: object) -> None:
+    """``logging.getLogger(name).log(level, msg, *args)``, skipped when it could reach no handler."""
+    if level < WARNING and "logging" not in sys.modules:
+        return
+    import logging
+
+    logging.getLogger(name).log(level, msg, *args, stacklevel=2)
