@@ -9,17 +9,26 @@ and import it when needed.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from logging import Logger
 
 __all__ = ["ERROR", "INFO", "WARNING", "log"]
 
 # logging's levels (logging.INFO, ...), which are fixed by the logging module's documentation.
 INFO, WARNING, ERROR = 20, 30, 40
 
+_loggers: dict[str, Logger] = {}  # logging keeps a logger for the life of the process
+
 
 def log(name: str, level: int, msg: str, *args: object) -> None:
     """``logging.getLogger(name).log(level, msg, *args)``, skipped when it could reach no handler."""
-    if level < WARNING and "logging" not in sys.modules:
-        return
-    import logging
+    logger = _loggers.get(name)
+    if logger is None:
+        if level < WARNING and "logging" not in sys.modules:
+            return
+        import logging
 
-    logging.getLogger(name).log(level, msg, *args, stacklevel=2)
+        logger = _loggers[name] = logging.getLogger(name)
+    logger.log(level, msg, *args, stacklevel=2)

@@ -12,6 +12,8 @@ from typing import Any, ClassVar, Self
 
 __all__ = ["Record"]
 
+_set = object.__setattr__
+
 
 class Record:
     __slots__ = ()
@@ -19,7 +21,7 @@ class Record:
 
     def _init(self, *values: object) -> None:
         for name, value in zip(self._fields, values, strict=True):
-            object.__setattr__(self, name, value)
+            _set(self, name, value)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"cannot assign to field {name!r}: a {type(self).__name__} is frozen")
