@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 
 import click
 
@@ -87,6 +86,6 @@ def verify(state_dir: str | None, as_json: bool) -> None:
         _fail(exc)
         return
     if as_json:
-        click.echo(json.dumps(asdict(record), indent=2))
+        click.echo(json.dumps(record.as_dict(), indent=2))
     else:
         click.echo(_summary(record, state_dir) + "\nverified   module MAC, provider self-test, load")

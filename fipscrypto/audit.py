@@ -7,30 +7,36 @@ is a subscriber too: emitters do not change when a sink is added.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
 from ._fork import lock
+from ._log import INFO, log
+from ._record import Record
 from .errors import AuditError
 
 __all__ = ["Event", "emit", "report", "subscribe", "unsubscribe"]
 
-log = logging.getLogger("fipscrypto.audit")
+_LOGGER = "fipscrypto.audit"
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(Record):
+    """One audit event (frozen; equal, hashed and shown by its fields)."""
+
+    __slots__ = _fields = ("kind", "stamp", "fields")
     kind: str  # e.g. "activation", "selftest", "policy-violation", "exemption", "key-generated"
     stamp: float  # seconds since the epoch (time.time())
-    fields: Mapping[str, object] = field(default_factory=dict)
+    fields: Mapping[str, object]
+
+    def __init__(self, kind: str, stamp: float, fields: Mapping[str, object] | None = None) -> None:
+        self._init(kind, stamp, {} if fields is None else fields)
 
     @property
     def time(self) -> str:
         """RFC 3339, UTC, with microseconds."""
+        import datetime as dt  # only when an event is formatted
+
         return dt.datetime.fromtimestamp(self.stamp, dt.UTC).isoformat(timespec="microseconds")
 
     def to_json(self) -> str:
@@ -60,7 +66,7 @@ def emit(kind: str, **fields: object) -> Event:
     Every sink gets the event, even when one before it raised; then AuditError is raised if any did.
     """
     event = Event(kind, time.time(), fields)
-    log.info("%s", event)  # formatted (to_json) only when a handler takes INFO records
+    log(_LOGGER, INFO, "%s", event)  # formatted (to_json) only when a handler takes INFO records
     with _lock:
         sinks = list(_subscribers)
     failed: list[Exception] = []

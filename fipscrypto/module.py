@@ -18,15 +18,15 @@ from __future__ import annotations
 import contextlib
 import enum
 import importlib
-import logging
 import os
 import warnings
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
 from pathlib import Path
 
 from ._fork import rlock
+from ._log import ERROR, INFO, WARNING, log
+from ._record import Record
 from .errors import FipsError, ModeOffWarning, ModuleErrorState, ProviderUnavailable
 from .provider import load
 from .provider.state import ProviderRecord, StatePaths, read_record
@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 MODE_ENV = "FIPSCRYPTO_MODE"
-log = logging.getLogger("fipscrypto")
+_LOGGER = "fipscrypto"
 
 
 class Mode(enum.Enum):
@@ -69,10 +69,10 @@ class State(enum.Enum):
     ERROR = "error"
 
 
-@dataclass(frozen=True)
-class ModuleInfo:
+class ModuleInfo(Record):
     """A snapshot of the module for status reports."""
 
+    __slots__ = _fields = ("mode", "state", "error", "state_dir", "bindings", "config", "selftests_ms")
     mode: Mode | None
     state: State
     error: str | None
@@ -80,6 +80,18 @@ class ModuleInfo:
     bindings: str | None  # "fipscrypto", "external", "plain" (off mode), or None before boot
     config: str | None  # the OpenSSL configuration cryptography loaded, when fipscrypto wrote it
     selftests_ms: dict[str, float]  # the last power-on run: test name -> milliseconds
+
+    def __init__(
+        self,
+        mode: Mode | None,
+        state: State,
+        error: str | None,
+        state_dir: str,
+        bindings: str | None,
+        config: str | None,
+        selftests_ms: dict[str, float],
+    ) -> None:
+        self._init(mode, state, error, state_dir, bindings, config, selftests_ms)
 
 
 _lock = rlock()
@@ -139,7 +151,7 @@ def boot(mode: Mode | str | None = None, state_dir: str | os.PathLike[str] | Non
                 ModeOffWarning,
                 stacklevel=2,
             )
-            log.warning("FIPS mode OFF: no FIPS provider is loaded (development use only)")
+            log(_LOGGER, WARNING, "FIPS mode OFF: no FIPS provider is loaded (development use only)")
         else:
             premature = load.bindings_imported()
             try:
@@ -213,7 +225,13 @@ def activate(mode: Mode | str | None = None, *, state_dir: str | os.PathLike[str
                 raise cause from exc
             raise
         _state = _serving()
-        log.info("fipscrypto operational (mode=%s, bindings=%s)", _mode and _mode.value, _bindings)
+        log(
+            _LOGGER,
+            INFO,
+            "fipscrypto operational (mode=%s, bindings=%s)",
+            _mode and _mode.value,
+            _bindings,
+        )
         return _state
 
 
@@ -242,7 +260,7 @@ def enter_error(reason: str) -> None:
         callbacks = list(_on_error)
     for callback in callbacks:
         callback()
-    log.error("fipscrypto entered the ERROR state: %s", reason)
+    log(_LOGGER, ERROR, "fipscrypto entered the ERROR state: %s", reason)
 
 
 def recover() -> None:
@@ -254,7 +272,7 @@ def recover() -> None:
     with _lock:
         if _state is State.ERROR and _bindings is not None:
             _state, _error = _serving(), None
-            log.warning("fipscrypto recovered from ERROR: every self-test passed on demand")
+            log(_LOGGER, WARNING, "fipscrypto recovered from ERROR: every self-test passed on demand")
             from .audit import emit  # (audit imports nothing of the core)
 
             emit("module-recovered")

@@ -40,8 +40,7 @@ the build hook can load this file by path, without fipscrypto or cryptography.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import functools
 import importlib.machinery
 import importlib.util
 import json
@@ -53,9 +52,11 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import CodeType, ModuleType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.hmac import HMAC
+
     from fipscrypto.errors import SelfTestFailure
     from fipscrypto.provider.state import StatePaths
 
@@ -118,6 +119,9 @@ Mac = Callable[[bytes, Iterable[bytes]], bytes]
 
 def stdlib_hmac(key: bytes, chunks: Iterable[bytes]) -> bytes:
     """The writer's HMAC (build time, outside the module)."""
+    import hashlib  # the writer only: activation does not load the system libcrypto
+    import hmac
+
     h = hmac.new(key, digestmod=hashlib.sha256)
     for chunk in chunks:
         h.update(chunk)
@@ -125,19 +129,30 @@ def stdlib_hmac(key: bytes, chunks: Iterable[bytes]) -> bytes:
 
 
 def provider_hmac(key: bytes, chunks: Iterable[bytes]) -> bytes:
-    """The verifier's HMAC: the FIPS provider, through the backend."""
-    from fipscrypto._backend.hashes import hmac_object  # importing _backend boots the module
-
-    h = hmac_object("sha256", key)
+    """The verifier's HMAC: the FIPS provider, through the backend (a copy of the context keyed once)."""
+    h = _keyed(key).copy()
     for chunk in chunks:
         h.update(chunk)
     return h.finalize()
 
 
+@functools.lru_cache(maxsize=4)
+def _keyed(key: bytes) -> HMAC:
+    """An HMAC-SHA-256 context of the provider keyed with ``key`` (the manifest's or the provider
+    module's key, both public), copied for each file rather than keyed again."""
+    from fipscrypto._backend.hashes import hmac_object  # importing _backend boots the module
+
+    return hmac_object("sha256", key)
+
+
 def _chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as f:
-        while chunk := f.read(_CHUNK):
+    """The file's bytes, read with plain system calls (one read for most files)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        while chunk := os.read(fd, _CHUNK):
             yield chunk
+    finally:
+        os.close(fd)
 
 
 def _canonical(body: dict[str, Any]) -> bytes:
@@ -286,19 +301,33 @@ def _unmarshal(cache: bytes) -> object:
         return None
 
 
-class Seal(NamedTuple):
-    """A manifest whose tag verified, with the files found that it covers."""
+class Seal:
+    """A manifest whose tag verified, with the files found that it covers. (A plain class: a NamedTuple
+    would compile each field's annotation, about 2 ms of activation.)"""
 
-    sources: dict[Path, str]  # every covered file found -> its installed name
-    files: dict[str, str]  # installed name -> HMAC (hex)
-    bytecode: dict[str, str]  # the sealed bytecode caches: installed name -> HMAC (hex)
-    mac: Mac
-    imported: bool  # the packages this process imports (not a wheel-layout tree elsewhere)
+    __slots__ = ("bytecode", "files", "imported", "mac", "sources")
+
+    def __init__(
+        self,
+        sources: dict[Path, str],  # every covered file found -> its installed name
+        files: dict[str, str],  # installed name -> HMAC (hex)
+        bytecode: dict[str, str],  # the sealed bytecode caches: installed name -> HMAC (hex)
+        mac: Mac,
+        imported: bool,  # the packages this process imports (not a wheel-layout tree elsewhere)
+    ) -> None:
+        self.sources, self.files, self.bytecode, self.mac, self.imported = (
+            sources,
+            files,
+            bytecode,
+            mac,
+            imported,
+        )
 
     def sealed(self, name: str, cache: Path, data: bytes) -> bool:
         """Whether ``data``, read from ``cache``, is the bytecode the manifest seals for source ``name``."""
         listed = self.bytecode.get(_sealed_name(name, cache.name))
-        return listed is not None and hmac.compare_digest(self.mac(KEY, [data]), _unhex(listed))
+        # == as expect() compares: the key is public (see the module docstring), no timing secret.
+        return listed is not None and self.mac(KEY, [data]) == _unhex(listed)
 
     def proven(self, source: Path, cache: Path) -> bool:
         """Whether the bytecode cached at ``cache`` for the covered ``source`` is sealed or the same as
@@ -317,7 +346,7 @@ class Seal(NamedTuple):
         compile of the source, which any cached bytecode must equal. Raises SelfTestFailure."""
         name = self.sources[source]
         text = source.read_bytes()
-        if not hmac.compare_digest(self.mac(KEY, [text]), _unhex(self.files.get(name))):
+        if self.mac(KEY, [text]) != _unhex(self.files.get(name)):
             raise _failure(f"{name} changed after the power-on test ({_REMEDY})")
         cache = Path(importlib.util.cache_from_source(str(source)))
         try:

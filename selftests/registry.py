@@ -10,7 +10,8 @@ Order (FIPS 140-3 IG 10.3.A): the integrity test runs first, preceded only by th
 of the algorithm it uses (HMAC-SHA-256), then the provider proof, then every other family.
 """
 
-from __future__ import annotations
+# No "from __future__ import annotations" here: typing.NamedTuple compiles each field's annotation
+# when it is a string (typing.ForwardRef), which costs activation about 3 ms for these three classes.
 
 import time
 from collections.abc import Callable, Collection, Iterator

@@ -187,6 +187,39 @@ def test_activation_imports_no_provisioning_code(state_paths: StatePaths) -> Non
     assert (result["state"], result["loaded"]) == ("operational", [])
 
 
+def test_activation_imports_none_of_the_costly_stdlib_modules(state_paths: StatePaths) -> None:
+    # dataclasses (with inspect), logging, hashlib and hmac (_hashlib loads the system libcrypto) and
+    # datetime cost activation about 25 ms together; nothing on its path needs them.
+    names = ("dataclasses", "inspect", "logging", "hashlib", "_hashlib", "hmac", "datetime", "textwrap")
+    code = REPORT + f"fipscrypto.activate()\nreport(loaded=[m for m in {names!r} if m in sys.modules])"
+    result = run_json(code, FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+    assert (result["state"], result["loaded"]) == ("operational", [])
+
+
+def test_activation_logs_to_a_configured_logger(state_paths: StatePaths) -> None:
+    code = (
+        REPORT
+        + """
+import io, logging
+stream = io.StringIO()
+logging.basicConfig(level=logging.INFO, stream=stream, format="%(name)s %(levelname)s %(message)s")
+fipscrypto.activate()
+report(log=stream.getvalue().splitlines())
+"""
+    )
+    result = run_json(code, FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+    assert "fipscrypto INFO fipscrypto operational (mode=strict, bindings=fipscrypto)" in result["log"]
+    audit = [line for line in result["log"] if line.startswith("fipscrypto.audit INFO {")]
+    assert any('"kind": "selftest-pass"' in line and '"test": "integrity"' in line for line in audit)
+
+
+def test_a_warning_reaches_stderr_when_logging_was_never_configured() -> None:
+    done = run_python("import fipscrypto; fipscrypto.activate()", FIPSCRYPTO_MODE="off")
+    assert done.returncode == 0, done.stderr
+    # logging's last-resort handler (the ModeOffWarning says "development use only" differently)
+    assert "FIPS mode OFF: no FIPS provider is loaded (development use only)" in done.stderr
+
+
 def test_the_runtime_configuration_falls_back_to_the_temporary_directory(tmp_path: Path) -> None:
     import os
     import tempfile

@@ -18,7 +18,7 @@ from fipscrypto.provider import apt as apt_mod
 from fipscrypto.provider import provision
 from fipscrypto.provider.config import fipsinstall_mac, module_mac, read_module_mac
 from fipscrypto.provider.provision import install, verify
-from fipscrypto.provider.state import StatePaths, read_record
+from fipscrypto.provider.state import ProviderRecord, SelftestRun, StatePaths, read_record
 from fipscrypto.tls.openssl import capability
 
 from support import clean_env, cli, fipscheck, run_json
@@ -75,6 +75,29 @@ def test_identity_probe_runs_the_provider_self_test(state_paths: StatePaths) -> 
     assert found["name"] == "OpenSSL FIPS Provider"
     assert found["status"] == 1
     assert found["self_test"] is True
+
+
+def test_the_records_are_frozen_values_that_round_trip_through_json(state_paths: StatePaths) -> None:
+    record = read_record(state_paths)
+    assert record is not None
+    again = ProviderRecord(**json.loads(record.to_json()))
+    assert again == record
+    assert again.switches == record.switches
+    assert isinstance(again.switches, tuple)
+    assert repr(record).startswith(f"ProviderRecord(module_path={record.module_path!r}, ")
+    with pytest.raises(AttributeError):
+        record.name = "another"
+    changed = record.replace(tls_negotiable=None)
+    assert (changed.tls_negotiable, changed.name) == (None, record.name)
+    assert changed != record
+    with pytest.raises(TypeError):
+        ProviderRecord(**{**record.as_dict(), "unknown": 1})  # read_record() then reports no record
+    row = {"name": "integrity", "family": "integrity", "result": "pass", "ms": 1.0, "detail": ""}
+    run = SelftestRun("2026-01-01T00:00:00+00:00", None, True, 1, (), 1.0, "operational", None, (row,))
+    again_run = SelftestRun(**json.loads(json.dumps(run.as_dict())))  # lists in JSON, tuples again
+    assert again_run == run
+    assert (again_run.failed, again_run.results) == ((), (row,))
+    assert hash(StatePaths.resolve(state_paths.root)) == hash(state_paths)
 
 
 def test_install_is_idempotent(state_paths: StatePaths) -> None:

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .._clock import today as _today
+from .._clock import iso_day
 from .._version import __version__
 from ..errors import PolicyError
 from .source import read_text, source_digest
@@ -50,7 +50,7 @@ def _read(identity: str) -> str:
 def _key(spec: str, negotiable: Mapping[str, Any] | None) -> dict[str, str]:
     return {
         "spec": spec,
-        "date": _today().isoformat(),
+        "date": iso_day(),
         "version": __version__,
         "vocabulary": source_digest((_HERE / "vocabulary.toml").read_text(encoding="utf-8")),
         "negotiable": source_digest(json.dumps(negotiable, sort_keys=True)),

@@ -7,12 +7,12 @@ is first called.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from pathlib import Path
 from typing import Any
 
+from .._fingerprint import sha256_hex
 from ..errors import InvalidParameter, PolicyError
 
 __all__ = ["MAX_BYTES", "file_name", "parse_toml", "read_text", "source_digest"]
@@ -70,4 +70,4 @@ def parse_toml(text: str, path: str) -> dict[str, Any]:
 def source_digest(text: str) -> str:
     """The SHA-256 of a policy's source text (its identity in verdicts, caches and reports)."""
     # surrogatepass: text given to loads() may hold lone surrogates, which TOML strings accept
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return sha256_hex(text.encode("utf-8", "surrogatepass"))

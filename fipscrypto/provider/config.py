@@ -13,14 +13,18 @@ error rather than a silent fallback (fips_config(5)).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .._fingerprint import sha256_hex
 from ..errors import ProviderLoadFailed, ProviderUnavailable
 from .state import ProviderRecord, StatePaths
+
+if TYPE_CHECKING:
+    import hashlib
+    import hmac
 
 __all__ = [
     "BASE_SWITCHES",
@@ -76,12 +80,17 @@ def _digest_file(path: Path, h: hashlib._Hash | hmac.HMAC) -> str:
 def module_mac(module: Path) -> str:
     """HMAC-SHA-256 of the module file under the default FIPS key, as uppercase hex without colons;
     ProviderLoadFailed when the file cannot be read."""
+    import hashlib  # (diagnosis, status and install only: activation does not load _hashlib)
+    import hmac
+
     return _digest_file(module, hmac.new(DEFAULT_FIPS_KEY, digestmod=hashlib.sha256)).upper()
 
 
 def file_sha256(path: Path) -> str:
     """SHA-256 of a file: the module's fingerprint in records and reports (identification only);
     ProviderLoadFailed when the file cannot be read."""
+    import hashlib
+
     return _digest_file(path, hashlib.sha256())
 
 
@@ -277,7 +286,7 @@ def loaded_section(config: Path) -> str:
         text = config.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ProviderLoadFailed(f"cannot read {config}: {exc}", "run 'fipscheck status'") from exc
-    if not config.name.endswith(f"-{hashlib.sha256(text.encode()).hexdigest()[:16]}.cnf"):
+    if not config.name.endswith(f"-{sha256_hex(text.encode())[:16]}.cnf"):
         raise ProviderLoadFailed(
             f"{config} was changed after it was written (its content no longer matches its name)",
             "restart the process; find out who writes into the state folder",
@@ -301,7 +310,7 @@ def _write_addressed(paths: StatePaths, stem: str, text: str) -> Path:
     """Write ``text`` under a name made of its SHA-256, so processes with other policies or modes
     never overwrite each other's file. When the state folder is read-only (provisioned by root, run
     by a service user), a private folder under the system temporary directory is used instead."""
-    name = f"{stem}-{hashlib.sha256(text.encode()).hexdigest()[:16]}.cnf"
+    name = f"{stem}-{sha256_hex(text.encode())[:16]}.cnf"
     for folder in (paths.root / "runtime", None):
         if folder is None:  # the fallback: tempfile is imported only when it is needed
             import tempfile

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import glob
 import os
@@ -145,7 +144,7 @@ def install(
     )
     write_record(paths, record)  # the load probe activates from the record
     try:
-        record = dataclasses.replace(record, tls_negotiable=_prove_load(paths))
+        record = record.replace(tls_negotiable=_prove_load(paths))
     except ProviderUnavailable:
         paths.record.unlink(missing_ok=True)  # never leave a provider recorded that did not load
         raise
@@ -187,6 +186,6 @@ def verify(state_dir: str | os.PathLike[str] | None = None) -> ProviderRecord:
         )
     negotiable = _prove_load(paths)
     if negotiable != record.tls_negotiable:
-        record = dataclasses.replace(record, tls_negotiable=negotiable)
+        record = record.replace(tls_negotiable=negotiable)
         write_record(paths, record)
     return record

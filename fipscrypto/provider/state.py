@@ -15,9 +15,10 @@ import json
 import os
 import stat
 import sys
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from .._record import Record
 
 __all__ = [
     "ProviderRecord",
@@ -45,11 +46,14 @@ def default_state_dir() -> Path:
     return Path(xdg) / "fipscrypto"
 
 
-@dataclass(frozen=True)
-class StatePaths:
+class StatePaths(Record):
     """The files of one state folder."""
 
+    __slots__ = _fields = ("root",)
     root: Path
+
+    def __init__(self, root: Path) -> None:
+        self._init(root)
 
     @classmethod
     def resolve(cls, state_dir: str | os.PathLike[str] | None = None) -> StatePaths:
@@ -89,10 +93,24 @@ class StatePaths:
         return self.root / "selftest-last.json"
 
 
-@dataclass(frozen=True)
-class ProviderRecord:
+class ProviderRecord(Record):
     """What ``fipscheck provider install`` established about the provider, read by ``status``."""
 
+    __slots__ = _fields = (
+        "module_path",
+        "module_sha256",
+        "module_mac",
+        "mac_source",
+        "source",
+        "name",
+        "version",
+        "buildinfo",
+        "probe_libcrypto",
+        "installed_at",
+        "fipscrypto_version",
+        "switches",
+        "tls_negotiable",
+    )
     module_path: str
     module_sha256: str
     module_mac: str
@@ -106,17 +124,45 @@ class ProviderRecord:
     fipscrypto_version: str
     # The provider's switches (its integer parameters but "status"), as it reported them at install:
     # strict mode sets every one of them. Empty in a record written before they were recorded.
-    switches: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "switches", tuple(str(name) for name in self.switches))
-
+    switches: tuple[str, ...]
     # What cryptography's OpenSSL with this provider can negotiate (policy.compile.Negotiable.as_dict()),
     # measured by the load probe; None in a record written before fipscrypto measured it.
-    tls_negotiable: dict[str, Any] | None = None
+    tls_negotiable: dict[str, Any] | None
+
+    def __init__(
+        self,
+        module_path: str,
+        module_sha256: str,
+        module_mac: str,
+        mac_source: str,
+        source: str,
+        name: str,
+        version: str,
+        buildinfo: str,
+        probe_libcrypto: str,
+        installed_at: str,
+        fipscrypto_version: str,
+        switches: tuple[str, ...] = (),
+        tls_negotiable: dict[str, Any] | None = None,
+    ) -> None:
+        self._init(
+            module_path,
+            module_sha256,
+            module_mac,
+            mac_source,
+            source,
+            name,
+            version,
+            buildinfo,
+            probe_libcrypto,
+            installed_at,
+            fipscrypto_version,
+            tuple(str(switch) for switch in switches),
+            tls_negotiable,
+        )
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+        return json.dumps(self.as_dict(), indent=2, sort_keys=True) + "\n"
 
 
 def write_record(paths: StatePaths, record: ProviderRecord) -> None:
@@ -134,9 +180,20 @@ def read_record(paths: StatePaths) -> ProviderRecord | None:
         return None
 
 
-@dataclass(frozen=True)
-class SelftestRun:
+class SelftestRun(Record):
     """One on-demand self-test run (``fipscheck selftest``), kept for ``fipscheck status``."""
+
+    __slots__ = _fields = (
+        "time",
+        "family",
+        "passed",
+        "count",
+        "failed",
+        "total_ms",
+        "state",
+        "activation_error",
+        "results",
+    )
 
     time: str  # UTC, ISO 8601 to the second
     family: str | None  # the one family run, or None for all
@@ -148,13 +205,33 @@ class SelftestRun:
     activation_error: str | None  # why the module did not activate before the run, if it did not
     results: tuple[dict[str, Any], ...]  # one row per test: name, family, result, ms, detail
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "failed", tuple(str(name) for name in self.failed))
-        object.__setattr__(self, "results", tuple(dict(row) for row in self.results))
+    def __init__(
+        self,
+        time: str,
+        family: str | None,
+        passed: bool,
+        count: int,
+        failed: tuple[str, ...],
+        total_ms: float,
+        state: str,
+        activation_error: str | None,
+        results: tuple[dict[str, Any], ...],
+    ) -> None:
+        self._init(
+            time,
+            family,
+            passed,
+            count,
+            tuple(str(name) for name in failed),
+            total_ms,
+            state,
+            activation_error,
+            tuple(dict(row) for row in results),
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """The run as JSON data (``fipscheck selftest --json`` prints it)."""
-        return asdict(self) | {"failed": list(self.failed), "results": [dict(r) for r in self.results]}
+        return super().as_dict() | {"failed": list(self.failed), "results": [dict(r) for r in self.results]}
 
     def summary(self) -> dict[str, Any]:
         """What ``status`` reports of the run: everything but the per-test rows and the state."""
