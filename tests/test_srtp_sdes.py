@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime
 import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fipscrypto import audit, indicator, policy, rand
+from fipscrypto import audit, enforce, indicator, policy, rand
 from fipscrypto.errors import AlgorithmUnavailable, InvalidParameter, ParseError, PolicyViolation
 from fipscrypto.provider.state import StatePaths
 from fipscrypto.srtp import sdes
@@ -430,3 +431,36 @@ def test_the_active_policy_decides_in_strict_and_audit_mode(mode: str, state_pat
         assert result["offered"] == [p.name for p in sdes.PREFERENCE]
         assert result["kinds"] == ["non-approved-use"]
         assert result["approved"] == [True] + [False] * 7
+
+
+ERROR_STATE = """
+import json, fipscrypto
+fipscrypto.activate()
+from fipscrypto import module
+from fipscrypto.srtp import sdes
+offered = sdes.offer()
+lines = [a.to_sdp() for a in offered]
+module.enter_error("a forced failure")
+outcomes = {}
+for name, call in [("offer", sdes.offer), ("answer", lambda: sdes.answer(lines)),
+                   ("accept", lambda: sdes.accept(offered, lines[0]))]:
+    try:
+        call()
+        outcomes[name] = "served"
+    except fipscrypto.ModuleErrorState:
+        outcomes[name] = "refused"
+parsed = sdes.CryptoAttribute.parse(lines[0]) == offered[0]  # parsing is no cryptographic service
+print(json.dumps({"outcomes": outcomes, "parsed": parsed}))
+"""
+
+
+def test_the_error_state_stops_offer_answer_and_accept(state_paths: StatePaths) -> None:
+    result = run_json(ERROR_STATE, FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+    assert result == {"outcomes": dict.fromkeys(("offer", "answer", "accept"), "refused"), "parsed": True}
+
+
+def test_the_sha1_profiles_leave_the_offer_when_retired(monkeypatch: pytest.MonkeyPatch) -> None:
+    retired = (datetime.date(2031, 1, 2) - datetime.date(1970, 1, 1)).days  # fips-140-3: from 2031-01-01
+    monkeypatch.setattr(enforce, "_utc_day", lambda: retired)
+    assert [a.profile for a in sdes.offer()] == [Profile.AEAD_AES_256_GCM, Profile.AEAD_AES_128_GCM]
+    assert sdes.answer([LINE, f"a=crypto:2 AEAD_AES_128_GCM inline:{SHORT}"]).tag == 2
