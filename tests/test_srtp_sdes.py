@@ -247,6 +247,8 @@ def test_constructed_attributes_are_checked_as_parsed_ones() -> None:
         {"keys": [key]},
         {"keys": (key.key,)},
         {"kdr": 1.0},
+        {"fec_keys": None},
+        {"fec_keys": [key]},
     ):
         arguments = {"tag": 1, "profile": Profile.AES_CM_128_HMAC_SHA1_80, "keys": (key,)} | bad
         with pytest.raises(InvalidParameter):

@@ -212,7 +212,7 @@ class CryptoAttribute:
             _count("WSH", self.wsh, _MIN_WSH, 10**10 - 1, "RFC 4568 §6.3.6: at least 64")
         if self.fec_order is not None and self.fec_order not in _FEC_ORDERS:
             raise _bad("FEC_ORDER", f"{self.fec_order!r:.40} is not FEC_SRTP or SRTP_FEC (RFC 4568 §6.3.4)")
-        if self.fec_keys:
+        if self.fec_keys != ():
             _check_keys("FEC_KEY", self.profile, self.fec_keys)
         if type(self.extensions) is not tuple or not all(
             type(e) is str and _EXTENSION.fullmatch(e) for e in self.extensions
