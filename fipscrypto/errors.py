@@ -32,6 +32,7 @@ __all__ = [
     "ModuleNotFound",
     "NoApplicationProtocol",
     "NonceReuse",
+    "ParseError",
     "PolicyError",
     "PolicyViolation",
     "ProviderLoadFailed",
@@ -249,3 +250,7 @@ class CertificateUntrusted(CertificateRejected):
 class NoApplicationProtocol(TLSError):
     """The client offered no application protocol (ALPN) the server speaks; RFC 7301 §3.2 has the server
     end the handshake with a no_application_protocol alert."""
+
+
+class ParseError(InvalidParameter):
+    """A malformed or truncated packet or attribute."""
