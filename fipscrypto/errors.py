@@ -249,3 +249,16 @@ class CertificateUntrusted(CertificateRejected):
 class NoApplicationProtocol(TLSError):
     """The client offered no application protocol (ALPN) the server speaks; RFC 7301 §3.2 has the server
     end the handshake with a no_application_protocol alert."""
+
+
+class ParseError(InvalidParameter):
+    """A packet (or attribute) is malformed or truncated: an RTP or RTCP header that RFC 3550 §5.1 /
+    §6.4 does not allow, an SRTP or SRTCP packet too short for its header, trailer and tag (RFC 3711
+    §3.1, §3.4). A kind of :class:`InvalidParameter` (bad input from the caller or the network); the
+    stream state is as it was."""
+
+
+class ReplayError(FipsError):
+    """An authentic SRTP or SRTCP packet was already received, or is older than the replay window
+    (RFC 3711 §3.3.2); or ``protect`` was asked for a packet index already used. Drop the packet; the
+    stream state is as it was."""

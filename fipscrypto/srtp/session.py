@@ -1,0 +1,295 @@
+"""SRTPSession: SRTP and SRTCP protection under one master key (RFC 3711, RFC 6188, RFC 7714).
+
+One session per direction and master key, as in libsrtp: ``protect``/``protect_rtcp`` on the
+sending side, ``unprotect``/``unprotect_rtcp`` on the receiving side. Each SSRC has its own stream
+state (highest index and replay list for SRTP, the same for SRTCP), created on first use or with
+:meth:`SRTPSession.add_stream`. The session keys are derived once per key-derivation interval
+(RFC 3711 §4.3.1: once in all when ``key_derivation_rate`` is 0) and the transform built on them is
+reused for every packet of every stream.
+
+A rejected packet (``ParseError``, ``AuthenticationError``, ``ReplayError``, ``KeyLimitError``)
+leaves every stream as it was; a stream first seen in a rejected packet is not created.
+
+The session is a held key object: entering the ERROR state revokes it (every call then raises
+``ModuleErrorState``). In the child of ``os.fork()`` it does not protect (``ForkError``): parent
+and child would protect packets with the same indices, that is with the same keystream; it goes on
+unprotecting.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from .. import _fork
+from .._params import BYTES, byte_string, integer, not_offered
+from .._service import REVOKED, Refusal, hold
+from ..enforce import require
+from ..errors import ForkError, InvalidParameter, KeyLimitError, ParseError, ReplayError
+from ..indicator import entry, get_last, set_last
+from ..kdf import srtcp_session_keys, srtp_session_keys
+from .packets import rtcp_compound, rtcp_ssrc, rtp_header, rtp_padding, srtcp_trailer
+from .profiles import Profile
+from .replay import Window, estimate
+from .transforms import MAX_PACKET, Transform, transform
+
+__all__ = ["SRTCP_LIMIT", "SRTP_LIMIT", "SRTPSession"]
+
+# RFC 3711 §9.2: "the number of packets protected under one master key MUST NOT exceed 2^48 for
+# SRTP, and 2^31 for SRTCP" (the SRTP index is 48 bits, the SRTCP index 31).
+SRTP_LIMIT = 1 << 48
+SRTCP_LIMIT = 1 << 31
+_CONTEXTS = 4  # session key sets kept per kind with a non-zero key derivation rate
+
+_FORKED = Refusal(
+    lambda: ForkError(
+        "this SRTP session was created before os.fork(): the parent may protect packets with the same "
+        "indices (the same keystream), so it does not protect here; make a new session in this process"
+    )
+)
+
+
+class _Stream:
+    """The state of one SSRC in one direction: SRTP and SRTCP replay lists (RFC 3711 §3.3.2)."""
+
+    __slots__ = ("rtcp", "rtp")
+
+    def __init__(self, size: int) -> None:
+        self.rtp = Window(size)
+        self.rtcp = Window(size)
+
+
+def _profile(profile: object) -> Profile:
+    if isinstance(profile, Profile):
+        return profile
+    if type(profile) is str:
+        if profile in Profile.__members__:
+            return Profile[profile]
+        raise not_offered(
+            "srtp-profile", profile, "SRTP profile", f"use one of {', '.join(Profile.__members__)}"
+        )
+    raise InvalidParameter(f"profile must be a Profile or its name, not {type(profile).__name__}")
+
+
+def _size(what: str, packet: object) -> bytes:
+    data = byte_string(what, packet)
+    if len(data) > MAX_PACKET:
+        raise ParseError(f"{what} packets are under 2^16 octets, got {len(data)}")
+    return data
+
+
+class SRTPSession:
+    """SRTP/SRTCP under one master key and salt, with per-SSRC streams."""
+
+    def __init__(
+        self,
+        profile: Profile | str,
+        master_key: bytes,
+        master_salt: bytes,
+        *,
+        mki: bytes | None = None,
+        replay_window: int = 128,
+        allow_repeat_tx: bool = False,
+        key_derivation_rate: int = 0,
+    ) -> None:
+        self.profile = profile = _profile(profile)
+        if not isinstance(master_key, BYTES) or len(master_key) != profile.key_length:
+            raise InvalidParameter(f"{profile.name} takes a {profile.key_length}-octet master key")
+        if not isinstance(master_salt, BYTES) or len(master_salt) != profile.salt_length:
+            raise InvalidParameter(f"{profile.name} takes a {profile.salt_length}-octet master salt")
+        if mki is not None and not 1 <= len(byte_string("mki", mki)) <= 128:
+            raise InvalidParameter("an MKI is 1..128 octets (RFC 3711 §3.1: negotiated length)")
+        self._size = integer("replay_window (RFC 3711 §3.3.2: at least 64)", replay_window, 64, 1 << 15)
+        if type(allow_repeat_tx) is not bool:
+            raise InvalidParameter("allow_repeat_tx is a bool")
+        if allow_repeat_tx and profile.cipher == "aes-gcm":
+            # SP 800-38D §8: an IV is never used twice under one key; RFC 7714 §8.1 makes the IV from
+            # the packet index, so repeating an index with another payload would reuse the IV.
+            raise InvalidParameter("allow_repeat_tx would repeat AES-GCM IVs (SP 800-38D §8): not allowed")
+        self._repeat = allow_repeat_tx
+        rate = integer("key_derivation_rate", key_derivation_rate, 0, 1 << 24)
+        # RFC 3711 §4.3.1: r = index DIV key_derivation_rate, with a power of 2 as the rate: a shift;
+        # with rate 0, r = 0: a shift by 48 maps every 48-bit index to 0.
+        self._shift = rate.bit_length() - 1 if rate else 48
+        self._rate = rate
+        # What the policy says of the profile, applying (protect) and processing (unprotect).
+        service = "srtp.SRTPSession"
+        approved = require(service, "srtp-profile", profile.name) and require(
+            service, "srtp-profile", profile.name, direction="process"
+        )
+        self._mki = b"" if mki is None else bytes(mki)
+        self._keys = (bytes(master_key), bytes(master_salt).ljust(14, b"\0"))
+        self._rtp: dict[int, Transform] = {}
+        self._rtcp: dict[int, Transform] = {}
+        self._rtp_context(0)  # derive now: a refused KDF fails the session's creation
+        self._rtcp_context(0)
+        self._rtp_tail = self._rtp[0].rtp_tail
+        self._rtcp_back = self._rtcp[0].rtcp_back
+        self._rtcp_min = 8 + len(self._mki) + profile.srtcp_tag + 4
+        self._tx: dict[int, _Stream] = {}
+        self._rx: dict[int, _Stream] = {}
+        # The packets this master key may still protect (§9.2); _FORKED in a child, REVOKED in ERROR.
+        self._srtp_left: Any = iter(range(SRTP_LIMIT))
+        self._srtcp_left: Any = iter(range(SRTCP_LIMIT))
+        name = profile.name
+        self._ops = [entry(f"{service}.{what}", name, approved) for what in _SERVICES]
+        self._lock = _fork.lock()
+        hold(self)
+        _fork.watch(self)
+
+    # ------------------------------------------------------------------------------- held object
+
+    def _revoke(self) -> None:
+        with self._lock:
+            self._rtp = self._rtcp = cast(Any, REVOKED)
+            self._srtp_left = self._srtcp_left = REVOKED
+            self._keys = cast(Any, REVOKED)
+
+    def _forked(self) -> None:
+        if self._srtp_left is not REVOKED:
+            self._srtp_left = self._srtcp_left = _FORKED
+
+    # --------------------------------------------------------------------------------- streams
+
+    def add_stream(self, ssrc: int) -> None:
+        """Start the state of ``ssrc`` (both directions) afresh: ROC 0, an empty replay list."""
+        integer("ssrc (32 bits)", ssrc, 0, 0xFFFFFFFF)
+        with self._lock:
+            self._tx[ssrc] = _Stream(self._size)
+            self._rx[ssrc] = _Stream(self._size)
+
+    def remove_stream(self, ssrc: int) -> None:
+        """Forget ``ssrc``; InvalidParameter when the session has no state for it."""
+        with self._lock:
+            if self._tx.pop(ssrc, None) is None and self._rx.pop(ssrc, None) is None:
+                raise InvalidParameter(f"no stream with SSRC {ssrc!r:.20}")
+            self._rx.pop(ssrc, None)
+
+    # -------------------------------------------------------------------------- session keys
+
+    def _rtp_context(self, index: int) -> Transform:
+        r = index >> self._shift
+        context = self._rtp.get(r)
+        if context is None:
+            keys = srtp_session_keys(*self._keys, index=index, kdr=self._rate)
+            context = self._rtp[r] = transform(self.profile, keys, rtcp=False, mki=self._mki)
+            if len(self._rtp) > _CONTEXTS:
+                del self._rtp[next(iter(self._rtp))]
+        return context
+
+    def _rtcp_context(self, index: int) -> Transform:
+        r = index >> self._shift
+        context = self._rtcp.get(r)
+        if context is None:
+            keys = srtcp_session_keys(*self._keys, index=index, kdr=self._rate)
+            context = self._rtcp[r] = transform(self.profile, keys, rtcp=True, mki=self._mki)
+            if len(self._rtcp) > _CONTEXTS:
+                del self._rtcp[next(iter(self._rtcp))]
+        return context
+
+    # ------------------------------------------------------------------------------------ SRTP
+
+    def protect(self, rtp: bytes) -> bytes:
+        """The SRTP packet for the RTP packet ``rtp`` (RFC 3711 §3.3)."""
+        if rtp.__class__ is not bytes or len(rtp) > MAX_PACKET:
+            rtp = _size("RTP", rtp)
+        header, ssrc, seq = rtp_header(rtp, len(rtp))
+        rtp_padding(rtp, header)
+        with self._lock:
+            stream = self._tx.get(ssrc) or _Stream(self._size)
+            window = stream.rtp
+            index = estimate(window.top, seq)
+            if index >= SRTP_LIMIT:
+                raise KeyLimitError("the SRTP index would pass 2^48 (RFC 3711 §3.3.1): rekey")
+            if not (self._repeat and window.seen(index)):
+                window.check(index)
+            try:
+                next(self._srtp_left)
+            except StopIteration:
+                raise KeyLimitError(
+                    "2^48 SRTP packets under this master key (RFC 3711 §9.2): rekey"
+                ) from None
+            out = self._rtp_context(index).protect_rtp(rtp, header, ssrc, index)
+            window.accept(index)
+            self._tx[ssrc] = stream
+        op, ops = self._ops[0]
+        if get_last() is not op:  # the indicator, inlined (indicator.mark)
+            set_last(op)
+        next(ops)
+        return out
+
+    def unprotect(self, srtp: bytes) -> bytes:
+        """The RTP packet in the SRTP packet ``srtp``, once authenticated and not a replay."""
+        if srtp.__class__ is not bytes or len(srtp) > MAX_PACKET:
+            srtp = _size("SRTP", srtp)
+        header, ssrc, seq = rtp_header(srtp, len(srtp) - self._rtp_tail)
+        with self._lock:
+            stream = self._rx.get(ssrc) or _Stream(self._size)
+            window = stream.rtp
+            index = estimate(window.top, seq)
+            window.check(index)
+            if index >= SRTP_LIMIT:
+                raise ReplayError("the SRTP index would pass 2^48 (RFC 3711 §3.3.1)")
+            out = self._rtp_context(index).unprotect_rtp(srtp, header, ssrc, index)
+            window.accept(index)
+            self._rx[ssrc] = stream
+        op, ops = self._ops[1]
+        if get_last() is not op:
+            set_last(op)
+        next(ops)
+        return out
+
+    # ----------------------------------------------------------------------------------- SRTCP
+
+    def protect_rtcp(self, rtcp: bytes) -> bytes:
+        """The SRTCP packet for the (compound) RTCP packet ``rtcp`` (RFC 3711 §3.4), encrypted (E = 1)."""
+        if rtcp.__class__ is not bytes or len(rtcp) > MAX_PACKET:
+            rtcp = _size("RTCP", rtcp)
+        ssrc = rtcp_ssrc(rtcp, len(rtcp))
+        rtcp_compound(rtcp)
+        with self._lock:
+            stream = self._tx.get(ssrc) or _Stream(self._size)
+            window = stream.rtcp
+            index = window.top + 1  # §3.4: the SRTCP index counts the sender's SRTCP packets from 0
+            if index >= SRTCP_LIMIT:
+                raise KeyLimitError("the SRTCP index would pass 2^31 (RFC 3711 §3.4): rekey")
+            try:
+                next(self._srtcp_left)
+            except StopIteration:
+                raise KeyLimitError(
+                    "2^31 SRTCP packets under this master key (RFC 3711 §9.2): rekey"
+                ) from None
+            out = self._rtcp_context(index).protect_rtcp(rtcp, ssrc, index)
+            window.accept(index)
+            self._tx[ssrc] = stream
+        op, ops = self._ops[2]
+        if get_last() is not op:
+            set_last(op)
+        next(ops)
+        return out
+
+    def unprotect_rtcp(self, srtcp: bytes) -> bytes:
+        """The RTCP packet in the SRTCP packet ``srtcp``, once authenticated and not a replay."""
+        if srtcp.__class__ is not bytes or len(srtcp) > MAX_PACKET:
+            srtcp = _size("SRTCP", srtcp)
+        n = len(srtcp)
+        if n < self._rtcp_min:
+            raise ParseError(
+                f"an SRTCP packet of this session holds at least {self._rtcp_min} octets, got {n}"
+            )
+        ssrc = rtcp_ssrc(srtcp, n)
+        encrypted, index = srtcp_trailer(srtcp, n - self._rtcp_back)
+        with self._lock:
+            stream = self._rx.get(ssrc) or _Stream(self._size)
+            window = stream.rtcp
+            window.check(index)
+            out = self._rtcp_context(index).unprotect_rtcp(srtcp, ssrc, encrypted, index)
+            window.accept(index)
+            self._rx[ssrc] = stream
+        op, ops = self._ops[3]
+        if get_last() is not op:
+            set_last(op)
+        next(ops)
+        return out
+
+
+_SERVICES = ("protect", "unprotect", "protect_rtcp", "unprotect_rtcp")
