@@ -211,6 +211,19 @@ def test_roc_estimation_follows_rfc3711_appendix_a() -> None:
     with pytest.raises(ReplayError):
         window.check(36)  # 64 behind
     window.check(37)
+    # Within reach of the window but from before the first packet (ROC - 1 below 0): refused.
+    with pytest.raises(ReplayError):
+        window.check(-1)
+
+
+def test_a_packet_from_before_the_first_one_is_a_replay_on_both_sides() -> None:
+    tx, rx = pair(Profile.AEAD_AES_128_GCM)
+    rx.unprotect(tx.protect(rtp(2)))
+    old = pair(Profile.AEAD_AES_128_GCM)[0].protect(rtp(65535))  # SEQ 65535 after 2: ROC - 1 = -1
+    with pytest.raises(ReplayError):
+        rx.unprotect(old)
+    with pytest.raises(ReplayError):
+        tx.protect(rtp(65535))
 
 
 @pytest.mark.parametrize(

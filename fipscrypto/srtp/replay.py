@@ -58,7 +58,7 @@ class Window:
         """ReplayError when ``index`` was accepted before or lies below the window."""
         behind = self.top - index
         if behind >= 0:
-            if behind >= self.size:
+            if behind >= self.size or index < 0:  # index < 0: ROC - 1 before the first packet's ROC
                 raise ReplayError(f"packet index {index} is older than the replay window (RFC 3711 §3.3.2)")
             if self.mask >> behind & 1:
                 raise ReplayError(f"packet index {index} was already received (RFC 3711 §3.3.2)")
