@@ -1,19 +1,17 @@
 """RTP and RTCP packet layouts (RFC 3550 §5.1, §6.4) and the SRTP/SRTCP framing (RFC 3711 §3.1, §3.4).
 
 Only what protection needs is read: where the RTP header ends (the rest is the payload that SRTP
-encrypts), the SSRC, the sequence number, and the SRTCP trailer. Anything the RFCs do not allow, or
+encrypts; the sequence number and SSRC are at the fixed octets 2-3 and 8-11), the RTCP sender SSRC,
+and the SRTCP trailer. Anything the RFCs do not allow, or
 a packet too short for what its header announces, raises :class:`~fipscrypto.errors.ParseError`.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from ..errors import ParseError
 
 __all__ = [
     "RTCP_HEADER",
-    "RtpHeader",
     "rtcp_compound",
     "rtcp_ssrc",
     "rtp_header",
@@ -25,14 +23,8 @@ RTCP_HEADER = 8  # RFC 3711 §3.4: the first 8 octets of SRTCP (header and sende
 _E_FLAG = 0x80000000  # RFC 3711 §3.4: "E-flag: 1 bit ... the current SRTCP packet is encrypted or not"
 
 
-class RtpHeader(NamedTuple):
-    length: int  # octets of the header, CSRCs and header extension: where the payload starts
-    ssrc: int
-    seq: int
-
-
-def rtp_header(packet: bytes, end: int) -> RtpHeader:
-    """The RTP header of ``packet[:end]`` (RFC 3550 §5.1).
+def rtp_header(packet: bytes, end: int) -> int:
+    """The length of the RTP header of ``packet[:end]`` (RFC 3550 §5.1): where the payload starts.
 
     ``end`` is where the RTP packet ends (before an SRTP MKI and tag). The fixed header is 12
     octets, then CC CSRC identifiers of 4 octets, then, when X is set, a header extension of
@@ -50,7 +42,7 @@ def rtp_header(packet: bytes, end: int) -> RtpHeader:
         length += 4 + 4 * int.from_bytes(packet[length + 2 : length + 4], "big")
     if length > end:
         raise ParseError(f"the RTP header announces {length} octets, the packet has {end}")
-    return RtpHeader(length, int.from_bytes(packet[8:12], "big"), int.from_bytes(packet[2:4], "big"))
+    return length
 
 
 def rtp_padding(packet: bytes, header: int) -> None:

@@ -167,23 +167,20 @@ class SRTPSession:
     # -------------------------------------------------------------------------- session keys
 
     def _rtp_context(self, index: int) -> Transform:
-        r = index >> self._shift
-        context = self._rtp.get(r)
-        if context is None:
-            keys = srtp_session_keys(*self._keys, index=index, kdr=self._rate)
-            context = self._rtp[r] = transform(self.profile, keys, rtcp=False, mki=self._mki)
-            if len(self._rtp) > _CONTEXTS:
-                del self._rtp[next(iter(self._rtp))]
+        """The SRTP transform under the session keys of ``index`` (RFC 3711 §4.3.1: r = index DIV
+        key_derivation_rate), derived now; the packet paths look it up first."""
+        keys = srtp_session_keys(*self._keys, index=index, kdr=self._rate)
+        context = self._rtp[index >> self._shift] = transform(self.profile, keys, rtcp=False, mki=self._mki)
+        if len(self._rtp) > _CONTEXTS:
+            del self._rtp[next(iter(self._rtp))]
         return context
 
     def _rtcp_context(self, index: int) -> Transform:
-        r = index >> self._shift
-        context = self._rtcp.get(r)
-        if context is None:
-            keys = srtcp_session_keys(*self._keys, index=index, kdr=self._rate)
-            context = self._rtcp[r] = transform(self.profile, keys, rtcp=True, mki=self._mki)
-            if len(self._rtcp) > _CONTEXTS:
-                del self._rtcp[next(iter(self._rtcp))]
+        """The SRTCP transform under the session keys of SRTCP ``index``, derived now."""
+        keys = srtcp_session_keys(*self._keys, index=index, kdr=self._rate)
+        context = self._rtcp[index >> self._shift] = transform(self.profile, keys, rtcp=True, mki=self._mki)
+        if len(self._rtcp) > _CONTEXTS:
+            del self._rtcp[next(iter(self._rtcp))]
         return context
 
     # ------------------------------------------------------------------------------------ SRTP
@@ -192,23 +189,28 @@ class SRTPSession:
         """The SRTP packet for the RTP packet ``rtp`` (RFC 3711 §3.3)."""
         if rtp.__class__ is not bytes or len(rtp) > MAX_PACKET:
             rtp = _size("RTP", rtp)
-        header, ssrc, seq = rtp_header(rtp, len(rtp))
-        rtp_padding(rtp, header)
+        if len(rtp) >= 12 and rtp[0] == 0x80:  # V = 2, no padding, extension or CSRC: 12 octets
+            header = 12
+        else:
+            header = rtp_header(rtp, len(rtp))
+            rtp_padding(rtp, header)
+        ssrc, seq = int.from_bytes(rtp[8:12], "big"), rtp[2] << 8 | rtp[3]
         with self._lock:
             stream = self._tx.get(ssrc) or _Stream(self._size)
             window = stream.rtp
             index = estimate(window.top, seq)
+            if index <= window.top and not (self._repeat and window.seen(index)):
+                window.check(index)
             if index >= SRTP_LIMIT:
                 raise KeyLimitError("the SRTP index would pass 2^48 (RFC 3711 §3.3.1): rekey")
-            if not (self._repeat and window.seen(index)):
-                window.check(index)
             try:
                 next(self._srtp_left)
             except StopIteration:
                 raise KeyLimitError(
                     "2^48 SRTP packets under this master key (RFC 3711 §9.2): rekey"
                 ) from None
-            out = self._rtp_context(index).protect_rtp(rtp, header, ssrc, index)
+            context = self._rtp.get(index >> self._shift) or self._rtp_context(index)
+            out = context.protect_rtp(rtp, header, ssrc, index)
             window.accept(index)
             self._tx[ssrc] = stream
         op, ops = self._ops[0]
@@ -221,15 +223,21 @@ class SRTPSession:
         """The RTP packet in the SRTP packet ``srtp``, once authenticated and not a replay."""
         if srtp.__class__ is not bytes or len(srtp) > MAX_PACKET:
             srtp = _size("SRTP", srtp)
-        header, ssrc, seq = rtp_header(srtp, len(srtp) - self._rtp_tail)
+        if len(srtp) - self._rtp_tail >= 12 and srtp[0] == 0x80:  # the 12-octet header alone
+            header = 12
+        else:
+            header = rtp_header(srtp, len(srtp) - self._rtp_tail)
+        ssrc, seq = int.from_bytes(srtp[8:12], "big"), srtp[2] << 8 | srtp[3]
         with self._lock:
             stream = self._rx.get(ssrc) or _Stream(self._size)
             window = stream.rtp
             index = estimate(window.top, seq)
-            window.check(index)
+            if index <= window.top:
+                window.check(index)
             if index >= SRTP_LIMIT:
                 raise ReplayError("the SRTP index would pass 2^48 (RFC 3711 §3.3.1)")
-            out = self._rtp_context(index).unprotect_rtp(srtp, header, ssrc, index)
+            context = self._rtp.get(index >> self._shift) or self._rtp_context(index)
+            out = context.unprotect_rtp(srtp, header, ssrc, index)
             window.accept(index)
             self._rx[ssrc] = stream
         op, ops = self._ops[1]
@@ -258,7 +266,8 @@ class SRTPSession:
                 raise KeyLimitError(
                     "2^31 SRTCP packets under this master key (RFC 3711 §9.2): rekey"
                 ) from None
-            out = self._rtcp_context(index).protect_rtcp(rtcp, ssrc, index)
+            context = self._rtcp.get(index >> self._shift) or self._rtcp_context(index)
+            out = context.protect_rtcp(rtcp, ssrc, index)
             window.accept(index)
             self._tx[ssrc] = stream
         op, ops = self._ops[2]
@@ -282,7 +291,8 @@ class SRTPSession:
             stream = self._rx.get(ssrc) or _Stream(self._size)
             window = stream.rtcp
             window.check(index)
-            out = self._rtcp_context(index).unprotect_rtcp(srtcp, ssrc, encrypted, index)
+            context = self._rtcp.get(index >> self._shift) or self._rtcp_context(index)
+            out = context.unprotect_rtcp(srtcp, ssrc, encrypted, index)
             window.accept(index)
             self._rx[ssrc] = stream
         op, ops = self._ops[3]

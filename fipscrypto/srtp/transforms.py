@@ -40,8 +40,9 @@ class AesCm:
     __slots__ = ("_blocks", "_mac", "_mki", "_salt", "_tag", "rtcp_back", "rtp_tail")
 
     def __init__(self, keys: SrtpKeys, tag: int, mki: bytes) -> None:
-        # §4.1.1: IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16); the salt k_s is 112 bits.
-        self._salt = int.from_bytes(keys.salt, "big") << 16
+        # §4.1.1: IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16); the salt k_s is 112 bits. Kept
+        # here without the * 2^16: the first 14 octets of each counter block.
+        self._salt = int.from_bytes(keys.salt, "big")
         self._blocks = _ciphers.aes_ecb_encryptor(keys.encryption_key).update
         self._mac = _hashes.hmac_object("sha1", keys.authentication_key)
         self._tag, self._mki = tag, mki
@@ -49,39 +50,38 @@ class AesCm:
         self.rtcp_back = len(mki) + tag + 4  # the E-flag|index word is this far from the end
 
     def _xor(self, data: bytes, iv: int) -> bytes:
-        """``data`` XOR the AES-CM keystream from counter block ``iv`` (RFC 3711 §4.1.1)."""
+        """``data`` XOR the AES-CM keystream whose counter blocks are ``iv`` || 0, 1, ... (16 bits)."""
         n = len(data)
         if not n:
             return b""
-        prefix = (iv >> 16).to_bytes(14, "big")  # the low 16 bits count the blocks
+        prefix = iv.to_bytes(14, "big")  # §4.1.1: the low 16 bits of the counter count the blocks
         stream = self._blocks(prefix + prefix.join(_COUNTER[: (n + 15) >> 4]))
         return (int.from_bytes(data, "big") ^ int.from_bytes(stream[:n], "big")).to_bytes(n, "big")
 
-    def _tag_of(self, data: bytes | memoryview, roc: bytes = b"") -> bytes:
-        # §4.2: the authentication tag is the leftmost bits of HMAC-SHA1(k_a, M); §4.2 for SRTP:
-        # M = Authenticated Portion || ROC; for SRTCP M is the Authenticated Portion (§3.4).
+    def _tag_of(self, data: bytes | memoryview) -> bytes:
+        # §4.2: the authentication tag is the leftmost bits of HMAC-SHA1(k_a, M), M the authenticated
+        # portion, with the ROC appended for SRTP (§4.2: M = Authenticated Portion || ROC).
         h = self._mac.copy()
         h.update(data)
-        if roc:
-            h.update(roc)
         return h.finalize()[: self._tag]
 
     def protect_rtp(self, packet: bytes, header: int, ssrc: int, index: int) -> bytes:
-        out = packet[:header] + self._xor(packet[header:], self._salt ^ (ssrc << 64) ^ (index << 16))
-        return out + self._mki + self._tag_of(out, (index >> 16).to_bytes(4, "big"))
+        out = packet[:header] + self._xor(packet[header:], self._salt ^ (ssrc << 48) ^ index)
+        return out + self._mki + self._tag_of(out + (index >> 16).to_bytes(4, "big"))
 
     def unprotect_rtp(self, packet: bytes, header: int, ssrc: int, index: int) -> bytes:
         end = len(packet) - self.rtp_tail
         if packet[end : end + len(self._mki)] != self._mki:
             raise AuthenticationError("the SRTP packet carries another MKI (RFC 3711 §3.1)")
-        tag = self._tag_of(memoryview(packet)[:end], (index >> 16).to_bytes(4, "big"))
-        if not compare_digest(tag, packet[len(packet) - self._tag :]):
+        if not compare_digest(
+            self._tag_of(packet[:end] + (index >> 16).to_bytes(4, "big")), packet[len(packet) - self._tag :]
+        ):
             raise AuthenticationError("SRTP authentication tag mismatch (RFC 3711 §3.3)")
-        return packet[:header] + self._xor(packet[header:end], self._salt ^ (ssrc << 64) ^ (index << 16))
+        return packet[:header] + self._xor(packet[header:end], self._salt ^ (ssrc << 48) ^ index)
 
     def protect_rtcp(self, packet: bytes, ssrc: int, index: int) -> bytes:
         # §3.4: the encrypted portion is everything after the first 8 octets; E = 1 (encrypted).
-        out = packet[:8] + self._xor(packet[8:], self._salt ^ (ssrc << 64) ^ (index << 16))
+        out = packet[:8] + self._xor(packet[8:], self._salt ^ (ssrc << 48) ^ index)
         out += (_E_FLAG | index).to_bytes(4, "big")
         return out + self._mki + self._tag_of(out)
 
@@ -93,46 +93,48 @@ class AesCm:
             raise AuthenticationError("SRTCP authentication tag mismatch (RFC 3711 §3.4)")
         if not encrypted:  # E = 0: the packet was only authenticated
             return packet[: end - 4]
-        return packet[:8] + self._xor(packet[8 : end - 4], self._salt ^ (ssrc << 64) ^ (index << 16))
+        return packet[:8] + self._xor(packet[8 : end - 4], self._salt ^ (ssrc << 48) ^ index)
 
 
 class AesGcm:
     """AEAD_AES_128_GCM / AEAD_AES_256_GCM under one session key set (RFC 7714)."""
 
-    __slots__ = ("_gcm", "_mki", "_salt", "rtcp_back", "rtp_tail")
+    __slots__ = ("_decrypt", "_encrypt", "_mki", "_salt", "rtcp_back", "rtp_tail")
 
     def __init__(self, keys: SrtpKeys, mki: bytes) -> None:
         # RFC 7714 §12: the session salt is 96 bits (the first 12 octets of the KDF's salt output).
         self._salt = int.from_bytes(keys.salt[:12], "big")
-        self._gcm = _ciphers.aes_gcm(keys.encryption_key)
+        gcm = _ciphers.aes_gcm(keys.encryption_key)
+        self._encrypt, self._decrypt = gcm.encrypt, gcm.decrypt
         self._mki = mki
         self.rtp_tail = len(mki) + 16  # RFC 7714 §8: the 16-octet tag ends the ciphertext
         self.rtcp_back = len(mki) + 4
 
-    def _iv(self, ssrc: int, index: int) -> bytes:
-        # RFC 7714 §8.1: IV = (00 00 || SSRC || ROC || SEQ) XOR salt; §9.1 for SRTCP:
-        # IV = (00 00 || SSRC || 00 00 || 0 || SRTCP index) XOR salt. Both are SSRC * 2^48 XOR index.
-        return (self._salt ^ (ssrc << 48) ^ index).to_bytes(12, "big")
+    # RFC 7714 §8.1: IV = (00 00 || SSRC || ROC || SEQ) XOR salt; §9.1 for SRTCP:
+    # IV = (00 00 || SSRC || 00 00 || 0 || SRTCP index) XOR salt. Both are salt XOR SSRC * 2^48 XOR index.
 
     def protect_rtp(self, packet: bytes, header: int, ssrc: int, index: int) -> bytes:
         # RFC 7714 §8.2: the AAD is the RTP header (with CSRCs and extension); the plaintext the payload.
         head = packet[:header]
-        return head + self._gcm.encrypt(self._iv(ssrc, index), packet[header:], head) + self._mki
+        iv = (self._salt ^ (ssrc << 48) ^ index).to_bytes(12, "big")
+        return head + self._encrypt(iv, packet[header:], head) + self._mki
 
     def unprotect_rtp(self, packet: bytes, header: int, ssrc: int, index: int) -> bytes:
         end = len(packet) - len(self._mki)
         if packet[end:] != self._mki:
             raise AuthenticationError("the SRTP packet carries another MKI (RFC 7714 §8)")
         head = packet[:header]
+        iv = (self._salt ^ (ssrc << 48) ^ index).to_bytes(12, "big")
         try:
-            return head + self._gcm.decrypt(self._iv(ssrc, index), packet[header:end], head)
+            return head + self._decrypt(iv, packet[header:end], head)
         except _ciphers.InvalidTag:
             raise AuthenticationError("SRTP AES-GCM tag mismatch (RFC 7714 §8.3)") from None
 
     def protect_rtcp(self, packet: bytes, ssrc: int, index: int) -> bytes:
         # RFC 7714 §9.2: AAD = the first 8 octets || E-flag|SRTCP index; the plaintext the rest.
         word = (_E_FLAG | index).to_bytes(4, "big")
-        sealed = self._gcm.encrypt(self._iv(ssrc, index), packet[8:], packet[:8] + word)
+        iv = (self._salt ^ (ssrc << 48) ^ index).to_bytes(12, "big")
+        sealed = self._encrypt(iv, packet[8:], packet[:8] + word)
         return packet[:8] + sealed + word + self._mki
 
     def unprotect_rtcp(self, packet: bytes, ssrc: int, encrypted: bool, index: int) -> bytes:
@@ -140,13 +142,13 @@ class AesGcm:
         if packet[end + 4 :] != self._mki:
             raise AuthenticationError("the SRTCP packet carries another MKI (RFC 7714 §9)")
         word = packet[end : end + 4]
-        iv = self._iv(ssrc, index)
+        iv = (self._salt ^ (ssrc << 48) ^ index).to_bytes(12, "big")
         try:
             if encrypted:
-                return packet[:8] + self._gcm.decrypt(iv, packet[8:end], packet[:8] + word)
+                return packet[:8] + self._decrypt(iv, packet[8:end], packet[:8] + word)
             # RFC 7714 §9.3 (E = 0, authentication only): AAD = the whole RTCP packet || E|index,
             # the plaintext is empty, the tag follows the packet.
-            self._gcm.decrypt(iv, packet[end - 16 : end], packet[: end - 16] + word)
+            self._decrypt(iv, packet[end - 16 : end], packet[: end - 16] + word)
         except _ciphers.InvalidTag:
             raise AuthenticationError("SRTCP AES-GCM tag mismatch (RFC 7714 §9.3)") from None
         return packet[: end - 16]
