@@ -49,10 +49,15 @@ def srtp_aes_gcm() -> None:
     from fipscrypto.srtp.transforms import AesGcm
 
     gcm = AesGcm(SrtpKeys(_GCM_KEY, b"", _GCM_SALT), b"")
-    expect("srtp-aes-gcm", gcm.protect_rtp(_GCM_RTP, 12, 0x5501A0B2, 0xF17B), _GCM_SRTP, "SRTP packet")
-    expect("srtp-aes-gcm", gcm.unprotect_rtp(_GCM_SRTP, 12, 0x5501A0B2, 0xF17B), _GCM_RTP, "RTP packet")
-    expect("srtp-aes-gcm", gcm.protect_rtcp(_GCM_RTCP, 0x4D617273, 0x5D4), _GCM_SRTCP, "SRTCP packet")
-    expect("srtp-aes-gcm", gcm.unprotect_rtcp(_GCM_SRTCP, 0x4D617273, True, 0x5D4), _GCM_RTCP, "RTCP packet")
+    expect("srtp-aes-gcm", gcm.protect_rtp(_GCM_RTP, 12, 0x5501A0B2 << 48, 0xF17B), _GCM_SRTP, "SRTP packet")
+    expect("srtp-aes-gcm", gcm.unprotect_rtp(_GCM_SRTP, 12, 0x5501A0B2 << 48, 0xF17B), _GCM_RTP, "RTP packet")
+    expect("srtp-aes-gcm", gcm.protect_rtcp(_GCM_RTCP, 0x4D617273 << 48, 0x5D4), _GCM_SRTCP, "SRTCP packet")
+    expect(
+        "srtp-aes-gcm",
+        gcm.unprotect_rtcp(_GCM_SRTCP, 0x4D617273 << 48, True, 0x5D4),
+        _GCM_RTCP,
+        "RTCP packet",
+    )
 
 
 @register("srtp-aes-cm-hmac-sha1", "SRTP", services=_SERVICES)

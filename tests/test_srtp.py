@@ -32,6 +32,7 @@ from support import run_json
 from vectorlib import VECTORS
 
 SSRC = 0x12345678
+KEY = SSRC.to_bytes(4, "big")  # how a session keeps its streams
 
 
 def rfc(name: str) -> dict[str, Any]:
@@ -106,7 +107,7 @@ def test_rfc3711_b3_and_rfc6188_key_derivation_reach_the_session() -> None:
         assert (keys.encryption_key.hex(), keys.salt.hex()) == (cipher_key.lower(), cipher_salt.lower())
         assert auth_key.lower().startswith(keys.authentication_key.hex())
         # The session protects with exactly these keys.
-        expected = AesCm(keys, 10, b"").protect_rtp(rtp(1), 12, SSRC, 1)
+        expected = AesCm(keys, 10, b"").protect_rtp(rtp(1), 12, SSRC << 48, 1)
         assert SRTPSession(profiles[len(key)], key, salt).protect(rtp(1)) == expected
 
 
@@ -117,15 +118,15 @@ def test_rfc7714_gcm_packets(case: dict[str, Any]) -> None:
     gcm = AesGcm(keys, b"")
     plain, protected = bytes.fromhex(data["rtp_plain"]), bytes.fromhex(case["rtp_protected"])
     # §16: SSRC 0x5501a0b2, ROC 0, SEQ 0xf17b.
-    assert gcm.protect_rtp(plain, 12, 0x5501A0B2, 0xF17B) == protected
-    assert gcm.unprotect_rtp(protected, 12, 0x5501A0B2, 0xF17B) == plain
+    assert gcm.protect_rtp(plain, 12, 0x5501A0B2 << 48, 0xF17B) == protected
+    assert gcm.unprotect_rtp(protected, 12, 0x5501A0B2 << 48, 0xF17B) == plain
     # §17: SSRC 0x4d617273, SRTCP index 0x5d4; encrypted (E = 1) and authentication only (E = 0).
     plain, protected = bytes.fromhex(data["rtcp_plain"]), bytes.fromhex(case["rtcp_protected"])
-    assert gcm.protect_rtcp(plain, 0x4D617273, 0x5D4) == protected
-    assert gcm.unprotect_rtcp(protected, 0x4D617273, True, 0x5D4) == plain
-    assert gcm.unprotect_rtcp(bytes.fromhex(case["rtcp_auth_only"]), 0x4D617273, False, 0x5D4) == plain
+    assert gcm.protect_rtcp(plain, 0x4D617273 << 48, 0x5D4) == protected
+    assert gcm.unprotect_rtcp(protected, 0x4D617273 << 48, True, 0x5D4) == plain
+    assert gcm.unprotect_rtcp(bytes.fromhex(case["rtcp_auth_only"]), 0x4D617273 << 48, False, 0x5D4) == plain
     with pytest.raises(AuthenticationError):
-        gcm.unprotect_rtp(protected[:-1] + bytes([protected[-1] ^ 1]), 12, 0x5501A0B2, 0xF17B)
+        gcm.unprotect_rtp(protected[:-1] + bytes([protected[-1] ^ 1]), 12, 0x5501A0B2 << 48, 0xF17B)
 
 
 # ------------------------------------------------------------------------ round trips, streams
@@ -325,12 +326,12 @@ def test_key_limits_raise_before_they_are_crossed() -> None:
         tx.protect(rtp(2))
     with pytest.raises(KeyLimitError):
         tx.protect_rtcp(rtcp())
-    assert (tx._tx[SSRC].rtp.top, tx._tx[SSRC].rtcp.top) == (1, 0)  # nothing moved
+    assert (tx._tx[KEY].rtp.top, tx._tx[KEY].rtcp.top) == (1, 0)  # nothing moved
     # The 48-bit SRTP index and the 31-bit SRTCP index end too.
     tx, _ = pair(Profile.AES_CM_128_HMAC_SHA1_80)
     tx.add_stream(SSRC)
-    tx._tx[SSRC].rtp.top = SRTP_LIMIT - 1
-    tx._tx[SSRC].rtcp.top = SRTCP_LIMIT - 1
+    tx._tx[KEY].rtp.top = SRTP_LIMIT - 1
+    tx._tx[KEY].rtcp.top = SRTCP_LIMIT - 1
     with pytest.raises(KeyLimitError):
         tx.protect(rtp(0))  # ROC 2^32 - 1 wraps
     with pytest.raises(KeyLimitError):
@@ -346,15 +347,17 @@ def test_a_key_derivation_rate_rederives_at_each_boundary() -> None:
         protected = tx.protect(rtp(seq))
         # RFC 3711 §4.3.1: r = index DIV 4; the keys for this packet come from r.
         keys = srtp_session_keys(key, salt, index=seq, kdr=4)
-        assert protected == AesCm(keys, 10, b"").protect_rtp(rtp(seq), 12, SSRC, seq)
+        assert protected == AesCm(keys, 10, b"").protect_rtp(rtp(seq), 12, SSRC << 48, seq)
         assert rx.unprotect(protected) == rtp(seq)
     for i in range(6):
         protected = tx.protect_rtcp(rtcp())
         keys = srtcp_session_keys(key, salt, index=i, kdr=4)
-        assert protected == AesCm(keys, 10, b"").protect_rtcp(rtcp(), SSRC, i)
+        assert protected == AesCm(keys, 10, b"").protect_rtcp(rtcp(), SSRC << 48, i)
         assert rx.unprotect_rtcp(protected) == rtcp()
     # Without a rate every packet uses the keys of r = 0, which differ from those of r = 9 DIV 4.
-    rekeyed = AesCm(srtp_session_keys(key, salt, index=9, kdr=4), 10, b"").protect_rtp(rtp(9), 12, SSRC, 9)
+    rekeyed = AesCm(srtp_session_keys(key, salt, index=9, kdr=4), 10, b"").protect_rtp(
+        rtp(9), 12, SSRC << 48, 9
+    )
     assert SRTPSession(profile, key, salt).protect(rtp(9)) != rekeyed
     with pytest.raises(InvalidParameter):
         SRTPSession(profile, key, salt, key_derivation_rate=3)

@@ -49,11 +49,14 @@ _FORKED = Refusal(
 
 
 class _Stream:
-    """The state of one SSRC in one direction: SRTP and SRTCP replay lists (RFC 3711 §3.3.2)."""
+    """The state of one SSRC in one direction: SRTP and SRTCP replay lists (RFC 3711 §3.3.2). Streams
+    are kept by the SSRC's four octets as they are in the packets; ``ssrc48`` is SSRC * 2^48, its
+    place in the IVs of both transforms."""
 
-    __slots__ = ("rtcp", "rtp")
+    __slots__ = ("rtcp", "rtp", "ssrc48")
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, ssrc: int, size: int) -> None:
+        self.ssrc48 = ssrc << 48
         self.rtp = Window(size)
         self.rtcp = Window(size)
 
@@ -125,8 +128,8 @@ class SRTPSession:
         self._rtp_tail = self._rtp[0].rtp_tail
         self._rtcp_back = self._rtcp[0].rtcp_back
         self._rtcp_min = 8 + len(self._mki) + profile.srtcp_tag + 4
-        self._tx: dict[int, _Stream] = {}
-        self._rx: dict[int, _Stream] = {}
+        self._tx: dict[bytes, _Stream] = {}
+        self._rx: dict[bytes, _Stream] = {}
         # The packets this master key may still protect (§9.2); _FORKED in a child, REVOKED in ERROR.
         self._srtp_left: Any = iter(range(SRTP_LIMIT))
         self._srtcp_left: Any = iter(range(SRTCP_LIMIT))
@@ -152,17 +155,18 @@ class SRTPSession:
 
     def add_stream(self, ssrc: int) -> None:
         """Start the state of ``ssrc`` (both directions) afresh: ROC 0, an empty replay list."""
-        integer("ssrc (32 bits)", ssrc, 0, 0xFFFFFFFF)
+        key = integer("ssrc (32 bits)", ssrc, 0, 0xFFFFFFFF).to_bytes(4, "big")
         with self._lock:
-            self._tx[ssrc] = _Stream(self._size)
-            self._rx[ssrc] = _Stream(self._size)
+            self._tx[key] = _Stream(ssrc, self._size)
+            self._rx[key] = _Stream(ssrc, self._size)
 
     def remove_stream(self, ssrc: int) -> None:
         """Forget ``ssrc``; InvalidParameter when the session has no state for it."""
+        key = integer("ssrc (32 bits)", ssrc, 0, 0xFFFFFFFF).to_bytes(4, "big")
         with self._lock:
-            if self._tx.pop(ssrc, None) is None and self._rx.pop(ssrc, None) is None:
-                raise InvalidParameter(f"no stream with SSRC {ssrc!r:.20}")
-            self._rx.pop(ssrc, None)
+            sent, received = self._tx.pop(key, None), self._rx.pop(key, None)
+        if sent is None and received is None:
+            raise InvalidParameter(f"no stream with SSRC {ssrc:#010x}")
 
     # -------------------------------------------------------------------------- session keys
 
@@ -194,13 +198,16 @@ class SRTPSession:
         else:
             header = rtp_header(rtp, len(rtp))
             rtp_padding(rtp, header)
-        ssrc, seq = int.from_bytes(rtp[8:12], "big"), rtp[2] << 8 | rtp[3]
+        key, seq = rtp[8:12], rtp[2] << 8 | rtp[3]
         with self._lock:
-            stream = self._tx.get(ssrc) or _Stream(self._size)
+            stream = self._tx.get(key) or _Stream(int.from_bytes(key, "big"), self._size)
             window = stream.rtp
-            index = estimate(window.top, seq)
-            if index <= window.top and not (self._repeat and window.seen(index)):
-                window.check(index)
+            top = window.top
+            index = top + 1
+            if index & 0xFFFF != seq:  # not the next packet in sequence (Appendix A gives top + 1 then)
+                index = estimate(top, seq)
+                if index <= top and not (self._repeat and window.seen(index)):
+                    window.check(index)
             if index >= SRTP_LIMIT:
                 raise KeyLimitError("the SRTP index would pass 2^48 (RFC 3711 §3.3.1): rekey")
             try:
@@ -210,9 +217,9 @@ class SRTPSession:
                     "2^48 SRTP packets under this master key (RFC 3711 §9.2): rekey"
                 ) from None
             context = self._rtp.get(index >> self._shift) or self._rtp_context(index)
-            out = context.protect_rtp(rtp, header, ssrc, index)
+            out = context.protect_rtp(rtp, header, stream.ssrc48, index)
             window.accept(index)
-            self._tx[ssrc] = stream
+            self._tx[key] = stream
         op, ops = self._ops[0]
         if get_last() is not op:  # the indicator, inlined (indicator.mark)
             set_last(op)
@@ -227,19 +234,22 @@ class SRTPSession:
             header = 12
         else:
             header = rtp_header(srtp, len(srtp) - self._rtp_tail)
-        ssrc, seq = int.from_bytes(srtp[8:12], "big"), srtp[2] << 8 | srtp[3]
+        key, seq = srtp[8:12], srtp[2] << 8 | srtp[3]
         with self._lock:
-            stream = self._rx.get(ssrc) or _Stream(self._size)
+            stream = self._rx.get(key) or _Stream(int.from_bytes(key, "big"), self._size)
             window = stream.rtp
-            index = estimate(window.top, seq)
-            if index <= window.top:
-                window.check(index)
+            top = window.top
+            index = top + 1
+            if index & 0xFFFF != seq:
+                index = estimate(top, seq)
+                if index <= top:
+                    window.check(index)
             if index >= SRTP_LIMIT:
                 raise ReplayError("the SRTP index would pass 2^48 (RFC 3711 §3.3.1)")
             context = self._rtp.get(index >> self._shift) or self._rtp_context(index)
-            out = context.unprotect_rtp(srtp, header, ssrc, index)
+            out = context.unprotect_rtp(srtp, header, stream.ssrc48, index)
             window.accept(index)
-            self._rx[ssrc] = stream
+            self._rx[key] = stream
         op, ops = self._ops[1]
         if get_last() is not op:
             set_last(op)
@@ -254,8 +264,9 @@ class SRTPSession:
             rtcp = _size("RTCP", rtcp)
         ssrc = rtcp_ssrc(rtcp, len(rtcp))
         rtcp_compound(rtcp)
+        key = rtcp[4:8]
         with self._lock:
-            stream = self._tx.get(ssrc) or _Stream(self._size)
+            stream = self._tx.get(key) or _Stream(ssrc, self._size)
             window = stream.rtcp
             index = window.top + 1  # §3.4: the SRTCP index counts the sender's SRTCP packets from 0
             if index >= SRTCP_LIMIT:
@@ -267,9 +278,9 @@ class SRTPSession:
                     "2^31 SRTCP packets under this master key (RFC 3711 §9.2): rekey"
                 ) from None
             context = self._rtcp.get(index >> self._shift) or self._rtcp_context(index)
-            out = context.protect_rtcp(rtcp, ssrc, index)
+            out = context.protect_rtcp(rtcp, stream.ssrc48, index)
             window.accept(index)
-            self._tx[ssrc] = stream
+            self._tx[key] = stream
         op, ops = self._ops[2]
         if get_last() is not op:
             set_last(op)
@@ -287,14 +298,15 @@ class SRTPSession:
             )
         ssrc = rtcp_ssrc(srtcp, n)
         encrypted, index = srtcp_trailer(srtcp, n - self._rtcp_back)
+        key = srtcp[4:8]
         with self._lock:
-            stream = self._rx.get(ssrc) or _Stream(self._size)
+            stream = self._rx.get(key) or _Stream(ssrc, self._size)
             window = stream.rtcp
             window.check(index)
             context = self._rtcp.get(index >> self._shift) or self._rtcp_context(index)
-            out = context.unprotect_rtcp(srtcp, ssrc, encrypted, index)
+            out = context.unprotect_rtcp(srtcp, stream.ssrc48, encrypted, index)
             window.accept(index)
-            self._rx[ssrc] = stream
+            self._rx[key] = stream
         op, ops = self._ops[3]
         if get_last() is not op:
             set_last(op)

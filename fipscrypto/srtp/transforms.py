@@ -4,7 +4,8 @@
 AES_CM_*_HMAC_SHA1_* profiles (RFC 3711, RFC 6188). :class:`AesGcm`: AEAD_AES_128/256_GCM (RFC 7714
 §8-§10). Each is built once per session key set and reused for every packet: the AES block
 context, the keyed HMAC and the AES-GCM object are made here, never per packet. Nothing here
-checks arguments, asks the policy or marks the indicator: :class:`~fipscrypto.srtp.SRTPSession`
+checks arguments, asks the policy or marks the indicator (``ssrc48`` is the SSRC * 2^48, the place
+of the SSRC in the IVs of both): :class:`~fipscrypto.srtp.SRTPSession`
 does, around these calls; the self-tests run the same code on known answers.
 
 Packet layouts (``||`` is concatenation; the MKI is present only when the session has one)::
@@ -65,11 +66,11 @@ class AesCm:
         h.update(data)
         return h.finalize()[: self._tag]
 
-    def protect_rtp(self, packet: bytes, header: int, ssrc: int, index: int) -> bytes:
-        out = packet[:header] + self._xor(packet[header:], self._salt ^ (ssrc << 48) ^ index)
+    def protect_rtp(self, packet: bytes, header: int, ssrc48: int, index: int) -> bytes:
+        out = packet[:header] + self._xor(packet[header:], self._salt ^ ssrc48 ^ index)
         return out + self._mki + self._tag_of(out + (index >> 16).to_bytes(4, "big"))
 
-    def unprotect_rtp(self, packet: bytes, header: int, ssrc: int, index: int) -> bytes:
+    def unprotect_rtp(self, packet: bytes, header: int, ssrc48: int, index: int) -> bytes:
         end = len(packet) - self.rtp_tail
         if packet[end : end + len(self._mki)] != self._mki:
             raise AuthenticationError("the SRTP packet carries another MKI (RFC 3711 §3.1)")
@@ -77,15 +78,15 @@ class AesCm:
             self._tag_of(packet[:end] + (index >> 16).to_bytes(4, "big")), packet[len(packet) - self._tag :]
         ):
             raise AuthenticationError("SRTP authentication tag mismatch (RFC 3711 §3.3)")
-        return packet[:header] + self._xor(packet[header:end], self._salt ^ (ssrc << 48) ^ index)
+        return packet[:header] + self._xor(packet[header:end], self._salt ^ ssrc48 ^ index)
 
-    def protect_rtcp(self, packet: bytes, ssrc: int, index: int) -> bytes:
+    def protect_rtcp(self, packet: bytes, ssrc48: int, index: int) -> bytes:
         # §3.4: the encrypted portion is everything after the first 8 octets; E = 1 (encrypted).
-        out = packet[:8] + self._xor(packet[8:], self._salt ^ (ssrc << 48) ^ index)
+        out = packet[:8] + self._xor(packet[8:], self._salt ^ ssrc48 ^ index)
         out += (_E_FLAG | index).to_bytes(4, "big")
         return out + self._mki + self._tag_of(out)
 
-    def unprotect_rtcp(self, packet: bytes, ssrc: int, encrypted: bool, index: int) -> bytes:
+    def unprotect_rtcp(self, packet: bytes, ssrc48: int, encrypted: bool, index: int) -> bytes:
         end = len(packet) - self._tag - len(self._mki)  # the authenticated portion ends here
         if packet[end : end + len(self._mki)] != self._mki:
             raise AuthenticationError("the SRTCP packet carries another MKI (RFC 3711 §3.4)")
@@ -93,7 +94,7 @@ class AesCm:
             raise AuthenticationError("SRTCP authentication tag mismatch (RFC 3711 §3.4)")
         if not encrypted:  # E = 0: the packet was only authenticated
             return packet[: end - 4]
-        return packet[:8] + self._xor(packet[8 : end - 4], self._salt ^ (ssrc << 48) ^ index)
+        return packet[:8] + self._xor(packet[8 : end - 4], self._salt ^ ssrc48 ^ index)
 
 
 class AesGcm:
@@ -113,36 +114,36 @@ class AesGcm:
     # RFC 7714 §8.1: IV = (00 00 || SSRC || ROC || SEQ) XOR salt; §9.1 for SRTCP:
     # IV = (00 00 || SSRC || 00 00 || 0 || SRTCP index) XOR salt. Both are salt XOR SSRC * 2^48 XOR index.
 
-    def protect_rtp(self, packet: bytes, header: int, ssrc: int, index: int) -> bytes:
+    def protect_rtp(self, packet: bytes, header: int, ssrc48: int, index: int) -> bytes:
         # RFC 7714 §8.2: the AAD is the RTP header (with CSRCs and extension); the plaintext the payload.
         head = packet[:header]
-        iv = (self._salt ^ (ssrc << 48) ^ index).to_bytes(12, "big")
+        iv = (self._salt ^ ssrc48 ^ index).to_bytes(12, "big")
         return head + self._encrypt(iv, packet[header:], head) + self._mki
 
-    def unprotect_rtp(self, packet: bytes, header: int, ssrc: int, index: int) -> bytes:
+    def unprotect_rtp(self, packet: bytes, header: int, ssrc48: int, index: int) -> bytes:
         end = len(packet) - len(self._mki)
         if packet[end:] != self._mki:
             raise AuthenticationError("the SRTP packet carries another MKI (RFC 7714 §8)")
         head = packet[:header]
-        iv = (self._salt ^ (ssrc << 48) ^ index).to_bytes(12, "big")
+        iv = (self._salt ^ ssrc48 ^ index).to_bytes(12, "big")
         try:
             return head + self._decrypt(iv, packet[header:end], head)
         except _ciphers.InvalidTag:
             raise AuthenticationError("SRTP AES-GCM tag mismatch (RFC 7714 §8.3)") from None
 
-    def protect_rtcp(self, packet: bytes, ssrc: int, index: int) -> bytes:
+    def protect_rtcp(self, packet: bytes, ssrc48: int, index: int) -> bytes:
         # RFC 7714 §9.2: AAD = the first 8 octets || E-flag|SRTCP index; the plaintext the rest.
         word = (_E_FLAG | index).to_bytes(4, "big")
-        iv = (self._salt ^ (ssrc << 48) ^ index).to_bytes(12, "big")
+        iv = (self._salt ^ ssrc48 ^ index).to_bytes(12, "big")
         sealed = self._encrypt(iv, packet[8:], packet[:8] + word)
         return packet[:8] + sealed + word + self._mki
 
-    def unprotect_rtcp(self, packet: bytes, ssrc: int, encrypted: bool, index: int) -> bytes:
+    def unprotect_rtcp(self, packet: bytes, ssrc48: int, encrypted: bool, index: int) -> bytes:
         end = len(packet) - self.rtcp_back  # the E-flag|index word starts here
         if packet[end + 4 :] != self._mki:
             raise AuthenticationError("the SRTCP packet carries another MKI (RFC 7714 §9)")
         word = packet[end : end + 4]
-        iv = (self._salt ^ (ssrc << 48) ^ index).to_bytes(12, "big")
+        iv = (self._salt ^ ssrc48 ^ index).to_bytes(12, "big")
         try:
             if encrypted:
                 return packet[:8] + self._decrypt(iv, packet[8:end], packet[:8] + word)
