@@ -46,11 +46,11 @@ def estimate(top: int, seq: int) -> int:
 class Window:
     """The replay list of one stream: a sliding window of ``size`` indices (RFC 3711 §3.3.2)."""
 
-    __slots__ = ("_full", "mask", "size", "top")
+    __slots__ = ("full", "mask", "size", "top")
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._full = (1 << size) - 1
+        self.full = (1 << size) - 1  # the mask of ``size`` bits
         self.top = -1
         self.mask = 0
 
@@ -72,7 +72,7 @@ class Window:
         """Record ``index`` (checked, and authenticated): slide the window when it is a new highest."""
         ahead = index - self.top
         if ahead > 0:
-            self.mask = ((self.mask << ahead) | 1) & self._full
+            self.mask = ((self.mask << ahead) | 1) & self.full
             self.top = index
         else:
             self.mask |= 1 << -ahead

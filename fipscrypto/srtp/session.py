@@ -134,7 +134,10 @@ class SRTPSession:
         self._srtp_left: Any = iter(range(SRTP_LIMIT))
         self._srtcp_left: Any = iter(range(SRTCP_LIMIT))
         name = profile.name
-        self._ops = [entry(f"{service}.{what}", name, approved) for what in _SERVICES]
+        # The indicator's operations; those of SRTP held apart for the per-packet path.
+        ops = [entry(f"{service}.{what}", name, approved) for what in _SERVICES]
+        (self._protect_op, self._protect_ops), (self._unprotect_op, self._unprotect_ops) = ops[:2]
+        self._ops = ops[2:]  # SRTCP
         self._lock = _fork.lock()
         hold(self)
         _fork.watch(self)
@@ -218,12 +221,15 @@ class SRTPSession:
                 ) from None
             context = self._rtp.get(index >> self._shift) or self._rtp_context(index)
             out = context.protect_rtp(rtp, header, stream.ssrc48, index)
-            window.accept(index)
+            if index == top + 1:  # Window.accept, inlined for the next packet in sequence
+                window.mask = (window.mask << 1 | 1) & window.full
+                window.top = index
+            else:
+                window.accept(index)
             self._tx[key] = stream
-        op, ops = self._ops[0]
-        if get_last() is not op:  # the indicator, inlined (indicator.mark)
-            set_last(op)
-        next(ops)
+        if get_last() is not self._protect_op:  # the indicator, inlined (indicator.mark)
+            set_last(self._protect_op)
+        next(self._protect_ops)
         return out
 
     def unprotect(self, srtp: bytes) -> bytes:
@@ -248,12 +254,15 @@ class SRTPSession:
                 raise ReplayError("the SRTP index would pass 2^48 (RFC 3711 §3.3.1)")
             context = self._rtp.get(index >> self._shift) or self._rtp_context(index)
             out = context.unprotect_rtp(srtp, header, stream.ssrc48, index)
-            window.accept(index)
+            if index == top + 1:  # Window.accept, inlined for the next packet in sequence
+                window.mask = (window.mask << 1 | 1) & window.full
+                window.top = index
+            else:
+                window.accept(index)
             self._rx[key] = stream
-        op, ops = self._ops[1]
-        if get_last() is not op:
-            set_last(op)
-        next(ops)
+        if get_last() is not self._unprotect_op:  # the indicator, inlined (indicator.mark)
+            set_last(self._unprotect_op)
+        next(self._unprotect_ops)
         return out
 
     # ----------------------------------------------------------------------------------- SRTCP
@@ -281,7 +290,7 @@ class SRTPSession:
             out = context.protect_rtcp(rtcp, stream.ssrc48, index)
             window.accept(index)
             self._tx[key] = stream
-        op, ops = self._ops[2]
+        op, ops = self._ops[0]
         if get_last() is not op:
             set_last(op)
         next(ops)
@@ -307,7 +316,7 @@ class SRTPSession:
             out = context.unprotect_rtcp(srtcp, stream.ssrc48, encrypted, index)
             window.accept(index)
             self._rx[key] = stream
-        op, ops = self._ops[3]
+        op, ops = self._ops[1]
         if get_last() is not op:
             set_last(op)
         next(ops)
