@@ -10,6 +10,7 @@ import policy
 import rand
 import seal
 import services
+import srtp
 import tls
 
 if __name__ == "__main__":
@@ -22,3 +23,4 @@ if __name__ == "__main__":
     policy.main()
     keys.main()
     tls.main()
+    srtp.main()
