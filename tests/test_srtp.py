@@ -358,7 +358,10 @@ def test_a_key_derivation_rate_rederives_at_each_boundary() -> None:
     rekeyed = AesCm(srtp_session_keys(key, salt, index=9, kdr=4), 10, b"").protect_rtp(
         rtp(9), 12, SSRC << 48, 9
     )
-    assert SRTPSession(profile, key, salt).protect(rtp(9)) != rekeyed
+    plain = SRTPSession(profile, key, salt)
+    assert plain.protect(rtp(9)) != rekeyed
+    assert plain._keys == ()  # with rate 0 the master key is not kept after the derivation
+    assert tx._keys[0] == key  # with a rate it is: the keys are derived again
     with pytest.raises(InvalidParameter):
         SRTPSession(profile, key, salt, key_derivation_rate=3)
 

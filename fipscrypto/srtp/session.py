@@ -120,7 +120,9 @@ class SRTPSession:
             service, "srtp-profile", profile.name, direction="process"
         )
         self._mki = b"" if mki is None else bytes(mki)
-        self._keys = (bytes(master_key), bytes(master_salt).ljust(14, b"\0"))
+        # The KDF takes a 112-bit salt (RFC 3711 §4.3.1); the 96-bit AES-GCM master salt enters it with
+        # two zero octets on the right, as in libsrtp (the interoperability tests check it).
+        self._keys: tuple[bytes, ...] = (bytes(master_key), bytes(master_salt).ljust(14, b"\0"))
         self._rtp: dict[int, Transform] = {}
         self._rtcp: dict[int, Transform] = {}
         self._rtp_context(0)  # derive now: a refused KDF fails the session's creation
@@ -128,6 +130,8 @@ class SRTPSession:
         self._rtp_tail = self._rtp[0].rtp_tail
         self._rtcp_back = self._rtcp[0].rtcp_back
         self._rtcp_min = 8 + len(self._mki) + profile.srtcp_tag + 4
+        if not rate:  # the session keys of r = 0 serve every packet: the master key is not kept
+            self._keys = ()
         self._tx: dict[bytes, _Stream] = {}
         self._rx: dict[bytes, _Stream] = {}
         # The packets this master key may still protect (§9.2); _FORKED in a child, REVOKED in ERROR.
@@ -145,10 +149,11 @@ class SRTPSession:
     # ------------------------------------------------------------------------------- held object
 
     def _revoke(self) -> None:
-        with self._lock:
-            self._rtp = self._rtcp = cast(Any, REVOKED)
-            self._srtp_left = self._srtcp_left = REVOKED
-            self._keys = cast(Any, REVOKED)
+        # No lock: ERROR may be entered by this thread inside a packet call (which holds it); each
+        # assignment is atomic, and every path reads one of these before it computes.
+        self._rtp = self._rtcp = cast(Any, REVOKED)
+        self._srtp_left = self._srtcp_left = REVOKED
+        self._keys = cast(Any, REVOKED)
 
     def _forked(self) -> None:
         if self._srtp_left is not REVOKED:
