@@ -30,7 +30,7 @@ from ..kdf import srtcp_session_keys, srtp_session_keys
 from .packets import rtcp_compound, rtcp_ssrc, rtp_header, rtp_padding, srtcp_trailer
 from .profiles import Profile
 from .replay import Window, estimate
-from .transforms import MAX_PACKET, Transform, transform
+from .transforms import MAX_PACKET, KeyedTransform, transform
 
 __all__ = ["SRTCP_LIMIT", "SRTP_LIMIT", "SRTPSession"]
 
@@ -123,8 +123,8 @@ class SRTPSession:
         # The KDF takes a 112-bit salt (RFC 3711 §4.3.1); the 96-bit AES-GCM master salt enters it with
         # two zero octets on the right, as in libsrtp (the interoperability tests check it).
         self._keys: tuple[bytes, ...] = (bytes(master_key), bytes(master_salt).ljust(14, b"\0"))
-        self._rtp: dict[int, Transform] = {}
-        self._rtcp: dict[int, Transform] = {}
+        self._rtp: dict[int, KeyedTransform] = {}
+        self._rtcp: dict[int, KeyedTransform] = {}
         self._rtp_context(0)  # derive now: a refused KDF fails the session's creation
         self._rtcp_context(0)
         self._rtp_tail = self._rtp[0].rtp_tail
@@ -178,7 +178,7 @@ class SRTPSession:
 
     # -------------------------------------------------------------------------- session keys
 
-    def _rtp_context(self, index: int) -> Transform:
+    def _rtp_context(self, index: int) -> KeyedTransform:
         """The SRTP transform under the session keys of ``index`` (RFC 3711 §4.3.1: r = index DIV
         key_derivation_rate), derived now; the packet paths look it up first."""
         keys = srtp_session_keys(*self._keys, index=index, kdr=self._rate)
@@ -187,7 +187,7 @@ class SRTPSession:
             del self._rtp[next(iter(self._rtp))]
         return context
 
-    def _rtcp_context(self, index: int) -> Transform:
+    def _rtcp_context(self, index: int) -> KeyedTransform:
         """The SRTCP transform under the session keys of SRTCP ``index``, derived now."""
         keys = srtcp_session_keys(*self._keys, index=index, kdr=self._rate)
         context = self._rtcp[index >> self._shift] = transform(self.profile, keys, rtcp=True, mki=self._mki)

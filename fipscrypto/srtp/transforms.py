@@ -26,7 +26,7 @@ from ..errors import AuthenticationError
 from ..kdf import SrtpKeys
 from .profiles import Profile
 
-__all__ = ["MAX_PACKET", "AesCm", "AesGcm", "Transform", "transform"]
+__all__ = ["MAX_PACKET", "AesCm", "AesGcm", "KeyedTransform", "transform"]
 
 MAX_PACKET = 0xFFFF  # an RTP or RTCP packet in one UDP datagram: under 2^16 octets
 _E_FLAG = 0x80000000
@@ -155,10 +155,10 @@ class AesGcm:
         return packet[: end - 16]
 
 
-Transform = AesCm | AesGcm
+KeyedTransform = AesCm | AesGcm  # a transform under one set of session keys (profiles.Transform: its data)
 
 
-def transform(profile: Profile, keys: SrtpKeys, *, rtcp: bool, mki: bytes) -> Transform:
+def transform(profile: Profile, keys: SrtpKeys, *, rtcp: bool, mki: bytes) -> KeyedTransform:
     """The transform of ``profile`` under ``keys`` (its SRTP tag, or the SRTCP one when ``rtcp``)."""
     if profile.cipher == "aes-gcm":
         return AesGcm(keys, mki)
