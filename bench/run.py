@@ -11,6 +11,7 @@ import policy
 import rand
 import seal
 import services
+import srtp
 import tls
 
 if __name__ == "__main__":
@@ -24,3 +25,4 @@ if __name__ == "__main__":
     passwords.main()
     keys.main()
     tls.main()
+    srtp.main()

@@ -86,8 +86,10 @@ def compare(
     cases: dict[str, tuple[Callable[[], object], Callable[[], object]]],
     width: int,
     rounds: int = ROUNDS,
+    peer: str = "cryptography on the same provider",
 ) -> dict[str, dict[str, float]]:
-    """Per-call times of each (ours, theirs) pair, median of ``rounds`` interleaved rounds, printed."""
+    """Per-call times of each (ours, theirs) pair, median of ``rounds`` interleaved rounds, printed;
+    ``peer`` names what ``theirs`` calls."""
     results: dict[str, dict[str, float]] = {}
     for name, (ours, theirs) in cases.items():
         seconds = 0.1 if "MiB" in name else 0.3
@@ -102,7 +104,7 @@ def compare(
             "cryptography_us": statistics.median(theirs_t) * 1e6,
             "ratio": statistics.median(ratios),
         }
-    print(f"{title}, median of {rounds} rounds (fipscrypto vs cryptography on the same provider)")
+    print(f"{title}, median of {rounds} rounds (fipscrypto vs {peer})")
     for name, r in results.items():
         print(
             f"  {name:{width}} {r['fipscrypto_us']:9.2f} us  vs {r['cryptography_us']:9.2f} us"

@@ -37,6 +37,7 @@ __all__ = [
     "PolicyViolation",
     "ProviderLoadFailed",
     "ProviderUnavailable",
+    "ReplayError",
     "SelfTestFailure",
     "TLSError",
 ]
@@ -253,4 +254,14 @@ class NoApplicationProtocol(TLSError):
 
 
 class ParseError(InvalidParameter):
-    """A malformed or truncated packet or attribute."""
+    """A packet or attribute is malformed or truncated: an RTP or RTCP header that RFC 3550 §5.1 /
+    §6.4 does not allow, an SRTP or SRTCP packet too short for its header, trailer and tag (RFC 3711
+    §3.1, §3.4), an SDES ``a=crypto`` attribute outside RFC 4568 §9.1 (the message names the field).
+    A kind of :class:`InvalidParameter` (bad input from the caller or the network); the
+    stream state is as it was."""
+
+
+class ReplayError(FipsError):
+    """An authentic SRTP or SRTCP packet was already received, or is older than the replay window
+    (RFC 3711 §3.3.2); or ``protect`` was asked for a packet index already used. Drop the packet; the
+    stream state is as it was."""

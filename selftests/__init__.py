@@ -35,6 +35,7 @@ from .registry import (
 # Registering modules: importing them adds their tests to the registry (FIRST orders the start).
 from . import provider  # noqa: F401  # isort: skip
 from . import hashes, ciphers, kdf, rand  # noqa: F401  # isort: skip
+from . import srtp  # noqa: F401  # isort: skip
 from . import keys  # noqa: F401  # isort: skip
 from . import integrity  # noqa: F401  # isort: skip
 

@@ -17,6 +17,8 @@ from typing import Any
 
 KEY = bytes(range(32))
 NONCE = bytes(12)
+RTP = b"\x80\x00"  # an RTP header (RFC 3550 §5.1) up to the sequence number; SSRC 0 follows
+RTCP = b"\x80\xc9\x00\x01" + bytes(4)  # an empty receiver report (RFC 3550 §6.4.2)
 # Valid inputs for the entry points that parse before they compute (made once with this module).
 ECDH_PEM = b"""-----BEGIN PRIVATE KEY-----
 MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgAAAAAAAAAAAAAAAA
@@ -113,8 +115,12 @@ NOT_ENTRY_POINTS = {
     "tls.negotiated": "operates on a connection (client_connection/server_connection refuse first)",
     "tls.load_chain": "parses certificates: no cryptographic service",
     "tls.load_private_key": "parses a key: no cryptographic service",
+    "srtp.Profile": "enumeration (data)",
+    "srtp.Transform": "profile record (data)",
+    "srtp.SRTP_LIMIT": "constant",
+    "srtp.SRTCP_LIMIT": "constant",
 }
-SERVICE_MODULES = ("hashes", "mac", "aead", "rand", "kdf", "keys", "passwords", "seal", "tls")
+SERVICE_MODULES = ("hashes", "mac", "aead", "rand", "kdf", "keys", "passwords", "seal", "tls", "srtp")
 
 
 @functools.cache
@@ -127,7 +133,7 @@ def _pki() -> tuple[Any, Path]:
 
 
 def entry_points() -> dict[str, Callable[[], object]]:
-    from fipscrypto import aead, hashes, kdf, keys, mac, passwords, rand, seal, tls
+    from fipscrypto import aead, hashes, kdf, keys, mac, passwords, rand, seal, srtp, tls
 
     wrapped = bytes.fromhex("1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5")  # RFC 3394 §4.1
     return {
@@ -206,12 +212,13 @@ def entry_points() -> dict[str, Callable[[], object]]:
         "tls.endpoint_settings": lambda: tls.endpoint_settings(
             tls.PolicyRef(None), service="tls.client_context"
         ),
+        "srtp.SRTPSession": lambda: srtp.SRTPSession("AEAD_AES_128_GCM", KEY[:16], KEY[:12], mki=b"\x01"),
     }
 
 
 def prepare() -> dict[str, Any]:
     """Key objects made while the module serves (their methods must refuse after an ERROR)."""
-    from fipscrypto import aead, hashes, keys, rand, tls
+    from fipscrypto import aead, hashes, keys, rand, srtp, tls
 
     signing = keys.generate_signing_key("ed25519")
     agreement = keys.generate_agreement_key("ecdh-p256")
@@ -219,7 +226,11 @@ def prepare() -> dict[str, Any]:
     gcm = aead.AESGCM(KEY, nonces="counter")
     nonce, sealed = gcm.encrypt(b"x")
     ccm = aead.AESCCM(KEY)
+    sender = srtp.SRTPSession(srtp.Profile.AES_CM_128_HMAC_SHA1_80, KEY[:16], KEY[:14])
     return {
+        "srtp_tx": sender,
+        "srtp_rx": srtp.SRTPSession(srtp.Profile.AES_CM_128_HMAC_SHA1_80, KEY[:16], KEY[:14]),
+        "srtp_sealed": (sender.protect(RTP + b"\x00\x01" + bytes(8)), sender.protect_rtcp(RTCP)),
         "gcm": gcm,
         "sealed": (nonce, sealed),
         "explicit": aead.AESGCM(KEY, nonces="explicit"),
@@ -266,6 +277,10 @@ def object_calls(made: dict[str, Any]) -> dict[str, Callable[[], object]]:
         "TransportKey.public_bytes": lambda: made["transport"].public_bytes(),
         "TransportPublicKey.encrypt": lambda: made["transport_public"].encrypt(b"x"),
         "TransportPublicKey.public_bytes": lambda: made["transport_public"].public_bytes(),
+        "SRTPSession.protect": lambda: made["srtp_tx"].protect(RTP + b"\x00\x02" + bytes(8)),
+        "SRTPSession.unprotect": lambda: made["srtp_rx"].unprotect(made["srtp_sealed"][0]),
+        "SRTPSession.protect_rtcp": lambda: made["srtp_tx"].protect_rtcp(RTCP),
+        "SRTPSession.unprotect_rtcp": lambda: made["srtp_rx"].unprotect_rtcp(made["srtp_sealed"][1]),
         "tls.client_connection": lambda: tls.client_connection(made["tls_client"], "localhost"),
         "tls.server_connection": lambda: tls.server_connection(made["tls_server"]),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import keywrap
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM
 
 from ..errors import AuthenticationError
@@ -16,6 +16,7 @@ __all__ = [
     "aes_ccm_open",
     "aes_ccm_open_with",
     "aes_ccm_seal",
+    "aes_ecb_encryptor",
     "aes_gcm",
     "aes_gcm_open",
     "aes_gcm_seal",
@@ -95,3 +96,9 @@ def aes_kwp_unwrap(kek: bytes, wrapped: bytes) -> bytes:
         return keywrap.aes_key_unwrap_with_padding(kek, wrapped)
     except keywrap.InvalidUnwrap:
         raise AuthenticationError("AES-KWP integrity check failed") from None
+
+
+def aes_ecb_encryptor(key: bytes) -> CipherContext:
+    """A held AES block-encryption context: counter-mode protocols (AES-CM, RFC 3711 §4.1.1) encrypt
+    their counter blocks with it, one ``update`` per packet, instead of a new CTR context per packet."""
+    return Cipher(algorithms.AES(key), modes.ECB()).encryptor()  # noqa: S305  # the CTR block function

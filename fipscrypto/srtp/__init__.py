@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from .profiles import Profile, Transform
+from .session import SRTCP_LIMIT, SRTP_LIMIT, SRTPSession
 
-__all__ = ["Profile", "Transform"]
+__all__ = ["SRTCP_LIMIT", "SRTP_LIMIT", "Profile", "SRTPSession", "Transform"]

@@ -1,0 +1,331 @@
+"""SRTPSession: SRTP and SRTCP protection under one master key (RFC 3711, RFC 6188, RFC 7714).
+
+One session per direction and master key, as in libsrtp: ``protect``/``protect_rtcp`` on the
+sending side, ``unprotect``/``unprotect_rtcp`` on the receiving side. Each SSRC has its own stream
+state (highest index and replay list for SRTP, the same for SRTCP), created on first use or with
+:meth:`SRTPSession.add_stream`. The session keys are derived once per key-derivation interval
+(RFC 3711 §4.3.1: once in all when ``key_derivation_rate`` is 0) and the transform built on them is
+reused for every packet of every stream.
+
+A rejected packet (``ParseError``, ``AuthenticationError``, ``ReplayError``, ``KeyLimitError``)
+leaves every stream as it was; a stream first seen in a rejected packet is not created.
+
+The session is a held key object: entering the ERROR state revokes it (every call then raises
+``ModuleErrorState``). In the child of ``os.fork()`` it does not protect (``ForkError``): parent
+and child would protect packets with the same indices, that is with the same keystream; it goes on
+unprotecting.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from .. import _fork
+from .._params import BYTES, byte_string, integer, not_offered
+from .._service import REVOKED, Refusal, hold
+from ..enforce import require
+from ..errors import ForkError, InvalidParameter, KeyLimitError, ParseError, ReplayError
+from ..indicator import entry, get_last, set_last
+from ..kdf import srtcp_session_keys, srtp_session_keys
+from .packets import rtcp_compound, rtcp_ssrc, rtp_header, rtp_padding, srtcp_trailer
+from .profiles import Profile
+from .replay import Window, estimate
+from .transforms import MAX_PACKET, KeyedTransform, transform
+
+__all__ = ["SRTCP_LIMIT", "SRTP_LIMIT", "SRTPSession"]
+
+# RFC 3711 §9.2: "the number of packets protected under one master key MUST NOT exceed 2^48 for
+# SRTP, and 2^31 for SRTCP" (the SRTP index is 48 bits, the SRTCP index 31).
+SRTP_LIMIT = 1 << 48
+SRTCP_LIMIT = 1 << 31
+_CONTEXTS = 4  # session key sets kept per kind with a non-zero key derivation rate
+
+_FORKED = Refusal(
+    lambda: ForkError(
+        "this SRTP session was created before os.fork(): the parent may protect packets with the same "
+        "indices (the same keystream), so it does not protect here; make a new session in this process"
+    )
+)
+
+
+class _Stream:
+    """The state of one SSRC in one direction: SRTP and SRTCP replay lists (RFC 3711 §3.3.2). Streams
+    are kept by the SSRC's four octets as they are in the packets; ``ssrc48`` is SSRC * 2^48, its
+    place in the IVs of both transforms."""
+
+    __slots__ = ("rtcp", "rtp", "ssrc48")
+
+    def __init__(self, ssrc: int, size: int) -> None:
+        self.ssrc48 = ssrc << 48
+        self.rtp = Window(size)
+        self.rtcp = Window(size)
+
+
+def _profile(profile: object) -> Profile:
+    if isinstance(profile, Profile):
+        return profile
+    if type(profile) is str:
+        if profile in Profile.__members__:
+            return Profile[profile]
+        raise not_offered(
+            "srtp-profile", profile, "SRTP profile", f"use one of {', '.join(Profile.__members__)}"
+        )
+    raise InvalidParameter(f"profile must be a Profile or its name, not {type(profile).__name__}")
+
+
+def _size(what: str, packet: object) -> bytes:
+    data = byte_string(what, packet)
+    if len(data) > MAX_PACKET:
+        raise ParseError(f"{what} packets are under 2^16 octets, got {len(data)}")
+    return data
+
+
+class SRTPSession:
+    """SRTP/SRTCP under one master key and salt, with per-SSRC streams."""
+
+    def __init__(
+        self,
+        profile: Profile | str,
+        master_key: bytes,
+        master_salt: bytes,
+        *,
+        mki: bytes | None = None,
+        replay_window: int = 128,
+        allow_repeat_tx: bool = False,
+        key_derivation_rate: int = 0,
+    ) -> None:
+        self.profile = profile = _profile(profile)
+        if not isinstance(master_key, BYTES) or len(master_key) != profile.key_length:
+            raise InvalidParameter(f"{profile.name} takes a {profile.key_length}-octet master key")
+        if not isinstance(master_salt, BYTES) or len(master_salt) != profile.salt_length:
+            raise InvalidParameter(f"{profile.name} takes a {profile.salt_length}-octet master salt")
+        if mki is not None and not 1 <= len(byte_string("mki", mki)) <= 128:
+            raise InvalidParameter("an MKI is 1..128 octets (RFC 3711 §3.1: negotiated length)")
+        self._size = integer("replay_window (RFC 3711 §3.3.2: at least 64)", replay_window, 64, 1 << 15)
+        if type(allow_repeat_tx) is not bool:
+            raise InvalidParameter("allow_repeat_tx is a bool")
+        if allow_repeat_tx and profile.cipher == "aes-gcm":
+            # SP 800-38D §8: an IV is never used twice under one key; RFC 7714 §8.1 makes the IV from
+            # the packet index, so repeating an index with another payload would reuse the IV.
+            raise InvalidParameter("allow_repeat_tx would repeat AES-GCM IVs (SP 800-38D §8): not allowed")
+        self._repeat = allow_repeat_tx
+        rate = integer("key_derivation_rate", key_derivation_rate, 0, 1 << 24)
+        # RFC 3711 §4.3.1: r = index DIV key_derivation_rate, with a power of 2 as the rate: a shift;
+        # with rate 0, r = 0: a shift by 48 maps every 48-bit index to 0.
+        self._shift = rate.bit_length() - 1 if rate else 48
+        self._rate = rate
+        # What the policy says of the profile, applying (protect) and processing (unprotect).
+        service = "srtp.SRTPSession"
+        approved = require(service, "srtp-profile", profile.name) and require(
+            service, "srtp-profile", profile.name, direction="process"
+        )
+        self._mki = b"" if mki is None else bytes(mki)
+        # The KDF takes a 112-bit salt (RFC 3711 §4.3.1); the 96-bit AES-GCM master salt enters it with
+        # two zero octets on the right, as in libsrtp (the interoperability tests check it).
+        self._keys: tuple[bytes, ...] = (bytes(master_key), bytes(master_salt).ljust(14, b"\0"))
+        self._rtp: dict[int, KeyedTransform] = {}
+        self._rtcp: dict[int, KeyedTransform] = {}
+        self._rtp_context(0)  # derive now: a refused KDF fails the session's creation
+        self._rtcp_context(0)
+        self._rtp_tail = self._rtp[0].rtp_tail
+        self._rtcp_back = self._rtcp[0].rtcp_back
+        self._rtcp_min = 8 + len(self._mki) + profile.srtcp_tag + 4
+        if not rate:  # the session keys of r = 0 serve every packet: the master key is not kept
+            self._keys = ()
+        self._tx: dict[bytes, _Stream] = {}
+        self._rx: dict[bytes, _Stream] = {}
+        # The packets this master key may still protect (§9.2); _FORKED in a child, REVOKED in ERROR.
+        self._srtp_left: Any = iter(range(SRTP_LIMIT))
+        self._srtcp_left: Any = iter(range(SRTCP_LIMIT))
+        name = profile.name
+        # The indicator's operations; those of SRTP held apart for the per-packet path.
+        ops = [entry(f"{service}.{what}", name, approved) for what in _SERVICES]
+        (self._protect_op, self._protect_ops), (self._unprotect_op, self._unprotect_ops) = ops[:2]
+        self._ops = ops[2:]  # SRTCP
+        self._lock = _fork.lock()
+        hold(self)
+        _fork.watch(self)
+
+    # ------------------------------------------------------------------------------- held object
+
+    def _revoke(self) -> None:
+        # No lock: ERROR may be entered by this thread inside a packet call (which holds it); each
+        # assignment is atomic, and every path reads one of these before it computes.
+        self._rtp = self._rtcp = cast(Any, REVOKED)
+        self._srtp_left = self._srtcp_left = REVOKED
+        self._keys = cast(Any, REVOKED)
+
+    def _forked(self) -> None:
+        if self._srtp_left is not REVOKED:
+            self._srtp_left = self._srtcp_left = _FORKED
+
+    # --------------------------------------------------------------------------------- streams
+
+    def add_stream(self, ssrc: int) -> None:
+        """Start the state of ``ssrc`` (both directions) afresh: ROC 0, an empty replay list."""
+        key = integer("ssrc (32 bits)", ssrc, 0, 0xFFFFFFFF).to_bytes(4, "big")
+        with self._lock:
+            self._tx[key] = _Stream(ssrc, self._size)
+            self._rx[key] = _Stream(ssrc, self._size)
+
+    def remove_stream(self, ssrc: int) -> None:
+        """Forget ``ssrc``; InvalidParameter when the session has no state for it."""
+        key = integer("ssrc (32 bits)", ssrc, 0, 0xFFFFFFFF).to_bytes(4, "big")
+        with self._lock:
+            sent, received = self._tx.pop(key, None), self._rx.pop(key, None)
+        if sent is None and received is None:
+            raise InvalidParameter(f"no stream with SSRC {ssrc:#010x}")
+
+    # -------------------------------------------------------------------------- session keys
+
+    def _rtp_context(self, index: int) -> KeyedTransform:
+        """The SRTP transform under the session keys of ``index`` (RFC 3711 §4.3.1: r = index DIV
+        key_derivation_rate), derived now; the packet paths look it up first."""
+        keys = srtp_session_keys(*self._keys, index=index, kdr=self._rate)
+        context = self._rtp[index >> self._shift] = transform(self.profile, keys, rtcp=False, mki=self._mki)
+        if len(self._rtp) > _CONTEXTS:
+            del self._rtp[next(iter(self._rtp))]
+        return context
+
+    def _rtcp_context(self, index: int) -> KeyedTransform:
+        """The SRTCP transform under the session keys of SRTCP ``index``, derived now."""
+        keys = srtcp_session_keys(*self._keys, index=index, kdr=self._rate)
+        context = self._rtcp[index >> self._shift] = transform(self.profile, keys, rtcp=True, mki=self._mki)
+        if len(self._rtcp) > _CONTEXTS:
+            del self._rtcp[next(iter(self._rtcp))]
+        return context
+
+    # ------------------------------------------------------------------------------------ SRTP
+
+    def protect(self, rtp: bytes) -> bytes:
+        """The SRTP packet for the RTP packet ``rtp`` (RFC 3711 §3.3)."""
+        if rtp.__class__ is not bytes or len(rtp) > MAX_PACKET:
+            rtp = _size("RTP", rtp)
+        if len(rtp) >= 12 and rtp[0] == 0x80:  # V = 2, no padding, extension or CSRC: 12 octets
+            header = 12
+        else:
+            header = rtp_header(rtp, len(rtp))
+            rtp_padding(rtp, header)
+        key, seq = rtp[8:12], rtp[2] << 8 | rtp[3]
+        with self._lock:
+            stream = self._tx.get(key) or _Stream(int.from_bytes(key, "big"), self._size)
+            window = stream.rtp
+            top = window.top
+            index = top + 1
+            if index & 0xFFFF != seq:  # not the next packet in sequence (Appendix A gives top + 1 then)
+                index = estimate(top, seq)
+                if index <= top and not (self._repeat and window.seen(index)):
+                    window.check(index)
+            if index >= SRTP_LIMIT:
+                raise KeyLimitError("the SRTP index would pass 2^48 (RFC 3711 §3.3.1): rekey")
+            try:
+                next(self._srtp_left)
+            except StopIteration:
+                raise KeyLimitError(
+                    "2^48 SRTP packets under this master key (RFC 3711 §9.2): rekey"
+                ) from None
+            context = self._rtp.get(index >> self._shift) or self._rtp_context(index)
+            out = context.protect_rtp(rtp, header, stream.ssrc48, index)
+            if index == top + 1:  # Window.accept, inlined for the next packet in sequence
+                window.mask = (window.mask << 1 | 1) & window.full
+                window.top = index
+            else:
+                window.accept(index)
+            self._tx[key] = stream
+        if get_last() is not self._protect_op:  # the indicator, inlined (indicator.mark)
+            set_last(self._protect_op)
+        next(self._protect_ops)
+        return out
+
+    def unprotect(self, srtp: bytes) -> bytes:
+        """The RTP packet in the SRTP packet ``srtp``, once authenticated and not a replay."""
+        if srtp.__class__ is not bytes or len(srtp) > MAX_PACKET:
+            srtp = _size("SRTP", srtp)
+        if len(srtp) - self._rtp_tail >= 12 and srtp[0] == 0x80:  # the 12-octet header alone
+            header = 12
+        else:
+            header = rtp_header(srtp, len(srtp) - self._rtp_tail)
+        key, seq = srtp[8:12], srtp[2] << 8 | srtp[3]
+        with self._lock:
+            stream = self._rx.get(key) or _Stream(int.from_bytes(key, "big"), self._size)
+            window = stream.rtp
+            top = window.top
+            index = top + 1
+            if index & 0xFFFF != seq:
+                index = estimate(top, seq)
+                if index <= top:
+                    window.check(index)
+            if index >= SRTP_LIMIT:
+                raise ReplayError("the SRTP index would pass 2^48 (RFC 3711 §3.3.1)")
+            context = self._rtp.get(index >> self._shift) or self._rtp_context(index)
+            out = context.unprotect_rtp(srtp, header, stream.ssrc48, index)
+            if index == top + 1:  # Window.accept, inlined for the next packet in sequence
+                window.mask = (window.mask << 1 | 1) & window.full
+                window.top = index
+            else:
+                window.accept(index)
+            self._rx[key] = stream
+        if get_last() is not self._unprotect_op:  # the indicator, inlined (indicator.mark)
+            set_last(self._unprotect_op)
+        next(self._unprotect_ops)
+        return out
+
+    # ----------------------------------------------------------------------------------- SRTCP
+
+    def protect_rtcp(self, rtcp: bytes) -> bytes:
+        """The SRTCP packet for the (compound) RTCP packet ``rtcp`` (RFC 3711 §3.4), encrypted (E = 1)."""
+        if rtcp.__class__ is not bytes or len(rtcp) > MAX_PACKET:
+            rtcp = _size("RTCP", rtcp)
+        ssrc = rtcp_ssrc(rtcp, len(rtcp))
+        rtcp_compound(rtcp)
+        key = rtcp[4:8]
+        with self._lock:
+            stream = self._tx.get(key) or _Stream(ssrc, self._size)
+            window = stream.rtcp
+            index = window.top + 1  # §3.4: the SRTCP index counts the sender's SRTCP packets from 0
+            if index >= SRTCP_LIMIT:
+                raise KeyLimitError("the SRTCP index would pass 2^31 (RFC 3711 §3.4): rekey")
+            try:
+                next(self._srtcp_left)
+            except StopIteration:
+                raise KeyLimitError(
+                    "2^31 SRTCP packets under this master key (RFC 3711 §9.2): rekey"
+                ) from None
+            context = self._rtcp.get(index >> self._shift) or self._rtcp_context(index)
+            out = context.protect_rtcp(rtcp, stream.ssrc48, index)
+            window.accept(index)
+            self._tx[key] = stream
+        op, ops = self._ops[0]
+        if get_last() is not op:
+            set_last(op)
+        next(ops)
+        return out
+
+    def unprotect_rtcp(self, srtcp: bytes) -> bytes:
+        """The RTCP packet in the SRTCP packet ``srtcp``, once authenticated and not a replay."""
+        if srtcp.__class__ is not bytes or len(srtcp) > MAX_PACKET:
+            srtcp = _size("SRTCP", srtcp)
+        n = len(srtcp)
+        if n < self._rtcp_min:
+            raise ParseError(
+                f"an SRTCP packet of this session holds at least {self._rtcp_min} octets, got {n}"
+            )
+        ssrc = rtcp_ssrc(srtcp, n)
+        encrypted, index = srtcp_trailer(srtcp, n - self._rtcp_back)
+        key = srtcp[4:8]
+        with self._lock:
+            stream = self._rx.get(key) or _Stream(ssrc, self._size)
+            window = stream.rtcp
+            window.check(index)
+            context = self._rtcp.get(index >> self._shift) or self._rtcp_context(index)
+            out = context.unprotect_rtcp(srtcp, stream.ssrc48, encrypted, index)
+            window.accept(index)
+            self._rx[key] = stream
+        op, ops = self._ops[1]
+        if get_last() is not op:
+            set_last(op)
+        next(ops)
+        return out
+
+
+_SERVICES = ("protect", "unprotect", "protect_rtcp", "unprotect_rtcp")
