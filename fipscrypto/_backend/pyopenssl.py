@@ -16,6 +16,7 @@ The functions of the binding that run inside a handshake are exported as the bin
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
@@ -32,6 +33,7 @@ __all__ = [
     "buffer_bytes",
     "cipher_strength",
     "connection_of",
+    "context_of",
     "extended_master_secret",
     "first_byte",
     "install_message_callback",
@@ -111,6 +113,7 @@ PRIVATE_SYMBOLS: Final[tuple[str, ...]] = (
     "ffi.string",
     # pointers and registries pyOpenSSL keeps
     "Context._context",
+    "Connection._context",
     "Connection._ssl",
     "Connection._socket",
     "Connection._reverse_mapping",
@@ -211,6 +214,9 @@ def socket_of(conn: SSL.Connection) -> Any:
 
 connection_of: Final[Callable[[Pointer], SSL.Connection | None]] = SSL.Connection._reverse_mapping.get
 """The pyOpenSSL Connection of an ``SSL *`` (None when it has none)."""
+
+context_of: Final[Callable[[SSL.Connection], SSL.Context]] = operator.attrgetter("_context")
+"""A Connection's Context (``get_context()`` without its Python frame)."""
 
 ssl_version: Final[Callable[[Pointer], int]] = _lib.SSL_version
 """``SSL_version`` of an ``SSL *``: the wire version negotiated, or being negotiated."""
