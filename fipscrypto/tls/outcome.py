@@ -267,7 +267,9 @@ def pyopenssl_negotiated(conn: SSL.Connection, role: Role | None) -> TLSParamete
             return state.parameters
         endpoint = state.config
         negotiated = (
-            _ossl.outcome_key(conn) if state.peer_chain is not None or not endpoint.peer_certificates else None
+            _ossl.outcome_key(conn)
+            if state.peer_chain is not None or not endpoint.peer_certificates
+            else None
         )
         if negotiated is not None:
             alpn = conn.get_alpn_proto_negotiated() if endpoint.alpn else None
