@@ -36,12 +36,14 @@ __all__ = [
     "context_of",
     "extended_master_secret",
     "first_byte",
+    "handshake_step",
     "install_message_callback",
     "install_servername_callback",
     "install_verify_callback",
     "message_callback",
     "missing_symbols",
     "outcome_key",
+    "raise_ssl_error",
     "servername_callback",
     "session_reused",
     "set_groups",
@@ -49,6 +51,7 @@ __all__ = [
     "set_verify_host",
     "set_verify_ip",
     "socket_of",
+    "ssl_of",
     "ssl_of_store",
     "ssl_version",
     "store_chain",
@@ -73,7 +76,8 @@ PRIVATE_SYMBOLS: Final[tuple[str, ...]] = (
     "lib.SSL_CTX_set_tlsext_servername_callback",
     "lib.SSL_CTX_set_msg_callback",
     "lib.SSL_OP_NO_RENEGOTIATION",
-    # connections: host-name verification, suites, outcome
+    # connections: the handshake step, host-name verification, suites, outcome
+    "lib.SSL_do_handshake",
     "lib.SSL_get0_param",
     "lib.X509_VERIFY_PARAM_set1_host",
     "lib.X509_VERIFY_PARAM_set1_ip",
@@ -114,6 +118,7 @@ PRIVATE_SYMBOLS: Final[tuple[str, ...]] = (
     # pointers and registries pyOpenSSL keeps
     "Context._context",
     "Connection._context",
+    "Connection._raise_ssl_error",
     "Connection._ssl",
     "Connection._socket",
     "Connection._reverse_mapping",
@@ -214,6 +219,17 @@ def socket_of(conn: SSL.Connection) -> Any:
 
 connection_of: Final[Callable[[Pointer], SSL.Connection | None]] = SSL.Connection._reverse_mapping.get
 """The pyOpenSSL Connection of an ``SSL *`` (None when it has none)."""
+
+handshake_step: Final[Callable[[Pointer], int]] = _lib.SSL_do_handshake
+"""``SSL_do_handshake`` of an ``SSL *``: 1 when the handshake is complete, else see
+:data:`raise_ssl_error` (pyOpenSSL's ``Connection.do_handshake`` is these two calls)."""
+
+raise_ssl_error: Final[Callable[[SSL.Connection, Pointer, int], None]] = SSL.Connection._raise_ssl_error
+"""pyOpenSSL's translation of an OpenSSL result into its exceptions (``WantReadError``, ``Error``...,
+and what its own callback helpers caught), called as ``raise_ssl_error(conn, conn._ssl, result)``."""
+
+ssl_of: Final[Callable[[SSL.Connection], Pointer]] = operator.attrgetter("_ssl")
+"""A Connection's ``SSL *``."""
 
 context_of: Final[Callable[[SSL.Connection], SSL.Context]] = operator.attrgetter("_context")
 """A Connection's Context (``get_context()`` without its Python frame)."""

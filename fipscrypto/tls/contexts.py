@@ -90,7 +90,7 @@ def _peek(sock: Any) -> bytes | None:
 
 
 _WANT = (SSL.WantReadError, SSL.WantWriteError)
-_do_handshake = SSL.Connection.do_handshake
+_step, _raise, _ssl_of = _ossl.handshake_step, _ossl.raise_ssl_error, _ossl.ssl_of
 
 
 class Connection(SSL.Connection):
@@ -124,8 +124,9 @@ class Connection(SSL.Connection):
                 # What OpenSSL would answer; so OpenSSL never reads a byte before it has been seen here.
                 raise SSL.WantReadError()
             hello += first
+        ssl = _ssl_of(self)
         try:
-            _do_handshake(self)
+            _raise(self, ssl, _step(ssl))  # SSL.Connection.do_handshake, without its frame
         except _WANT:
             raise
         except SSL.Error as exc:
