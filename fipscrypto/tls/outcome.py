@@ -287,7 +287,7 @@ def pyopenssl_negotiated(conn: SSL.Connection, role: Role | None) -> TLSParamete
                 if _last() is not known.op:  # indicator.mark, inlined
                     _set_last(known.op)
                 next(known.counter)
-                audit.emit("tls-handshake", **known.audit_fields)
+                audit.emit_fields("tls-handshake", known.audit_fields)
                 state.parameters = known.parameters
                 return known.parameters
     day = _clock.utc_day()
