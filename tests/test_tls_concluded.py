@@ -12,7 +12,7 @@ from tlslib import Issued, Pki, closing, connect, parameters, s_server
 
 from fipscrypto import audit, hashes, indicator, tls
 from fipscrypto._backend import pyopenssl
-from fipscrypto.errors import HandshakeRejected
+from fipscrypto.errors import AuditError, HandshakeRejected
 from fipscrypto.provider.state import StatePaths
 
 from support import run_json
@@ -59,6 +59,35 @@ def test_each_repeated_handshake_is_recorded_and_audited(
     assert records[1][0] is records[2][0] is records[0][0]
     assert records[0][0].approved
     assert shakes[-2].fields == records[0][0].audit_fields()
+
+
+def test_a_kept_shape_writes_its_event_before_any_data_and_a_failing_sink_stops_it(
+    server_cert: Issued, pki: Pki, events: list[audit.Event]
+) -> None:
+    """A handshake of a shape the context keeps still writes its own audit event; when a sink fails,
+    the handshake raises AuditError and the connection carries no data until an event was written."""
+    server_ctx, client_ctx = _pair(server_cert, pki)
+    _pump(tls.client_connection(client_ctx, "localhost"), tls.server_connection(server_ctx))  # kept now
+    kept = next(e.fields for e in events if e.kind == "tls-handshake")
+    failing: list[audit.Event] = []
+
+    def sink(event: audit.Event) -> None:
+        failing.append(event)
+        raise OSError("the audit log is full")
+
+    client = tls.client_connection(client_ctx, "localhost")
+    server = tls.server_connection(server_ctx)
+    audit.subscribe(sink)
+    try:
+        with pytest.raises(AuditError):
+            _pump(client, server)  # the client completes first; its event reaches every sink
+    finally:
+        audit.unsubscribe(sink)
+    assert [(e.kind, e.fields) for e in failing] == [("tls-handshake", kept)]
+    assert type(client).sendall is not SSL.Connection.sendall  # not concluded: data calls check first
+    assert client.parameters.approved  # the step runs again, and now writes its event
+    shakes = [e.fields for e in events if e.kind == "tls-handshake"]
+    assert shakes[2:] == [kept, kept]  # the failed delivery and the second step: one event each
 
 
 def test_a_peer_breaking_the_policy_is_refused_after_approved_repeats(
