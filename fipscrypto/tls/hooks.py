@@ -148,10 +148,10 @@ class ConnectionState:
     parameters: TLSParameters | None = None
 
 
-# Contexts are few and long-lived: a weak mapping. A connection's state is an attribute of the
-# Connection object itself (pyOpenSSL's Connection has a __dict__), which costs less per handshake.
+# A context holds its configuration as an attribute (pyOpenSSL's Context has a __dict__), and a
+# connection its state likewise: a lookup per connection costs no weak reference. The weak mapping lists
+# the configurations of the living contexts, for the ERROR sweep.
 _configs: weakref.WeakKeyDictionary[SSL.Context, EndpointConfig] = weakref.WeakKeyDictionary()
-# Each context also holds its own configuration, for the lookup per connection.
 _reverse: Callable[[Any], SSL.Connection | None] = _ossl.connection_of
 _context_of = _ossl.context_of
 _STATE = "_fipscrypto_tls_state"
