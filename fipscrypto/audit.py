@@ -16,7 +16,7 @@ from ._log import INFO, log
 from ._record import Record
 from .errors import AuditError
 
-__all__ = ["Event", "emit", "report", "subscribe", "unsubscribe"]
+__all__ = ["Event", "emit", "emit_fields", "report", "subscribe", "unsubscribe"]
 
 _LOGGER = "fipscrypto.audit"
 
@@ -65,7 +65,15 @@ def emit(kind: str, **fields: object) -> Event:
 
     Every sink gets the event, even when one before it raised; then AuditError is raised if any did.
     """
-    event = Event(kind, time.time(), fields)
+    return _deliver(Event(kind, time.time(), fields))
+
+
+def emit_fields(kind: str, fields: Mapping[str, object]) -> Event:
+    """:func:`emit` for fields a caller prepared once (copied here): no keyword-argument round trip."""
+    return _deliver(Event(kind, time.time(), dict(fields)))
+
+
+def _deliver(event: Event) -> Event:
     log(_LOGGER, INFO, "%s", event)  # formatted (to_json) only when a handler takes INFO records
     with _lock:
         sinks = list(_subscribers)
@@ -76,9 +84,9 @@ def emit(kind: str, **fields: object) -> Event:
         except Exception as exc:  # a sink's failure is reported below, after every sink had the event
             failed.append(exc)
     if failed:
-        raise AuditError(f"{len(failed)} audit sink(s) failed on a {kind} event: {failed[0]!r}") from failed[
-            0
-        ]
+        raise AuditError(
+            f"{len(failed)} audit sink(s) failed on a {event.kind} event: {failed[0]!r}"
+        ) from failed[0]
     return event
 
 

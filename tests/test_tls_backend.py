@@ -11,7 +11,7 @@ from fipscrypto._backend import pyopenssl
 PACKAGE = Path(pyopenssl.__file__).parents[1]
 ADAPTER = Path(pyopenssl.__file__)
 # Private attributes of pyOpenSSL objects, as fipscrypto's code would spell them.
-_ATTRIBUTES = re.compile(r"\.(_context|_ssl|_socket|_x509|_reverse_mapping)\b")
+_ATTRIBUTES = re.compile(r"\.(_context|_ssl|_socket|_x509|_reverse_mapping|_raise_ssl_error)\b")
 
 
 def test_every_private_symbol_the_adapter_needs_is_installed() -> None:

@@ -8,11 +8,11 @@ import contextlib
 
 import pytest
 from OpenSSL import SSL
-from tlslib import Issued, Pki
+from tlslib import Issued, Pki, closing, connect, parameters, s_server
 
 from fipscrypto import audit, hashes, indicator, tls
 from fipscrypto._backend import pyopenssl
-from fipscrypto.errors import HandshakeRejected
+from fipscrypto.errors import AuditError, HandshakeRejected
 from fipscrypto.provider.state import StatePaths
 
 from support import run_json
@@ -61,6 +61,35 @@ def test_each_repeated_handshake_is_recorded_and_audited(
     assert shakes[-2].fields == records[0][0].audit_fields()
 
 
+def test_a_kept_shape_writes_its_event_before_any_data_and_a_failing_sink_stops_it(
+    server_cert: Issued, pki: Pki, events: list[audit.Event]
+) -> None:
+    """A handshake of a shape the context keeps still writes its own audit event; when a sink fails,
+    the handshake raises AuditError and the connection carries no data until an event was written."""
+    server_ctx, client_ctx = _pair(server_cert, pki)
+    _pump(tls.client_connection(client_ctx, "localhost"), tls.server_connection(server_ctx))  # kept now
+    kept = next(e.fields for e in events if e.kind == "tls-handshake")
+    failing: list[audit.Event] = []
+
+    def sink(event: audit.Event) -> None:
+        failing.append(event)
+        raise OSError("the audit log is full")
+
+    client = tls.client_connection(client_ctx, "localhost")
+    server = tls.server_connection(server_ctx)
+    audit.subscribe(sink)
+    try:
+        with pytest.raises(AuditError):
+            _pump(client, server)  # the client completes first; its event reaches every sink
+    finally:
+        audit.unsubscribe(sink)
+    assert [(e.kind, e.fields) for e in failing] == [("tls-handshake", kept)]
+    assert type(client).sendall is not SSL.Connection.sendall  # not concluded: data calls check first
+    assert client.parameters.approved  # the step runs again, and now writes its event
+    shakes = [e.fields for e in events if e.kind == "tls-handshake"]
+    assert shakes[2:] == [kept, kept]  # the failed delivery and the second step: one event each
+
+
 def test_a_peer_breaking_the_policy_is_refused_after_approved_repeats(
     server_cert: Issued, pki: Pki, events: list[audit.Event]
 ) -> None:
@@ -88,10 +117,42 @@ def test_a_peer_breaking_the_policy_is_refused_after_approved_repeats(
         with pytest.raises(HandshakeRejected) as refused:
             _pump(client, server)
         assert refused.value.reason == "group-not-allowed"
-        assert type(server) is tls.Connection  # still checking: every later call raises again
+        assert type(server).recv is not SSL.Connection.recv  # still checking: every later call raises
         with pytest.raises(HandshakeRejected):
             server.recv(1)
     assert [e.fields["approved"] for e in events if e.kind == "tls-handshake"] == [True] * 3
+
+
+def test_our_client_refuses_a_server_breaking_the_policy_after_approved_repeats(
+    server_cert: Issued, pki: Pki, events: list[audit.Event]
+) -> None:
+    """The client's context (fips-140-3) offers ffdhe2048, which the active policy refuses: the system
+    openssl s_server that picks it is refused after each handshake, between handshakes of the shape the
+    context approved and kept. Each approved handshake marks the indicator and writes its audit event;
+    each refusal writes its policy-violation event."""
+    with indicator.exempt(reason="test: a fips-140-3 endpoint"):
+        client_ctx = tls.client_context(ca=pki.cert, policy="fips-140-3")
+    groups = ("P-256", "P-256", "ffdhe2048", "P-256", "ffdhe2048")
+    for group in groups:
+        hashes.digest("sha256", b"x")  # the indicator's last operation is something else
+        with s_server(server_cert, "-tls1_3", "-groups", group) as port:
+            outcome, conn = connect(client_ctx, port)
+            try:
+                if group == "P-256":
+                    assert parameters(outcome).group == "secp256r1"
+                    last = indicator.Operation("tls.handshake", "TLS_AES_128_GCM_SHA256", True)
+                    assert indicator.last() == last
+                    continue
+                assert isinstance(outcome.error, HandshakeRejected), outcome.error
+                assert outcome.error.reason == "group-not-allowed"
+                assert indicator.last() == indicator.Operation("tls.handshake", "ffdhe2048", False)
+                with pytest.raises(HandshakeRejected):
+                    conn.recv(1)  # no application data: the check runs (and refuses) again
+            finally:
+                closing(conn)
+    assert [e.fields["approved"] for e in events if e.kind == "tls-handshake"] == [True] * 3
+    refused = [e.fields for e in events if e.kind == "policy-violation"]
+    assert [(f["service"], f["algorithm"]) for f in refused] == [("tls.handshake", "ffdhe2048")] * 4
 
 
 def test_the_data_path_is_pyopenssls_once_checked(server_cert: Issued, pki: Pki) -> None:
@@ -103,7 +164,7 @@ def test_the_data_path_is_pyopenssls_once_checked(server_cert: Issued, pki: Pki)
     assert type(client).sendall is not SSL.Connection.sendall
     with pytest.raises(SSL.WantReadError):
         client.sendall(b"early")  # runs the handshake first: the ClientHello is written, no answer yet
-    assert type(client) is tls.Connection
+    assert type(client).sendall is not SSL.Connection.sendall
     _pump(client, server)
     for conn in (client, server):
         assert isinstance(conn, tls.Connection)

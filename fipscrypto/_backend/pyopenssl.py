@@ -16,6 +16,7 @@ The functions of the binding that run inside a handshake are exported as the bin
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
@@ -32,14 +33,17 @@ __all__ = [
     "buffer_bytes",
     "cipher_strength",
     "connection_of",
+    "context_of",
     "extended_master_secret",
     "first_byte",
+    "handshake_step",
     "install_message_callback",
     "install_servername_callback",
     "install_verify_callback",
     "message_callback",
     "missing_symbols",
     "outcome_key",
+    "raise_ssl_error",
     "servername_callback",
     "session_reused",
     "set_groups",
@@ -47,6 +51,7 @@ __all__ = [
     "set_verify_host",
     "set_verify_ip",
     "socket_of",
+    "ssl_of",
     "ssl_of_store",
     "ssl_version",
     "store_chain",
@@ -71,7 +76,8 @@ PRIVATE_SYMBOLS: Final[tuple[str, ...]] = (
     "lib.SSL_CTX_set_tlsext_servername_callback",
     "lib.SSL_CTX_set_msg_callback",
     "lib.SSL_OP_NO_RENEGOTIATION",
-    # connections: host-name verification, suites, outcome
+    # connections: the handshake step, host-name verification, suites, outcome
+    "lib.SSL_do_handshake",
     "lib.SSL_get0_param",
     "lib.X509_VERIFY_PARAM_set1_host",
     "lib.X509_VERIFY_PARAM_set1_ip",
@@ -111,6 +117,8 @@ PRIVATE_SYMBOLS: Final[tuple[str, ...]] = (
     "ffi.string",
     # pointers and registries pyOpenSSL keeps
     "Context._context",
+    "Connection._context",
+    "Connection._raise_ssl_error",
     "Connection._ssl",
     "Connection._socket",
     "Connection._reverse_mapping",
@@ -212,6 +220,20 @@ def socket_of(conn: SSL.Connection) -> Any:
 connection_of: Final[Callable[[Pointer], SSL.Connection | None]] = SSL.Connection._reverse_mapping.get
 """The pyOpenSSL Connection of an ``SSL *`` (None when it has none)."""
 
+handshake_step: Final[Callable[[Pointer], int]] = _lib.SSL_do_handshake
+"""``SSL_do_handshake`` of an ``SSL *``: 1 when the handshake is complete, else see
+:data:`raise_ssl_error` (pyOpenSSL's ``Connection.do_handshake`` is these two calls)."""
+
+raise_ssl_error: Final[Callable[[SSL.Connection, Pointer, int], None]] = SSL.Connection._raise_ssl_error
+"""pyOpenSSL's translation of an OpenSSL result into its exceptions (``WantReadError``, ``Error``...,
+and what its own callback helpers caught), called as ``raise_ssl_error(conn, conn._ssl, result)``."""
+
+ssl_of: Final[Callable[[SSL.Connection], Pointer]] = operator.attrgetter("_ssl")
+"""A Connection's ``SSL *``."""
+
+context_of: Final[Callable[[SSL.Connection], SSL.Context]] = operator.attrgetter("_context")
+"""A Connection's Context (``get_context()`` without its Python frame)."""
+
 ssl_version: Final[Callable[[Pointer], int]] = _lib.SSL_version
 """``SSL_version`` of an ``SSL *``: the wire version negotiated, or being negotiated."""
 
@@ -244,23 +266,30 @@ def session_reused(conn: SSL.Connection) -> bool:
     return bool(_lib.SSL_session_reused(conn._ssl))
 
 
-def outcome_key(conn: SSL.Connection) -> tuple[bytes, int, bytes | None, int, int] | None:
-    """What a completed handshake negotiated, as OpenSSL keeps it: (the suite's OpenSSL name, the wire
-    version, the group's name or None, SSL_session_reused, SSL_get_extms_support); None before a
-    suite was negotiated. pyOpenSSL's getters for the same, in one call and without decoding."""
+_TLS1_3: Final[int] = 0x0304
+
+
+def outcome_key(conn: SSL.Connection) -> tuple[Pointer, int, bytes | None, int, int | None] | None:
+    """What a completed handshake negotiated, as OpenSSL keeps it, for use as a key: (the suite's
+    ``SSL_CIPHER``, the wire version, the group's name or None, SSL_session_reused,
+    SSL_get_extms_support, None for TLS 1.3 whose key schedule always binds the transcript); None
+    before a suite was negotiated. The ``SSL_CIPHER`` is an entry of libssl's static cipher tables (one
+    per suite for the life of the process, compared by address). pyOpenSSL's getters for the same, in
+    four or five binding calls and without decoding the suite's name."""
     ssl = conn._ssl
     # The session's suite: NULL while the connection has no session, on which SSL_get0_group_name
     # would crash (pyOpenSSL's get_group_name guards it with SSL_get_session).
     cipher = _lib.SSL_get_current_cipher(ssl)
     if cipher == _ffi.NULL:
         return None
+    version = _lib.SSL_version(ssl)
     group = _lib.SSL_get0_group_name(ssl)
     return (
-        _ffi.string(_lib.SSL_CIPHER_get_name(cipher)),
-        _lib.SSL_version(ssl),
+        cipher,
+        version,
         None if group == _ffi.NULL else _ffi.string(group),
         _lib.SSL_session_reused(ssl),
-        _lib.SSL_get_extms_support(ssl),
+        None if version == _TLS1_3 else _lib.SSL_get_extms_support(ssl),
     )
 
 
@@ -285,8 +314,11 @@ store_error: Final[Callable[[Pointer], int]] = _lib.X509_STORE_CTX_get_error
 store_set_error: Final[Callable[[Pointer, int], None]] = _lib.X509_STORE_CTX_set_error
 
 
+_MEMORY_BIO: Final[Pointer] = _lib.BIO_s_mem()  # a static method table
+
+
 def _der(x509: Pointer) -> bytes | None:
-    bio = _lib.BIO_new(_lib.BIO_s_mem())
+    bio = _lib.BIO_new(_MEMORY_BIO)
     try:
         if _lib.i2d_X509_bio(bio, x509) != 1:
             return None
@@ -308,11 +340,10 @@ def store_chain(store: Pointer, known: Mapping[int, bytes]) -> tuple[bytes, ...]
     stack = _lib.X509_STORE_CTX_get1_chain(store)
     if stack == _ffi.NULL:
         return ()
-    count = _lib.sk_X509_num(stack)
+    certificates = [_lib.sk_X509_value(stack, i) for i in range(_lib.sk_X509_num(stack))]
     try:
         ders = []
-        for i in range(count):
-            x509 = _lib.sk_X509_value(stack, i)
+        for x509 in certificates:
             der = known.get(int(_ffi.cast("uintptr_t", x509))) if known else None
             if der is None:
                 der = _der(x509)
@@ -321,8 +352,8 @@ def store_chain(store: Pointer, known: Mapping[int, bytes]) -> tuple[bytes, ...]
             ders.append(der)
         return tuple(ders)
     finally:
-        for i in range(count):
-            _lib.X509_free(_lib.sk_X509_value(stack, i))
+        for x509 in certificates:  # get1_chain took a reference to each
+            _lib.X509_free(x509)
         _lib.sk_X509_free(stack)
 
 

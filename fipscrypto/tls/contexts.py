@@ -89,33 +89,27 @@ def _peek(sock: Any) -> bytes | None:
         return b""
 
 
+_WANT = (SSL.WantReadError, SSL.WantWriteError)
+_step, _raise, _ssl_of = _ossl.handshake_step, _ossl.raise_ssl_error, _ossl.ssl_of
+
+
 class Connection(SSL.Connection):
     """A pyOpenSSL Connection whose handshake is checked and audited when it completes.
 
-    After ``do_handshake()`` succeeds (``recv``/``send`` complete the handshake first), :func:`negotiated`
+    When ``do_handshake()`` succeeds (``recv``/``send`` complete the handshake first), :func:`negotiated`
     runs: the post-handshake policy checks, the service indicator and the ``tls-handshake`` audit event.
     A rejection raises there, and on every later call. Once they passed, the connection's data methods
     are pyOpenSSL's own (its class becomes a subclass of this one without the overrides). A handshake
     the callbacks aborted raises their typed error (CertificateRejected, HandshakeRejected) instead of
     pyOpenSSL's ``SSL.Error``.
 
-    A server connection keeps the bytes it receives until its handshake is done (written with
-    ``bio_write``, or peeked at in its socket before OpenSSL reads them), so that the client-hello
-    callback can read the ClientHello (see :mod:`fipscrypto.tls.hooks`).
+    A connection made by :func:`server_connection` keeps the bytes it receives until its handshake is
+    done (written with ``bio_write``, or peeked at in its socket before OpenSSL reads them), so that the
+    client-hello callback can read the ClientHello (see :mod:`fipscrypto.tls.hooks`).
     """
 
     _fc_done = False
     _fc_hello: bytearray | None = None  # a server's inbound bytes, until the handshake is done
-
-    def _fc_conclude(self) -> None:
-        if self._fc_hello is not None:
-            self._fc_hello.clear()  # the ClientHello has been read: let the bytes go
-            self._fc_hello = None
-        pyopenssl_negotiated(self, None)
-        self._fc_done = True
-        if type(self) is Connection:
-            # Checked: from now on recv/send go straight to pyOpenSSL's (a subclass keeps its own).
-            self.__class__ = _Concluded
 
     @property
     def parameters(self) -> TLSParameters:
@@ -130,22 +124,26 @@ class Connection(SSL.Connection):
                 # What OpenSSL would answer; so OpenSSL never reads a byte before it has been seen here.
                 raise SSL.WantReadError()
             hello += first
+        ssl = _ssl_of(self)
         try:
-            super().do_handshake()
-        except (SSL.WantReadError, SSL.WantWriteError):
+            _raise(self, ssl, _step(ssl))  # SSL.Connection.do_handshake, without its frame
+        except _WANT:
             raise
         except SSL.Error as exc:
             typed = _rejection(self, exc)
             if typed is None:
                 raise
             raise typed from exc
-        self._fc_conclude()
-
-    def bio_write(self, buf: bytes | bytearray | memoryview) -> int:
-        written: int = super().bio_write(buf)
-        if self._fc_hello is not None:
-            self._fc_hello += buf[:written]
-        return written
+        # The handshake is complete: check it, record it, audit it (raises when the peer broke the policy).
+        if hello is not None:
+            hello.clear()  # the ClientHello has been read: let the bytes go
+            self._fc_hello = None
+        pyopenssl_negotiated(self, None)
+        self._fc_done = True
+        cls = type(self)
+        if cls is Connection or cls is _ServerConnection:
+            # Checked: from now on the data path is pyOpenSSL's own (a subclass keeps its methods).
+            self.__class__ = _Concluded
 
     def recv(self, bufsiz: int, flags: int | None = None) -> bytes:
         if not self._fc_done:
@@ -176,6 +174,17 @@ class Connection(SSL.Connection):
         return sent
 
 
+class _ServerConnection(Connection):
+    """What :func:`server_connection` makes: a :class:`Connection` that keeps the bytes written into it
+    until its handshake is done."""
+
+    def bio_write(self, buf: bytes | bytearray | memoryview) -> int:
+        written: int = super().bio_write(buf)
+        if self._fc_hello is not None:
+            self._fc_hello += buf[:written]
+        return written
+
+
 class _Concluded(Connection):
     """A :class:`Connection` whose handshake completed and passed the checks: the data path is
     pyOpenSSL's own, with no Python frame of fipscrypto's (``do_handshake`` and ``parameters`` stay)."""
@@ -185,7 +194,6 @@ class _Concluded(Connection):
     recv_into = SSL.Connection.recv_into
     send = write = SSL.Connection.send
     sendall = SSL.Connection.sendall
-    bio_write = SSL.Connection.bio_write
 
 
 def _load_local(
@@ -463,7 +471,7 @@ def server_connection(context: SSL.Context, sock: Any = None) -> Connection:
     """A server connection (``sock``: an accepted ``socket.socket``, or None for memory BIOs)."""
     gate()
     context = _context(context, "server_context")
-    conn = Connection(context, connection_socket(sock))
+    conn = _ServerConnection(context, connection_socket(sock))
     conn.set_accept_state()
     state = state_of(conn)
     if state is not None and state.config.role == "server":

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +62,7 @@ from ..errors import (
     HandshakeRejected,
     HostnameMismatch,
 )
+from ..indicator import Operation
 from ..module import on_error
 from .certs import ChainChecker, Role, facts_of
 from .params import TLSParameters
@@ -118,11 +119,14 @@ class EndpointConfig:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """An approved handshake outcome, kept for the UTC day on which its verdicts were given."""
+    """An approved handshake outcome, kept for the UTC day on which its verdicts were given, with what
+    a handshake of its shape records: the indicator's operation and counter, the audit event's fields."""
 
     day: int
     parameters: TLSParameters
     audit_fields: dict[str, object]  # parameters.audit_fields(), never changed
+    op: Operation  # (tls.handshake, the suite, approved)
+    counter: Iterator[int]
 
 
 @dataclass(slots=True, eq=False)
@@ -144,15 +148,19 @@ class ConnectionState:
     parameters: TLSParameters | None = None
 
 
-# Contexts are few and long-lived: a weak mapping. A connection's state is an attribute of the
-# Connection object itself (pyOpenSSL's Connection has a __dict__), which costs less per handshake.
+# A context holds its configuration as an attribute (pyOpenSSL's Context has a __dict__), and a
+# connection its state likewise: a lookup per connection costs no weak reference. The weak mapping lists
+# the configurations of the living contexts, for the ERROR sweep.
 _configs: weakref.WeakKeyDictionary[SSL.Context, EndpointConfig] = weakref.WeakKeyDictionary()
 _reverse: Callable[[Any], SSL.Connection | None] = _ossl.connection_of
+_context_of = _ossl.context_of
 _STATE = "_fipscrypto_tls_state"
+_CONFIG = "_fipscrypto_tls_config"
 
 
 def config_of(context: SSL.Context) -> EndpointConfig | None:
-    return _configs.get(context)
+    config: EndpointConfig | None = context.__dict__.get(_CONFIG)
+    return config
 
 
 def _forget_outcomes() -> None:
@@ -171,7 +179,7 @@ def state_of(conn: SSL.Connection) -> ConnectionState | None:
     # raises AttributeError (the costly part of a miss).
     state: ConnectionState | None = conn.__dict__.get(_STATE)
     if state is None:
-        config = _configs.get(conn.get_context())
+        config = _context_of(conn).__dict__.get(_CONFIG)
         if config is None:
             return None
         state = conn.__dict__[_STATE] = ConnectionState(config)
@@ -460,7 +468,7 @@ _CLIENT_HELLO_CALLBACK = _ossl.servername_callback(_on_client_hello)
 def install(context: SSL.Context, config: EndpointConfig, verify_mode: int) -> None:
     """Register the context's configuration and install the callbacks (before its first connection).
     Calling pyOpenSSL's ``set_verify`` or ``set_tlsext_servername_callback`` afterwards replaces them."""
-    _configs[context] = config
+    _configs[context] = context.__dict__[_CONFIG] = config
     _ossl.install_verify_callback(context, verify_mode, _VERIFY_CALLBACK)
     if config.role == "server":
         _ossl.install_servername_callback(context, _CLIENT_HELLO_CALLBACK)

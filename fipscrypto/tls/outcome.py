@@ -9,8 +9,8 @@ rejected here even though the handshake succeeded. Then it records the service i
 :meth:`TLSParameters.audit_fields` (identities and algorithm names only; no keys, no payload).
 
 A fipscrypto context keeps the approved outcomes of its handshakes for the UTC day: a later handshake
-of the same shape (:func:`_shape`) gets the kept record, and still passes the gate, records the
-indicator and writes its own audit event.
+of the same shape (see :func:`pyopenssl_negotiated`) gets the kept record, and still passes the gate,
+records the indicator and writes its own audit event.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from OpenSSL import SSL, crypto
 
-from .. import _clock, audit
+from .. import _clock, audit, indicator
 from .._backend import pyopenssl as _ossl
 from .._backend import x509 as _x509
 from .._service import record
@@ -28,7 +28,7 @@ from ..errors import HandshakeRejected, InvalidParameter, PolicyViolation
 from ..module import gate
 from ..policy.vocabulary import categories
 from .certs import CertificateSummary, ChainChecker, Role, facts_of
-from .hooks import ConnectionState, Outcome, state_of
+from .hooks import Outcome, state_of
 from .names import group_name, signature_scheme, suite_name, version_name
 from .params import TLSParameters
 from .rules import PolicyRef
@@ -245,51 +245,51 @@ def _vocabulary_sigalgs(openssl: tuple[str, ...]) -> tuple[str, ...]:
 
 
 _OUTCOMES_KEPT = 256  # per context: the shapes of handshake one endpoint sees are few
-
-
-def _shape(conn: SSL.Connection, state: ConnectionState) -> tuple[object, ...] | None:
-    """Everything a fipscrypto connection's outcome follows from: what OpenSSL negotiated, the peer's
-    chain with its verdict and the signature schemes (as the handshake callbacks saw them), ALPN. None
-    when the peer's chain was not checked in the handshake (it is checked afterwards, every time)."""
-    config = state.config
-    if state.peer_chain is None and config.peer_certificates:
-        return None
-    negotiated = _ossl.outcome_key(conn)
-    if negotiated is None:
-        return None
-    alpn = conn.get_alpn_proto_negotiated() if config.alpn else None
-    return negotiated, state.peer_chain, state.peer_approved, state.peer_sigalg, state.local_sigalg, alpn
-
-
-def _repeat(state: ConnectionState, known: Outcome) -> TLSParameters:
-    """A handshake of a shape this context approved today: the same record, indicator and audit event
-    as :func:`conclude` gives it, without asking the policy again."""
-    gate()
-    params = known.parameters
-    record(SERVICE, params.suite, True)
-    audit.emit("tls-handshake", **known.audit_fields)
-    state.parameters = params
-    return params
+_last, _set_last = indicator.get_last, indicator.set_last
+_utc_day = _clock.utc_day
 
 
 def pyopenssl_negotiated(conn: SSL.Connection, role: Role | None) -> TLSParameters:
     """:func:`fipscrypto.tls.negotiated` for a pyOpenSSL connection.
 
     A fipscrypto context keeps the approved outcomes of its handshakes for the UTC day (policies date
-    their changes by day), by :func:`_shape`; a handshake of a kept shape passes the module gate, records
-    the indicator and writes its audit event, with the kept record. Anything else, or a shape not yet
-    seen, goes through every check of :func:`conclude`.
+    their changes by day), by their *shape*: everything the outcome follows from, that is what OpenSSL
+    negotiated (suite, version, group, resumption, EMS), the peer's chain with its verdict and the
+    signature schemes (as the handshake callbacks saw them), ALPN. A handshake of a kept shape passes
+    the module gate, marks the indicator and writes its audit event with the kept record; anything
+    else goes through every check of :func:`conclude`. A connection whose peer's chain was not checked
+    in the handshake has no shape (its chain is checked afterwards, every time).
     """
     state = state_of(conn)
     shape = None
     if state is not None:
         if state.parameters is not None:
             return state.parameters
-        shape = _shape(conn, state)
-        if shape is not None:
-            known = state.config.outcomes.get(shape)
-            if known is not None and known.day == _clock.utc_day():
-                return _repeat(state, known)
+        endpoint = state.config
+        negotiated = (
+            _ossl.outcome_key(conn)
+            if state.peer_chain is not None or not endpoint.peer_certificates
+            else None
+        )
+        if negotiated is not None:
+            alpn = conn.get_alpn_proto_negotiated() if endpoint.alpn else None
+            shape = (
+                negotiated,
+                state.peer_chain,
+                state.peer_approved,
+                state.peer_sigalg,
+                state.local_sigalg,
+                alpn,
+            )
+            known = endpoint.outcomes.get(shape)
+            if known is not None and known.day == _utc_day():
+                gate()
+                if _last() is not known.op:  # indicator.mark, inlined
+                    _set_last(known.op)
+                next(known.counter)
+                audit.emit_fields("tls-handshake", known.audit_fields)
+                state.parameters = known.parameters
+                return known.parameters
     day = _clock.utc_day()
     suite = conn.get_cipher_name()
     if not suite:
@@ -358,5 +358,6 @@ def pyopenssl_negotiated(conn: SSL.Connection, role: Role | None) -> TLSParamete
             outcomes = state.config.outcomes
             if len(outcomes) >= _OUTCOMES_KEPT:
                 outcomes.clear()
-            outcomes[shape] = Outcome(day, params, params.audit_fields())
+            op, counter = indicator.entry(SERVICE, params.suite, True)
+            outcomes[shape] = Outcome(day, params, params.audit_fields(), op, counter)
     return params
