@@ -77,4 +77,6 @@ def object_calls(made: dict[str, Any]) -> dict[str, Callable[[], object]]:
         "HmacDrbg.reseed": lambda: made["drbg"].reseed(b"x"),
         "AgreementKey.public_key": lambda: made["agreement"].public_key(),
         "VerifyingKey.public_bytes": lambda: made["signing"].verifying_key().public_bytes(),
+        "SRTPSession.add_stream": lambda: made["srtp_rx"].add_stream(0x0BADCAFE),
+        "SRTPSession.remove_stream": lambda: made["srtp_rx"].remove_stream(0x0BADCAFE),
     }
