@@ -249,3 +249,31 @@ class CertificateUntrusted(CertificateRejected):
 class NoApplicationProtocol(TLSError):
     """The client offered no application protocol (ALPN) the server speaks; RFC 7301 §3.2 has the server
     end the handshake with a no_application_protocol alert."""
+
+
+class HandshakeFailed(TLSError):
+    """A DTLS handshake did not complete: the peer ended it with an alert or broke the protocol
+    (``reason`` ``protocol``), or it sent no answer through every retransmission (``timeout``, RFC 6347
+    §4.2.4). The message carries OpenSSL's reason."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class FingerprintMismatch(CertificateRejected):
+    """The certificate the DTLS peer presented does not have the fingerprint its SDP announced (RFC 8122
+    §5, RFC 5763 §5; ``reason`` ``fingerprint-mismatch``): the handshake ends with an alert."""
+
+
+class FingerprintRejected(TLSError, InvalidParameter):
+    """An SDP certificate fingerprint by a hash function DTLS-SRTP endpoints here do not pin with
+    (sha-1, sha-224, md5, md2; RFC 8122 §5): use sha-256 (RFC 8827 §6.5), sha-384 or sha-512."""
+
+
+class NoSrtpProfile(HandshakeRejected):
+    """The DTLS handshake negotiated no SRTP protection profile (RFC 5764 §4.1.1): the peer offered none
+    that the policy allows, or did not offer use_srtp (``reason`` ``no-srtp-profile``)."""
+
+
+__all__ += ["FingerprintMismatch", "FingerprintRejected", "HandshakeFailed", "NoSrtpProfile"]

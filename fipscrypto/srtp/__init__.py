@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+# The backend first: it boots the module (the FIPS provider configuration) before cryptography and
+# pyOpenSSL, imported below, load their OpenSSL.
+from .. import _backend  # noqa: F401  # isort: skip
+from .dtls import EXPORTER_LABEL, DtlsSrtp, KeyingMaterial
+from .fingerprint import Certificate, Fingerprint, generate_certificate
 from .profiles import Profile, Transform
 
-__all__ = ["Profile", "Transform"]
+__all__ = [
+    "EXPORTER_LABEL",
+    "Certificate",
+    "DtlsSrtp",
+    "Fingerprint",
+    "KeyingMaterial",
+    "Profile",
+    "Transform",
+    "generate_certificate",
+]
