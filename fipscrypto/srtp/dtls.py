@@ -39,6 +39,7 @@ from ..errors import (
     PolicyViolation,
 )
 from ..policy import Policy
+from ..tls.arguments import flag
 from ..tls.certs import Source
 from ..tls.dtls import dtls_context
 from ..tls.hooks import state_of
@@ -196,7 +197,18 @@ class DtlsSrtp:
     :meth:`datagrams_to_send` gives the alert it sent.
     """
 
-    __slots__ = ("_conn", "_cookies", "_error", "_keys", "_mtu", "_offered", "_parameters", "_ref", "role")
+    __slots__ = (
+        "_conn",
+        "_cookies",
+        "_error",
+        "_keys",
+        "_listening",
+        "_mtu",
+        "_offered",
+        "_parameters",
+        "_ref",
+        "role",
+    )
 
     def __init__(
         self,
@@ -215,8 +227,7 @@ class DtlsSrtp:
             raise InvalidParameter(f"role is 'client' or 'server', not {role!r:.40}")
         if type(mtu) is not int or not 256 <= mtu <= _MAX_DATAGRAM:
             raise InvalidParameter(f"mtu is an int, 256 to {_MAX_DATAGRAM}")
-        if cookies not in (True, False):
-            raise InvalidParameter("cookies is True or False")
+        cookies = flag("cookies", cookies)
         self.role: Role = role
         self._mtu = mtu
         pins = _Pins(fingerprints(remote_fingerprint))
@@ -234,7 +245,8 @@ class DtlsSrtp:
         # RFC 5764 §4.1.1: use_srtp lists the profiles "in order of preference".
         context.set_tlsext_use_srtp(b":".join(_OPENSSL_NAMES[p.dtls_id or 0] for p in self._offered))
         self._cookies: _Cookies | None = None
-        if role == "server" and cookies:
+        self._listening = role == "server" and cookies
+        if self._listening:
             option = SSL.OP_COOKIE_EXCHANGE
             if option is None:
                 raise AlgorithmUnavailable("this OpenSSL binding has no DTLS cookie exchange")
@@ -270,10 +282,12 @@ class DtlsSrtp:
         if self._cookies is not None:
             self._cookies.address = _address(address)
         self._conn.bio_write(bytes(datagram))
-        if self._keys is None:
-            self._advance()
-        else:
+        if self._keys is not None:
             self._after_handshake()
+        elif self._listening:
+            self._listen()
+        else:
+            self._advance()
 
     def datagrams_to_send(self) -> list[bytes]:
         """The datagrams the endpoint has to send, in order (whole records, several to a datagram up to
@@ -342,6 +356,19 @@ class DtlsSrtp:
     def _fail(self, error: FipsError) -> NoReturn:
         self._error = error
         raise error
+
+    def _listen(self) -> None:
+        """A server with cookies answers a ClientHello with a HelloVerifyRequest, keeping no state
+        (DTLSv1_listen); RFC 6347 §4.2.1: a ClientHello with a wrong cookie is treated "the same as a
+        ClientHello with no cookie". Once a cookie verifies, the handshake goes on."""
+        try:
+            self._conn.DTLSv1_listen()
+        except SSL.WantReadError:
+            return
+        except SSL.Error as exc:
+            self._fail(HandshakeFailed(f"the DTLS handshake failed: {_reason(exc)}", "protocol"))
+        self._listening = False
+        self._advance()
 
     def _advance(self) -> None:
         try:
