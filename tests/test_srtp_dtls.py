@@ -17,20 +17,23 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from tlslib import OPENSSL, TIMEOUT, free_port, write_policy
+from tlslib import OPENSSL, TIMEOUT, free_port, no_ems_config, run_openssl, write_policy
 
-from fipscrypto import indicator, srtp
+from fipscrypto import audit, indicator, srtp
 from fipscrypto.errors import (
+    CertificateKeyRejected,
     FingerprintMismatch,
     FingerprintRejected,
     HandshakeFailed,
+    HandshakeRejected,
     InvalidParameter,
     NoSrtpProfile,
     PolicyViolation,
 )
+from fipscrypto.provider.state import StatePaths
 from fipscrypto.srtp import DtlsSrtp, Fingerprint, KeyingMaterial, Profile
 
-from support import clean_env
+from support import clean_env, run_json
 
 DTLS_PROFILES = [p for p in Profile if p.dtls_id is not None]
 OPENSSL_NAMES = {
@@ -53,12 +56,16 @@ def theirs() -> srtp.Certificate:
     return srtp.generate_certificate(common_name="peer")
 
 
-def endpoint(role: str, own: srtp.Certificate, peer: srtp.Certificate, **options: object) -> DtlsSrtp:
+def endpoint(
+    role: str, own: srtp.Certificate, peer: srtp.Certificate | Fingerprint, **options: object
+) -> DtlsSrtp:
+    """``own``'s endpoint, pinning ``peer``'s certificate (or the fingerprint given)."""
+    pin = peer.fingerprint if isinstance(peer, srtp.Certificate) else peer
     return DtlsSrtp(
         role,  # type: ignore[arg-type]
         certificate=own.certificate,
         private_key=own.private_key,
-        remote_fingerprint=peer.fingerprint.attribute,
+        remote_fingerprint=pin.attribute,
         **options,  # type: ignore[arg-type]
     )
 
@@ -456,15 +463,18 @@ def _srtp_options(files: Path, name: str, length: int) -> list[str]:
 
 
 @contextlib.contextmanager
-def openssl_client(files: Path, name: str, length: int) -> Iterator[tuple[socket.socket, Callable[[], str]]]:
+def openssl_client(
+    files: Path, name: str, length: int, *options: str, config: Path | None = None
+) -> Iterator[tuple[socket.socket, Callable[[], str]]]:
     """Our UDP socket and ``openssl s_client`` connecting to it; yields the socket and a function that
     ends s_client and gives what it printed."""
     with _udp() as sock:
         port = sock.getsockname()[1]
         proc = subprocess.Popen(
-            [OPENSSL, "s_client", "-connect", f"127.0.0.1:{port}", *_srtp_options(files, name, length)],
+            [OPENSSL, "s_client", "-connect", f"127.0.0.1:{port}", *_srtp_options(files, name, length),
+             *options],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env=clean_env(),
+            env=clean_env(OPENSSL_CONF=str(config)) if config else clean_env(),
         )  # fmt: skip
         try:
             yield sock, lambda: proc.communicate("Q\n", timeout=TIMEOUT)[0]
@@ -537,3 +547,97 @@ def test_openssl_with_the_wrong_certificate(ours: srtp.Certificate, files: Path)
     server = endpoint("server", ours, stranger)
     with pytest.raises(FingerprintMismatch), openssl_client(files, "SRTP_AEAD_AES_128_GCM", 56) as (sock, _):
         drive(server, sock, None)
+
+
+# ------------------------------------------------------------------ the checks on the path stay intact
+
+
+def test_handshake_is_audited(
+    ours: srtp.Certificate, theirs: srtp.Certificate, events: list[audit.Event]
+) -> None:
+    client, server = pair(ours, theirs)
+    exchange(client, server)
+    shakes = [e for e in events if e.kind == "tls-handshake"]
+    assert [e.fields["role"] for e in shakes[-2:]] == ["server", "client"]
+    assert shakes[-1].fields == client.parameters.audit_fields()
+    assert shakes[-1].fields["version"] == "DTLSv1.2"
+
+
+def test_openssl_without_ems_is_refused(ours: srtp.Certificate, files: Path, tmp_path: Path) -> None:
+    """RFC 7627 / FIPS 140-3 IG D.Q: a DTLS 1.2 peer that does not offer the extended master secret."""
+    server = endpoint("server", ours, Fingerprint.of((files / "peer.pem").read_bytes()))
+    config = no_ems_config(tmp_path)
+    with (
+        pytest.raises(HandshakeRejected, match="extended master secret") as caught,
+        openssl_client(files, "SRTP_AEAD_AES_128_GCM", 56, config=config) as (sock, _),
+    ):
+        drive(server, sock, None)
+    assert caught.value.reason == "no-extended-master-secret"
+
+
+def test_openssl_with_a_key_the_policy_refuses(ours: srtp.Certificate, tmp_path: Path) -> None:
+    """The pinned certificate matches, but its RSA-1024 key is below the policy's floor: refused in the
+    handshake, with an alert."""
+    run_openssl(
+        "req", "-x509", "-newkey", "rsa:1024", "-nodes", "-keyout", str(tmp_path / "peer.key"),
+        "-out", str(tmp_path / "peer.pem"), "-subj", "/CN=weak", "-days", "2",
+    )  # fmt: skip
+    weak = Fingerprint.of((tmp_path / "peer.pem").read_bytes())
+    server = endpoint("server", ours, weak)
+    with (
+        pytest.raises(CertificateKeyRejected, match="1024") as caught,
+        openssl_client(tmp_path, "SRTP_AEAD_AES_128_GCM", 56, "-cipher", "DEFAULT:@SECLEVEL=0") as (sock, _),
+    ):
+        drive(server, sock, None)
+    assert caught.value.reason == "key-too-small"
+    assert server.datagrams_to_send()[0][0] == 21  # the alert
+
+
+ERROR_STATE = """
+import json, fipscrypto
+fipscrypto.activate()
+from fipscrypto import _faults, selftests, srtp
+a, b = srtp.generate_certificate(), srtp.generate_certificate()
+def pair():
+    return (srtp.DtlsSrtp("client", certificate=a.certificate, private_key=a.private_key,
+                          remote_fingerprint=b.fingerprint),
+            srtp.DtlsSrtp("server", certificate=b.certificate, private_key=b.private_key,
+                          remote_fingerprint=a.fingerprint, cookies=False))
+def run(client, server):
+    for _ in range(6):
+        for d in client.datagrams_to_send():
+            server.receive(d)
+        for d in server.datagrams_to_send():
+            client.receive(d)
+    return client.keying_material()
+client, server = pair()  # before the ERROR state: its handshake completes after
+for d in client.datagrams_to_send():
+    server.receive(d)
+_faults.inject("sha2-512")
+selftests.run_all()
+outcome = {}
+try:
+    run(client, server)
+    outcome["in_flight"] = "completed"
+except fipscrypto.ModuleErrorState:
+    outcome["in_flight"] = "refused"
+try:
+    pair()
+    outcome["new"] = "made"
+except fipscrypto.ModuleErrorState:
+    outcome["new"] = "refused"
+_faults.clear()
+outcome["recovered"] = all(r.passed for r in selftests.run_all())
+outcome["after"] = run(*pair()).profile.name
+print(json.dumps(outcome))
+"""
+
+
+def test_error_state_refuses_handshakes(state_paths: StatePaths) -> None:
+    result = run_json(ERROR_STATE, FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+    assert result == {
+        "in_flight": "refused",
+        "new": "refused",
+        "recovered": True,
+        "after": "AEAD_AES_256_GCM",
+    }

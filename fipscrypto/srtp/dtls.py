@@ -41,8 +41,8 @@ from ..errors import (
 from ..policy import Policy
 from ..tls.arguments import flag
 from ..tls.certs import Source
+from ..tls.contexts import _rejection
 from ..tls.dtls import dtls_context
-from ..tls.hooks import state_of
 from ..tls.outcome import pyopenssl_negotiated
 from ..tls.params import TLSParameters
 from ..tls.rules import PolicyRef
@@ -255,7 +255,7 @@ class DtlsSrtp:
             context.set_cookie_generate_callback(self._cookies.generate)
             context.set_cookie_verify_callback(self._cookies.verify)
         self._conn = SSL.Connection(context, None)
-        self._error: FipsError | None = None
+        self._error: Exception | None = None
         self._parameters: TLSParameters | None = None
         self._keys: KeyingMaterial | None = None
         if role == "client":
@@ -353,7 +353,7 @@ class DtlsSrtp:
         if self._error is not None:
             raise self._error
 
-    def _fail(self, error: FipsError) -> NoReturn:
+    def _fail(self, error: Exception) -> NoReturn:
         self._error = error
         raise error
 
@@ -376,9 +376,11 @@ class DtlsSrtp:
         except SSL.WantReadError:
             return
         except SSL.Error as exc:
-            state = state_of(self._conn)
-            if state is not None and state.error is not None:  # the peer check sent the alert
-                self._fail(state.error)
+            # What the handshake's checks found (the peer check sent the alert), or the FIPS provider's
+            # refusal of the key derivation without the extended master secret (RFC 7627).
+            typed = _rejection(self._conn, exc)
+            if typed is not None:
+                self._fail(typed)
             self._fail(HandshakeFailed(f"the DTLS handshake failed: {_reason(exc)}", "protocol"))
         try:
             self._conclude()
