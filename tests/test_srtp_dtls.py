@@ -9,9 +9,11 @@ split as RFC 5764 §4.2 says, for every profile the policy allows and in both ro
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -641,3 +643,21 @@ def test_error_state_refuses_handshakes(state_paths: StatePaths) -> None:
         "recovered": True,
         "after": "AEAD_AES_256_GCM",
     }
+
+
+def test_the_documented_example_runs(state_paths: StatePaths) -> None:
+    """docs/srtp-dtls.md's walk-through: two endpoints over UDP loopback, driven by asyncio."""
+    example = Path(__file__).parent.parent / "docs" / "examples" / "dtls_srtp.py"
+    done = subprocess.run(
+        [sys.executable, str(example)],
+        capture_output=True,
+        text=True,
+        env=clean_env(FIPSCRYPTO_STATE_DIR=str(state_paths.root)),
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["agree"] is True
+    assert result["profile"] == "AEAD_AES_256_GCM"
+    assert Fingerprint.parse(result["alice_fingerprint"]).algorithm == "sha-256"
