@@ -368,6 +368,36 @@ def test_lost_server_flight_is_retransmitted(ours: srtp.Certificate, theirs: srt
     assert client.keying_material().local_key == server.keying_material().remote_key
 
 
+def test_lost_final_flight_is_sent_again_when_the_client_retransmits(
+    ours: srtp.Certificate, theirs: srtp.Certificate
+) -> None:
+    """RFC 6347 §4.2.4: the server's last flight (ChangeCipherSpec, Finished) is lost after the server
+    completed; the client's retransmission of its own flight makes the server send it again."""
+    client, server = pair(ours, theirs, cookies=False)
+    for _ in range(2):
+        for datagram in client.datagrams_to_send():
+            server.receive(datagram, CLIENT_ADDRESS)
+        if server.handshake_complete:
+            break
+        for datagram in server.datagrams_to_send():
+            client.receive(datagram)
+    assert server.handshake_complete
+    assert server.datagrams_to_send()  # lost
+    assert not client.handshake_complete
+    timeout = client.next_timeout()
+    assert timeout is not None
+    time.sleep(timeout + 0.05)
+    client.handle_timeout()
+    for datagram in client.datagrams_to_send():
+        server.receive(datagram, CLIENT_ADDRESS)  # the server is done: it answers with its last flight
+    final = server.datagrams_to_send()
+    assert final
+    for datagram in final:
+        client.receive(datagram)
+    assert client.handshake_complete
+    assert client.keying_material().remote_key == server.keying_material().local_key
+
+
 def test_cookie_exchange(ours: srtp.Certificate, theirs: srtp.Certificate) -> None:
     client, server = pair(ours, theirs)
     server.receive(client.datagrams_to_send()[0], CLIENT_ADDRESS)
@@ -628,6 +658,11 @@ try:
     outcome["new"] = "made"
 except fipscrypto.ModuleErrorState:
     outcome["new"] = "refused"
+try:
+    srtp.generate_certificate()
+    outcome["certificate"] = "made"
+except fipscrypto.ModuleErrorState:
+    outcome["certificate"] = "refused"
 _faults.clear()
 outcome["recovered"] = all(r.passed for r in selftests.run_all())
 outcome["after"] = run(*pair()).profile.name
@@ -640,6 +675,7 @@ def test_error_state_refuses_handshakes(state_paths: StatePaths) -> None:
     assert result == {
         "in_flight": "refused",
         "new": "refused",
+        "certificate": "refused",
         "recovered": True,
         "after": "AEAD_AES_256_GCM",
     }
