@@ -8,6 +8,7 @@ split as RFC 5764 §4.2 says, for every profile the policy allows and in both ro
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import re
@@ -33,7 +34,7 @@ from fipscrypto.errors import (
     PolicyViolation,
 )
 from fipscrypto.provider.state import StatePaths
-from fipscrypto.srtp import DtlsSrtp, Fingerprint, KeyingMaterial, Profile
+from fipscrypto.srtp import DtlsSrtp, Fingerprint, KeyingMaterial, Profile, aio
 
 from support import clean_env, run_json
 
@@ -697,3 +698,71 @@ def test_the_documented_example_runs(state_paths: StatePaths) -> None:
     assert result["agree"] is True
     assert result["profile"] == "AEAD_AES_256_GCM"
     assert Fingerprint.parse(result["alice_fingerprint"]).algorithm == "sha-256"
+    assert result["media"] == "80" + "60" + "00" * 10  # RTP beside DTLS on the socket
+
+
+# ------------------------------------------------------------------------------------ asyncio
+
+
+async def _aio_pair(
+    client: DtlsSrtp, server: DtlsSrtp, media: aio.Media | None = None
+) -> tuple[aio.DtlsSrtpProtocol, aio.DtlsSrtpProtocol]:
+    server_side = await aio.open_endpoint(server, local_addr=("127.0.0.1", 0), media=media)
+    assert server_side.transport is not None
+    address = server_side.transport.get_extra_info("sockname")
+    client_side = await aio.open_endpoint(client, local_addr=("127.0.0.1", 0), remote_addr=address)
+    return client_side, server_side
+
+
+def test_asyncio_handshake_and_media_on_one_socket(ours: srtp.Certificate, theirs: srtp.Certificate) -> None:
+    async def run() -> tuple[KeyingMaterial, KeyingMaterial, list[bytes]]:
+        received: list[bytes] = []
+        client_side, server_side = await _aio_pair(
+            *pair(ours, theirs), media=lambda datagram, _: received.append(datagram)
+        )
+        try:
+            keys = await asyncio.wait_for(
+                asyncio.gather(client_side.handshake, server_side.handshake), TIMEOUT
+            )
+            for first in (0x80, 0xBF, 0x00):  # RTP/RTCP (RFC 7983: 128..191) and STUN (0..3)
+                client_side.send(bytes([first]) + bytes(11))
+            while len(received) < 3:
+                await asyncio.sleep(0.01)
+        finally:
+            for side in (client_side, server_side):
+                assert side.transport is not None
+                side.transport.close()
+        return keys[0], keys[1], received
+
+    client_keys, server_keys, received = asyncio.run(run())
+    assert client_keys.local_key == server_keys.remote_key
+    assert [d[0] for d in received] == [0x80, 0xBF, 0x00]
+
+
+def test_asyncio_handshake_error(ours: srtp.Certificate, theirs: srtp.Certificate) -> None:
+    async def run() -> tuple[BaseException | None, BaseException | None]:
+        client = endpoint("client", ours, srtp.generate_certificate())  # pins the wrong certificate
+        client_side, server_side = await _aio_pair(client, endpoint("server", theirs, ours))
+        try:
+            results = await asyncio.wait_for(
+                asyncio.gather(client_side.handshake, server_side.handshake, return_exceptions=True), TIMEOUT
+            )
+        finally:
+            for side in (client_side, server_side):
+                assert side.transport is not None
+                side.transport.close()
+        return results[0] if isinstance(results[0], BaseException) else None, (
+            results[1] if isinstance(results[1], BaseException) else None
+        )
+
+    client_error, server_error = asyncio.run(run())
+    assert isinstance(client_error, FingerprintMismatch)
+    assert isinstance(server_error, HandshakeFailed)  # the client's alert arrived
+
+
+def test_asyncio_client_needs_an_address(ours: srtp.Certificate, theirs: srtp.Certificate) -> None:
+    async def run() -> None:
+        await aio.open_endpoint(endpoint("client", ours, theirs), local_addr=("127.0.0.1", 0))
+
+    with pytest.raises(InvalidParameter, match="address"):
+        asyncio.run(run())
