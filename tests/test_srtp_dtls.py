@@ -399,6 +399,18 @@ def test_lost_final_flight_is_sent_again_when_the_client_retransmits(
     assert client.keying_material().remote_key == server.keying_material().local_key
 
 
+def truncated_cookie(hello: bytes, at: int, keep: int) -> bytes:
+    """A one-record ClientHello with its cookie (length byte at ``at``) cut to ``keep`` bytes, its
+    record length, handshake length and fragment_length (RFC 6347 §4.1, §4.2.2) adjusted."""
+    cut = hello[at] - keep
+    data = bytearray(hello[: at + 1 + keep] + hello[at + 1 + hello[at] :])
+    data[at] = keep
+    data[11:13] = (int.from_bytes(data[11:13], "big") - cut).to_bytes(2, "big")
+    for field in (14, 22):  # length and fragment_length, 3 bytes each
+        data[field : field + 3] = (int.from_bytes(data[field : field + 3], "big") - cut).to_bytes(3, "big")
+    return bytes(data)
+
+
 def test_cookie_exchange(ours: srtp.Certificate, theirs: srtp.Certificate) -> None:
     client, server = pair(ours, theirs)
     server.receive(client.datagrams_to_send()[0], CLIENT_ADDRESS)
@@ -422,6 +434,9 @@ def test_cookie_exchange(ours: srtp.Certificate, theirs: srtp.Certificate) -> No
     server.receive(bytes(forged), CLIENT_ADDRESS)
     assert handshake_types(server.datagrams_to_send()) == [HELLO_VERIFY_REQUEST]
     assert server.next_timeout() is None
+    # The right cookie cut to its first 8 bytes (a truncated HMAC): not a cookie of the server's.
+    server.receive(truncated_cookie(second[0], at, 8), CLIENT_ADDRESS)
+    assert handshake_types(server.datagrams_to_send()) == [HELLO_VERIFY_REQUEST]
     for datagram in second:
         server.receive(datagram, CLIENT_ADDRESS)
     assert handshake_types(server.datagrams_to_send())[0] == SERVER_HELLO

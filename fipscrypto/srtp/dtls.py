@@ -31,6 +31,7 @@ from .. import mac, rand
 from .._service import record
 from ..errors import (
     AlgorithmUnavailable,
+    AuthenticationError,
     FingerprintMismatch,
     FipsError,
     HandshakeFailed,
@@ -72,6 +73,7 @@ _PREFERENCE = (
 _HEADER = 13  # RFC 6347 §4.1: type, version, epoch, sequence_number, length
 _MAX_DATAGRAM = 2**16
 _COOKIE_KEY = 32
+_COOKIE_LENGTH = 32  # HMAC-SHA-256
 _BLANK = b""
 
 
@@ -152,9 +154,11 @@ class _Cookies:
         return mac.hmac(self.secret, self.address)
 
     def verify(self, conn: SSL.Connection, cookie: bytes) -> bool:
+        if len(cookie) != _COOKIE_LENGTH:  # the whole HMAC: no truncated tag is a cookie of ours
+            return False
         try:
             mac.verify_hmac(self.secret, self.address, cookie)
-        except FipsError:
+        except AuthenticationError:
             return False
         return True
 
