@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tlslib import OPENSSL, TIMEOUT, free_port, no_ems_config, run_openssl, write_policy
 
 from fipscrypto import audit, indicator, srtp
@@ -27,6 +29,7 @@ from fipscrypto.errors import (
     CertificateKeyRejected,
     FingerprintMismatch,
     FingerprintRejected,
+    FipsError,
     HandshakeFailed,
     HandshakeRejected,
     InvalidParameter,
@@ -781,3 +784,45 @@ def test_asyncio_client_needs_an_address(ours: srtp.Certificate, theirs: srtp.Ce
 
     with pytest.raises(InvalidParameter, match="address"):
         asyncio.run(run())
+
+
+# ------------------------------------------------------------------------------------ bad datagrams
+
+
+def _mutations() -> st.SearchStrategy[tuple[str, bytes]]:
+    """Random bytes, and DTLS-looking datagrams: a record header of each content type, epoch 0 or 1,
+    with a random body and a length that may lie."""
+    header = st.tuples(
+        st.sampled_from([20, 21, 22, 23, 24]),
+        st.sampled_from([b"\xfe\xfd", b"\xfe\xff", b"\x03\x03"]),
+        st.sampled_from([b"\x00\x00", b"\x00\x01"]),
+        st.binary(min_size=6, max_size=6),
+        st.binary(max_size=300),
+        st.integers(0, 2**16 - 1) | st.none(),
+    ).map(
+        lambda t: t[0].to_bytes(1, "big") + t[1] + t[2] + t[3]
+        + (len(t[4]) if t[5] is None else t[5]).to_bytes(2, "big") + t[4]
+    )  # fmt: skip
+    return st.tuples(st.sampled_from(["client", "server"]), st.binary(min_size=1, max_size=400) | header)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=_mutations())
+def test_bad_datagrams_give_typed_errors(
+    ours: srtp.Certificate, theirs: srtp.Certificate, case: tuple[str, bytes]
+) -> None:
+    """A garbled datagram, to a server awaiting a ClientHello or a client awaiting the server's flight:
+    dropped (the endpoint goes on to complete its handshake) or a typed error, nothing else."""
+    role, datagram = case
+    client, server = pair(ours, theirs, cookies=False)
+    target = server if role == "server" else client
+    if role == "client":
+        for item in client.datagrams_to_send():
+            server.receive(item)
+    try:
+        target.receive(datagram, CLIENT_ADDRESS)
+    except FipsError:
+        return  # refused: the endpoint keeps the error
+    exchange(client, server)
+    assert client.handshake_complete
+    assert server.handshake_complete
