@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import activation
+import dtls_srtp
 import fipscheck
 import gcm
 import keys
@@ -24,3 +25,4 @@ if __name__ == "__main__":
     passwords.main()
     keys.main()
     tls.main()
+    dtls_srtp.main()

@@ -27,6 +27,7 @@ from tlslib import OPENSSL, TIMEOUT, free_port, no_ems_config, run_openssl, writ
 from fipscrypto import audit, indicator, srtp
 from fipscrypto.errors import (
     CertificateKeyRejected,
+    CertificateUntrusted,
     FingerprintMismatch,
     FingerprintRejected,
     FipsError,
@@ -38,6 +39,7 @@ from fipscrypto.errors import (
 )
 from fipscrypto.provider.state import StatePaths
 from fipscrypto.srtp import DtlsSrtp, Fingerprint, KeyingMaterial, Profile, aio
+from fipscrypto.tls import hooks
 
 from support import clean_env, run_json
 
@@ -284,6 +286,54 @@ def test_any_of_several_fingerprints(ours: srtp.Certificate, theirs: srtp.Certif
     exchange(client, server)
     assert client.handshake_complete
     assert server.handshake_complete
+
+
+def test_endpoints_of_one_certificate_share_a_context_not_their_pins(
+    ours: srtp.Certificate, theirs: srtp.Certificate, tmp_path: Path
+) -> None:
+    stranger = srtp.generate_certificate()
+    trusting = endpoint("server", theirs, ours)
+    wary = endpoint("server", theirs, stranger)  # the same certificate, pinning someone else
+    assert trusting._conn.get_context() is wary._conn.get_context()
+    exchange(endpoint("client", ours, theirs), trusting)
+    assert trusting.handshake_complete
+    with pytest.raises(FingerprintMismatch):
+        exchange(endpoint("client", ours, theirs), wary)
+    # A file name is read again for each endpoint: no shared context.
+    (tmp_path / "cert.pem").write_bytes(theirs.certificate)
+    (tmp_path / "key.pem").write_bytes(theirs.private_key)
+    by_name = [
+        DtlsSrtp(
+            "server",
+            certificate=str(tmp_path / "cert.pem"),
+            private_key=str(tmp_path / "key.pem"),
+            remote_fingerprint=ours.fingerprint,
+        )
+        for _ in range(2)
+    ]
+    assert by_name[0]._conn.get_context() is not by_name[1]._conn.get_context()
+
+
+def test_a_connection_without_a_pin_accepts_no_peer(ours: srtp.Certificate, theirs: srtp.Certificate) -> None:
+    from OpenSSL import SSL
+
+    from fipscrypto.tls import PolicyRef
+    from fipscrypto.tls.dtls import dtls_context
+
+    context = dtls_context("client", ours.certificate, ours.private_key, service="test", ref=PolicyRef(None))
+    bare = SSL.Connection(context, None)  # no pin_peer()
+    bare.set_connect_state()
+    server = endpoint("server", theirs, ours, cookies=False)
+    with contextlib.suppress(SSL.WantReadError):
+        bare.do_handshake()
+    server.receive(bare.bio_read(65536))
+    for datagram in server.datagrams_to_send():
+        bare.bio_write(datagram)
+    with pytest.raises(SSL.Error):
+        bare.do_handshake()
+    state = hooks.state_of(bare)
+    assert state is not None
+    assert isinstance(state.error, CertificateUntrusted)
 
 
 # ---------------------------------------------------------------------------------------- policy

@@ -27,7 +27,7 @@ from typing import Literal, NoReturn
 
 from OpenSSL import SSL
 
-from .. import mac, rand
+from .. import _clock, mac, rand
 from .._service import record
 from ..errors import (
     AlgorithmUnavailable,
@@ -39,11 +39,12 @@ from ..errors import (
     NoSrtpProfile,
     PolicyViolation,
 )
+from ..module import on_error
 from ..policy import Policy
 from ..tls.arguments import flag
 from ..tls.certs import Source
 from ..tls.contexts import _rejection
-from ..tls.dtls import dtls_context
+from ..tls.dtls import dtls_context, pin_peer
 from ..tls.outcome import pyopenssl_negotiated
 from ..tls.params import TLSParameters
 from ..tls.rules import PolicyRef
@@ -74,6 +75,7 @@ _HEADER = 13  # RFC 6347 §4.1: type, version, epoch, sequence_number, length
 _MAX_DATAGRAM = 2**16
 _COOKIE_KEY = 32
 _COOKIE_LENGTH = 32  # HMAC-SHA-256
+_COOKIES = "_fipscrypto_dtls_cookies"  # a server endpoint's _Cookies, in its Connection's __dict__
 _BLANK = b""
 
 
@@ -145,22 +147,79 @@ class _Pins:
 @dataclass(slots=True, eq=False)
 class _Cookies:
     """RFC 6347 §4.2.1: "Cookie = HMAC(Secret, Client-IP, Client-Parameters)"; the client parameters are
-    not bound here (OpenSSL's callback does not see them), the address is the caller's."""
+    not bound here (OpenSSL's callback does not see them), the address is the caller's. One per server
+    endpoint, kept in its Connection (the context's callbacks find it there)."""
 
     secret: bytes = field(default_factory=lambda: rand.random_bytes(_COOKIE_KEY))
     address: bytes = _BLANK
 
-    def generate(self, conn: SSL.Connection) -> bytes:
-        return mac.hmac(self.secret, self.address)
+    @staticmethod
+    def of(conn: SSL.Connection) -> _Cookies:
+        cookies: _Cookies = conn.__dict__[_COOKIES]  # a KeyError fails the handshake: fail closed
+        return cookies
 
-    def verify(self, conn: SSL.Connection, cookie: bytes) -> bool:
+    @staticmethod
+    def generate(conn: SSL.Connection) -> bytes:
+        cookies = _Cookies.of(conn)
+        return mac.hmac(cookies.secret, cookies.address)
+
+    @staticmethod
+    def verify(conn: SSL.Connection, cookie: bytes) -> bool:
         if len(cookie) != _COOKIE_LENGTH:  # the whole HMAC: no truncated tag is a cookie of ours
             return False
+        cookies = _Cookies.of(conn)
         try:
-            mac.verify_hmac(self.secret, self.address, cookie)
+            mac.verify_hmac(cookies.secret, cookies.address, cookie)
         except AuthenticationError:
             return False
         return True
+
+
+# (role, certificate, private key, password, policy key, profiles, cookies, UTC day) -> context: the
+# endpoints of one certificate share a context (an SFU keys thousands with one). Keys given as file
+# names are read again for each endpoint (the file may change); a new UTC day builds anew (policies
+# date their changes by day); entering ERROR drops them all.
+_contexts: dict[tuple[object, ...], SSL.Context] = {}
+_CONTEXTS_KEPT = 64
+
+
+def _forget_contexts() -> None:
+    _contexts.clear()
+
+
+on_error(_forget_contexts)
+
+
+def _context(
+    role: Role,
+    certificate: Source,
+    private_key: Source,
+    password: bytes | None,
+    ref: PolicyRef,
+    offered: tuple[Profile, ...],
+    cookies: bool,
+) -> SSL.Context:
+    key: tuple[object, ...] | None = None
+    if isinstance(certificate, bytes) and isinstance(private_key, bytes):
+        key = (role, certificate, private_key, password, ref.key, offered, cookies, _clock.utc_day())
+        found = _contexts.get(key)
+        if found is not None:
+            return found
+    context = dtls_context(role, certificate, private_key, service=SERVICE, ref=ref, password=password)
+    # RFC 5764 §4.1.1: use_srtp lists the profiles "in order of preference".
+    context.set_tlsext_use_srtp(b":".join(_OPENSSL_NAMES[p.dtls_id or 0] for p in offered))
+    if cookies:
+        option = SSL.OP_COOKIE_EXCHANGE
+        if option is None:
+            raise AlgorithmUnavailable("this OpenSSL binding has no DTLS cookie exchange")
+        context.set_options(option)
+        context.set_cookie_generate_callback(_Cookies.generate)
+        context.set_cookie_verify_callback(_Cookies.verify)
+    if key is not None:
+        if len(_contexts) >= _CONTEXTS_KEPT:
+            _contexts.clear()
+        _contexts[key] = context
+    return context
 
 
 def _address(address: object) -> bytes:
@@ -237,28 +296,15 @@ class DtlsSrtp:
         pins = _Pins(fingerprints(remote_fingerprint))
         self._ref = PolicyRef(policy)
         self._offered = _offered(profiles, self._ref)
-        context = dtls_context(
-            role,
-            certificate,
-            private_key,
-            service=SERVICE,
-            peer_check=pins.check,
-            ref=self._ref,
-            password=password,
-        )
-        # RFC 5764 §4.1.1: use_srtp lists the profiles "in order of preference".
-        context.set_tlsext_use_srtp(b":".join(_OPENSSL_NAMES[p.dtls_id or 0] for p in self._offered))
-        self._cookies: _Cookies | None = None
         self._listening = role == "server" and cookies
-        if self._listening:
-            option = SSL.OP_COOKIE_EXCHANGE
-            if option is None:
-                raise AlgorithmUnavailable("this OpenSSL binding has no DTLS cookie exchange")
-            self._cookies = _Cookies()
-            context.set_options(option)
-            context.set_cookie_generate_callback(self._cookies.generate)
-            context.set_cookie_verify_callback(self._cookies.verify)
+        context = _context(
+            role, certificate, private_key, password, self._ref, self._offered, self._listening
+        )
         self._conn = SSL.Connection(context, None)
+        pin_peer(self._conn, pins.check)
+        self._cookies: _Cookies | None = None
+        if self._listening:
+            self._cookies = self._conn.__dict__[_COOKIES] = _Cookies()
         self._error: Exception | None = None
         self._parameters: TLSParameters | None = None
         self._keys: KeyingMaterial | None = None
