@@ -876,3 +876,35 @@ def test_bad_datagrams_give_typed_errors(
     exchange(client, server)
     assert client.handshake_complete
     assert server.handshake_complete
+
+
+class _Sent(asyncio.DatagramTransport):
+    """A transport that keeps what is sent (no socket): what the protocol decides, in isolation."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[tuple[bytes, object]] = []
+
+    def sendto(self, data: bytes, addr: object = None) -> None:  # type: ignore[override]
+        self.sent.append((bytes(data), addr))
+
+
+def test_asyncio_drops_dtls_from_another_address(ours: srtp.Certificate, theirs: srtp.Certificate) -> None:
+    # RFC 6347 §4.1: a fatal handshake_failure alert in epoch 0, as anyone could send it.
+    alert = bytes([21, 0xFE, 0xFD, 0, 0]) + bytes(5) + bytes([1, 0, 2, 2, 40])
+    peer = ("127.0.0.1", 9)
+
+    async def run() -> tuple[aio.DtlsSrtpProtocol, _Sent, bool]:
+        protocol = aio.DtlsSrtpProtocol(endpoint("client", ours, theirs), peer)
+        transport = _Sent()
+        protocol.connection_made(transport)
+        protocol.datagram_received(alert, ("198.51.100.7", 9))  # not the peer: dropped
+        pending = not protocol.handshake.done()
+        protocol.datagram_received(alert, peer)
+        return protocol, transport, pending
+
+    protocol, transport, pending = asyncio.run(run())
+    assert pending
+    assert handshake_types([transport.sent[0][0]]) == [1]  # the ClientHello, to the peer
+    assert {addr for _, addr in transport.sent} == {peer}
+    assert isinstance(protocol.handshake.exception(), HandshakeFailed)

@@ -29,8 +29,11 @@ _DTLS = range(20, 64)  # RFC 7983 §7: "If the value is in the range 20 to 63 (i
 
 class DtlsSrtpProtocol(asyncio.DatagramProtocol):
     """Drives one endpoint over a datagram transport. ``peer``: the peer's address (a client's must be
-    given; a server learns it from the first DTLS datagram). ``handshake`` completes with the keying
-    material, or with the handshake's error (FingerprintMismatch, HandshakeFailed, ...)."""
+    given). A server answers the address its last DTLS datagram came from until its handshake
+    completes, and then keeps that one as its peer (with cookies, only an address that returned its
+    cookie gets that far). Once the peer is known, DTLS datagrams from other addresses are dropped.
+    ``handshake`` completes with the keying material, or with the handshake's error
+    (FingerprintMismatch, HandshakeFailed, ...)."""
 
     def __init__(
         self, endpoint: DtlsSrtp, peer: Address | None = None, *, media: Media | None = None
@@ -40,6 +43,7 @@ class DtlsSrtpProtocol(asyncio.DatagramProtocol):
         if endpoint.role == "client" and peer is None:
             raise InvalidParameter("a client needs the peer's address")
         self.endpoint, self.peer, self._media = endpoint, peer, media
+        self._reply: Address | None = peer  # where the endpoint's datagrams go
         self.handshake: asyncio.Future[KeyingMaterial] = asyncio.get_running_loop().create_future()
         self.transport: asyncio.DatagramTransport | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -55,8 +59,9 @@ class DtlsSrtpProtocol(asyncio.DatagramProtocol):
             return
         if self.handshake.done() and not self.endpoint.handshake_complete:
             return  # failed: the error is in self.handshake
-        if self.peer is None:
-            self.peer = addr
+        if self.peer is not None and addr != self.peer:
+            return
+        self._reply = addr
         try:
             self.endpoint.receive(data, addr)  # the address binds a server's cookie (RFC 6347 §4.2.1)
         except Exception as exc:  # the handshake's error goes to whoever awaits it
@@ -83,9 +88,9 @@ class DtlsSrtpProtocol(asyncio.DatagramProtocol):
         self.transport.sendto(datagram, self.peer)
 
     def _flush(self) -> None:
-        if self.transport is not None and self.peer is not None:
+        if self.transport is not None and self._reply is not None:
             for datagram in self.endpoint.datagrams_to_send():
-                self.transport.sendto(datagram, self.peer)
+                self.transport.sendto(datagram, self._reply)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -93,6 +98,7 @@ class DtlsSrtpProtocol(asyncio.DatagramProtocol):
         if due is not None:
             self._timer = asyncio.get_running_loop().call_later(due, self._expire)
         if self.endpoint.handshake_complete and not self.handshake.done():
+            self.peer = self._reply
             self.handshake.set_result(self.endpoint.keying_material())
 
     def _expire(self) -> None:
