@@ -16,7 +16,9 @@ certificate is checked against its SDP fingerprint (RFC 8122 §5), as WebRTC doe
 self-signed certificate, the handshake ends with an alert when it does not match. A server makes the
 client prove it receives at its address before it does any costly work (the cookie exchange, RFC 6347
 §4.2.1): the cookie is an HMAC-SHA-256, under a key of the endpoint's, of the address the caller gives
-with each datagram.
+with each datagram; until a cookie verifies, the server keeps no handshake state (DTLSv1_listen).
+Endpoints of one certificate share an OpenSSL context; each connection carries its own pin and cookie
+key.
 """
 
 from __future__ import annotations
