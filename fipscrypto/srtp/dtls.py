@@ -324,7 +324,8 @@ class DtlsSrtp:
 
     def receive(self, datagram: bytes, address: object = None) -> None:
         """Give the endpoint one datagram from the peer. ``address``: the peer's transport address as
-        the caller knows it (e.g. ``("192.0.2.1", 5000)``), which a server's cookies are bound to.
+        the caller knows it (e.g. ``("192.0.2.1", 5000)``), which a server's cookies are bound to
+        (None binds them to no address).
         Raises the handshake's error when it fails."""
         if not isinstance(datagram, bytes | bytearray | memoryview):
             raise InvalidParameter(f"a datagram is bytes, not {type(datagram).__name__}")
