@@ -862,7 +862,9 @@ def test_bad_datagrams_give_typed_errors(
     ours: srtp.Certificate, theirs: srtp.Certificate, case: tuple[str, bytes]
 ) -> None:
     """A garbled datagram, to a server awaiting a ClientHello or a client awaiting the server's flight:
-    dropped (the endpoint goes on to complete its handshake) or a typed error, nothing else."""
+    dropped, or a typed error, nothing else. Dropped, it leaves the handshake able to complete: at once,
+    or (when a forged plaintext record took the sequence number the peer's next record has, RFC 6347
+    §4.1.2.6) with the client's retransmission, whose timer still runs."""
     role, datagram = case
     client, server = pair(ours, theirs, cookies=False)
     target = server if role == "server" else client
@@ -873,6 +875,25 @@ def test_bad_datagrams_give_typed_errors(
         target.receive(datagram, CLIENT_ADDRESS)
     except FipsError:
         return  # refused: the endpoint keeps the error
+    exchange(client, server)
+    if not client.handshake_complete:
+        assert client.next_timeout() is not None
+
+
+def test_a_forged_record_costs_one_retransmission(ours: srtp.Certificate, theirs: srtp.Certificate) -> None:
+    """A ChangeCipherSpec in epoch 0 with sequence number 0, as an off-path sender could forge it: the
+    client's replay window takes it (epoch 0 has no MAC), drops the server's ServerHello with the same
+    number, and completes with the next flight after its retransmission."""
+    client, server = pair(ours, theirs, cookies=False)
+    for item in client.datagrams_to_send():
+        server.receive(item)
+    client.receive(bytes([20, 0xFE, 0xFD]) + bytes(8) + bytes([0, 1, 1]))
+    exchange(client, server)
+    assert not client.handshake_complete
+    timeout = client.next_timeout()
+    assert timeout is not None
+    time.sleep(timeout + 0.05)
+    client.handle_timeout()
     exchange(client, server)
     assert client.handshake_complete
     assert server.handshake_complete

@@ -81,10 +81,11 @@ _COOKIES = "_fipscrypto_dtls_cookies"  # a server endpoint's _Cookies, in its Co
 _BLANK = b""
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class KeyingMaterial:
     """The SRTP master keys and salts of one DTLS-SRTP association (RFC 5764 §4.2), by direction: the
-    local ones protect what this endpoint sends, the remote ones what it receives."""
+    local ones protect what this endpoint sends, the remote ones what it receives. Neither shown by
+    ``repr`` nor compared by ``==`` (compare keys with ``hmac.compare_digest``)."""
 
     profile: Profile
     local_key: bytes
