@@ -197,6 +197,9 @@ def test_before_completion(ours: srtp.Certificate, theirs: srtp.Certificate) -> 
         ({"profiles": [Profile.AES_256_CM_HMAC_SHA1_80]}, "no DTLS-SRTP profile"),
         ({"remote_fingerprint": []}, "remote_fingerprint"),
         ({"remote_fingerprint": "sha-256 zz"}, "not an SDP fingerprint"),
+        ({"certificate": b"junk"}, "not a PEM or DER certificate"),
+        ({"private_key": b"junk"}, "not a usable PEM or DER private key"),
+        ({"private_key": "peer"}, "does not belong"),  # the peer's key: see below
     ],
 )
 def test_arguments_refused(
@@ -208,6 +211,8 @@ def test_arguments_refused(
         "remote_fingerprint": theirs.fingerprint,
     }
     role = options.pop("role", "client")
+    if options.get("private_key") == "peer":
+        options["private_key"] = theirs.private_key
     with pytest.raises(InvalidParameter, match=message):
         DtlsSrtp(role, **(arguments | options))  # type: ignore[arg-type]
 
@@ -556,24 +561,25 @@ def _udp() -> socket.socket:
     return sock
 
 
-def _srtp_options(files: Path, name: str, length: int) -> list[str]:
+def _srtp_options(files: Path, name: str, length: int, *, certificate: bool = True) -> list[str]:
+    own = ["-cert", str(files / "peer.pem"), "-key", str(files / "peer.key")] if certificate else []
     return [
-        "-dtls1_2", "-cert", str(files / "peer.pem"), "-key", str(files / "peer.key"), "-use_srtp", name,
+        "-dtls1_2", *own, "-use_srtp", name,
         "-keymatexport", "EXTRACTOR-dtls_srtp", "-keymatexportlen", str(length),
     ]  # fmt: skip
 
 
 @contextlib.contextmanager
 def openssl_client(
-    files: Path, name: str, length: int, *options: str, config: Path | None = None
+    files: Path, name: str, length: int, *options: str, config: Path | None = None, certificate: bool = True
 ) -> Iterator[tuple[socket.socket, Callable[[], str]]]:
     """Our UDP socket and ``openssl s_client`` connecting to it; yields the socket and a function that
     ends s_client and gives what it printed."""
     with _udp() as sock:
         port = sock.getsockname()[1]
         proc = subprocess.Popen(
-            [OPENSSL, "s_client", "-connect", f"127.0.0.1:{port}", *_srtp_options(files, name, length),
-             *options],
+            [OPENSSL, "s_client", "-connect", f"127.0.0.1:{port}",
+             *_srtp_options(files, name, length, certificate=certificate), *options],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env=clean_env(OPENSSL_CONF=str(config)) if config else clean_env(),
         )  # fmt: skip
@@ -641,6 +647,17 @@ def test_openssl_client_exports_the_same_keys(
     keys = server.keying_material()
     assert keys.profile is profile
     assert wire(keys, "server") == printed_material(output, name)
+
+
+def test_openssl_without_a_certificate(ours: srtp.Certificate, theirs: srtp.Certificate, files: Path) -> None:
+    """RFC 5763 §5: both endpoints present a certificate; a client with none is refused."""
+    server = endpoint("server", ours, theirs)
+    with (
+        pytest.raises(HandshakeFailed, match="certificate") as caught,
+        openssl_client(files, "SRTP_AEAD_AES_128_GCM", 56, certificate=False) as (sock, _),
+    ):
+        drive(server, sock, None)
+    assert caught.value.reason == "protocol"
 
 
 def test_openssl_with_the_wrong_certificate(ours: srtp.Certificate, files: Path) -> None:
