@@ -252,9 +252,9 @@ class DtlsSrtp:
     ``remote_fingerprint``: the peer's SDP ``a=fingerprint`` (a str with or without ``a=fingerprint:``,
     a :class:`~fipscrypto.srtp.Fingerprint`, or a list of them). ``profiles``: the SRTP profiles to offer,
     most preferred first (default: every one the policy allows, AES-GCM first). ``policy``: as for
-    :func:`fipscrypto.tls.server_context`. ``mtu``: the largest datagram :meth:`datagrams_to_send` makes
-    of several records (a record larger than it goes alone). ``cookies``: a server's cookie exchange
-    (RFC 6347 §4.2.1), on by default.
+    :func:`fipscrypto.tls.server_context`. ``mtu``: the largest datagram :meth:`datagrams_to_send`
+    makes of several records (OpenSSL's records are at most 256 bytes here; a larger one would go
+    alone). ``cookies``: a server's cookie exchange (RFC 6347 §4.2.1), on by default.
 
     Errors: the handshake raises FingerprintMismatch (the peer's certificate is not the pinned one),
     a CertificateRejected or HandshakeRejected subclass (the policy refused what the peer used),
