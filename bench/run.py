@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import activation
+import dtls_srtp
 import fipscheck
 import gcm
 import keys
@@ -26,3 +27,4 @@ if __name__ == "__main__":
     keys.main()
     tls.main()
     srtp.main()
+    dtls_srtp.main()

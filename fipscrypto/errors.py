@@ -19,8 +19,11 @@ __all__ = [
     "CertificateSignatureRejected",
     "CertificateUntrusted",
     "CertificateUsageRejected",
+    "FingerprintMismatch",
+    "FingerprintRejected",
     "FipsError",
     "ForkError",
+    "HandshakeFailed",
     "HandshakeRejected",
     "HostnameMismatch",
     "InvalidParameter",
@@ -31,6 +34,7 @@ __all__ = [
     "ModuleMacMismatch",
     "ModuleNotFound",
     "NoApplicationProtocol",
+    "NoSrtpProfile",
     "NonceReuse",
     "ParseError",
     "PolicyError",
@@ -265,3 +269,28 @@ class ReplayError(FipsError):
     """An authentic SRTP or SRTCP packet was already received, or is older than the replay window
     (RFC 3711 §3.3.2); or ``protect`` was asked for a packet index already used. Drop the packet; the
     stream state is as it was."""
+
+
+class HandshakeFailed(TLSError):
+    """A DTLS handshake did not complete: the peer ended it with an alert or broke the protocol
+    (``reason`` ``protocol``), or it sent no answer through every retransmission (``timeout``, RFC 6347
+    §4.2.4). The message carries OpenSSL's reason."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class FingerprintMismatch(CertificateRejected):
+    """The certificate the DTLS peer presented does not have the fingerprint its SDP announced (RFC 8122
+    §5, RFC 5763 §5; ``reason`` ``fingerprint-mismatch``): the handshake ends with an alert."""
+
+
+class FingerprintRejected(TLSError, InvalidParameter):
+    """An SDP certificate fingerprint by a hash function DTLS-SRTP endpoints here do not pin with
+    (sha-1, sha-224, md5, md2; RFC 8122 §5): use sha-256 (RFC 8827 §6.5), sha-384 or sha-512."""
+
+
+class NoSrtpProfile(HandshakeRejected):
+    """The DTLS handshake negotiated no SRTP protection profile (RFC 5764 §4.1.1): the peer offered none
+    that the policy allows, or did not offer use_srtp (``reason`` ``no-srtp-profile``)."""
