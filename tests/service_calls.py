@@ -119,6 +119,9 @@ NOT_ENTRY_POINTS = {
     "srtp.Transform": "profile record (data)",
     "srtp.SRTP_LIMIT": "constant",
     "srtp.SRTCP_LIMIT": "constant",
+    "srtp.EXPORTER_LABEL": "constant",
+    "srtp.Certificate": "made by generate_certificate (data: PEM and fingerprint)",
+    "srtp.KeyingMaterial": "made by DtlsSrtp.keying_material (data; sessions() makes SRTPSessions)",
 }
 SERVICE_MODULES = ("hashes", "mac", "aead", "rand", "kdf", "keys", "passwords", "seal", "tls", "srtp")
 
@@ -213,7 +216,23 @@ def entry_points() -> dict[str, Callable[[], object]]:
             tls.PolicyRef(None), service="tls.client_context"
         ),
         "srtp.SRTPSession": lambda: srtp.SRTPSession("AEAD_AES_128_GCM", KEY[:16], KEY[:12], mki=b"\x01"),
+        "srtp.generate_certificate": lambda: srtp.generate_certificate(common_name="edge", days=1),
+        "srtp.Fingerprint": lambda: srtp.Fingerprint.parse("sha-256 " + ":".join(["AB"] * 32)),
+        "srtp.DtlsSrtp": lambda: srtp.DtlsSrtp(
+            "client",
+            certificate=_dtls().certificate,
+            private_key=_dtls().private_key,
+            remote_fingerprint=_dtls().fingerprint,
+        ),
     }
+
+
+@functools.cache
+def _dtls() -> Any:
+    """A DTLS-SRTP certificate, made once (the first call after activation)."""
+    from fipscrypto import srtp
+
+    return srtp.generate_certificate()
 
 
 def prepare() -> dict[str, Any]:

@@ -26,6 +26,7 @@ from tlslib import OPENSSL, TIMEOUT, free_port, no_ems_config, run_openssl, writ
 
 from fipscrypto import audit, indicator, srtp
 from fipscrypto.errors import (
+    AuthenticationError,
     CertificateKeyRejected,
     CertificateUntrusted,
     FingerprintMismatch,
@@ -146,6 +147,24 @@ def test_two_endpoints_agree_on_keys(
     assert params.peer_certificate.fingerprint_sha256 == theirs.fingerprint.value.hex()
     assert indicator.last().service == "srtp.dtls"
     assert indicator.last().algorithm == profile.name
+
+
+@pytest.mark.parametrize("profile", DTLS_PROFILES, ids=lambda p: p.name)
+def test_the_keying_material_gives_the_two_srtp_sessions(
+    ours: srtp.Certificate, theirs: srtp.Certificate, profile: Profile
+) -> None:
+    client, server = pair(ours, theirs, profiles=[profile])
+    exchange(client, server)
+    client_out, client_in = client.keying_material().sessions()
+    server_out, server_in = server.keying_material().sessions(replay_window=256)
+    assert client_out.profile is server_in.profile is profile
+    rtp = bytes.fromhex("80600001000000011234abcd") + b"media"
+    rtcp = bytes.fromhex("80c8000612345678") + bytes(20)
+    assert server_in.unprotect(client_out.protect(rtp)) == rtp
+    assert client_in.unprotect(server_out.protect(rtp)) == rtp
+    assert server_in.unprotect_rtcp(client_out.protect_rtcp(rtcp)) == rtcp
+    with pytest.raises(AuthenticationError):  # each direction has its own key: a packet does not loop back
+        client_in.unprotect(client_out.protect(rtp[:3] + b"\x02" + rtp[4:]))
 
 
 def test_server_prefers_its_own_order(ours: srtp.Certificate, theirs: srtp.Certificate) -> None:

@@ -43,7 +43,7 @@ from ..errors import (
 )
 from ..module import on_error
 from ..policy import Policy
-from ..tls.arguments import flag
+from ..tls.arguments import flag, key_password
 from ..tls.certs import Source
 from ..tls.contexts import _rejection
 from ..tls.dtls import dtls_context, pin_peer
@@ -52,6 +52,7 @@ from ..tls.params import TLSParameters
 from ..tls.rules import PolicyRef
 from .fingerprint import Fingerprint, fingerprints
 from .profiles import Profile
+from .session import SRTPSession
 
 __all__ = ["EXPORTER_LABEL", "DtlsSrtp", "KeyingMaterial"]
 
@@ -95,6 +96,16 @@ class KeyingMaterial:
 
     def __repr__(self) -> str:
         return f"KeyingMaterial({self.profile.name})"
+
+    def sessions(self, *, replay_window: int = 128) -> tuple[SRTPSession, SRTPSession]:
+        """The two SRTP sessions of the association (RFC 5764 §4.2): ``(outbound, inbound)``, the
+        first protecting what this endpoint sends under its own write key and salt, the second
+        unprotecting what the peer sends under the peer's. They take no MKI (the srtp_mki these
+        endpoints send in use_srtp is empty, RFC 5764 §4.1.1) and a key derivation rate of 0 (DTLS-SRTP
+        negotiates none)."""
+        outbound = SRTPSession(self.profile, self.local_key, self.local_salt, replay_window=replay_window)
+        inbound = SRTPSession(self.profile, self.remote_key, self.remote_salt, replay_window=replay_window)
+        return outbound, inbound
 
 
 def _split(material: bytes, profile: Profile, role: Role) -> KeyingMaterial:
@@ -293,7 +304,7 @@ class DtlsSrtp:
             raise InvalidParameter(f"role is 'client' or 'server', not {role!r:.40}")
         if type(mtu) is not int or not 256 <= mtu <= _MAX_DATAGRAM:
             raise InvalidParameter(f"mtu is an int, 256 to {_MAX_DATAGRAM}")
-        cookies = flag("cookies", cookies)
+        cookies, password = flag("cookies", cookies), key_password(password)
         self.role: Role = role
         self._mtu = mtu
         pins = _Pins(fingerprints(remote_fingerprint))
