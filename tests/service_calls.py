@@ -217,7 +217,7 @@ def entry_points() -> dict[str, Callable[[], object]]:
         ),
         "srtp.SRTPSession": lambda: srtp.SRTPSession("AEAD_AES_128_GCM", KEY[:16], KEY[:12], mki=b"\x01"),
         "srtp.generate_certificate": lambda: srtp.generate_certificate(common_name="edge", days=1),
-        "srtp.Fingerprint": lambda: srtp.Fingerprint.parse("sha-256 " + ":".join(["AB"] * 32)),
+        "srtp.Fingerprint": lambda: srtp.Fingerprint.of(_dtls().certificate),
         "srtp.DtlsSrtp": lambda: srtp.DtlsSrtp(
             "client",
             certificate=_dtls().certificate,
