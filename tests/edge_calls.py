@@ -47,11 +47,16 @@ def exempt(*args: Any, **kwargs: Any) -> None:
 
 
 def _srtp() -> Any:
-    """fipscrypto.srtp, imported when first called: importing it boots the module (in the mode the
-    sweep's process activated)."""
+    """fipscrypto.srtp (with its SDES module), imported when first called: importing it boots the
+    module (in the mode the sweep's process activated)."""
     from fipscrypto import srtp
+    from fipscrypto.srtp import sdes  # noqa: F401  # the submodule, as an attribute of srtp
 
     return srtp
+
+
+# RFC 4568 §9.1's shape: tag, suite, inline key||salt (30 bytes, base64), lifetime, MKI:length.
+SDES = "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk|2^20|1:4"
 
 
 def entry_points() -> dict[str, Callable[[], object]]:
@@ -72,6 +77,9 @@ def entry_points() -> dict[str, Callable[[], object]]:
         "indicator.exempt": lambda: exempt(reason="maintenance"),
         "indicator.record": lambda: indicator.record("hashes.digest", "sha256", True),
         "srtp.Fingerprint.parse": lambda: _srtp().Fingerprint.parse("sha-256 " + ":".join(["AB"] * 32)),
+        "srtp.sdes.CryptoAttribute.parse": lambda: _srtp().sdes.CryptoAttribute.parse(SDES),
+        "srtp.sdes.offer": lambda: _srtp().sdes.offer(mki=(1, 4), lifetime=1 << 31),
+        "srtp.sdes.answer": lambda: _srtp().sdes.answer([SDES], mki=(1, 4)),
     }
 
 
