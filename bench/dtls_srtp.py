@@ -22,12 +22,13 @@ ratios.
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import statistics
 import time
 from collections.abc import Callable
 from typing import Any
+
+from tls import pump
 
 import fipscrypto
 
@@ -101,17 +102,7 @@ def _by_hand(client_cert: Any, server_cert: Any, *, shared: bool) -> Callable[[]
         server.pin = client_cert.fingerprint.value  # type: ignore[attr-defined]
         client.set_connect_state()
         server.set_accept_state()
-        pending = [client, server]
-        while pending:
-            for conn in list(pending):
-                try:
-                    conn.do_handshake()
-                    pending.remove(conn)
-                except SSL.WantReadError:
-                    pass
-            for a, b in ((client, server), (server, client)):
-                with contextlib.suppress(SSL.WantReadError):
-                    b.bio_write(a.bio_read(65536))
+        pump(client, server)
         assert client.get_selected_srtp_profile() == b"SRTP_AEAD_AES_256_GCM"
         material: bytes = client.export_keying_material(b"EXTRACTOR-dtls_srtp", 88)
         server.export_keying_material(b"EXTRACTOR-dtls_srtp", 88)

@@ -158,9 +158,14 @@ def _set_host(conn: object, name: bytes) -> None:
 
 
 def _handshake(make_client: Callable[[], Any], make_server: Callable[[], Any]) -> None:
+    pump(make_client(), make_server())
+
+
+def pump(client: Any, server: Any) -> None:
+    """Run the handshake of two memory-BIO connections in this thread, moving what each writes to the
+    other, until both are done."""
     from OpenSSL import SSL
 
-    client, server = make_client(), make_server()
     pending = [client, server]
     while pending:
         for conn in list(pending):
