@@ -62,7 +62,7 @@ MAX_KEYS = 16  # key-params in one attribute (libsrtp holds at most 16 master ke
 MAX_OFFER = 64  # crypto attributes in one offer
 _MAX_TAG = 999_999_999  # RFC 4568 §9.1: tag = 1*9DIGIT
 _MAX_LIFETIME = 1 << 48  # RFC 3711 §9.2: at most 2^48 SRTP packets under one master key
-_MAX_MKI_LENGTH = 128  # RFC 4568 §9.1: mki-length, range 1..128 (bytes)
+_MAX_MKI_LENGTH = 128  # RFC 4568 §9.2: mki-length, range 1..128 (bytes)
 _MAX_KDR = 24  # RFC 4568 §6.3.1: KDR=n, n in 0..24, the key derivation rate is 2^n
 _MIN_WSH = 64  # RFC 4568 §6.3.6: the window size hint is at least 64
 _FEC_ORDERS = ("FEC_SRTP", "SRTP_FEC")  # RFC 4568 §6.3.4
@@ -377,11 +377,11 @@ def _session_params(tokens: Sequence[str], profile: Profile) -> dict[str, Any]:
             raise _bad(name, "given twice")
         if name == "KDR":
             if not _KDR.fullmatch(value):
-                raise _bad("KDR", f"{value!r:.40} is not 1 or 2 digits (RFC 4568 §9.1)")
+                raise _bad("KDR", f"{value!r:.40} is not 1 or 2 digits (RFC 4568 §9.2)")
             found["kdr"] = int(value)
         elif name == "WSH":
             if not _WSH.fullmatch(value):
-                raise _bad("WSH", f"{value!r:.40} is not 2 to 10 digits (RFC 4568 §9.1)")
+                raise _bad("WSH", f"{value!r:.40} is not 2 to 10 digits (RFC 4568 §9.2)")
             found["wsh"] = int(value)
         elif name == "FEC_ORDER":
             found["fec_order"] = value
