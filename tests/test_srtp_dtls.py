@@ -610,14 +610,17 @@ def openssl_client(
 
 
 @contextlib.contextmanager
-def openssl_server(files: Path, name: str, length: int) -> Iterator[tuple[int, Callable[[], str]]]:
+def openssl_server(
+    files: Path, name: str, length: int, *, config: Path | None = None
+) -> Iterator[tuple[int, Callable[[], str]]]:
     """``openssl s_server`` on a UDP port, asking for a client certificate; yields the port and a
     function that ends s_server and gives what it printed."""
     port = free_port()
     proc = subprocess.Popen(
         [OPENSSL, "s_server", "-accept", f"127.0.0.1:{port}", "-naccept", "1", "-verify", "1",
          *_srtp_options(files, name, length)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=clean_env(),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=clean_env(OPENSSL_CONF=str(config)) if config else clean_env(),
     )  # fmt: skip
     try:
         assert proc.stdout is not None
@@ -639,13 +642,38 @@ def printed_material(output: str, name: str) -> bytes:
     return bytes.fromhex(found[1])
 
 
+def _provider(state_paths: StatePaths, provider: str) -> Path | None:
+    """The system openssl's configuration: its own (default provider), or the state folder's, which
+    loads the same FIPS provider module with fips=yes (checked: only the fips and base providers are
+    active, and MD5 is refused)."""
+    if provider != "fips":
+        return None
+    config = state_paths.openssl_cnf
+    env = clean_env(OPENSSL_CONF=str(config))
+    listed = subprocess.run(
+        [OPENSSL, "list", "-providers"], capture_output=True, text=True, env=env, check=True
+    )
+    assert "OpenSSL FIPS Provider" in listed.stdout, listed.stdout
+    assert "OpenSSL Default Provider" not in listed.stdout, listed.stdout
+    md5 = subprocess.run([OPENSSL, "md5"], input="x", capture_output=True, text=True, env=env)
+    assert md5.returncode != 0, md5.stdout
+    return config
+
+
+@pytest.mark.parametrize("provider", ["default", "fips"])
 @pytest.mark.parametrize("profile", DTLS_PROFILES, ids=lambda p: p.name)
 def test_openssl_server_exports_the_same_keys(
-    ours: srtp.Certificate, theirs: srtp.Certificate, files: Path, profile: Profile
+    ours: srtp.Certificate,
+    theirs: srtp.Certificate,
+    files: Path,
+    profile: Profile,
+    provider: str,
+    state_paths: StatePaths,
 ) -> None:
     name, length = OPENSSL_NAMES[profile], 2 * (profile.key_length + profile.salt_length)
     client = endpoint("client", ours, theirs)  # offers every profile the policy allows
-    with openssl_server(files, name, length) as (port, finish):
+    config = _provider(state_paths, provider)
+    with openssl_server(files, name, length, config=config) as (port, finish):
         with _udp() as sock:
             drive(client, sock, ("127.0.0.1", port))
         output = finish()
@@ -654,13 +682,20 @@ def test_openssl_server_exports_the_same_keys(
     assert wire(keys, "client") == printed_material(output, name)
 
 
+@pytest.mark.parametrize("provider", ["default", "fips"])
 @pytest.mark.parametrize("profile", DTLS_PROFILES, ids=lambda p: p.name)
 def test_openssl_client_exports_the_same_keys(
-    ours: srtp.Certificate, theirs: srtp.Certificate, files: Path, profile: Profile
+    ours: srtp.Certificate,
+    theirs: srtp.Certificate,
+    files: Path,
+    profile: Profile,
+    provider: str,
+    state_paths: StatePaths,
 ) -> None:
     name, length = OPENSSL_NAMES[profile], 2 * (profile.key_length + profile.salt_length)
     server = endpoint("server", ours, theirs)  # with the cookie exchange
-    with openssl_client(files, name, length) as (sock, finish):
+    config = _provider(state_paths, provider)
+    with openssl_client(files, name, length, config=config) as (sock, finish):
         drive(server, sock, None)
         output = finish()
     keys = server.keying_material()
