@@ -18,14 +18,25 @@ unprotecting.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from itertools import islice
+from struct import Struct
 from typing import Any, cast
 
 from .. import _fork
 from .._params import BYTES, byte_string, integer, not_offered
 from .._service import REVOKED, Refusal, hold
 from ..enforce import require
-from ..errors import ForkError, InvalidParameter, KeyLimitError, ParseError, ReplayError
-from ..indicator import entry, get_last, set_last
+from ..errors import (
+    AuthenticationError,
+    FipsError,
+    ForkError,
+    InvalidParameter,
+    KeyLimitError,
+    ParseError,
+    ReplayError,
+)
+from ..indicator import Operation, entry, get_last, set_last
 from ..kdf import srtcp_session_keys, srtp_session_keys
 from .packets import rtcp_compound, rtcp_ssrc, rtp_header, rtp_padding, srtcp_trailer
 from .profiles import Profile
@@ -38,7 +49,12 @@ __all__ = ["SRTCP_LIMIT", "SRTP_LIMIT", "SRTPSession"]
 # SRTP, and 2^31 for SRTCP" (the SRTP index is 48 bits, the SRTCP index 31).
 SRTP_LIMIT = 1 << 48
 SRTCP_LIMIT = 1 << 31
+_SRTP_SPENT = "2^48 SRTP packets under this master key (RFC 3711 §9.2): rekey"
+# What a packet of unprotect_many may be refused with (returned, not raised); InvalidParameter holds
+# ParseError and a packet that is not bytes.
+_PACKET_ERRORS = (InvalidParameter, AuthenticationError, ReplayError, KeyLimitError)
 _CONTEXTS = 4  # session key sets kept per kind with a non-zero key derivation rate
+_SEQ_SSRC = Struct(">2xH4x4s").unpack_from  # an RTP packet's sequence number and SSRC (RFC 3550 §5.1)
 
 _FORKED = Refusal(
     lambda: ForkError(
@@ -78,6 +94,65 @@ def _size(what: str, packet: object) -> bytes:
     if len(data) > MAX_PACKET:
         raise ParseError(f"{what} packets are under 2^16 octets, got {len(data)}")
     return data
+
+
+def _plain_rtp(rtp: bytes) -> tuple[bytes, int]:
+    """An RTP packet to protect and the length of its header, checked (RFC 3550 §5.1)."""
+    if rtp.__class__ is not bytes or len(rtp) > MAX_PACKET:
+        rtp = _size("RTP", rtp)
+    if len(rtp) >= 12 and rtp[0] == 0x80:  # V = 2, no padding, extension or CSRC: 12 octets
+        return rtp, 12
+    header = rtp_header(rtp, len(rtp))
+    rtp_padding(rtp, header)
+    return rtp, header
+
+
+def _sealed_rtp(srtp: bytes, tail: int) -> tuple[bytes, int]:
+    """An SRTP packet whose MKI and tag take ``tail`` octets, and the length of its RTP header."""
+    if srtp.__class__ is not bytes or len(srtp) > MAX_PACKET:
+        srtp = _size("SRTP", srtp)
+    if len(srtp) - tail >= 12 and srtp[0] == 0x80:  # the 12-octet header alone
+        return srtp, 12
+    return srtp, rtp_header(srtp, len(srtp) - tail)
+
+
+def _rx_index(window: Window, seq: int) -> int:
+    """The index of a received packet with ``seq`` that is not the next in sequence, or whose index
+    would pass 2^48 (RFC 3711 Appendix A): ReplayError when the replay list refuses it."""
+    index = estimate(window.top, seq)
+    if index <= window.top:
+        window.check(index)
+    if index >= SRTP_LIMIT:
+        raise ReplayError("the SRTP index would pass 2^48 (RFC 3711 §3.3.1)")
+    return index
+
+
+def _batch(packets: object) -> Sequence[bytes]:
+    """The packets of a batch call: a list or another sequence of packets."""
+    if (
+        packets.__class__ is list
+        or packets.__class__ is tuple
+        or (isinstance(packets, Sequence) and not isinstance(packets, (str, *BYTES)))
+    ):
+        return cast(Sequence[bytes], packets)
+    raise InvalidParameter(f"packets is a sequence of packets (bytes), not {type(packets).__name__}")
+
+
+def _draw(left: Any, count: int, spent: str) -> None:
+    """Take ``count`` packets off a key-usage count (RFC 3711 §9.2), all or none: KeyLimitError when
+    fewer are left (ForkError or ModuleErrorState from a refused count, even for none)."""
+    if left.__length_hint__() < count:  # exact for range iterators
+        raise KeyLimitError(spent)
+    if count:
+        next(islice(left, count - 1, None))
+
+
+def _mark(op: Operation, ops: Iterator[int], count: int) -> None:
+    """The indicator for ``count`` operations of ``op`` (one per packet, as the single calls)."""
+    if count:
+        if get_last() is not op:
+            set_last(op)
+        next(islice(ops, count - 1, None))
 
 
 class SRTPSession:
@@ -199,31 +274,19 @@ class SRTPSession:
 
     def protect(self, rtp: bytes) -> bytes:
         """The SRTP packet for the RTP packet ``rtp`` (RFC 3711 §3.3)."""
-        if rtp.__class__ is not bytes or len(rtp) > MAX_PACKET:
-            rtp = _size("RTP", rtp)
-        if len(rtp) >= 12 and rtp[0] == 0x80:  # V = 2, no padding, extension or CSRC: 12 octets
-            header = 12
-        else:
-            header = rtp_header(rtp, len(rtp))
-            rtp_padding(rtp, header)
+        rtp, header = _plain_rtp(rtp)
         key, seq = rtp[8:12], rtp[2] << 8 | rtp[3]
         with self._lock:
             stream = self._tx.get(key) or _Stream(int.from_bytes(key, "big"), self._size)
             window = stream.rtp
             top = window.top
             index = top + 1
-            if index & 0xFFFF != seq:  # not the next packet in sequence (Appendix A gives top + 1 then)
-                index = estimate(top, seq)
-                if index <= top and not (self._repeat and window.seen(index)):
-                    window.check(index)
-            if index >= SRTP_LIMIT:
-                raise KeyLimitError("the SRTP index would pass 2^48 (RFC 3711 §3.3.1): rekey")
+            if index & 0xFFFF != seq or index >= SRTP_LIMIT:  # not the next packet (Appendix A: top + 1)
+                index = self._tx_index(window, seq)
             try:
                 next(self._srtp_left)
             except StopIteration:
-                raise KeyLimitError(
-                    "2^48 SRTP packets under this master key (RFC 3711 §9.2): rekey"
-                ) from None
+                raise KeyLimitError(_SRTP_SPENT) from None
             context = self._rtp.get(index >> self._shift) or self._rtp_context(index)
             out = context.protect_rtp(rtp, header, stream.ssrc48, index)
             if index == top + 1:  # Window.accept, inlined for the next packet in sequence
@@ -239,24 +302,15 @@ class SRTPSession:
 
     def unprotect(self, srtp: bytes) -> bytes:
         """The RTP packet in the SRTP packet ``srtp``, once authenticated and not a replay."""
-        if srtp.__class__ is not bytes or len(srtp) > MAX_PACKET:
-            srtp = _size("SRTP", srtp)
-        if len(srtp) - self._rtp_tail >= 12 and srtp[0] == 0x80:  # the 12-octet header alone
-            header = 12
-        else:
-            header = rtp_header(srtp, len(srtp) - self._rtp_tail)
+        srtp, header = _sealed_rtp(srtp, self._rtp_tail)
         key, seq = srtp[8:12], srtp[2] << 8 | srtp[3]
         with self._lock:
             stream = self._rx.get(key) or _Stream(int.from_bytes(key, "big"), self._size)
             window = stream.rtp
             top = window.top
             index = top + 1
-            if index & 0xFFFF != seq:
-                index = estimate(top, seq)
-                if index <= top:
-                    window.check(index)
-            if index >= SRTP_LIMIT:
-                raise ReplayError("the SRTP index would pass 2^48 (RFC 3711 §3.3.1)")
+            if index & 0xFFFF != seq or index >= SRTP_LIMIT:
+                index = _rx_index(window, seq)
             context = self._rtp.get(index >> self._shift) or self._rtp_context(index)
             out = context.unprotect_rtp(srtp, header, stream.ssrc48, index)
             if index == top + 1:  # Window.accept, inlined for the next packet in sequence
@@ -268,6 +322,93 @@ class SRTPSession:
         if get_last() is not self._unprotect_op:  # the indicator, inlined (indicator.mark)
             set_last(self._unprotect_op)
         next(self._unprotect_ops)
+        return out
+
+    def _tx_index(self, window: Window, seq: int) -> int:
+        """The index ``protect`` gives a packet with ``seq`` that is not the next in sequence, or whose
+        index would pass 2^48: ReplayError for an index already protected (unless allow_repeat_tx)."""
+        index = estimate(window.top, seq)
+        if index <= window.top and not (self._repeat and window.seen(index)):
+            window.check(index)
+        if index >= SRTP_LIMIT:
+            raise KeyLimitError("the SRTP index would pass 2^48 (RFC 3711 §3.3.1): rekey")
+        return index
+
+    # ------------------------------------------------------------------------------ SRTP batches
+
+    def protect_many(self, packets: Sequence[bytes]) -> list[bytes]:
+        """The SRTP packets for the RTP ``packets``, in order: what ``protect`` of each in turn gives,
+        with the lock, streams and session keys taken once for the batch. All or nothing: every packet
+        is checked (its header, its index against the replay list, the key's limits for the whole
+        batch) before any is protected, and a refused one raises its error with no state changed."""
+        planned = [  # _plain_rtp, its 12-octet header inlined
+            (rtp, 12)
+            if rtp.__class__ is bytes and 12 <= len(rtp) <= MAX_PACKET and rtp[0] == 0x80
+            else _plain_rtp(rtp)
+            for rtp in _batch(packets)
+        ]
+        with self._lock:
+            # Each stream's replay list is moved on a copy, put in place once every packet passed.
+            streams: dict[bytes, tuple[_Stream, Window]] = {}
+            plan = []
+            key, epoch = None, -1
+            for rtp, header in planned:
+                seq, ssrc = _SEQ_SSRC(rtp)
+                if ssrc != key:  # another stream than the packet before's
+                    key, found = ssrc, streams.get(ssrc)
+                    if found is None:
+                        stream = self._tx.get(ssrc) or _Stream(int.from_bytes(ssrc, "big"), self._size)
+                        found = streams[ssrc] = (stream, stream.rtp.copy())
+                    stream, window = found
+                index = window.top + 1
+                if index & 0xFFFF != seq or index >= SRTP_LIMIT:
+                    index = self._tx_index(window, seq)
+                    window.accept(index)
+                else:  # Window.accept, inlined for the next packet in sequence
+                    window.mask = (window.mask << 1 | 1) & window.full
+                    window.top = index
+                if index >> self._shift != epoch:  # RFC 3711 §4.3.1: r = index DIV key_derivation_rate
+                    epoch = index >> self._shift
+                    context = self._rtp.get(epoch) or self._rtp_context(index)
+                plan.append((context.protect_rtp, rtp, header, stream.ssrc48, index))
+            _draw(self._srtp_left, len(plan), _SRTP_SPENT)
+            out = [protect(rtp, header, ssrc48, index) for protect, rtp, header, ssrc48, index in plan]
+            for key, (stream, window) in streams.items():
+                stream.rtp = window
+                self._tx[key] = stream
+        _mark(self._protect_op, self._protect_ops, len(out))
+        return out
+
+    def unprotect_many(self, packets: Sequence[bytes]) -> list[bytes | FipsError]:
+        """For each SRTP packet of ``packets``, in order, what ``unprotect`` of each in turn gives: the
+        RTP packet, or the error it would raise (ParseError, AuthenticationError, ReplayError, ...),
+        returned, not raised. A refused packet changes nothing; the later packets see the streams as
+        the accepted ones left them (a second copy of a packet is a ReplayError)."""
+        batch = _batch(packets)
+        out: list[bytes | FipsError] = []
+        accepted = 0
+        tail, shift = self._rtp_tail, self._shift
+        with self._lock:
+            # The session keys of this batch: ModuleErrorState (raised) in ERROR, even for no packet.
+            contexts = self._rtp.get
+            for srtp in batch:
+                try:
+                    srtp, header = _sealed_rtp(srtp, tail)
+                    seq, key = _SEQ_SSRC(srtp)
+                    stream = self._rx.get(key) or _Stream(int.from_bytes(key, "big"), self._size)
+                    window = stream.rtp
+                    index = window.top + 1
+                    if index & 0xFFFF != seq or index >= SRTP_LIMIT:
+                        index = _rx_index(window, seq)
+                    context = contexts(index >> shift) or self._rtp_context(index)
+                    out.append(context.unprotect_rtp(srtp, header, stream.ssrc48, index))
+                except _PACKET_ERRORS as error:
+                    out.append(error)
+                    continue
+                window.accept(index)
+                self._rx[key] = stream
+                accepted += 1
+        _mark(self._unprotect_op, self._unprotect_ops, accepted)
         return out
 
     # ----------------------------------------------------------------------------------- SRTCP
