@@ -71,6 +71,37 @@ def test_protect_many_gives_what_protect_gives_in_turn(profile: Profile, rate: i
     assert state(rx_batched) == state(rx_single)
 
 
+@pytest.mark.parametrize("mki", [None, b"\x07\x07"], ids=["no MKI", "MKI"])
+@pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.name)
+def test_bursts_in_sequence_give_what_the_single_calls_give(profile: Profile, mki: bytes | None) -> None:
+    """Bursts of one stream in sequence (as media stacks send them), over a key derivation rate
+    boundary and a sequence-number wrap, with forgeries among them on the receiving side."""
+    batched, single = pair(profile, mki=mki, key_derivation_rate=1 << 10)
+    rx_batched, rx_single = pair(profile, mki=mki, key_derivation_rate=1 << 10)
+    # 1000: over r = index DIV 2^10 = 0, 1 (RFC 3711 §4.3.1); 20000 ...: forward jumps under 2^15;
+    # 65500: over the wrap (ROC 1).
+    for first in (0, 64, 1000, 20000, 40000, 60000, 65500, 65564, 65628):
+        packets = [rtp(seq & 0xFFFF) for seq in range(first, first + 64)]
+        sealed = batched.protect_many(packets)
+        assert sealed == [single.protect(p) for p in packets]
+        assert state(batched) == state(single)
+        sealed[5] = sealed[5][:-1] + bytes([sealed[5][-1] ^ 1])  # forged
+        sealed[-1] = sealed[-1][:20] + bytes([sealed[-1][20] ^ 1]) + sealed[-1][21:]  # the last forged
+        expected: list[Any] = []
+        for packet in sealed:
+            try:
+                expected.append(rx_single.unprotect(packet))
+            except FipsError as exc:
+                expected.append(exc)
+        got = rx_batched.unprotect_many(sealed)
+        assert [r if isinstance(r, bytes) else type(r) for r in got] == [
+            r if isinstance(r, bytes) else type(r) for r in expected
+        ]
+        assert [type(r) for r in got].count(AuthenticationError) == 2
+        assert state(rx_batched) == state(rx_single)
+    assert batched._tx[SSRC.to_bytes(4, "big")].rtp.top == 65628 + 63
+
+
 def test_protect_many_with_allow_repeat_tx_repeats_as_protect_does() -> None:
     batched, single = pair(Profile.AES_CM_128_HMAC_SHA1_80, allow_repeat_tx=True)
     packets = [rtp(1), rtp(2), rtp(1), rtp(3), rtp(2)]  # exact retransmissions
