@@ -37,6 +37,17 @@ def counts() -> dict[str, dict[str, int]]:
     return {what: found.get(f"srtp.SRTPSession.{what}", {}) for what in ("protect", "unprotect")}
 
 
+def one_by_one(receiver: SRTPSession, packets: list[Any]) -> list[bytes | FipsError]:
+    """unprotect of each packet in turn: its RTP packet or the error it raised."""
+    results: list[bytes | FipsError] = []
+    for packet in packets:
+        try:
+            results.append(receiver.unprotect(packet))
+        except FipsError as exc:
+            results.append(exc)
+    return results
+
+
 def burst() -> list[bytes]:
     """Two streams across a sequence-number wrap, with CSRCs, a header extension and padding."""
     csrc = bytes([0x81, 96, 0xFF, 0xFC]) + bytes(4) + OTHER.to_bytes(4, "big") + b"csrc" + b"media"
@@ -87,12 +98,7 @@ def test_bursts_in_sequence_give_what_the_single_calls_give(profile: Profile, mk
         assert state(batched) == state(single)
         sealed[5] = sealed[5][:-1] + bytes([sealed[5][-1] ^ 1])  # forged
         sealed[-1] = sealed[-1][:20] + bytes([sealed[-1][20] ^ 1]) + sealed[-1][21:]  # the last forged
-        expected: list[Any] = []
-        for packet in sealed:
-            try:
-                expected.append(rx_single.unprotect(packet))
-            except FipsError as exc:
-                expected.append(exc)
+        expected = one_by_one(rx_single, sealed)
         got = rx_batched.unprotect_many(sealed)
         assert [r if isinstance(r, bytes) else type(r) for r in got] == [
             r if isinstance(r, bytes) else type(r) for r in expected
@@ -171,12 +177,7 @@ def test_unprotect_many_gives_what_unprotect_gives_in_turn() -> None:
         sealed[6],
     ]
     batched, single = pair(profile)
-    expected: list[Any] = []
-    for packet in batch:
-        try:
-            expected.append(single.unprotect(packet))
-        except FipsError as exc:
-            expected.append(exc)
+    expected = one_by_one(single, batch)
     indicated = counts()
     got = batched.unprotect_many(batch)
     after = counts()
