@@ -5,7 +5,8 @@ sending side, ``unprotect``/``unprotect_rtcp`` on the receiving side. Each SSRC 
 state (highest index and replay list for SRTP, the same for SRTCP), created on first use or with
 :meth:`SRTPSession.add_stream`. The session keys are derived once per key-derivation interval
 (RFC 3711 §4.3.1: once in all when ``key_derivation_rate`` is 0) and the transform built on them is
-reused for every packet of every stream.
+reused for every packet of every stream. ``protect_many``/``unprotect_many`` do what the single
+calls do for each packet of a burst, with the lock, streams and session keys taken once for it.
 
 A rejected packet (``ParseError``, ``AuthenticationError``, ``ReplayError``, ``KeyLimitError``)
 leaves every stream as it was; a stream first seen in a rejected packet is not created.
