@@ -381,17 +381,20 @@ class SRTPSession:
         if tail and min(map(len, packets)) < 12 + tail:
             return None
         try:
-            heads = list(map(_HEAD, packets))
+            ssrc = _HEAD(packets[0])[2]
+            stream = streams.get(ssrc) or _Stream(int.from_bytes(ssrc, "big"), self._size)
+            index = stream.rtp.top + 1
+            end, seq, shift = index + n - 1, index & 0xFFFF, self._shift
+            # V = 2 with no P, X or CC (0x80), one SSRC, the sequence numbers in order with no wrap:
+            # the last packet first (a batch out of order is told at once), then all.
+            if (
+                end >= SRTP_LIMIT
+                or index >> shift != end >> shift  # new session keys inside the batch
+                or _HEAD(packets[-1]) != (0x80, seq + n - 1, ssrc)
+                or list(map(_HEAD, packets)) != [(0x80, i, ssrc) for i in range(seq, seq + n)]
+            ):
+                return None
         except StructError:  # shorter than the 12-octet header
-            return None
-        ssrc = heads[0][2]
-        stream = streams.get(ssrc) or _Stream(int.from_bytes(ssrc, "big"), self._size)
-        index = stream.rtp.top + 1
-        end, seq, shift = index + n - 1, index & 0xFFFF, self._shift
-        if end >= SRTP_LIMIT or index >> shift != end >> shift:
-            return None  # the limit, or new session keys inside the batch
-        # V = 2 with no P, X or CC (0x80), one SSRC, the sequence numbers in order with no wrap.
-        if heads != [(0x80, i, ssrc) for i in range(seq, seq + n)]:
             return None
         return ssrc, stream, index
 
