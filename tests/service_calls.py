@@ -298,6 +298,8 @@ def object_calls(made: dict[str, Any]) -> dict[str, Callable[[], object]]:
         "TransportPublicKey.public_bytes": lambda: made["transport_public"].public_bytes(),
         "SRTPSession.protect": lambda: made["srtp_tx"].protect(RTP + b"\x00\x02" + bytes(8)),
         "SRTPSession.unprotect": lambda: made["srtp_rx"].unprotect(made["srtp_sealed"][0]),
+        "SRTPSession.protect_many": lambda: made["srtp_tx"].protect_many([RTP + b"\x00\x03" + bytes(8)]),
+        "SRTPSession.unprotect_many": lambda: made["srtp_rx"].unprotect_many([made["srtp_sealed"][0]]),
         "SRTPSession.protect_rtcp": lambda: made["srtp_tx"].protect_rtcp(RTCP),
         "SRTPSession.unprotect_rtcp": lambda: made["srtp_rx"].unprotect_rtcp(made["srtp_sealed"][1]),
         "tls.client_connection": lambda: tls.client_connection(made["tls_client"], "localhost"),

@@ -125,13 +125,20 @@ first = tx.protect(packet(1))
 report = bytes([0x80, 201, 0, 1]) + b"ssrc"
 def side():
     out = {}
-    calls = (("rtp", lambda: tx.protect(packet(2))), ("rtcp", lambda: tx.protect_rtcp(report)))
+    calls = (
+        ("rtp", lambda: tx.protect(packet(2)).hex()),
+        ("rtcp", lambda: tx.protect_rtcp(report).hex()),
+        ("many", lambda: tx.protect_many([packet(3)])[0].hex()),
+        ("none", lambda: tx.protect_many([])),
+    )
     for name, call in calls:
         try:
-            out[name] = call().hex()
+            out[name] = call()
         except Exception as exc:
             out[name] = type(exc).__name__
     out["unprotect"] = rx.unprotect(first).hex()
+    fresh = SRTPSession(Profile.AEAD_AES_128_GCM, bytes(16), bytes(12))
+    out["unprotect_many"] = [p.hex() for p in fresh.unprotect_many([first])]
     return out
 read, write = os.pipe()
 pid = os.fork()
@@ -147,10 +154,14 @@ print(json.dumps({"parent": parent, "child": child, "plain": packet(1).hex()}))
         FIPSCRYPTO_STATE_DIR=str(state_paths.root),
     )
     parent, child = result["parent"], result["child"]
-    assert child["rtp"] == child["rtcp"] == "ForkError"  # the same index would reuse the keystream
+    # The same index would reuse the keystream: no protection in the child, not even of no packet.
+    assert child["rtp"] == child["rtcp"] == child["many"] == child["none"] == "ForkError"
     assert len(parent["rtp"]) > 20
     assert len(parent["rtcp"]) > 20
+    assert len(parent["many"]) > 20
+    assert parent["none"] == []
     assert parent["unprotect"] == child["unprotect"] == result["plain"]  # receiving goes on in both
+    assert parent["unprotect_many"] == child["unprotect_many"] == [result["plain"]]
 
 
 def test_entering_error_revokes_every_session(state_paths: StatePaths) -> None:
@@ -175,7 +186,11 @@ refused = []
 for (tx, rx), (rtp, rtcp) in zip(pairs, sealed):
     calls = (  # each would be served (valid, new packets) but for the ERROR state
         lambda: tx.protect(packet(2)),
+        lambda: tx.protect_many([packet(2)]),
+        lambda: tx.protect_many([]),
         lambda: rx.unprotect(rtp),
+        lambda: rx.unprotect_many([rtp]),  # raised, not returned: not an error of the packet
+        lambda: rx.unprotect_many([]),
         lambda: tx.protect_rtcp(report),
         lambda: rx.unprotect_rtcp(rtcp),
         lambda: keyed(tx.profile),

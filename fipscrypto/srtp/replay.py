@@ -54,6 +54,12 @@ class Window:
         self.top = -1
         self.mask = 0
 
+    def copy(self) -> Window:
+        """This list as it is now, to move without moving this one (a batch tried before it counts)."""
+        twin = Window.__new__(Window)
+        twin.size, twin.full, twin.top, twin.mask = self.size, self.full, self.top, self.mask
+        return twin
+
     def check(self, index: int) -> None:
         """ReplayError when ``index`` was accepted before or lies below the window."""
         behind = self.top - index

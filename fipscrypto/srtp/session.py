@@ -5,7 +5,8 @@ sending side, ``unprotect``/``unprotect_rtcp`` on the receiving side. Each SSRC 
 state (highest index and replay list for SRTP, the same for SRTCP), created on first use or with
 :meth:`SRTPSession.add_stream`. The session keys are derived once per key-derivation interval
 (RFC 3711 §4.3.1: once in all when ``key_derivation_rate`` is 0) and the transform built on them is
-reused for every packet of every stream.
+reused for every packet of every stream. ``protect_many``/``unprotect_many`` do what the single
+calls do for each packet of a burst, with the lock, streams and session keys taken once for it.
 
 A rejected packet (``ParseError``, ``AuthenticationError``, ``ReplayError``, ``KeyLimitError``)
 leaves every stream as it was; a stream first seen in a rejected packet is not created.
@@ -18,14 +19,26 @@ unprotecting.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from itertools import count, islice
+from struct import Struct
+from struct import error as StructError
 from typing import Any, cast
 
 from .. import _fork
 from .._params import BYTES, byte_string, integer, not_offered
 from .._service import REVOKED, Refusal, hold
 from ..enforce import require
-from ..errors import ForkError, InvalidParameter, KeyLimitError, ParseError, ReplayError
-from ..indicator import entry, get_last, set_last
+from ..errors import (
+    AuthenticationError,
+    FipsError,
+    ForkError,
+    InvalidParameter,
+    KeyLimitError,
+    ParseError,
+    ReplayError,
+)
+from ..indicator import Operation, entry, get_last, set_last
 from ..kdf import srtcp_session_keys, srtp_session_keys
 from .packets import rtcp_compound, rtcp_ssrc, rtp_header, rtp_padding, srtcp_trailer
 from .profiles import Profile
@@ -38,7 +51,13 @@ __all__ = ["SRTCP_LIMIT", "SRTP_LIMIT", "SRTPSession"]
 # SRTP, and 2^31 for SRTCP" (the SRTP index is 48 bits, the SRTCP index 31).
 SRTP_LIMIT = 1 << 48
 SRTCP_LIMIT = 1 << 31
+_SRTP_SPENT = "2^48 SRTP packets under this master key (RFC 3711 §9.2): rekey"
+# What a packet of unprotect_many may be refused with (returned, not raised); InvalidParameter holds
+# ParseError and a packet that is not bytes.
+_PACKET_ERRORS = (InvalidParameter, AuthenticationError, ReplayError, KeyLimitError)
 _CONTEXTS = 4  # session key sets kept per kind with a non-zero key derivation rate
+_SEQ_SSRC = Struct(">2xH4x4s").unpack_from  # an RTP packet's sequence number and SSRC (RFC 3550 §5.1)
+_HEAD = Struct(">BxH4x4s").unpack_from  # its first octet (V, P, X, CC) too
 
 _FORKED = Refusal(
     lambda: ForkError(
@@ -78,6 +97,68 @@ def _size(what: str, packet: object) -> bytes:
     if len(data) > MAX_PACKET:
         raise ParseError(f"{what} packets are under 2^16 octets, got {len(data)}")
     return data
+
+
+def _plain_rtp(rtp: bytes) -> tuple[bytes, int]:
+    """An RTP packet to protect and the length of its header, checked (RFC 3550 §5.1)."""
+    if rtp.__class__ is not bytes or len(rtp) > MAX_PACKET:
+        rtp = _size("RTP", rtp)
+    if len(rtp) >= 12 and rtp[0] == 0x80:  # V = 2, no padding, extension or CSRC: 12 octets
+        return rtp, 12
+    header = rtp_header(rtp, len(rtp))
+    rtp_padding(rtp, header)
+    return rtp, header
+
+
+def _sealed_rtp(srtp: bytes, tail: int) -> tuple[bytes, int]:
+    """An SRTP packet whose MKI and tag take ``tail`` octets, and the length of its RTP header."""
+    if srtp.__class__ is not bytes or len(srtp) > MAX_PACKET:
+        srtp = _size("SRTP", srtp)
+    if len(srtp) - tail >= 12 and srtp[0] == 0x80:  # the 12-octet header alone
+        return srtp, 12
+    return srtp, rtp_header(srtp, len(srtp) - tail)
+
+
+def _rx_index(window: Window, seq: int) -> int:
+    """The index of a received packet with ``seq`` that is not the next in sequence, or whose index
+    would pass 2^48 (RFC 3711 Appendix A): ReplayError when the replay list refuses it."""
+    index = estimate(window.top, seq)
+    if index <= window.top:
+        window.check(index)
+    if index >= SRTP_LIMIT:
+        raise ReplayError("the SRTP index would pass 2^48 (RFC 3711 §3.3.1)")
+    return index
+
+
+def _batch(packets: object) -> Sequence[bytes]:
+    """The packets of a batch call: a list or another sequence of packets."""
+    if (
+        packets.__class__ is list
+        or packets.__class__ is tuple
+        or (isinstance(packets, Sequence) and not isinstance(packets, (str, *BYTES)))
+    ):
+        return cast(Sequence[bytes], packets)
+    raise InvalidParameter(f"packets is a sequence of packets (bytes), not {type(packets).__name__}")
+
+
+def _draw(left: Any, count: int, spent: str) -> None:
+    """Take ``count`` packets off a key-usage count (RFC 3711 §9.2), all or none: KeyLimitError when
+    fewer are left (ForkError or ModuleErrorState from a refused count, even for none)."""
+    if left.__length_hint__() < count:  # exact for range iterators
+        raise KeyLimitError(spent)
+    if count:
+        next(islice(left, count - 1, None))
+
+
+def _mark(op: Operation, ops: Iterator[int], count: int) -> None:
+    """The indicator for ``count`` operations of ``op`` (one per packet, as the single calls)."""
+    if count:
+        if get_last() is not op:
+            set_last(op)
+        next(islice(ops, count - 1, None))
+
+
+_Run = tuple[bytes, _Stream, int]  # SRTPSession._run: a stream's key, the stream, the first index
 
 
 class SRTPSession:
@@ -199,31 +280,22 @@ class SRTPSession:
 
     def protect(self, rtp: bytes) -> bytes:
         """The SRTP packet for the RTP packet ``rtp`` (RFC 3711 §3.3)."""
-        if rtp.__class__ is not bytes or len(rtp) > MAX_PACKET:
-            rtp = _size("RTP", rtp)
-        if len(rtp) >= 12 and rtp[0] == 0x80:  # V = 2, no padding, extension or CSRC: 12 octets
-            header = 12
+        if rtp.__class__ is bytes and 12 <= len(rtp) <= MAX_PACKET and rtp[0] == 0x80:
+            header = 12  # _plain_rtp, inlined for V = 2 with no padding, extension or CSRC
         else:
-            header = rtp_header(rtp, len(rtp))
-            rtp_padding(rtp, header)
+            rtp, header = _plain_rtp(rtp)
         key, seq = rtp[8:12], rtp[2] << 8 | rtp[3]
         with self._lock:
             stream = self._tx.get(key) or _Stream(int.from_bytes(key, "big"), self._size)
             window = stream.rtp
             top = window.top
             index = top + 1
-            if index & 0xFFFF != seq:  # not the next packet in sequence (Appendix A gives top + 1 then)
-                index = estimate(top, seq)
-                if index <= top and not (self._repeat and window.seen(index)):
-                    window.check(index)
-            if index >= SRTP_LIMIT:
-                raise KeyLimitError("the SRTP index would pass 2^48 (RFC 3711 §3.3.1): rekey")
+            if index & 0xFFFF != seq or index >= SRTP_LIMIT:  # not the next packet (Appendix A: top + 1)
+                index = self._tx_index(window, seq)
             try:
                 next(self._srtp_left)
             except StopIteration:
-                raise KeyLimitError(
-                    "2^48 SRTP packets under this master key (RFC 3711 §9.2): rekey"
-                ) from None
+                raise KeyLimitError(_SRTP_SPENT) from None
             context = self._rtp.get(index >> self._shift) or self._rtp_context(index)
             out = context.protect_rtp(rtp, header, stream.ssrc48, index)
             if index == top + 1:  # Window.accept, inlined for the next packet in sequence
@@ -239,24 +311,18 @@ class SRTPSession:
 
     def unprotect(self, srtp: bytes) -> bytes:
         """The RTP packet in the SRTP packet ``srtp``, once authenticated and not a replay."""
-        if srtp.__class__ is not bytes or len(srtp) > MAX_PACKET:
-            srtp = _size("SRTP", srtp)
-        if len(srtp) - self._rtp_tail >= 12 and srtp[0] == 0x80:  # the 12-octet header alone
-            header = 12
+        if srtp.__class__ is bytes and 12 + self._rtp_tail <= len(srtp) <= MAX_PACKET and srtp[0] == 0x80:
+            header = 12  # _sealed_rtp, inlined for the 12-octet header alone
         else:
-            header = rtp_header(srtp, len(srtp) - self._rtp_tail)
+            srtp, header = _sealed_rtp(srtp, self._rtp_tail)
         key, seq = srtp[8:12], srtp[2] << 8 | srtp[3]
         with self._lock:
             stream = self._rx.get(key) or _Stream(int.from_bytes(key, "big"), self._size)
             window = stream.rtp
             top = window.top
             index = top + 1
-            if index & 0xFFFF != seq:
-                index = estimate(top, seq)
-                if index <= top:
-                    window.check(index)
-            if index >= SRTP_LIMIT:
-                raise ReplayError("the SRTP index would pass 2^48 (RFC 3711 §3.3.1)")
+            if index & 0xFFFF != seq or index >= SRTP_LIMIT:
+                index = _rx_index(window, seq)
             context = self._rtp.get(index >> self._shift) or self._rtp_context(index)
             out = context.unprotect_rtp(srtp, header, stream.ssrc48, index)
             if index == top + 1:  # Window.accept, inlined for the next packet in sequence
@@ -269,6 +335,169 @@ class SRTPSession:
             set_last(self._unprotect_op)
         next(self._unprotect_ops)
         return out
+
+    def _tx_index(self, window: Window, seq: int) -> int:
+        """The index ``protect`` gives a packet with ``seq`` that is not the next in sequence, or whose
+        index would pass 2^48: ReplayError for an index already protected (unless allow_repeat_tx)."""
+        index = estimate(window.top, seq)
+        if index <= window.top and not (self._repeat and window.seen(index)):
+            window.check(index)
+        if index >= SRTP_LIMIT:
+            raise KeyLimitError("the SRTP index would pass 2^48 (RFC 3711 §3.3.1): rekey")
+        return index
+
+    # ------------------------------------------------------------------------------ SRTP batches
+
+    def protect_many(self, packets: Sequence[bytes]) -> list[bytes]:
+        """The SRTP packets for the RTP ``packets``, in order: what ``protect`` of each in turn gives,
+        with the lock, streams and session keys taken once for the batch. All or nothing: every packet
+        is checked (its header, its index against the replay list, the key's limits for the whole
+        batch) before any is protected, and a refused one raises its error with no state changed."""
+        rtps = _batch(packets)
+        with self._lock:
+            run = self._run(rtps, self._tx, 0)
+            if run is not None:  # the next packets of one stream: no replay list to check
+                key, stream, index = run
+                _draw(self._srtp_left, len(rtps), _SRTP_SPENT)
+                context = self._rtp.get(index >> self._shift) or self._rtp_context(index)
+                out = context.protect_run(rtps, stream.ssrc48, index)
+                window = stream.rtp
+                window.mask = (window.mask << len(rtps) | (1 << len(rtps)) - 1) & window.full
+                window.top = index + len(rtps) - 1
+                self._tx[key] = stream
+            else:
+                out = self._protect_each(rtps)
+        _mark(self._protect_op, self._protect_ops, len(out))
+        return out
+
+    def _run(self, packets: Sequence[bytes], streams: dict[bytes, _Stream], tail: int) -> _Run | None:
+        """When ``packets`` are the next packets of one stream in sequence (after its highest index),
+        bytes with 12-octet headers and ``tail`` octets of MKI and tag, under one set of session keys
+        and within the 48-bit index: the stream's key, the stream and the first packet's index. None
+        otherwise (and for no packet): the batch then goes packet by packet."""
+        n = len(packets)
+        if not n or set(map(type, packets)) != {bytes} or max(map(len, packets)) > MAX_PACKET:
+            return None
+        if tail and min(map(len, packets)) < 12 + tail:
+            return None
+        try:
+            ssrc = _HEAD(packets[0])[2]
+            stream = streams.get(ssrc) or _Stream(int.from_bytes(ssrc, "big"), self._size)
+            index = stream.rtp.top + 1
+            end, seq, shift = index + n - 1, index & 0xFFFF, self._shift
+            # V = 2 with no P, X or CC (0x80), one SSRC, the sequence numbers in order with no wrap:
+            # the last packet first (a batch out of order is told at once), then all.
+            if (
+                end >= SRTP_LIMIT
+                or index >> shift != end >> shift  # new session keys inside the batch
+                or _HEAD(packets[-1]) != (0x80, seq + n - 1, ssrc)
+                or list(map(_HEAD, packets)) != [(0x80, i, ssrc) for i in range(seq, seq + n)]
+            ):
+                return None
+        except StructError:  # shorter than the 12-octet header
+            return None
+        return ssrc, stream, index
+
+    def _protect_each(self, rtps: Sequence[bytes]) -> list[bytes]:
+        """protect_many packet by packet (with the lock held)."""
+        planned = [  # _plain_rtp, its 12-octet header inlined
+            (rtp, 12)
+            if rtp.__class__ is bytes and 12 <= len(rtp) <= MAX_PACKET and rtp[0] == 0x80
+            else _plain_rtp(rtp)
+            for rtp in rtps
+        ]
+        # Each stream's replay list is moved on a copy, put in place once every packet passed.
+        streams: dict[bytes, tuple[_Stream, Window]] = {}
+        plan = []
+        key, epoch = None, -1
+        for rtp, header in planned:
+            seq, ssrc = _SEQ_SSRC(rtp)
+            if ssrc != key:  # another stream than the packet before's
+                key, found = ssrc, streams.get(ssrc)
+                if found is None:
+                    stream = self._tx.get(ssrc) or _Stream(int.from_bytes(ssrc, "big"), self._size)
+                    found = streams[ssrc] = (stream, stream.rtp.copy())
+                stream, window = found
+            index = window.top + 1
+            if index & 0xFFFF != seq or index >= SRTP_LIMIT:
+                index = self._tx_index(window, seq)
+                window.accept(index)
+            else:  # Window.accept, inlined for the next packet in sequence
+                window.mask = (window.mask << 1 | 1) & window.full
+                window.top = index
+            if index >> self._shift != epoch:  # RFC 3711 §4.3.1: r = index DIV key_derivation_rate
+                epoch = index >> self._shift
+                context = self._rtp.get(epoch) or self._rtp_context(index)
+            plan.append((context.protect_rtp, rtp, header, stream.ssrc48, index))
+        _draw(self._srtp_left, len(plan), _SRTP_SPENT)
+        out = [protect(rtp, header, ssrc48, index) for protect, rtp, header, ssrc48, index in plan]
+        for key, (stream, window) in streams.items():
+            stream.rtp = window
+            self._tx[key] = stream
+        return out
+
+    def unprotect_many(self, packets: Sequence[bytes]) -> list[bytes | FipsError]:
+        """For each SRTP packet of ``packets``, in order, what ``unprotect`` of each in turn gives: the
+        RTP packet, or the error it would raise (ParseError, AuthenticationError, ReplayError, ...),
+        returned, not raised. A refused packet changes nothing; the later packets see the streams as
+        the accepted ones left them (a second copy of a packet is a ReplayError)."""
+        batch = _batch(packets)
+        with self._lock:
+            # The session keys of this batch: ModuleErrorState (raised) in ERROR, even for no packet.
+            contexts = self._rtp.get
+            run = self._run(batch, self._rx, self._rtp_tail)
+            if run is None:
+                out, accepted = self._unprotect_each(batch, contexts)
+            else:  # the next packets of one stream: past the highest index, so none is a replay
+                key, stream, index = run
+                context = contexts(index >> self._shift) or self._rtp_context(index)
+                unprotect, ssrc48 = context.unprotect_rtp, stream.ssrc48
+                out = []
+                append = out.append
+                for srtp, i in zip(batch, count(index)):
+                    try:
+                        append(unprotect(srtp, 12, ssrc48, i))
+                    except AuthenticationError as error:
+                        append(error)
+                window = stream.rtp
+                accepted = len(out) - sum(1 for item in out if item.__class__ is not bytes)
+                if accepted == len(out):  # Window.accept of each, at once
+                    window.mask = (window.mask << accepted | (1 << accepted) - 1) & window.full
+                    window.top = index + accepted - 1
+                else:
+                    for i, item in enumerate(out):
+                        if item.__class__ is bytes:
+                            window.accept(index + i)
+                if accepted:
+                    self._rx[key] = stream
+        _mark(self._unprotect_op, self._unprotect_ops, accepted)
+        return out
+
+    def _unprotect_each(
+        self, batch: Sequence[bytes], contexts: Callable[[int], KeyedTransform | None]
+    ) -> tuple[list[bytes | FipsError], int]:
+        """unprotect_many packet by packet (with the lock held): the results and how many were accepted."""
+        out: list[bytes | FipsError] = []
+        accepted = 0
+        tail, shift = self._rtp_tail, self._shift
+        for srtp in batch:
+            try:
+                srtp, header = _sealed_rtp(srtp, tail)
+                seq, key = _SEQ_SSRC(srtp)
+                stream = self._rx.get(key) or _Stream(int.from_bytes(key, "big"), self._size)
+                window = stream.rtp
+                index = window.top + 1
+                if index & 0xFFFF != seq or index >= SRTP_LIMIT:
+                    index = _rx_index(window, seq)
+                context = contexts(index >> shift) or self._rtp_context(index)
+                out.append(context.unprotect_rtp(srtp, header, stream.ssrc48, index))
+            except _PACKET_ERRORS as error:
+                out.append(error)
+                continue
+            window.accept(index)
+            self._rx[key] = stream
+            accepted += 1
+        return out, accepted
 
     # ----------------------------------------------------------------------------------- SRTCP
 

@@ -18,7 +18,9 @@ Packet layouts (``||`` is concatenation; the MKI is present only when the sessio
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from hmac import compare_digest
+from itertools import count
 
 from .._backend import ciphers as _ciphers
 from .._backend import hashes as _hashes
@@ -80,6 +82,11 @@ class AesCm:
             raise AuthenticationError("SRTP authentication tag mismatch (RFC 3711 §3.3)")
         return packet[:header] + self._xor(packet[header:end], self._salt ^ ssrc48 ^ index)
 
+    def protect_run(self, packets: Sequence[bytes], ssrc48: int, index: int) -> list[bytes]:
+        """protect_rtp of ``packets`` (12-octet headers) with the indices from ``index`` on."""
+        protect = self.protect_rtp
+        return [protect(packet, 12, ssrc48, i) for packet, i in zip(packets, count(index))]
+
     def protect_rtcp(self, packet: bytes, ssrc48: int, index: int) -> bytes:
         # §3.4: the encrypted portion is everything after the first 8 octets; E = 1 (encrypted).
         out = packet[:8] + self._xor(packet[8:], self._salt ^ ssrc48 ^ index)
@@ -130,6 +137,16 @@ class AesGcm:
             return head + self._decrypt(iv, packet[header:end], head)
         except _ciphers.InvalidTag:
             raise AuthenticationError("SRTP AES-GCM tag mismatch (RFC 7714 §8.3)") from None
+
+    def protect_run(self, packets: Sequence[bytes], ssrc48: int, index: int) -> list[bytes]:
+        """protect_rtp of ``packets`` (12-octet headers) with the indices from ``index`` on, the
+        per-packet call inlined: IV = salt XOR SSRC * 2^48 XOR index, AAD = the header (§8.1, §8.2)."""
+        base, encrypt = self._salt ^ ssrc48, self._encrypt
+        sealed = [
+            (head := packet[:12]) + encrypt((base ^ i).to_bytes(12, "big"), packet[12:], head)
+            for packet, i in zip(packets, count(index))
+        ]
+        return [packet + self._mki for packet in sealed] if self._mki else sealed
 
     def protect_rtcp(self, packet: bytes, ssrc48: int, index: int) -> bytes:
         # RFC 7714 §9.2: AAD = the first 8 octets || E-flag|SRTCP index; the plaintext the rest.
