@@ -96,6 +96,4 @@ def object_calls(made: dict[str, Any]) -> dict[str, Callable[[], object]]:
         "VerifyingKey.public_bytes": lambda: made["signing"].verifying_key().public_bytes(),
         "SRTPSession.add_stream": lambda: made["srtp_rx"].add_stream(0x0BADCAFE),
         "SRTPSession.remove_stream": lambda: made["srtp_rx"].remove_stream(0x0BADCAFE),
-        "SRTPSession.protect_many": lambda: made["srtp_tx"].protect_many([b"\x80\x00\x00\x03" + bytes(16)]),
-        "SRTPSession.unprotect_many": lambda: made["srtp_rx"].unprotect_many(made["srtp_sealed"][:1]),
     }
