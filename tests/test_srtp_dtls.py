@@ -96,6 +96,51 @@ def exchange(client: DtlsSrtp, server: DtlsSrtp, *, rounds: int = 8) -> None:
             return
 
 
+def handshake_fragments(datagrams: list[bytes]) -> list[tuple[int, int, int]]:
+    """(length, fragment_offset, fragment_length) of each plaintext handshake fragment in the datagrams
+    (RFC 6347 §4.2.2: msg_type, length (3), message_seq (2), fragment_offset (3), fragment_length (3))."""
+    found = []
+    for datagram in datagrams:
+        p = 0
+        while p < len(datagram):
+            length = int.from_bytes(datagram[p + 11 : p + 13], "big")
+            if datagram[p] == 22 and datagram[p + 3 : p + 5] == b"\x00\x00":  # epoch 0: plaintext
+                h = datagram[p + 13 : p + 25]
+                found.append(
+                    (
+                        int.from_bytes(h[1:4], "big"),
+                        int.from_bytes(h[6:9], "big"),
+                        int.from_bytes(h[9:12], "big"),
+                    )
+                )
+            p += 13 + length
+    return found
+
+
+@pytest.mark.parametrize("mtu", [256, 1200])
+def test_handshake_messages_fill_datagrams_up_to_the_mtu(
+    ours: srtp.Certificate, theirs: srtp.Certificate, mtu: int
+) -> None:
+    """OpenSSL cannot ask a memory BIO for the path MTU and would cut every handshake message into small
+    fragments; the endpoint tells it the MTU (RFC 6347 §4.1.1), so a message that fits is sent whole."""
+    client, server = pair(ours, theirs, mtu=mtu, cookies=False)
+    hello = client.datagrams_to_send()
+    for datagram in hello:
+        server.receive(datagram, CLIENT_ADDRESS)
+    flight = server.datagrams_to_send()  # ServerHello, Certificate, ServerKeyExchange, ...
+    assert all(len(d) <= mtu for d in flight)
+    fragments = handshake_fragments(flight)
+    if mtu == 1200:  # every message of the flight is under 1,200 bytes: none is cut
+        assert all(offset == 0 and size == length for length, offset, size in fragments), fragments
+        assert len(flight) <= 2
+    else:
+        assert any(size < length for length, _, size in fragments), fragments
+    for datagram in flight:
+        client.receive(datagram)
+    exchange(client, server)
+    assert client.keying_material().local_key == server.keying_material().remote_key
+
+
 def handshake_types(datagrams: list[bytes]) -> list[int]:
     """The handshake message types of the plaintext handshake records in the datagrams (RFC 6347 §4.1:
     13-byte record header; §4.2.2: msg_type first in the handshake header)."""

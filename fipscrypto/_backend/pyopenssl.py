@@ -46,6 +46,7 @@ __all__ = [
     "raise_ssl_error",
     "servername_callback",
     "session_reused",
+    "set_dtls_mtu",
     "set_groups",
     "set_sigalgs",
     "set_verify_host",
@@ -90,6 +91,7 @@ PRIVATE_SYMBOLS: Final[tuple[str, ...]] = (
     "lib.SSL_version",
     "lib.SSL_get_current_cipher",
     "lib.SSL_get0_group_name",
+    "lib.SSL_set_mtu",
     # the verification in progress
     "lib.SSL_get_ex_data_X509_STORE_CTX_idx",
     "lib.X509_STORE_CTX_get_ex_data",
@@ -236,6 +238,13 @@ context_of: Final[Callable[[SSL.Connection], SSL.Context]] = operator.attrgetter
 
 ssl_version: Final[Callable[[Pointer], int]] = _lib.SSL_version
 """``SSL_version`` of an ``SSL *``: the wire version negotiated, or being negotiated."""
+
+
+def set_dtls_mtu(conn: SSL.Connection, mtu: int) -> None:
+    """Have OpenSSL fill DTLS datagrams up to ``mtu`` bytes (SSL_set_mtu), instead of the small
+    fragments it falls back to when its BIO cannot tell the path's MTU (a memory BIO)."""
+    conn.set_options(SSL.OP_NO_QUERY_MTU)
+    _lib.SSL_set_mtu(conn._ssl, mtu)
 
 
 def set_verify_host(conn: SSL.Connection, name: bytes, flags: int) -> bool:

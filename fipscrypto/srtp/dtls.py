@@ -30,6 +30,7 @@ from typing import Literal, NoReturn
 from OpenSSL import SSL
 
 from .. import _clock, mac, rand
+from .._backend.pyopenssl import set_dtls_mtu
 from .._service import record
 from ..errors import (
     AlgorithmUnavailable,
@@ -315,6 +316,7 @@ class DtlsSrtp:
             role, certificate, private_key, password, self._ref, self._offered, self._listening
         )
         self._conn = SSL.Connection(context, None)
+        set_dtls_mtu(self._conn, mtu)  # RFC 6347 §4.1.1: records and handshake fragments fit the PMTU
         pin_peer(self._conn, pins.check)
         self._cookies: _Cookies | None = None
         if self._listening:
