@@ -10,7 +10,11 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime
+import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -23,7 +27,7 @@ from fipscrypto.srtp import sdes
 from fipscrypto.srtp.profiles import Profile
 from fipscrypto.srtp.sdes import CryptoAttribute, InlineKey
 
-from support import run_json
+from support import clean_env, run_json
 
 A128 = "AES_CM_128_HMAC_SHA1_80"
 KEY30 = "PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR"  # 30 bytes: an AES-CM-128 key and salt
@@ -466,3 +470,20 @@ def test_the_sha1_profiles_leave_the_offer_when_retired(monkeypatch: pytest.Monk
     monkeypatch.setattr(enforce, "_utc_day", lambda: retired)
     assert [a.profile for a in sdes.offer()] == [Profile.AEAD_AES_256_GCM, Profile.AEAD_AES_128_GCM]
     assert sdes.answer([LINE, f"a=crypto:2 AEAD_AES_128_GCM inline:{SHORT}"]).tag == 2
+
+
+def test_the_documented_sip_example_runs(state_paths: StatePaths) -> None:
+    """docs/srtp-sdes.md's walk-through: offer, answer, accept, then SRTP in both directions."""
+    example = Path(__file__).parent.parent / "docs" / "examples" / "sdes_srtp.py"
+    done = subprocess.run(
+        [sys.executable, str(example)],
+        capture_output=True,
+        text=True,
+        env=clean_env(FIPSCRYPTO_STATE_DIR=str(state_paths.root)),
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["offered"][0] == result["profile"] == "AEAD_AES_256_GCM"
+    assert (result["callee_got"], result["caller_got"]) == (True, True)
