@@ -42,15 +42,16 @@ def run_json(code: str, *args: str, **env: str) -> dict[str, Any]:
     return result
 
 
-def run_script_json(script: Path, *args: str, timeout: float) -> Any:
-    """Run a test helper script in a fresh interpreter (its own folder as the working directory) that
-    prints its result as JSON on its last line; fail with its exit status and stderr otherwise."""
+def run_script_json(script: Path, *args: str, timeout: float, **env: str) -> Any:
+    """Run a script (a test helper, a documented example) in a fresh interpreter, its own folder as
+    the working directory and ``env`` added to the clean environment, that prints its result as JSON
+    on its last line; fail with its exit status and stderr otherwise."""
     done = subprocess.run(
         [sys.executable, str(script), *args],
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
-        env=clean_env(),
+        env=clean_env(**env),
         cwd=script.parent,
         timeout=timeout,
         check=False,

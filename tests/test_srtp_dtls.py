@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import re
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -42,7 +40,7 @@ from fipscrypto.provider.state import StatePaths
 from fipscrypto.srtp import DtlsSrtp, Fingerprint, KeyingMaterial, Profile, aio
 from fipscrypto.tls import hooks
 
-from support import clean_env, run_json
+from support import clean_env, run_json, run_script_json
 
 DTLS_PROFILES = [p for p in Profile if p.dtls_id is not None]
 OPENSSL_NAMES = {
@@ -869,16 +867,7 @@ def test_error_state_refuses_handshakes(state_paths: StatePaths) -> None:
 def test_the_documented_example_runs(state_paths: StatePaths) -> None:
     """docs/srtp-dtls.md's walk-through: two endpoints over UDP loopback, driven by asyncio."""
     example = Path(__file__).parent.parent / "docs" / "examples" / "dtls_srtp.py"
-    done = subprocess.run(
-        [sys.executable, str(example)],
-        capture_output=True,
-        text=True,
-        env=clean_env(FIPSCRYPTO_STATE_DIR=str(state_paths.root)),
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_script_json(example, timeout=120, FIPSCRYPTO_STATE_DIR=str(state_paths.root))
     assert result["agree"] is True
     assert result["profile"] == "AEAD_AES_256_GCM"
     assert Fingerprint.parse(result["alice_fingerprint"]).algorithm == "sha-256"

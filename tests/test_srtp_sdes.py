@@ -10,10 +10,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime
-import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -27,7 +24,7 @@ from fipscrypto.srtp import sdes
 from fipscrypto.srtp.profiles import Profile
 from fipscrypto.srtp.sdes import CryptoAttribute, InlineKey
 
-from support import clean_env, run_json
+from support import run_json, run_script_json
 
 A128 = "AES_CM_128_HMAC_SHA1_80"
 KEY30 = "PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR"  # 30 bytes: an AES-CM-128 key and salt
@@ -475,15 +472,6 @@ def test_the_sha1_profiles_leave_the_offer_when_retired(monkeypatch: pytest.Monk
 def test_the_documented_sip_example_runs(state_paths: StatePaths) -> None:
     """docs/srtp-sdes.md's walk-through: offer, answer, accept, then SRTP in both directions."""
     example = Path(__file__).parent.parent / "docs" / "examples" / "sdes_srtp.py"
-    done = subprocess.run(
-        [sys.executable, str(example)],
-        capture_output=True,
-        text=True,
-        env=clean_env(FIPSCRYPTO_STATE_DIR=str(state_paths.root)),
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_script_json(example, timeout=120, FIPSCRYPTO_STATE_DIR=str(state_paths.root))
     assert result["offered"][0] == result["profile"] == "AEAD_AES_256_GCM"
     assert (result["callee_got"], result["caller_got"]) == (True, True)

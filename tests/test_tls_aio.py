@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +14,7 @@ from fipscrypto.errors import CertificateUsageRejected, HostnameMismatch
 from fipscrypto.provider.state import StatePaths
 from fipscrypto.tls import aio
 
-from support import clean_env
+from support import run_script_json
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "tls_asyncio.py"
 
@@ -88,16 +85,7 @@ def test_rejections_reach_both_sides(server_cert: Issued, pki: Pki) -> None:
 
 
 def test_the_asyncio_example_runs(state_paths: StatePaths) -> None:
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLE)],
-        capture_output=True,
-        text=True,
-        env=clean_env(FIPSCRYPTO_STATE_DIR=str(state_paths.root)),
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_script_json(EXAMPLE, timeout=120, FIPSCRYPTO_STATE_DIR=str(state_paths.root))
     assert result["reply"] == "SIP/2.0 200 OK"
     assert result["version"] == "TLSv1.3"
     assert result["group"] == "secp256r1"
