@@ -96,4 +96,6 @@ def object_calls(made: dict[str, Any]) -> dict[str, Callable[[], object]]:
         "VerifyingKey.public_bytes": lambda: made["signing"].verifying_key().public_bytes(),
         "SRTPSession.add_stream": lambda: made["srtp_rx"].add_stream(0x0BADCAFE),
         "SRTPSession.remove_stream": lambda: made["srtp_rx"].remove_stream(0x0BADCAFE),
+        "SRTPSession.use_master_key": lambda: made["srtp_keys"].use_master_key(b"\x01"),
+        "SRTPSession.remove_master_key": lambda: made["srtp_keys"].remove_master_key(b"\x01"),
     }

@@ -246,7 +246,12 @@ def prepare() -> dict[str, Any]:
     nonce, sealed = gcm.encrypt(b"x")
     ccm = aead.AESCCM(KEY)
     sender = srtp.SRTPSession(srtp.Profile.AES_CM_128_HMAC_SHA1_80, KEY[:16], KEY[:14])
+    rekeyed = srtp.SRTPSession(srtp.Profile.AEAD_AES_128_GCM, KEY[:16], KEY[:12], mki=b"\x01")
+    rekeyed.add_master_key(KEY[16:], KEY[:12], b"\x02")
+    rekeyed.use_master_key(b"\x02")
     return {
+        "srtp_keys": rekeyed,
+        "srtp_keys_sealed": rekeyed.protect(RTP + b"\x00\x01" + bytes(8)),
         "srtp_tx": sender,
         "srtp_rx": srtp.SRTPSession(srtp.Profile.AES_CM_128_HMAC_SHA1_80, KEY[:16], KEY[:14]),
         "srtp_sealed": (sender.protect(RTP + b"\x00\x01" + bytes(8)), sender.protect_rtcp(RTCP)),
@@ -302,6 +307,9 @@ def object_calls(made: dict[str, Any]) -> dict[str, Callable[[], object]]:
         "SRTPSession.unprotect_many": lambda: made["srtp_rx"].unprotect_many([made["srtp_sealed"][0]]),
         "SRTPSession.protect_rtcp": lambda: made["srtp_tx"].protect_rtcp(RTCP),
         "SRTPSession.unprotect_rtcp": lambda: made["srtp_rx"].unprotect_rtcp(made["srtp_sealed"][1]),
+        "SRTPSession.add_master_key": lambda: made["srtp_keys"].add_master_key(KEY[:16], KEY[:12], b"\x03"),
+        "SRTPSession.unprotect (a second key)": lambda: made["srtp_keys"].unprotect(made["srtp_keys_sealed"]),
+        "SRTPSession.protect (a second key)": lambda: made["srtp_keys"].protect(RTP + b"\x00\x02" + bytes(8)),
         "tls.client_connection": lambda: tls.client_connection(made["tls_client"], "localhost"),
         "tls.server_connection": lambda: tls.server_connection(made["tls_server"]),
     }

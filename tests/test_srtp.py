@@ -313,6 +313,96 @@ def test_a_wrong_mki_is_refused() -> None:
         rx.unprotect_rtcp(tx.protect_rtcp(rtcp()))
 
 
+@pytest.mark.parametrize("profile", list(Profile), ids=lambda p: p.name)
+def test_several_master_keys_are_chosen_by_mki(profile: Profile) -> None:
+    """RFC 3711 §3.1: the MKI names the master key of each packet. The receiver holds both keys; the
+    sender switches between packets; the streams (ROC, replay lists) carry on across the switch."""
+    one = (b"\x01" * profile.key_length, b"\x01" * profile.salt_length)
+    two = (b"\x02" * profile.key_length, b"\x02" * profile.salt_length)
+    tx = SRTPSession(profile, *one, mki=b"\x00\x01")
+    rx = SRTPSession(profile, *one, mki=b"\x00\x01")
+    alone = SRTPSession(profile, *two, mki=b"\x00\x02")  # the second key only, sending the same packets
+    for session in (tx, rx):
+        session.add_master_key(*two, mki=b"\x00\x02")
+    assert rx.master_keys == (b"\x00\x01", b"\x00\x02")
+    assert tx.mki == b"\x00\x01"
+    first = tx.protect(rtp(65535))
+    tx.use_master_key(b"\x00\x02")
+    assert tx.mki == b"\x00\x02"
+    alone.add_stream(SSRC)
+    alone._tx[KEY].rtp.top = 65535  # where tx's stream is: the next packet has ROC 1
+    second = tx.protect(rtp(0))
+    assert second == alone.protect(rtp(0))
+    mki_end = len(second) - (0 if profile.cipher == "aes-gcm" else profile.srtp_tag)
+    assert second[mki_end - 2 : mki_end] == b"\x00\x02"
+    controls = [tx.protect_rtcp(rtcp())]
+    tx.use_master_key(b"\x00\x01")
+    controls.append(tx.protect_rtcp(rtcp()))
+    assert rx.unprotect(first) == rtp(65535)
+    assert rx.unprotect(second) == rtp(0)  # by the second key, with ROC 1: the stream carried on
+    assert [rx.unprotect_rtcp(c) for c in reversed(controls)] == [rtcp(), rtcp()]
+    with pytest.raises(ReplayError):
+        rx.unprotect(second)  # one replay list for the stream, whichever key
+    batch = [tx.protect(rtp(1)), tx.protect(rtp(2)), second, rtp(3) + bytes(30)]
+    out = rx.unprotect_many(batch)
+    assert out[:2] == [rtp(1), rtp(2)]
+    assert isinstance(out[2], ReplayError)
+    assert isinstance(out[3], AuthenticationError)  # no key of the session is named
+    tx.use_master_key(b"\x00\x02")
+    assert rx.unprotect_many(tx.protect_many([rtp(4), rtp(5)])) == [rtp(4), rtp(5)]
+    rx.use_master_key(b"\x00\x02")  # the key in use cannot be removed
+    rx.remove_master_key(b"\x00\x01")
+    with pytest.raises(AuthenticationError, match="another MKI"):
+        rx.unprotect(SRTPSession(profile, *one, mki=b"\x00\x01").protect(rtp(9)))
+    assert rx.master_keys == (b"\x00\x02",)
+
+
+def test_master_keys_are_added_switched_and_removed_with_checks() -> None:
+    profile = Profile.AEAD_AES_128_GCM
+    key, salt = bytes(16), bytes(12)
+    plain = SRTPSession(profile, key, salt)
+    assert (plain.master_keys, plain.mki) == ((), None)
+    with pytest.raises(InvalidParameter, match="MKI of the session's length"):
+        plain.add_master_key(key, salt, b"\x01")  # a session without MKI cannot tell keys apart
+    session = SRTPSession(profile, key, salt, mki=b"\x01")
+    session.use_master_key(b"\x01")  # its own key
+    for bad in (b"\x01\x02", b""):
+        with pytest.raises(InvalidParameter, match="MKI of the session's length"):
+            session.add_master_key(key, salt, bad)
+    with pytest.raises(InvalidParameter, match="already"):
+        session.add_master_key(key, salt, b"\x01")
+    with pytest.raises(InvalidParameter, match="master key"):
+        session.add_master_key(key[:8], salt, b"\x02")
+    with pytest.raises(InvalidParameter, match="master salt"):
+        session.add_master_key(key, salt + b"x", b"\x02")
+    for bad_mki in (b"\x09", "\x01", None):
+        with pytest.raises(InvalidParameter, match="no master key"):
+            session.use_master_key(bad_mki)  # type: ignore[arg-type]
+    for n in range(2, 17):
+        session.add_master_key(key, salt, bytes([n]))
+    with pytest.raises(InvalidParameter, match="at most 16"):
+        session.add_master_key(key, salt, b"\x11")
+    with pytest.raises(InvalidParameter, match="protect does not use"):
+        session.remove_master_key(b"\x01")  # in use
+    with pytest.raises(InvalidParameter, match="protect does not use"):
+        session.remove_master_key(b"\x20")
+    session.remove_master_key(b"\x02")
+    assert len(session.master_keys) == 15
+    session.add_master_key(key, salt, b"\x11")
+
+
+def test_each_master_key_has_its_own_usage_limit() -> None:
+    profile = Profile.AES_CM_128_HMAC_SHA1_80
+    tx = SRTPSession(profile, bytes(16), bytes(14), mki=b"\x01")
+    tx.add_master_key(bytes(range(16)), bytes(14), b"\x02")
+    tx._masters[b"\x01"]._srtp_left = iter(range(1))  # the last packet under the first key (§9.2)
+    tx.protect(rtp(1))
+    with pytest.raises(KeyLimitError):
+        tx.protect(rtp(2))
+    tx.use_master_key(b"\x02")  # rekeyed: the next key's count is its own
+    tx.protect(rtp(2))
+
+
 # -------------------------------------------------------------------------------- limits, keys
 
 

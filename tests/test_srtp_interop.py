@@ -157,3 +157,33 @@ def test_mki_packets_match_libsrtp_both_ways(profile: Profile) -> None:
     # Packets under the other master key are libsrtp's index 0; our session holding that key reads them.
     later = rtp(5, SSRCS[1], 160)  # another stream: a receiver cannot learn the first one's ROC mid-way
     assert other_key.unprotect(sender.protect(later, 0)) == later
+
+
+@pytest.mark.parametrize("profile", list(PROFILES), ids=lambda p: p.name)
+def test_two_master_keys_switched_per_packet_both_ways(profile: Profile) -> None:
+    """libsrtp names a master key per packet by its MKI; a session holding both keys follows, and the
+    other way round: our sender switching keys (use_master_key) is read by libsrtp."""
+    keys = [keying(profile) for _ in MKIS]
+    masters = [(key + salt, mki) for (key, salt), mki in zip(keys, MKIS, strict=True)]
+    theirs_tx = libsrtp_mki.MkiSession(profile.name, masters, libsrtp_mki.SSRC_ANY_OUTBOUND)
+    theirs_rx = libsrtp_mki.MkiSession(profile.name, masters, libsrtp_mki.SSRC_ANY_INBOUND)
+    ours_tx = SRTPSession(profile, *keys[0], mki=MKIS[0])
+    ours_rx = SRTPSession(profile, *keys[0], mki=MKIS[0])
+    for session in (ours_tx, ours_rx):
+        session.add_master_key(*keys[1], mki=MKIS[1])
+    plain = [rtp(seq, SSRCS[0], 160) for seq in SEQS]  # across the sequence wrap
+    choice = [(i // 3) % 2 for i in range(len(plain))]  # three packets under each key in turn
+    sent = [theirs_tx.protect(p, which) for p, which in zip(plain, choice, strict=True)]
+    assert ours_rx.unprotect_many([sent[i] for i in reordered(len(sent), 3)]) == [
+        plain[i] for i in reordered(len(sent), 3)
+    ]
+    ours = []
+    for packet, which in zip(plain, choice, strict=True):
+        ours_tx.use_master_key(MKIS[which])
+        ours.append(ours_tx.protect(packet))
+    assert ours == sent  # the same packet under the same key and index, byte for byte
+    controls = [rtcp(SSRCS[1], n) for n in range(4)]
+    for n, control in enumerate(controls):
+        ours_tx.use_master_key(MKIS[n % 2])
+        assert theirs_rx.unprotect_rtcp(ours_tx.protect_rtcp(control)) == control
+        assert ours_rx.unprotect_rtcp(theirs_tx.protect_rtcp(control, (n + 1) % 2)) == control

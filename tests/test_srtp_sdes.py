@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from fipscrypto import audit, enforce, indicator, policy, rand
 from fipscrypto.errors import AlgorithmUnavailable, InvalidParameter, ParseError, PolicyViolation
 from fipscrypto.provider.state import StatePaths
-from fipscrypto.srtp import sdes
+from fipscrypto.srtp import SRTPSession, sdes
 from fipscrypto.srtp.profiles import Profile
 from fipscrypto.srtp.sdes import CryptoAttribute, InlineKey
 
@@ -113,6 +113,16 @@ def test_the_rfc_multi_key_example_names_a_suite_that_is_not_offered() -> None:
     parsed = CryptoAttribute.parse(RFC_F8.replace("2 F8_128_HMAC_SHA1_80", f"2 {A128}"))
     assert [k.mki for k in parsed.keys] == [(1, 4), (2, 4)]
     assert parsed.keys[1].key == b"ABcdef123456789A"
+    # docs/srtp.md: one session takes every key of the attribute; a sender under the second key is read.
+    session = SRTPSession(parsed.profile, parsed.key, parsed.salt, mki=parsed.mki_bytes)
+    for extra in parsed.keys[1:]:
+        session.add_master_key(extra.key, extra.salt, extra.mki_bytes)
+    second = parsed.keys[1]
+    assert second.mki_bytes is not None
+    sender = SRTPSession(parsed.profile, second.key, second.salt, mki=second.mki_bytes)
+    packet = bytes([0x80, 0, 0, 1]) + bytes(4) + b"ssrc" + b"media"
+    assert session.master_keys == (b"\x00\x00\x00\x01", b"\x00\x00\x00\x02")
+    assert session.unprotect(sender.protect(packet)) == packet
 
 
 def test_accepted_spellings_and_the_canonical_form() -> None:
@@ -440,7 +450,7 @@ ERROR_STATE = """
 import json, fipscrypto
 fipscrypto.activate()
 from fipscrypto import module
-from fipscrypto.srtp import sdes
+from fipscrypto.srtp import SRTPSession, sdes
 offered = sdes.offer()
 lines = [a.to_sdp() for a in offered]
 module.enter_error("a forced failure")

@@ -123,9 +123,18 @@ def packet(seq):
     return bytes([0x80, 0]) + seq.to_bytes(2, "big") + bytes(4) + b"ssrc" + b"media"
 first = tx.protect(packet(1))
 report = bytes([0x80, 201, 0, 1]) + b"ssrc"
+keys = SRTPSession(Profile.AEAD_AES_128_GCM, bytes(16), bytes(12), mki=b"\x01")
+keys.add_master_key(bytes(range(16)), bytes(12), b"\x02")
+def switched(mki, seq):
+    if mki not in keys.master_keys:
+        keys.add_master_key(bytes(range(16, 32)), bytes(12), mki)
+    keys.use_master_key(mki)
+    return keys.protect(packet(seq)).hex()
 def side():
     out = {}
     calls = (
+        ("other key", lambda: switched(b"\x02", 5)),
+        ("added key", lambda: switched(b"\x03", 6)),
         ("rtp", lambda: tx.protect(packet(2)).hex()),
         ("rtcp", lambda: tx.protect_rtcp(report).hex()),
         ("many", lambda: tx.protect_many([packet(3)])[0].hex()),
@@ -156,6 +165,10 @@ print(json.dumps({"parent": parent, "child": child, "plain": packet(1).hex()}))
     parent, child = result["parent"], result["child"]
     # The same index would reuse the keystream: no protection in the child, not even of no packet.
     assert child["rtp"] == child["rtcp"] == child["many"] == child["none"] == "ForkError"
+    # With several master keys: neither a key made before the fork nor one added after it.
+    assert child["other key"] == child["added key"] == "ForkError"
+    assert len(parent["other key"]) > 20
+    assert len(parent["added key"]) > 20
     assert len(parent["rtp"]) > 20
     assert len(parent["rtcp"]) > 20
     assert len(parent["many"]) > 20

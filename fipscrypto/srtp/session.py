@@ -1,7 +1,8 @@
-"""SRTPSession: SRTP and SRTCP protection under one master key (RFC 3711, RFC 6188, RFC 7714).
+"""SRTPSession: SRTP and SRTCP protection (RFC 3711, RFC 6188, RFC 7714).
 
-One session per direction and master key, as in libsrtp: ``protect``/``protect_rtcp`` on the
-sending side, ``unprotect``/``unprotect_rtcp`` on the receiving side. Each SSRC has its own stream
+One session per direction, as in libsrtp, under one master key or several named by their MKI
+(:meth:`SRTPSession.add_master_key`): ``protect``/``protect_rtcp`` on the sending side,
+``unprotect``/``unprotect_rtcp`` on the receiving side. Each SSRC has its own stream
 state (highest index and replay list for SRTP, the same for SRTCP), created on first use or with
 :meth:`SRTPSession.add_stream`. The session keys are derived once per key-derivation interval
 (RFC 3711 §4.3.1: once in all when ``key_derivation_rate`` is 0) and the transform built on them is
@@ -20,6 +21,7 @@ unprotecting.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from copy import copy
 from itertools import count, islice
 from struct import Struct
 from struct import error as StructError
@@ -56,6 +58,7 @@ _SRTP_SPENT = "2^48 SRTP packets under this master key (RFC 3711 §9.2): rekey"
 # ParseError and a packet that is not bytes.
 _PACKET_ERRORS = (InvalidParameter, AuthenticationError, ReplayError, KeyLimitError)
 _CONTEXTS = 4  # session key sets kept per kind with a non-zero key derivation rate
+_MAX_KEYS = 16  # master keys per session (libsrtp's SRTP_MAX_NUM_MASTER_KEYS)
 _SEQ_SSRC = Struct(">2xH4x4s").unpack_from  # an RTP packet's sequence number and SSRC (RFC 3550 §5.1)
 _HEAD = Struct(">BxH4x4s").unpack_from  # its first octet (V, P, X, CC) too
 
@@ -162,7 +165,15 @@ _Run = tuple[bytes, _Stream, int]  # SRTPSession._run: a stream's key, the strea
 
 
 class SRTPSession:
-    """SRTP/SRTCP under one master key and salt, with per-SSRC streams."""
+    """SRTP/SRTCP under one master key and salt (or several, named by MKI), with per-SSRC streams."""
+
+    # One master key's state (_take_key), of the session's key or of each key with several.
+    _mki: bytes
+    _keys: tuple[bytes, ...]
+    _rtp: dict[int, KeyedTransform]
+    _rtcp: dict[int, KeyedTransform]
+    _srtp_left: Any  # the packets this master key may still protect (RFC 3711 §9.2)
+    _srtcp_left: Any
 
     def __init__(
         self,
@@ -200,24 +211,21 @@ class SRTPSession:
         approved = require(service, "srtp-profile", profile.name) and require(
             service, "srtp-profile", profile.name, direction="process"
         )
-        self._mki = b"" if mki is None else bytes(mki)
-        # The KDF takes a 112-bit salt (RFC 3711 §4.3.1); the 96-bit AES-GCM master salt enters it with
-        # two zero octets on the right, as in libsrtp (the interoperability tests check it).
-        self._keys: tuple[bytes, ...] = (bytes(master_key), bytes(master_salt).ljust(14, b"\0"))
-        self._rtp: dict[int, KeyedTransform] = {}
-        self._rtcp: dict[int, KeyedTransform] = {}
-        self._rtp_context(0)  # derive now: a refused KDF fails the session's creation
-        self._rtcp_context(0)
+        self._take_key(master_key, master_salt, b"" if mki is None else bytes(mki))
         self._rtp_tail = self._rtp[0].rtp_tail
         self._rtcp_back = self._rtcp[0].rtcp_back
         self._rtcp_min = 8 + len(self._mki) + profile.srtcp_tag + 4
-        if not rate:  # the session keys of r = 0 serve every packet: the master key is not kept
-            self._keys = ()
+        # Where a packet's MKI ends, counted from its end: before the tag with AES-CM (RFC 3711 §3.1,
+        # §3.4), last with AES-GCM (RFC 7714 §8, §9).
+        cm = profile.cipher == "aes-cm"
+        self._tag_rtp, self._tag_rtcp = (profile.srtp_tag, profile.srtcp_tag) if cm else (0, 0)
         self._tx: dict[bytes, _Stream] = {}
         self._rx: dict[bytes, _Stream] = {}
-        # The packets this master key may still protect (§9.2); _FORKED in a child, REVOKED in ERROR.
-        self._srtp_left: Any = iter(range(SRTP_LIMIT))
-        self._srtcp_left: Any = iter(range(SRTCP_LIMIT))
+        # With several master keys (add_master_key): one session per key sharing the streams, by MKI,
+        # and the one protect uses; this session then only hands each call to one of them.
+        self._multi = False
+        self._masters: dict[bytes, SRTPSession] = {}
+        self._active = self
         name = profile.name
         # The indicator's operations; those of SRTP held apart for the per-packet path.
         ops = [entry(f"{service}.{what}", name, approved) for what in _SERVICES]
@@ -239,6 +247,103 @@ class SRTPSession:
     def _forked(self) -> None:
         if self._srtp_left is not REVOKED:
             self._srtp_left = self._srtcp_left = _FORKED
+
+    def _take_key(self, master_key: bytes, master_salt: bytes, mki: bytes) -> None:
+        """Make ``master_key`` and ``master_salt`` (checked) the session's, with the ``mki`` its packets
+        carry: session keys derived, key-usage counts started."""
+        self._mki = mki
+        # The KDF takes a 112-bit salt (RFC 3711 §4.3.1); the 96-bit AES-GCM master salt enters it with
+        # two zero octets on the right, as in libsrtp (the interoperability tests check it).
+        self._keys = (bytes(master_key), bytes(master_salt).ljust(14, b"\0"))
+        self._rtp = {}
+        self._rtcp = {}
+        self._rtp_context(0)  # derive now: a refused KDF fails the session's creation
+        self._rtcp_context(0)
+        if not self._rate:  # the session keys of r = 0 serve every packet: the master key is not kept
+            self._keys = ()
+        # _FORKED in a child, REVOKED in ERROR.
+        self._srtp_left = iter(range(SRTP_LIMIT))
+        self._srtcp_left = iter(range(SRTCP_LIMIT))
+
+    # ----------------------------------------------------------------------------- master keys
+
+    @property
+    def master_keys(self) -> tuple[bytes, ...]:
+        """The MKIs of the session's master keys, in the order they were added (empty without MKI)."""
+        with self._lock:
+            return tuple(self._masters) if self._multi else (self._mki,) if self._mki else ()
+
+    @property
+    def mki(self) -> bytes | None:
+        """The MKI of the master key that ``protect`` and ``protect_rtcp`` use, or None."""
+        return self._active._mki or None
+
+    def add_master_key(self, master_key: bytes, master_salt: bytes, mki: bytes) -> None:
+        """Add a master key, named by ``mki`` (RFC 3711 §3.1: the MKI "identifies the master key from
+        which the session key(s) were derived"). ``unprotect`` then takes the key each packet's MKI
+        names; ``protect`` goes on with its key until :meth:`use_master_key`. The streams (ROC, replay
+        lists) are the session's, shared by its keys; each key has its own usage limits (§9.2). Only
+        for a session created with an MKI; every MKI has its length; up to 16 keys, as libsrtp."""
+        profile = self.profile
+        if not isinstance(master_key, BYTES) or len(master_key) != profile.key_length:
+            raise InvalidParameter(f"{profile.name} takes a {profile.key_length}-octet master key")
+        if not isinstance(master_salt, BYTES) or len(master_salt) != profile.salt_length:
+            raise InvalidParameter(f"{profile.name} takes a {profile.salt_length}-octet master salt")
+        mki = bytes(byte_string("mki", mki))
+        if not self._mki or len(mki) != len(self._mki):
+            raise InvalidParameter(
+                "a key added to a session has an MKI of the session's length (RFC 3711 §3.1: the MKI "
+                f"length is fixed for the session): {len(self._mki)} octets, got {len(mki)}"
+            )
+        with self._lock:
+            masters = self._masters if self._multi else {self._mki: self}
+            if mki in masters:
+                raise InvalidParameter(f"the session has a master key with MKI {mki.hex()} already")
+            if len(masters) >= _MAX_KEYS:
+                raise InvalidParameter(f"a session holds at most {_MAX_KEYS} master keys")
+            key = self._key_session()
+            key._take_key(master_key, master_salt, mki)
+            if self._srtp_left is _FORKED:  # made before a fork: no key of it protects in the child
+                key._srtp_left = key._srtcp_left = _FORKED
+            if not self._multi:  # this session's own key is handed over: it only dispatches from now on
+                masters[self._mki] = self._active = self._key_session()
+            masters[mki] = key
+            self._masters, self._multi = masters, True
+
+    def _key_session(self) -> SRTPSession:
+        """A session of one master key (this one's until ``_take_key``) sharing this one's streams, lock,
+        window size, rate and indicator entries; held (ERROR revokes it) and fork-watched."""
+        key = copy(self)
+        key._multi, key._masters, key._active = False, {}, key
+        hold(key)
+        _fork.watch(key)
+        return key
+
+    def use_master_key(self, mki: bytes) -> None:
+        """Protect with the master key named by ``mki`` from the next packet on (RFC 3711 §3.1)."""
+        with self._lock:
+            if mki.__class__ is not bytes or mki not in (self._masters if self._multi else {self._mki}):
+                raise InvalidParameter("the session has no master key with this MKI")
+            if self._multi:
+                self._active = self._masters[mki]
+
+    def remove_master_key(self, mki: bytes) -> None:
+        """Forget the master key named by ``mki``; not the one ``protect`` uses (InvalidParameter)."""
+        with self._lock:
+            key = self._masters.get(mki) if self._multi and mki.__class__ is bytes else None
+            if key is None or key is self._active:
+                raise InvalidParameter("not a master key of this session that protect does not use")
+            del self._masters[mki]
+
+    def _by_mki(self, packet: bytes, at: int) -> SRTPSession:
+        """The key of a received ``packet`` whose MKI ends ``at`` octets before its end (RFC 3711 §3.1,
+        RFC 7714 §8-9): the key it names; the key in use when it names none (which then refuses it)."""
+        size = len(self._mki)
+        if packet.__class__ is bytes and len(packet) >= at + size:
+            found = self._masters.get(packet[len(packet) - at - size : len(packet) - at])
+            if found is not None:
+                return found
+        return self._active
 
     # --------------------------------------------------------------------------------- streams
 
@@ -280,6 +385,8 @@ class SRTPSession:
 
     def protect(self, rtp: bytes) -> bytes:
         """The SRTP packet for the RTP packet ``rtp`` (RFC 3711 §3.3)."""
+        if self._multi:
+            return self._active.protect(rtp)
         if rtp.__class__ is bytes and 12 <= len(rtp) <= MAX_PACKET and rtp[0] == 0x80:
             header = 12  # _plain_rtp, inlined for V = 2 with no padding, extension or CSRC
         else:
@@ -311,6 +418,8 @@ class SRTPSession:
 
     def unprotect(self, srtp: bytes) -> bytes:
         """The RTP packet in the SRTP packet ``srtp``, once authenticated and not a replay."""
+        if self._multi:
+            return self._by_mki(srtp, self._tag_rtp).unprotect(srtp)
         if srtp.__class__ is bytes and 12 + self._rtp_tail <= len(srtp) <= MAX_PACKET and srtp[0] == 0x80:
             header = 12  # _sealed_rtp, inlined for the 12-octet header alone
         else:
@@ -354,6 +463,8 @@ class SRTPSession:
         is checked (its header, its index against the replay list, the key's limits for the whole
         batch) before any is protected, and a refused one raises its error with no state changed."""
         rtps = _batch(packets)
+        if self._multi:
+            return self._active.protect_many(rtps)
         with self._lock:
             run = self._run(rtps, self._tx, 0)
             if run is not None:  # the next packets of one stream: no replay list to check
@@ -442,6 +553,9 @@ class SRTPSession:
         returned, not raised. A refused packet changes nothing; the later packets see the streams as
         the accepted ones left them (a second copy of a packet is a ReplayError)."""
         batch = _batch(packets)
+        if self._multi:
+            self._active.unprotect_many(())  # ModuleErrorState (raised) in ERROR, even for no packet
+            return [self._unprotect_one(srtp) for srtp in batch]
         with self._lock:
             # The session keys of this batch: ModuleErrorState (raised) in ERROR, even for no packet.
             contexts = self._rtp.get
@@ -473,6 +587,13 @@ class SRTPSession:
         _mark(self._unprotect_op, self._unprotect_ops, accepted)
         return out
 
+    def _unprotect_one(self, srtp: bytes) -> bytes | FipsError:
+        """unprotect_many's result for one packet, with several master keys."""
+        try:
+            return self._by_mki(srtp, self._tag_rtp).unprotect(srtp)
+        except _PACKET_ERRORS as error:
+            return error
+
     def _unprotect_each(
         self, batch: Sequence[bytes], contexts: Callable[[int], KeyedTransform | None]
     ) -> tuple[list[bytes | FipsError], int]:
@@ -503,6 +624,8 @@ class SRTPSession:
 
     def protect_rtcp(self, rtcp: bytes) -> bytes:
         """The SRTCP packet for the (compound) RTCP packet ``rtcp`` (RFC 3711 §3.4), encrypted (E = 1)."""
+        if self._multi:
+            return self._active.protect_rtcp(rtcp)
         if rtcp.__class__ is not bytes or len(rtcp) > MAX_PACKET:
             rtcp = _size("RTCP", rtcp)
         ssrc = rtcp_ssrc(rtcp, len(rtcp))
@@ -532,6 +655,8 @@ class SRTPSession:
 
     def unprotect_rtcp(self, srtcp: bytes) -> bytes:
         """The RTCP packet in the SRTCP packet ``srtcp``, once authenticated and not a replay."""
+        if self._multi:
+            return self._by_mki(srtcp, self._tag_rtcp).unprotect_rtcp(srtcp)
         if srtcp.__class__ is not bytes or len(srtcp) > MAX_PACKET:
             srtcp = _size("SRTCP", srtcp)
         n = len(srtcp)
