@@ -93,7 +93,7 @@ def list_() -> None:
         profile = builtin(name)
         extends = f" (extends {profile.base.name})" if profile.base else ""
         draft = " [DRAFT]" if profile.draft else ""
-        click.echo(f"{name:22} {profile.title}{draft}{extends}")
+        click.echo(f"{name:22} v{profile.version} {profile.title}{draft}{extends}")
 
 
 @policy.command()
@@ -107,6 +107,7 @@ def show(name: str, as_json: bool, as_of: dt.date | None) -> None:
     layers: list[dict[str, Any]] = [
         {
             "name": layer.name,
+            "version": layer.version,
             "title": layer.title,
             "draft": layer.draft,
             "rules": [_rule_view(rule, day) for rule in layer.rules],
@@ -118,7 +119,7 @@ def show(name: str, as_json: bool, as_of: dt.date | None) -> None:
         return
     for layer in layers:
         draft = "  [DRAFT]" if layer["draft"] else ""
-        click.echo(f"# {layer['name']}: {layer['title']}{draft}  (as of {day})")
+        click.echo(f"# {layer['name']} (version {layer['version']}): {layer['title']}{draft}  (as of {day})")
         for rule in layer["rules"]:
             bits = rule.get("bits")
             size = f" bits {bits[0] or ''}..{bits[1] or ''}" if bits else ""
@@ -132,6 +133,8 @@ def show(name: str, as_json: bool, as_of: dt.date | None) -> None:
                 f"process {rule['process']}{later}"
             )
             click.echo(f"{'':14} {rule['citation']}")
+            if "note" in rule:  # the note in force on the date (a dated change may carry its own)
+                click.echo(f"{'':14} note: {rule['note']}")
 
 
 @policy.command()
@@ -153,7 +156,8 @@ def _differences(old: str, new: str) -> tuple[Policy, Policy, list[dict[str, Any
 @click.argument("new")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def diff(old: str, new: str, as_json: bool) -> None:
-    """List every loosening and tightening from OLD to NEW (profile names or files)."""
+    """List every loosening and tightening from OLD to NEW (profile names, NAME@VERSION for an
+    earlier version of a built-in profile, or files)."""
     before, after, found = _differences(old, new)
     if as_json:
         click.echo(json.dumps({"old": before.name, "new": after.name, "differences": found}, indent=2))
