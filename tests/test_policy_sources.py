@@ -403,6 +403,12 @@ def test_diff_from_version_1_is_the_fips_140_3_changelog() -> None:
     assert _changes("fips-140-3@1", "fips-140-3") == expected
     shown = cli("policy", "diff", "fips-140-3@1", "fips-140-3").stdout
     assert "TLS_RSA_WITH_AES_128_CBC_SHA apply: deprecated -> disallowed from 2024-01-01" in shown
+    # Each difference reads with its reason: the new citation and note in force from its date, once.
+    assert (
+        shown.count("note: PKCS#1 v1.5 key transport disallowed after 2023, as rsa-pkcs1v15-transport") == 1
+    )
+    assert "NIST SP 800-131A Rev. 2, Section 6, Table 5 (RSA key transport with PKCS#1 v1.5" in shown
+    assert "note: Never approved: FF3-1 appeared only in the SP 800-38G Rev. 1 initial public draft" in shown
     assert shown.rstrip().endswith("24 differences: 0 loosened, 24 tightened")
 
 
