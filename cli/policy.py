@@ -13,6 +13,7 @@ from fipscrypto.errors import PolicyError
 from fipscrypto.policy import (
     DEFAULT,
     POLICY_ENV,
+    Difference,
     Direction,
     Policy,
     Rule,
@@ -22,6 +23,7 @@ from fipscrypto.policy import (
     select,
 )
 from fipscrypto.policy.compile import openssl_section, to_json
+from fipscrypto.policy.diff import ALWAYS
 from fipscrypto.policy.manifest import evaluate
 from fipscrypto.policy.report import FORMATS, render
 
@@ -93,7 +95,7 @@ def list_() -> None:
         profile = builtin(name)
         extends = f" (extends {profile.base.name})" if profile.base else ""
         draft = " [DRAFT]" if profile.draft else ""
-        click.echo(f"{name:22} {profile.title}{draft}{extends}")
+        click.echo(f"{name:22} v{profile.version} {profile.title}{draft}{extends}")
 
 
 @policy.command()
@@ -107,6 +109,7 @@ def show(name: str, as_json: bool, as_of: dt.date | None) -> None:
     layers: list[dict[str, Any]] = [
         {
             "name": layer.name,
+            "version": layer.version,
             "title": layer.title,
             "draft": layer.draft,
             "rules": [_rule_view(rule, day) for rule in layer.rules],
@@ -118,7 +121,7 @@ def show(name: str, as_json: bool, as_of: dt.date | None) -> None:
         return
     for layer in layers:
         draft = "  [DRAFT]" if layer["draft"] else ""
-        click.echo(f"# {layer['name']}: {layer['title']}{draft}  (as of {day})")
+        click.echo(f"# {layer['name']} (version {layer['version']}): {layer['title']}{draft}  (as of {day})")
         for rule in layer["rules"]:
             bits = rule.get("bits")
             size = f" bits {bits[0] or ''}..{bits[1] or ''}" if bits else ""
@@ -132,6 +135,8 @@ def show(name: str, as_json: bool, as_of: dt.date | None) -> None:
                 f"process {rule['process']}{later}"
             )
             click.echo(f"{'':14} {rule['citation']}")
+            if "note" in rule:  # the note in force on the date (a dated change may carry its own)
+                click.echo(f"{'':14} note: {rule['note']}")
 
 
 @policy.command()
@@ -143,9 +148,18 @@ def validate(file: str) -> None:
     click.echo(f"{file}: valid ({loaded.name}, {len(loaded.rules)} rules, {count} with its bases)")
 
 
+def _why(d: Difference) -> dict[str, Any]:
+    """The new policy's reason for a difference: the source in force from its date (a change's own)."""
+    if d.rule is None:
+        return {"citation": "no rule: not on the allowlist", "note": None}
+    source = d.rule.status_on(d.direction, d.since or ALWAYS)[1]
+    return {"citation": source.text(), "note": source.note}
+
+
 def _differences(old: str, new: str) -> tuple[Policy, Policy, list[dict[str, Any]]]:
     before, after = _load(old), _load(new)
-    return before, after, [d.as_dict() | {"text": d.describe()} for d in differences(before, after)]
+    found = differences(before, after)
+    return before, after, [d.as_dict() | {"text": d.describe()} | _why(d) for d in found]
 
 
 @policy.command()
@@ -153,11 +167,13 @@ def _differences(old: str, new: str) -> tuple[Policy, Policy, list[dict[str, Any
 @click.argument("new")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def diff(old: str, new: str, as_json: bool) -> None:
-    """List every loosening and tightening from OLD to NEW (profile names or files)."""
+    """List every loosening and tightening from OLD to NEW (profile names, NAME@VERSION for an
+    earlier version of a built-in profile, or files), each with NEW's citation and note."""
     before, after, found = _differences(old, new)
     if as_json:
         click.echo(json.dumps({"old": before.name, "new": after.name, "differences": found}, indent=2))
         return
+    reason = None
     for d in found:
         why = (
             f"  (justification: {d['justification']})"
@@ -165,6 +181,11 @@ def diff(old: str, new: str, as_json: bool) -> None:
             else ""
         )
         click.echo(f"{d['kind'].upper():10} {d['text']}{why}")
+        if (d["citation"], d["note"]) != reason:  # each reason once, under the first difference it explains
+            reason = (d["citation"], d["note"])
+            click.echo(f"{'':10} {d['citation']}")
+            if d["note"]:
+                click.echo(f"{'':10} note: {d['note']}")
     loosened = sum(d["kind"] == "loosened" for d in found)
     click.echo(f"{len(found)} differences: {loosened} loosened, {len(found) - loosened} tightened")
 

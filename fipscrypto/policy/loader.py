@@ -23,7 +23,7 @@ from .vocabulary import categories
 
 __all__ = ["builtin", "builtin_names", "load", "loads", "select"]
 
-_POLICY_KEYS = {"name", "title", "status", "extends", "description"}
+_POLICY_KEYS = {"name", "title", "status", "extends", "description", "version"}
 _CITATION_KEYS = {"document", "url", "title", "published", "draft"}
 _RULE_KEYS = {
     "category",
@@ -43,6 +43,7 @@ _RULE_KEYS = {
 _CHANGE_KEYS = {"from", "apply", "process", "cite", "section", "note", "unverified"}
 _CONSTRAINTS = {"iterations", "salt_bits", "tag_bits"}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+_VERSIONED = re.compile(r"^([a-z0-9][a-z0-9.-]*)@([1-9][0-9]{0,5})$")  # a built-in profile's earlier version
 _HEADER = re.compile(r"^\s*\[(\[)?\s*([^\]]+?)\s*\]")
 
 
@@ -356,6 +357,11 @@ def loads(text: str, path: str = "<string>", _seen: tuple[str, ...] = ()) -> Pol
         raise reader.fail(
             reader.lines.key(pline, "status"), "status", f'{status!r}: must be "final" or "draft"'
         )
+    version = head.get("version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= 999_999:
+        raise reader.fail(
+            reader.lines.key(pline, "version"), "version", "must be an integer from 1 to 999999"
+        )
     extends = reader.optional_text(head, "extends", pline)
     base = _base(reader, extends, reader.lines.key(pline, "extends"), (*_seen, path)) if extends else None
     citations = _citations(reader, data, base.citations if base else {})
@@ -381,6 +387,7 @@ def loads(text: str, path: str = "<string>", _seen: tuple[str, ...] = ()) -> Pol
         path,
         reader.optional_text(head, "description", pline),
         source_digest(text),
+        version,
     )
     if base is not None:
         _require_justified(policy)
@@ -444,6 +451,17 @@ def _builtin(name: str) -> Policy:
     return _load_builtin(name, ())
 
 
+def _earlier(name: str, version: str) -> Path | None:
+    """The file of an earlier version of a built-in profile (``profiles/history/NAME@N.toml``), if kept."""
+    history = resources.files("fipscrypto.policy").joinpath("profiles", "history")
+    path = Path(str(history.joinpath(f"{name}@{version}.toml")))
+    return path if path.is_file() else None
+
+
 def select(spec: str) -> Policy:
-    """A built-in profile by name, or a policy file by path."""
-    return builtin(spec) if isinstance(spec, str) and spec in builtin_names() else load(spec)
+    """A built-in profile by name, an earlier version of one (``NAME@N``), or a policy file by path."""
+    if isinstance(spec, str) and spec in builtin_names():
+        return builtin(spec)
+    earlier = _VERSIONED.match(spec) if isinstance(spec, str) else None
+    path = _earlier(*earlier.groups()) if earlier else None
+    return load(path if path is not None else spec)

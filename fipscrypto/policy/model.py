@@ -300,6 +300,7 @@ class Policy:
     path: str | None = None
     description: str | None = None
     digest: str | None = None  # SHA-256 of the source text (see runtime.tls_section)
+    version: int = 1  # [policy] version: raised whenever a built-in profile's rules change
 
     def layers(self) -> tuple[Policy, ...]:
         chain: list[Policy] = []
