@@ -29,8 +29,10 @@ def test_the_wheel_ships_the_profiles_the_vocabulary_and_the_license(built_wheel
         (meta,) = (n for n in names if n.endswith(".dist-info/METADATA"))
         fields = Parser().parsestr(archive.read(meta).decode())
         license_text = archive.read(meta.replace("METADATA", "licenses/LICENSE")).decode()
-    profiles = {f"fipscrypto/policy/profiles/{p.name}" for p in (POLICY / "profiles").glob("*.toml")}
+    folder = POLICY / "profiles"
+    profiles = {f"fipscrypto/policy/{p.relative_to(POLICY)}" for p in folder.glob("**/*.toml")}
     assert len(profiles) >= 4
+    assert any("/history/" in name for name in profiles)  # earlier versions, for NAME@VERSION
     assert profiles | {"fipscrypto/policy/vocabulary.toml", "fipscrypto/_version.py"} <= names
     assert (fields["Version"], fields["License-Expression"]) == (_version.__version__, "Apache-2.0")
     assert license_text == (REPO / "LICENSE").read_text()
