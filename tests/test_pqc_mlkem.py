@@ -1,0 +1,167 @@
+"""fipscrypto.pqc.MLKEM on the openssl backend (the FIPS provider through cryptography): NIST ACVP
+keyGen and encapsulation-key-check vectors, round trips, implicit rejection, malformed keys, policy
+and indicator. The liboqs backend and the cross-backend checks are in test_pqc_liboqs.py."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+import vectorlib_mlkem as acvp
+
+from fipscrypto import indicator, pqc
+from fipscrypto.errors import AlgorithmUnavailable, InvalidKey, InvalidParameter
+from fipscrypto.provider.state import StatePaths
+
+from support import run_json
+
+SETS = ("ML-KEM-768", "ML-KEM-1024")
+
+
+@pytest.fixture(autouse=True)
+def pqc_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FIPSCRYPTO_PQC", "1")
+
+
+def _kem(parameter_set: str) -> pqc.MLKEM:
+    return pqc.MLKEM(parameter_set, backend="openssl")
+
+
+KEYGEN = [case for case in acvp.keygen() if case.parameter_set in SETS]
+EK_CHECKS = [case for case in acvp.key_checks("encapsulationKeyCheck") if case.parameter_set in SETS]
+
+
+def test_the_vector_sets_are_complete() -> None:
+    assert len(KEYGEN) == 50
+    assert len(EK_CHECKS) == 20
+    assert {c.valid for c in EK_CHECKS} == {True, False}
+
+
+@pytest.mark.parametrize("case", KEYGEN, ids=[c.id for c in KEYGEN])
+def test_acvp_keygen(case: acvp.KeyGen) -> None:
+    public, private = _kem(case.parameter_set).generate_keypair(seed=case.seed)
+    assert public == case.ek
+    assert private == case.seed
+    assert indicator.last() == indicator.Operation("pqc.kem", case.parameter_set.lower(), True, None)
+
+
+@pytest.mark.parametrize("case", EK_CHECKS, ids=[c.id for c in EK_CHECKS])
+def test_acvp_encapsulation_key_check(case: acvp.KeyCheck) -> None:
+    """FIPS 203 §7.2: a key whose coefficients are not all below q is refused before use."""
+    kem = _kem(case.parameter_set)
+    if case.valid:
+        ciphertext, secret = kem.encapsulate(case.key)
+        assert len(ciphertext) == kem.sizes["ciphertext"]
+        assert len(secret) == 32
+    else:
+        with pytest.raises(InvalidKey, match=r"FIPS 203 §7\.2"):
+            kem.encapsulate(case.key)
+
+
+@pytest.mark.parametrize("parameter_set", SETS)
+def test_round_trip_with_a_new_key_pair(parameter_set: str) -> None:
+    kem = _kem(parameter_set)
+    public, private = kem.generate_keypair()
+    assert (len(public), len(private)) == (kem.sizes["public_key"], 64)
+    ciphertext, secret = kem.encapsulate(public)
+    assert kem.decapsulate(private, ciphertext) == secret
+    other_ciphertext, other_secret = kem.encapsulate(public)
+    assert (other_ciphertext, other_secret) != (ciphertext, secret)  # m is fresh each time
+    assert kem.generate_keypair()[1] != private
+
+
+@pytest.mark.parametrize("parameter_set", SETS)
+@pytest.mark.parametrize("where", [0, 1, 500, -1])
+def test_a_tampered_ciphertext_gives_the_implicit_rejection_key(parameter_set: str, where: int) -> None:
+    """FIPS 203 Algorithm 18 line 9: K' = J(z || c) = SHAKE256(z || c, 32) when c does not
+    re-encrypt; no error, and the receiver's secret differs from the sender's."""
+    kem = _kem(parameter_set)
+    public, private = kem.generate_keypair()
+    ciphertext, secret = kem.encapsulate(public)
+    tampered = bytearray(ciphertext)
+    tampered[where] ^= 0x01
+    rejected = kem.decapsulate(private, bytes(tampered))
+    assert rejected != secret
+    assert rejected == hashlib.shake_256(private[32:] + bytes(tampered)).digest(32)
+    assert kem.decapsulate(private, ciphertext) == secret
+
+
+@pytest.mark.parametrize("parameter_set", SETS)
+def test_malformed_public_keys_are_refused(parameter_set: str) -> None:
+    kem = _kem(parameter_set)
+    public, _ = kem.generate_keypair()
+    for bad in (public[:-1], public + b"\x00", b"", bytes(1)):
+        with pytest.raises(InvalidKey, match="type check"):
+            kem.encapsulate(bad)
+    # The first coefficient set to 4095 >= q = 3329 (ByteEncode12 of a value mod 2^12, FIPS 203 §4.2.1).
+    over = b"\xff\x0f" + public[2:]
+    with pytest.raises(InvalidKey, match="modulus"):
+        kem.encapsulate(over)
+    with pytest.raises(InvalidParameter):
+        kem.encapsulate("00" * len(public))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("parameter_set", SETS)
+def test_wrong_ciphertexts_and_private_keys_are_refused(parameter_set: str) -> None:
+    kem = _kem(parameter_set)
+    public, private = kem.generate_keypair()
+    ciphertext, _ = kem.encapsulate(public)
+    with pytest.raises(InvalidParameter, match="ciphertext"):
+        kem.decapsulate(private, ciphertext[:-1])
+    with pytest.raises(InvalidParameter, match="64-byte seed"):
+        kem.decapsulate(private[:-1], ciphertext)
+    with pytest.raises(InvalidParameter, match="seed"):
+        kem.generate_keypair(seed=bytes(63))
+    with pytest.raises(InvalidParameter):
+        kem.decapsulate(None, ciphertext)  # type: ignore[arg-type]
+
+
+def test_bytearray_and_memoryview_are_taken() -> None:
+    kem = _kem("ML-KEM-768")
+    public, private = kem.generate_keypair(seed=bytearray(range(64)))
+    ciphertext, secret = kem.encapsulate(memoryview(public))
+    assert kem.decapsulate(bytearray(private), memoryview(ciphertext)) == secret
+
+
+def test_ml_kem_512_is_not_offered_by_the_openssl_backend() -> None:
+    with pytest.raises(AlgorithmUnavailable, match="backend='liboqs'"):
+        pqc.MLKEM("ML-KEM-512", backend="openssl")
+
+
+def test_auto_picks_openssl_where_it_offers_the_set() -> None:
+    assert [pqc.MLKEM(s).backend for s in SETS] == ["openssl", "openssl"]
+    openssl = next(b for b in pqc.backends() if b.name == "openssl")
+    assert (openssl.available, openssl.fips_boundary, openssl.parameter_sets) == (True, True, SETS)
+
+
+CNSA = """
+import json, fipscrypto
+from fipscrypto import pqc
+fipscrypto.activate(pqc=True)
+outcome = {}
+for name in ("ML-KEM-768", "ML-KEM-1024"):
+    try:
+        pqc.MLKEM(name).generate_keypair()
+        outcome[name] = "served"
+    except fipscrypto.PolicyViolation as exc:
+        outcome[name] = str(exc)
+print(json.dumps(outcome))
+"""
+
+
+def test_the_policy_decides_the_parameter_set(state_paths: StatePaths) -> None:
+    result = run_json(CNSA, FIPSCRYPTO_STATE_DIR=str(state_paths.root), FIPSCRYPTO_POLICY="cnsa-2.0")
+    assert result["ML-KEM-1024"] == "served"
+    assert "ml-kem-768" in result["ML-KEM-768"]
+    assert "cnsa-2.0" in result["ML-KEM-768"]
+
+
+def test_the_vector_files_are_the_recorded_copies() -> None:
+    """Byte-identical to the NIST files whose SHA-256 tests/vectors/SOURCES.md records."""
+    recorded = {
+        acvp.KEYGEN: "d7a62a2c3476957f56dd8d24f9004ea6776ccfe995ffe71a65bb9506dc9c7b1b",
+        acvp.ENCAP_DECAP: "a556952ce869bb89c3a3196a701dad89647c193a34c86eafb61a9d710d5b810f",
+    }
+    for folder, digest in recorded.items():
+        data = (acvp.VECTORS / "acvp" / folder / "internalProjection.json").read_bytes()
+        assert hashlib.sha256(data).hexdigest() == digest
