@@ -29,8 +29,8 @@ from collections.abc import Callable
 from typing import Any
 
 from fipscrypto import _liboqs, _params, enforce, module
+from fipscrypto._service import Grant, grant, grants
 from fipscrypto.errors import AlgorithmUnavailable, InvalidKey, InvalidParameter
-from fipscrypto.indicator import record
 
 from ._flag import require_enabled
 from .backends import OPENSSL_SETS, PARAMETER_SETS
@@ -46,6 +46,9 @@ SERVICE, LIBOQS_SERVICE = "pqc.kem", "pqc.kem.liboqs"
 _CACHED = 16  # key objects kept per MLKEM object (the last ones used), dropped when the module errs
 
 _APPLY, _PROCESS = "apply", "process"
+# Standing grants per (service, parameter set, direction): the hot path's whole policy check. Entering
+# ERROR empties it (fipscrypto._service.revoke), so the next call takes the gate and is refused.
+_GRANTS: dict[tuple[str, str, str], Grant] = grants()
 
 
 class _Keys:
@@ -174,7 +177,19 @@ class MLKEM:
     module gate and runs the backend's self-tests once (``ml-kem-768``, ``ml-kem-liboqs``).
     """
 
-    __slots__ = ("_impl", "_label", "_liboqs", "_policy_name", "_service", "backend", "parameter_set")
+    __slots__ = (
+        "_apply",
+        "_ciphertext_bytes",
+        "_ek_bytes",
+        "_impl",
+        "_label",
+        "_liboqs",
+        "_policy_name",
+        "_process",
+        "_service",
+        "backend",
+        "parameter_set",
+    )
 
     def __init__(self, parameter_set: str, backend: str = "auto") -> None:
         require_enabled("fipscrypto.pqc.MLKEM")
@@ -198,6 +213,9 @@ class MLKEM:
         self._liboqs = backend == "liboqs"
         self._label = f"{self._policy_name} (liboqs)" if self._liboqs else self._policy_name
         self._service = LIBOQS_SERVICE if self._liboqs else SERVICE
+        self._apply = (self._service, self._policy_name, _APPLY)
+        self._process = (self._service, self._policy_name, _PROCESS)
+        _, self._ek_bytes, _, self._ciphertext_bytes = PARAMETER_SETS[parameter_set]
         if self._liboqs:
             _liboqs.require()  # before anything imports liboqs-python
         # The gate, and the backend's self-tests before its first use (the policy decides per operation).
@@ -215,15 +233,15 @@ class MLKEM:
         _, ek, _, c = PARAMETER_SETS[self.parameter_set]
         return {"public_key": ek, "private_key": SEED_BYTES, "ciphertext": c, "shared_secret": 32}
 
-    def _allow(self, direction: str) -> bool:
-        """The switch, the gate and the policy for one operation; True when it is approved."""
-        require_enabled("fipscrypto.pqc.MLKEM")
-        approved = enforce.require(self._service, "key-agreement", self._policy_name, direction=direction)
-        if self._liboqs:
-            # Outside the FIPS boundary: never approved; strict mode refuses unless exempted.
-            enforce.require(self._service, "implementation", "liboqs", direction=direction)
-            return False
-        return approved
+    def _grant(self, key: tuple[str, str, str]) -> Grant:
+        """The full path of one operation: the gate and the policy (fipscrypto._service.grant). On
+        liboqs, outside the FIPS boundary, the grant is the implementation's: never approved, never
+        standing, refused in strict mode unless exempted."""
+        service, name, direction = key
+        if not self._liboqs:
+            return grant(service, "key-agreement", name, self._label, direction=direction)
+        enforce.require(service, "key-agreement", name, direction=direction)
+        return grant(service, "implementation", "liboqs", self._label, direction=direction)
 
     def generate_keypair(self, *, seed: bytes | None = None) -> tuple[bytes, bytes]:
         """(encapsulation key ek, private key: the 64-byte seed d || z). With ``seed``, the key pair of
@@ -232,24 +250,27 @@ class MLKEM:
             seed = _params.byte_string("seed", seed)
             if len(seed) != SEED_BYTES:
                 raise InvalidParameter(f"an ML-KEM seed is d || z, {SEED_BYTES} bytes, not {len(seed)}")
-        approved = self._allow(_APPLY)
+        permit = _GRANTS.get(self._apply) or self._grant(self._apply)
         pair = self._impl.generate(seed)
-        record(self._service, self._label, approved)
+        permit.use()
+        if permit.standing:
+            _GRANTS[self._apply] = permit
         return pair
 
     def encapsulate(self, public_key: bytes) -> tuple[bytes, bytes]:
         """(ciphertext c, shared secret K) for the encapsulation key ``public_key`` (FIPS 203 Algorithm
         20, after the encapsulation-key check of §7.2; InvalidKey when it fails)."""
         ek = _params.byte_string("public_key", public_key)
-        expected = PARAMETER_SETS[self.parameter_set][1]
-        if len(ek) != expected:
+        if len(ek) != self._ek_bytes:
             raise InvalidKey(
-                f"{self.parameter_set}: an encapsulation key is {expected} bytes, not {len(ek)} "
+                f"{self.parameter_set}: an encapsulation key is {self._ek_bytes} bytes, not {len(ek)} "
                 "(FIPS 203 §7.2, type check)"
             )
-        approved = self._allow(_APPLY)
+        permit = _GRANTS.get(self._apply) or self._grant(self._apply)
         pair = self._impl.encapsulate(ek)
-        record(self._service, self._label, approved)
+        permit.use()
+        if permit.standing:
+            _GRANTS[self._apply] = permit
         return pair
 
     def decapsulate(self, private_key: bytes, ciphertext: bytes) -> bytes:
@@ -257,12 +278,14 @@ class MLKEM:
         tampered with yields the implicit-rejection key, which differs from the sender's K."""
         private = _params.byte_string("private_key", private_key)
         c = _params.byte_string("ciphertext", ciphertext)
-        expected = PARAMETER_SETS[self.parameter_set][3]
-        if len(c) != expected:
+        if len(c) != self._ciphertext_bytes:
             raise InvalidParameter(
-                f"{self.parameter_set}: a ciphertext is {expected} bytes, not {len(c)} (FIPS 203 §7.3)"
+                f"{self.parameter_set}: a ciphertext is {self._ciphertext_bytes} bytes, not {len(c)} "
+                "(FIPS 203 §7.3)"
             )
-        approved = self._allow(_PROCESS)
+        permit = _GRANTS.get(self._process) or self._grant(self._process)
         shared = self._impl.decapsulate(private, c)
-        record(self._service, self._label, approved)
+        permit.use()
+        if permit.standing:
+            _GRANTS[self._process] = permit
         return shared
