@@ -165,3 +165,22 @@ def test_the_vector_files_are_the_recorded_copies() -> None:
     for folder, digest in recorded.items():
         data = (acvp.VECTORS / "acvp" / folder / "internalProjection.json").read_bytes()
         assert hashlib.sha256(data).hexdigest() == digest
+
+
+def test_cryptography_cannot_reach_the_providers_ml_kem_512() -> None:
+    """The FIPS provider 3.5 has ML-KEM-512, but cryptography 50 knows no ML-KEM-512 key type: the
+    PKCS#8 seed form (draft-ietf-lamps-kyber-certificates) it loads for ML-KEM-768 is refused for
+    ML-KEM-512. When this fails, cryptography has learnt it and the openssl backend can offer it."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+    def pkcs8(oid_last: int) -> bytes:
+        algorithm = bytes.fromhex("300b0609608648016503040400")[:-1] + bytes([oid_last])
+        private = b"\x04\x42\x80\x40" + bytes(range(64))  # OCTET STRING { [0] seed }
+        body = b"\x02\x01\x00" + algorithm + private
+        return b"\x30" + bytes([len(body)]) + body
+
+    seed = load_der_private_key(pkcs8(2), None).private_bytes_raw()
+    assert seed == bytes(range(64))  # id-alg-ml-kem-768 (2.16.840.1.101.3.4.4.2)
+    with pytest.raises(UnsupportedAlgorithm, match=r"2\.16\.840\.1\.101\.3\.4\.4\.1"):
+        load_der_private_key(pkcs8(1), None)  # id-alg-ml-kem-512
