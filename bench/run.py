@@ -15,6 +15,8 @@ import services
 import srtp
 import tls
 
+import pqc
+
 if __name__ == "__main__":
     activation.main()
     fipscheck.main()
@@ -28,3 +30,4 @@ if __name__ == "__main__":
     tls.main()
     srtp.main()
     dtls_srtp.main()
+    pqc.main()

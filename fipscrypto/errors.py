@@ -12,6 +12,7 @@ __all__ = [
     "AptUnavailable",
     "AuditError",
     "AuthenticationError",
+    "BackendUnavailable",
     "CertificateExpired",
     "CertificateKeyRejected",
     "CertificateNotCA",
@@ -19,6 +20,7 @@ __all__ = [
     "CertificateSignatureRejected",
     "CertificateUntrusted",
     "CertificateUsageRejected",
+    "FeatureDisabled",
     "FingerprintMismatch",
     "FingerprintRejected",
     "FipsError",
@@ -26,6 +28,7 @@ __all__ = [
     "HandshakeFailed",
     "HandshakeRejected",
     "HostnameMismatch",
+    "InvalidKey",
     "InvalidParameter",
     "InvalidSignature",
     "KeyLimitError",
@@ -294,3 +297,26 @@ class FingerprintRejected(TLSError, InvalidParameter):
 class NoSrtpProfile(HandshakeRejected):
     """The DTLS handshake negotiated no SRTP protection profile (RFC 5764 §4.1.1): the peer offered none
     that the policy allows, or did not offer use_srtp (``reason`` ``no-srtp-profile``)."""
+
+
+class FeatureDisabled(FipsError):
+    """An optional part of fipscrypto was called while it is off: the post-quantum module
+    (``fipscrypto.pqc``) is off by default. The message says how to turn it on."""
+
+
+class BackendUnavailable(FipsError):
+    """An implementation a service was asked to use cannot run here (e.g. the ``liboqs`` backend of
+    ``fipscrypto.pqc`` when liboqs or liboqs-python is not installed). ``backend`` names it and
+    ``remedy`` says how to install it; nothing was downloaded or built."""
+
+    def __init__(self, backend: str, message: str, remedy: str) -> None:
+        super().__init__(backend, message, remedy)
+        self.backend, self.message, self.remedy = backend, message, remedy
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  what to do: {self.remedy}"
+
+
+class InvalidKey(InvalidParameter):
+    """A key failed the check its standard requires before use, e.g. the ML-KEM encapsulation-key
+    check (FIPS 203 §7.2: length and modulus) or decapsulation-key check (§7.3: length and hash)."""

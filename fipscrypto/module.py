@@ -27,7 +27,7 @@ from pathlib import Path
 from ._fork import rlock
 from ._log import ERROR, INFO, WARNING, log
 from ._record import Record
-from .errors import FipsError, ModeOffWarning, ModuleErrorState, ProviderUnavailable
+from .errors import FipsError, InvalidParameter, ModeOffWarning, ModuleErrorState, ProviderUnavailable
 from .provider import load
 from .provider.state import ProviderRecord, StatePaths, read_record
 
@@ -45,6 +45,7 @@ __all__ = [
     "info",
     "mode",
     "on_error",
+    "pqc_requested",
     "recover",
     "self_test_scope",
     "self_testing",
@@ -102,6 +103,7 @@ _paths: StatePaths | None = None
 _bindings: str | None = None
 _config: Path | None = None
 _selftests_ms: dict[str, float] = {}
+_pqc = False  # activate(pqc=True) was called
 
 
 def _resolve_mode(mode: Mode | str | None) -> Mode:
@@ -198,13 +200,23 @@ def _runtime_config(paths: StatePaths, mode: Mode, record: ProviderRecord) -> Pa
     return write_runtime_config(paths, fips_section(paths, record, strict=mode is Mode.STRICT), tls)
 
 
-def activate(mode: Mode | str | None = None, *, state_dir: str | os.PathLike[str] | None = None) -> State:
+def activate(
+    mode: Mode | str | None = None,
+    *,
+    state_dir: str | os.PathLike[str] | None = None,
+    pqc: bool | None = None,
+) -> State:
     """Bring the module to OPERATIONAL: load the provider, prove it, run the power-on self-tests.
 
     Idempotent and thread-safe. The mode comes from ``mode``, else ``FIPSCRYPTO_MODE``, else strict.
+    ``pqc=True`` turns the post-quantum module (``fipscrypto.pqc``) on for the life of the process;
+    ``FIPSCRYPTO_PQC=1`` and the policy can turn it on too.
     """
-    global _state, _selftests_ms
+    global _state, _selftests_ms, _pqc
     with _lock:
+        if pqc is not None and type(pqc) is not bool:
+            raise InvalidParameter(f"activate(pqc=...) takes True or False, not {pqc!r}")
+        _pqc = _pqc or bool(pqc)
         if _state is State.OPERATIONAL or _state is State.NON_APPROVED:
             boot(mode, state_dir)  # only checks that the mode agrees
             return _state
@@ -281,6 +293,11 @@ def recover() -> None:
 def _serving() -> State:
     """The state a module that passed its self-tests is in: NON_APPROVED in off mode."""
     return State.NON_APPROVED if _mode is Mode.OFF else State.OPERATIONAL
+
+
+def pqc_requested() -> bool:
+    """True once ``activate(pqc=True)`` was called (read by ``fipscrypto.pqc.enabled``)."""
+    return _pqc
 
 
 def mode() -> Mode | None:

@@ -1,6 +1,17 @@
-"""The post-quantum extension (installed as ``fipscrypto.pqc``, its dependencies by the ``pqc`` extra).
+"""The post-quantum module (installed as ``fipscrypto.pqc``; liboqs-python by the ``pqc`` extra).
 
-The package holds no services: it reserves the import name ``fipscrypto.pqc`` for hybrid key exchange
-(ECDH + ML-KEM) over the FIPS provider or liboqs. ML-DSA signatures and the ML-KEM TLS groups are
-served by ``fipscrypto.keys`` and ``fipscrypto.tls`` under the active policy.
+Off by default: turn it on with ``FIPSCRYPTO_PQC=1``, ``fipscrypto.activate(pqc=True)`` or a policy
+that allows category ``feature``, name ``pqc``; off, every entry point raises
+:class:`~fipscrypto.errors.FeatureDisabled`. :func:`enabled` tells, :func:`backends` lists the
+implementations (``openssl``: the FIPS provider; ``liboqs``: outside the FIPS boundary) and whether
+each can run here. :class:`MLKEM` is ML-KEM-512/768/1024 (FIPS 203). Importing this package never
+imports liboqs-python's ``oqs`` (see :mod:`.backends`). See docs/pqc.md.
 """
+
+from __future__ import annotations
+
+from ._flag import enabled
+from .backends import Backend, backends
+from .mlkem import MLKEM
+
+__all__ = ["MLKEM", "Backend", "backends", "enabled"]
