@@ -14,4 +14,6 @@ from ._flag import enabled
 from .backends import Backend, backends
 from .mlkem import MLKEM
 
-__all__ = ["MLKEM", "Backend", "backends", "enabled"]
+from .hybrid import HYBRIDS, HybridKEM  # isort: skip
+
+__all__ = ["HYBRIDS", "MLKEM", "Backend", "HybridKEM", "backends", "enabled"]
