@@ -90,7 +90,12 @@ class ProviderKem:
         data = _FFI.new("unsigned char[]", share)
         params = _FFI.new("OSSL_PARAM[2]")
         name = _FFI.new("char[]", b"pub")
-        params[0].key, params[0].data_type, params[0].data, params[0].data_size = name, _OCTET_STRING, data, len(share)
+        params[0].key, params[0].data_type, params[0].data, params[0].data_size = (
+            name,
+            _OCTET_STRING,
+            data,
+            len(share),
+        )
         out = _FFI.new("EVP_PKEY **")
         assert _LIB.EVP_PKEY_fromdata_init(pctx) == 1
         assert _LIB.EVP_PKEY_fromdata(pctx, out, _PUBLIC_KEY, params) == 1, "the provider refused the share"

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hybridlib import ProviderKem
 from OpenSSL import SSL
+from tlslib import OPENSSL, Pki, Server, closing, connect, parameters, s_client, s_server, write_policy
 
 from fipscrypto import tls
 from fipscrypto._backend import pyopenssl
@@ -26,9 +28,7 @@ from fipscrypto.pqc import HybridKEM
 from fipscrypto.provider.state import StatePaths
 from fipscrypto.tls.rules import PolicyRef
 
-from hybridlib import ProviderKem
 from support import clean_env
-from tlslib import OPENSSL, Pki, Server, closing, connect, parameters, s_client, s_server
 
 if TYPE_CHECKING:
     from tlslib import Issued
@@ -46,7 +46,9 @@ def pqc_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FIPSCRYPTO_PQC", raising=False)
 
 
-def _handshake(server_ctx: SSL.Context, client_ctx: SSL.Context) -> tuple[tls.TLSParameters, tls.TLSParameters]:
+def _handshake(
+    server_ctx: SSL.Context, client_ctx: SSL.Context
+) -> tuple[tls.TLSParameters, tls.TLSParameters]:
     server = Server(server_ctx)
     client, conn = connect(client_ctx, server.port)
     closing(conn)
@@ -59,7 +61,9 @@ def _handshake(server_ctx: SSL.Context, client_ctx: SSL.Context) -> tuple[tls.TL
 def test_switched_on_two_endpoints_negotiate_secp256r1mlkem768(
     pqc_on: None, server_cert: Issued, pki: Pki
 ) -> None:
-    client, server = _handshake(tls.server_context(server_cert.chain, server_cert.key), tls.client_context(ca=pki.cert))
+    client, server = _handshake(
+        tls.server_context(server_cert.chain, server_cert.key), tls.client_context(ca=pki.cert)
+    )
     assert client.group == server.group == "SecP256r1MLKEM768"
     assert client.approved
     assert server.approved
@@ -75,17 +79,18 @@ def test_switched_on_the_policys_post_quantum_groups_come_first(pqc_on: None) ->
     assert set(offered[:first_classical]) <= {*HYBRIDS, "MLKEM512", "MLKEM768", "MLKEM1024"}
 
 
-def test_switched_on_the_client_sends_its_hybrid_share_first(pqc_on: None, pki: Pki) -> None:
+def test_switched_on_the_client_sends_its_hybrid_share_first(
+    pqc_on: None, server_cert: Issued, pki: Pki
+) -> None:
     """A plain server that takes the client's first acceptable share (no server preference) and
     accepts P-256 too: the fipscrypto client's first share is the hybrid."""
     plain = SSL.Context(SSL.TLS_METHOD)
     plain.set_min_proto_version(SSL.TLS1_3_VERSION)
-    plain.use_certificate_file(str(pki.cert))
-    plain.use_privatekey_file(str(pki.key))
+    plain.use_certificate_chain_file(str(server_cert.chain))
+    plain.use_privatekey_file(str(server_cert.key))
     assert pyopenssl.set_groups(plain, "P-256:SecP256r1MLKEM768")
     server = Server(plain)
-    client = tls.client_context(ca=pki.cert, check_hostname=False)
-    outcome, conn = connect(client, server.port, None)
+    outcome, conn = connect(tls.client_context(ca=pki.cert), server.port)
     closing(conn)
     server.result()
     assert parameters(outcome).group == "SecP256r1MLKEM768"
@@ -119,21 +124,39 @@ def test_post_quantum_is_true_false_or_none(pqc_on: None, server_cert: Issued) -
 
 # ------------------------------------------------------------------------------------- CNSA 2.0
 
+# cnsa-2.0 offers ML-DSA-87 signatures only (its CNSA 1.0 signatures are deprecated, and endpoints
+# offer acceptable items only), and a pyOpenSSL context cannot hold an ML-DSA key: the endpoints here
+# run cnsa-2.0 with its transitional ecdsa_secp384r1_sha384 made acceptable, its groups unchanged.
+CNSA_ECDSA = """
+[[rule]]
+category = "tls-sigalg"
+names = ["ecdsa_secp384r1_sha384"]
+apply = "acceptable"
+process = "acceptable"
+cite = "rfc9151"
+section = "Authentication (ECDSA P-384 with SHA-384)"
+note = "Test layer: the CNSA 1.0 signature, so that a P-384 certificate can authenticate the endpoints."
+justification = "pyOpenSSL contexts cannot sign with ML-DSA-87, the only signature cnsa-2.0 offers."
+"""
+
 
 @pytest.fixture(scope="module")
-def cnsa_pki(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pki, Issued]:
-    ca = Pki(tmp_path_factory.mktemp("cnsa"), "cnsa test CA", key="ec-p384")
-    return ca, ca.issue("localhost", key="ec-p384", eku=("server",), signature="sha384")
+def cnsa(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pki, Issued, Path]:
+    folder = tmp_path_factory.mktemp("cnsa")
+    ca = Pki(folder, "cnsa test CA", key="ec-p384")
+    cert = ca.issue("localhost", key="ec-p384", eku=("server",), signature="sha384")
+    return ca, cert, write_policy(folder, "cnsa-ecdsa", CNSA_ECDSA, extends="cnsa-2.0")
 
 
 def test_under_cnsa_2_0_two_endpoints_negotiate_secp384r1mlkem1024(
-    pqc_on: None, cnsa_pki: tuple[Pki, Issued]
+    pqc_on: None, cnsa: tuple[Pki, Issued, Path]
 ) -> None:
-    ca, cert = cnsa_pki
-    server_ctx = tls.server_context(cert.chain, cert.key, policy="cnsa-2.0")
-    client, server = _handshake(server_ctx, tls.client_context(ca=ca.cert, policy="cnsa-2.0"))
+    ca, cert, policy = cnsa
+    offered = tls.endpoint_settings(PolicyRef(str(policy)), service="tls.client_context", post_quantum=True)
+    assert offered.groups == ("SecP384r1MLKEM1024", "MLKEM1024")  # cnsa-2.0's, ML-KEM-1024 only
+    server_ctx = tls.server_context(cert.chain, cert.key, policy=str(policy))
+    client, server = _handshake(server_ctx, tls.client_context(ca=ca.cert, policy=str(policy)))
     assert client.group == server.group == "SecP384r1MLKEM1024"
-    assert client.policy == "cnsa-2.0"
     assert client.approved
 
 
@@ -148,7 +171,12 @@ def _provider_config(state_paths: StatePaths) -> Path:
 def test_the_system_openssl_knows_the_hybrids_only_through_the_fips_provider(state_paths: StatePaths) -> None:
     def kems(env: dict[str, str]) -> str:
         done = subprocess.run(
-            [OPENSSL, "list", "-kem-algorithms"], capture_output=True, text=True, env=env, timeout=60, check=True
+            [OPENSSL, "list", "-kem-algorithms"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=True,
         )
         return done.stdout
 
@@ -166,7 +194,9 @@ def test_a_system_openssl_client_negotiates_the_hybrid_with_us(
     group: str, pqc_on: None, server_cert: Issued, pki: Pki, state_paths: StatePaths
 ) -> None:
     server = Server(tls.server_context(server_cert.chain, server_cert.key))
-    peer = s_client(server.port, "-tls1_3", "-groups", group, cafile=pki.cert, config=_provider_config(state_paths))
+    peer = s_client(
+        server.port, "-tls1_3", "-groups", group, cafile=pki.cert, config=_provider_config(state_paths)
+    )
     result = parameters(server.result())
     assert peer.exit == 0, peer.stderr
     assert result.group == group
