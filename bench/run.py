@@ -9,6 +9,7 @@ import gcm
 import keys
 import passwords
 import policy
+import pqc_hybrid
 import rand
 import seal
 import services
@@ -28,3 +29,4 @@ if __name__ == "__main__":
     tls.main()
     srtp.main()
     dtls_srtp.main()
+    pqc_hybrid.main()
