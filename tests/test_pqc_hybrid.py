@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -27,8 +28,10 @@ from fipscrypto.errors import (
 )
 from fipscrypto.pqc import HybridKEM
 from fipscrypto.pqc.hybrid import HYBRIDS
+from fipscrypto.provider.state import StatePaths
 from fipscrypto.selftests import hybrid as cast
 
+from support import run_script_json
 from vectorlib import VECTORS, blocks
 
 # name -> (curve, field bytes, ML-KEM private class, ek bytes, ct bytes)
@@ -294,3 +297,20 @@ def test_each_combiner_test_fails_on_a_wrong_answer(
     with pytest.raises(SelfTestFailure) as caught:
         _registered()[name].run()
     assert caught.value.test == name
+
+
+def test_the_ikev2_example_runs(state_paths: StatePaths) -> None:
+    """docs/examples/ikev2_mlkem.py: RFC 9370's additional key exchange with ML-KEM-768."""
+    example = Path(__file__).parent.parent / "docs" / "examples" / "ikev2_mlkem.py"
+    result = run_script_json(
+        example, timeout=120, FIPSCRYPTO_STATE_DIR=str(state_paths.root), FIPSCRYPTO_PQC="1"
+    )
+    assert result == {
+        "KEi(0) bytes": 64,
+        "KEi(1) bytes": 1184,
+        "KEr(1) bytes": 1088,
+        "SK(1) bytes": 32,
+        "same keys after IKE_SA_INIT": True,
+        "same keys after the ML-KEM exchange": True,
+        "the ML-KEM exchange changed the keys": True,
+    }
