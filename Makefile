@@ -7,6 +7,15 @@ BIN := $(VENV)/bin
 STATE := $(VENV)/var/fipscrypto
 INSTALLED := $(VENV)/.installed
 PROVIDER := $(STATE)/provider.json
+# liboqs for the post-quantum module's liboqs backend (tests and CI; users install their own): liboqs
+# is in no package registry, so its static library is taken from a pinned wheel that carries liboqs
+# 0.15.0 (only downloaded and unpacked, never installed) and linked into a shared library in the
+# state folder, where fipscrypto.pqc finds it and points liboqs-python (the pqc extra) at it.
+LIBOQS_DIR := $(STATE)/liboqs
+LIBOQS := $(LIBOQS_DIR)/lib/liboqs.so
+LIBOQS_WHEEL := qybersafe==0.1.0a4
+LIBOQS_WHEEL_SHA256 := 054a8e5fd3f8361a82d84489fa4ec3264811fde46d0164a7d3fe391080c1527c
+CC ?= cc
 # The integrity self-test's manifest (generated, not in git): every file of the four package roots,
 # and the bytecode caches it seals (written into each folder's __pycache__).
 MANIFEST := fipscrypto/integrity.json
@@ -15,7 +24,7 @@ PACKAGE_ROOTS := fipscrypto selftests pqc cli
 PACKAGE_FILES := $(shell find $(PACKAGE_ROOTS) -name __pycache__ -prune -o \
 	! -path $(MANIFEST) ! -name '.integrity.json.*' -print)
 
-.PHONY: demo test lint typecheck pytest provider manifest bench clean
+.PHONY: demo test lint typecheck pytest provider manifest liboqs bench clean
 
 demo: $(PROVIDER) $(MANIFEST)
 	$(BIN)/fipscheck status
@@ -31,21 +40,23 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
-pytest: $(PROVIDER) $(MANIFEST)
+pytest: $(PROVIDER) $(MANIFEST) $(LIBOQS)
 	$(BIN)/pytest
 
 provider: $(PROVIDER)
 
+liboqs: $(LIBOQS)
+
 manifest: $(MANIFEST)
 
-bench: $(PROVIDER) $(MANIFEST)
+bench: $(PROVIDER) $(MANIFEST) $(LIBOQS)
 	$(BIN)/python bench/run.py
 
 # The venv is rebuilt only when the project metadata or the pinned tool versions change.
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dev,pqc]'
 	touch $@
 
 # Rewritten when a package file changes, is added or is removed. Run by path (-P: the script's folder
@@ -57,6 +68,20 @@ $(MANIFEST): $(INSTALLED) $(PACKAGE_FILES)
 # verification activates the module, so the manifest comes first; a newer one does not re-provision).
 $(PROVIDER): $(INSTALLED) | $(MANIFEST)
 	$(BIN)/fipscheck provider install --state-dir $(STATE)
+
+# The wheel is fetched by its pinned SHA-256 (pip --require-hashes) for CPython 3.11 on x86_64
+# whatever the venv's Python: only its C library is used. Rebuilt when the pins above change.
+$(LIBOQS): Makefile | $(INSTALLED)
+	rm -rf $(LIBOQS_DIR) && mkdir -p $(LIBOQS_DIR)/wheel $(LIBOQS_DIR)/lib
+	echo '$(LIBOQS_WHEEL) --hash=sha256:$(LIBOQS_WHEEL_SHA256)' > $(LIBOQS_DIR)/wheel/requirements.txt
+	$(BIN)/python -m pip download --quiet --no-deps --require-hashes --only-binary=:all: \
+		--implementation cp --python-version 3.11 --abi cp311 --platform manylinux_2_28_x86_64 \
+		-r $(LIBOQS_DIR)/wheel/requirements.txt -d $(LIBOQS_DIR)/wheel
+	$(BIN)/python -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); \
+		[z.extract(n, sys.argv[2]) for n in z.namelist() if n == "lib64/liboqs.a" or n.startswith("include/oqs/")]' \
+		$(LIBOQS_DIR)/wheel/qybersafe-*.whl $(LIBOQS_DIR)
+	$(CC) -shared -o $@.tmp -Wl,--whole-archive $(LIBOQS_DIR)/lib64/liboqs.a -Wl,--no-whole-archive
+	mv $@.tmp $@
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache $(MANIFEST)

@@ -28,19 +28,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fipscrypto import _params, enforce, module, rand
+from fipscrypto import _liboqs, _params, enforce, module
 from fipscrypto.errors import AlgorithmUnavailable, InvalidKey, InvalidParameter
 from fipscrypto.indicator import record
 
 from ._flag import require_enabled
-from .backends import OPENSSL_SETS, PARAMETER_SETS, require_liboqs
+from .backends import OPENSSL_SETS, PARAMETER_SETS
 
 __all__ = ["BACKENDS", "MLKEM", "OPENSSL_SETS", "PARAMETER_SETS", "SEED_BYTES", "SHARED_SECRET_BYTES"]
 
 BACKENDS = ("auto", "openssl", "liboqs")
 SEED_BYTES = 64  # d || z
 SHARED_SECRET_BYTES = 32
-SERVICE = "pqc.kem"
+# The services (indicator, audit, and the self-tests they unlock): the FIPS provider's ML-KEM test
+# (ml-kem-768) unlocks the first, the liboqs backend's (ml-kem-liboqs) the second.
+SERVICE, LIBOQS_SERVICE = "pqc.kem", "pqc.kem.liboqs"
 _CACHED = 16  # key objects kept per MLKEM object (the last ones used), dropped when the module errs
 
 _APPLY, _PROCESS = "apply", "process"
@@ -120,13 +122,13 @@ class _OpenSSL:
 
 
 class _Liboqs:
-    """ML-KEM-512/768/1024 of liboqs (``fipscrypto.pqc._liboqs``), outside the FIPS boundary."""
+    """ML-KEM-512/768/1024 of liboqs (``fipscrypto._liboqs``), outside the FIPS boundary."""
 
     def __init__(self, parameter_set: str) -> None:
-        require_liboqs()
-        from ._liboqs import load  # only now: importing oqs without liboqs would build one
+        from fipscrypto.rand import random_bytes  # boots the module's OpenSSL: not at import
 
-        self._lib = load()
+        self._random = random_bytes
+        self._lib = _liboqs.load()
         self._name = parameter_set
         k, _, self._dk_bytes, _ = PARAMETER_SETS[parameter_set]
         self._k = k
@@ -134,11 +136,11 @@ class _Liboqs:
         _caches.append(self._expanded)
 
     def generate(self, seed: bytes | None) -> tuple[bytes, bytes]:
-        seed = rand.random_bytes(SEED_BYTES) if seed is None else seed
+        seed = self._random(SEED_BYTES) if seed is None else seed
         return self._lib.keypair(self._name, seed)[0], seed
 
     def encapsulate(self, ek: bytes) -> tuple[bytes, bytes]:
-        return self._lib.encapsulate(self._name, ek, rand.random_bytes(32))  # m (Algorithm 20, line 1)
+        return self._lib.encapsulate(self._name, ek, self._random(32))  # m (Algorithm 20, line 1)
 
     def _checked(self, dk: bytes) -> bytes:
         """FIPS 203 §7.3, decapsulation-key check (hash check): H(dk[384k : 768k+32]) equals
@@ -168,10 +170,11 @@ class MLKEM:
     backend (``"openssl"``, ``"liboqs"``, or ``"auto"``: openssl when it offers the set, else liboqs).
 
     Raises FeatureDisabled when the post-quantum module is off, BackendUnavailable when liboqs is
-    asked for and missing, AlgorithmUnavailable for ML-KEM-512 on openssl.
+    asked for and missing, AlgorithmUnavailable for ML-KEM-512 on openssl. Construction passes the
+    module gate and runs the backend's self-tests once (``ml-kem-768``, ``ml-kem-liboqs``).
     """
 
-    __slots__ = ("_impl", "_label", "_liboqs", "_policy_name", "backend", "parameter_set")
+    __slots__ = ("_impl", "_label", "_liboqs", "_policy_name", "_service", "backend", "parameter_set")
 
     def __init__(self, parameter_set: str, backend: str = "auto") -> None:
         require_enabled("fipscrypto.pqc.MLKEM")
@@ -194,6 +197,13 @@ class MLKEM:
         self._policy_name = parameter_set.lower()
         self._liboqs = backend == "liboqs"
         self._label = f"{self._policy_name} (liboqs)" if self._liboqs else self._policy_name
+        self._service = LIBOQS_SERVICE if self._liboqs else SERVICE
+        if self._liboqs:
+            _liboqs.require()  # before anything imports liboqs-python
+        # The gate, and the backend's self-tests before its first use (the policy decides per operation).
+        module.gate()
+        if self._service not in module._proven:
+            module.first_use(self._service)
         self._impl: _OpenSSL | _Liboqs = _Liboqs(parameter_set) if self._liboqs else _OpenSSL(parameter_set)
 
     def __repr__(self) -> str:
@@ -208,10 +218,10 @@ class MLKEM:
     def _allow(self, direction: str) -> bool:
         """The switch, the gate and the policy for one operation; True when it is approved."""
         require_enabled("fipscrypto.pqc.MLKEM")
-        approved = enforce.require(SERVICE, "key-agreement", self._policy_name, direction=direction)
+        approved = enforce.require(self._service, "key-agreement", self._policy_name, direction=direction)
         if self._liboqs:
             # Outside the FIPS boundary: never approved; strict mode refuses unless exempted.
-            enforce.require(SERVICE, "implementation", "liboqs", direction=direction)
+            enforce.require(self._service, "implementation", "liboqs", direction=direction)
             return False
         return approved
 
@@ -224,7 +234,7 @@ class MLKEM:
                 raise InvalidParameter(f"an ML-KEM seed is d || z, {SEED_BYTES} bytes, not {len(seed)}")
         approved = self._allow(_APPLY)
         pair = self._impl.generate(seed)
-        record(SERVICE, self._label, approved)
+        record(self._service, self._label, approved)
         return pair
 
     def encapsulate(self, public_key: bytes) -> tuple[bytes, bytes]:
@@ -239,7 +249,7 @@ class MLKEM:
             )
         approved = self._allow(_APPLY)
         pair = self._impl.encapsulate(ek)
-        record(SERVICE, self._label, approved)
+        record(self._service, self._label, approved)
         return pair
 
     def decapsulate(self, private_key: bytes, ciphertext: bytes) -> bytes:
@@ -254,5 +264,5 @@ class MLKEM:
             )
         approved = self._allow(_PROCESS)
         shared = self._impl.decapsulate(private, c)
-        record(SERVICE, self._label, approved)
+        record(self._service, self._label, approved)
         return shared

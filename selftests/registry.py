@@ -45,7 +45,7 @@ class SelfTest(NamedTuple):
     name: str
     family: str  # e.g. "SHA-2", "KDF-TLS"
     services: tuple[str, ...]  # the public services this test unlocks, e.g. ("hashes.digest",)
-    run: Callable[[], None]
+    run: Callable[[], str | None]  # None, or a note for a pass (e.g. an absent optional backend)
     needs_provider: bool = True
 
 
@@ -81,12 +81,16 @@ _listeners: list[Callable[[Event], None]] = []
 _lock = _fork.lock()
 
 
+_Test = Callable[[], None] | Callable[[], str | None]
+
+
 def register(
     name: str, family: str, *, services: tuple[str, ...] = (), needs_provider: bool = True
-) -> Callable[[Callable[[], None]], Callable[[], None]]:
-    """Register a self-test under a unique name. The function raises SelfTestFailure on failure."""
+) -> Callable[[_Test], _Test]:
+    """Register a self-test under a unique name. The function raises SelfTestFailure on failure; it may
+    return a note for its pass (shown as the result's detail)."""
 
-    def add(run: Callable[[], None]) -> Callable[[], None]:
+    def add(run: _Test) -> _Test:
         with _lock:
             if name in _registry:
                 raise ValueError(f"self-test {name!r} is registered twice")
@@ -147,14 +151,14 @@ def _run_one(test: SelfTest) -> Result:
     start = time.perf_counter()
     try:
         with module.self_test_scope():
-            test.run()
+            note = test.run()
     except SelfTestFailure as exc:
         result = Result(test.name, test.family, False, (time.perf_counter() - start) * 1000, exc.detail)
     except Exception as exc:  # whatever the code under test raises, the test fails closed
         detail = f"{type(exc).__name__}: {exc}"
         result = Result(test.name, test.family, False, (time.perf_counter() - start) * 1000, detail)
     else:
-        result = Result(test.name, test.family, True, (time.perf_counter() - start) * 1000)
+        result = Result(test.name, test.family, True, (time.perf_counter() - start) * 1000, note or "")
     if not result.passed:  # FIPS 140-3: a failed self-test is an error state, latched before any report
         module.enter_error(str(SelfTestFailure(test.name, result.detail)))
     try:

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+# The post-quantum module is off by default: the sweeps turn it on the way a deployment does.
+os.environ["FIPSCRYPTO_PQC"] = "1"
 
 KEY = bytes(range(32))
 NONCE = bytes(12)
@@ -122,8 +126,11 @@ NOT_ENTRY_POINTS = {
     "srtp.EXPORTER_LABEL": "constant",
     "srtp.Certificate": "made by generate_certificate (data: PEM and fingerprint)",
     "srtp.KeyingMaterial": "made by DtlsSrtp.keying_material (data; sessions() makes SRTPSessions)",
+    "pqc.enabled": "reads the switch: no cryptographic service",
+    "pqc.backends": "reports what is installed: no cryptographic service",
+    "pqc.Backend": "result record",
 }
-SERVICE_MODULES = ("hashes", "mac", "aead", "rand", "kdf", "keys", "passwords", "seal", "tls", "srtp")
+SERVICE_MODULES = ("hashes", "mac", "aead", "rand", "kdf", "keys", "passwords", "seal", "tls", "srtp", "pqc")
 
 
 @functools.cache
@@ -136,7 +143,7 @@ def _pki() -> tuple[Any, Path]:
 
 
 def entry_points() -> dict[str, Callable[[], object]]:
-    from fipscrypto import aead, hashes, kdf, keys, mac, passwords, rand, seal, srtp, tls
+    from fipscrypto import aead, hashes, kdf, keys, mac, passwords, pqc, rand, seal, srtp, tls
 
     wrapped = bytes.fromhex("1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5")  # RFC 3394 §4.1
     return {
@@ -224,6 +231,8 @@ def entry_points() -> dict[str, Callable[[], object]]:
             private_key=_dtls().private_key,
             remote_fingerprint=_dtls().fingerprint,
         ),
+        # liboqs: its construction runs the liboqs backend's self-test (openssl's runs with TLS).
+        "pqc.MLKEM": lambda: pqc.MLKEM("ML-KEM-768", backend="liboqs"),
     }
 
 
@@ -237,9 +246,11 @@ def _dtls() -> Any:
 
 def prepare() -> dict[str, Any]:
     """Key objects made while the module serves (their methods must refuse after an ERROR)."""
-    from fipscrypto import aead, hashes, keys, rand, srtp, tls
+    from fipscrypto import aead, hashes, keys, pqc, rand, srtp, tls
 
     signing = keys.generate_signing_key("ed25519")
+    mlkem = pqc.MLKEM("ML-KEM-768")
+    mlkem_public, mlkem_private = mlkem.generate_keypair()
     agreement = keys.generate_agreement_key("ecdh-p256")
     transport = keys.load_transport_key(RSA_PEM, "rsa-oaep")
     gcm = aead.AESGCM(KEY, nonces="counter")
@@ -266,6 +277,9 @@ def prepare() -> dict[str, Any]:
         "transported": transport.public_key().encrypt(b"x"),
         "tls_client": tls.client_context(ca=_pki()[1]),
         "tls_server": tls.server_context(_pki()[0].chain, _pki()[0].key),
+        "mlkem": mlkem,
+        "mlkem_keys": (mlkem_public, mlkem_private),
+        "mlkem_ciphertext": mlkem.encapsulate(mlkem_public)[0],
     }
 
 
@@ -304,6 +318,11 @@ def object_calls(made: dict[str, Any]) -> dict[str, Callable[[], object]]:
         "SRTPSession.unprotect_rtcp": lambda: made["srtp_rx"].unprotect_rtcp(made["srtp_sealed"][1]),
         "tls.client_connection": lambda: tls.client_connection(made["tls_client"], "localhost"),
         "tls.server_connection": lambda: tls.server_connection(made["tls_server"]),
+        "MLKEM.generate_keypair": lambda: made["mlkem"].generate_keypair(seed=KEY + KEY),
+        "MLKEM.encapsulate": lambda: made["mlkem"].encapsulate(made["mlkem_keys"][0]),
+        "MLKEM.decapsulate": lambda: made["mlkem"].decapsulate(
+            made["mlkem_keys"][1], made["mlkem_ciphertext"]
+        ),
     }
 
 

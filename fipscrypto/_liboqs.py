@@ -1,7 +1,14 @@
-"""The liboqs backend: ML-KEM of liboqs, called through liboqs-python's handle on the library.
+"""liboqs, the post-quantum module's backend outside the FIPS boundary: finding it, and its ML-KEM.
 
-Imported only after :func:`fipscrypto.pqc.backends.require_liboqs` found the library (importing
-``oqs`` without one makes liboqs-python download and build liboqs). liboqs keeps the FIPS 203
+liboqs-python looks for liboqs when ``oqs`` is first imported and, when none is found, clones and
+builds it from the network. So ``oqs`` is imported (by :func:`load`) only after :func:`library` has
+found the library, in the places liboqs-python searches: ``$OQS_INSTALL_PATH`` (``lib``, ``lib64``),
+else fipscrypto's state folder (``<state>/liboqs``, where ``make liboqs`` builds it; then
+``OQS_INSTALL_PATH`` is set to it for liboqs-python), else ``~/_oqs``, then the dynamic loader's search
+path (``ctypes.util.find_library``). Nothing is downloaded or built here. Importing this module does
+not boot the module's OpenSSL (no cryptography here).
+
+liboqs's ML-KEM is called through liboqs-python's handle on the library. liboqs keeps the FIPS 203
 formats: the encapsulation key ``ek``, the expanded decapsulation key ``dk`` (§7.1:
 ``dkPKE || ek || H(ek) || z``), the ciphertext ``c`` and the 32-byte shared key ``K``.
 Every call is derandomized (``OQS_KEM_keypair_derand`` from the seed ``d || z``,
@@ -12,15 +19,70 @@ liboqs's own random source is never used.
 from __future__ import annotations
 
 import ctypes as ct
+import ctypes.util
+import functools
 import importlib
+import importlib.util
 import logging
+import os
 import warnings
+from pathlib import Path
 from typing import Any
 
-from fipscrypto import _fork
-from fipscrypto.errors import AlgorithmUnavailable, InvalidKey
+from . import _fork
+from .errors import AlgorithmUnavailable, BackendUnavailable, InvalidKey
+from .provider.state import StatePaths
 
-__all__ = ["ALGORITHMS", "Liboqs"]
+__all__ = ["ALGORITHMS", "INSTALL", "Liboqs", "library", "load", "require"]
+
+OQS_ENV = "OQS_INSTALL_PATH"
+INSTALL = (
+    "install the pqc extra (pip install 'fipscrypto[pqc]': liboqs-python) and a liboqs shared library "
+    f"(liboqs 0.15: 'make liboqs' builds one into the state folder; or set {OQS_ENV} to a liboqs "
+    "install prefix with lib/liboqs.so)"
+)
+_LIBRARY = "liboqs.so"
+
+
+def _candidates() -> list[tuple[Path, bool]]:
+    """(install prefix, whether liboqs-python must be told it) in liboqs-python's order of prefixes."""
+    named = os.environ.get(OQS_ENV)
+    if named:
+        return [(Path(named), False)]
+    return [(StatePaths.resolve().root / "liboqs", True), (Path.home() / "_oqs", False)]
+
+
+@functools.cache
+def library() -> tuple[str | None, str | None]:
+    """(the liboqs shared library liboqs-python will load, None) or (None, why not). Looks only at
+    files and the loader's cache; the ``oqs`` module is not imported."""
+    if importlib.util.find_spec("oqs") is None:
+        return None, "liboqs-python (the 'oqs' module) is not installed"
+    for prefix, tell in _candidates():
+        for folder in ("lib", "lib64"):
+            found = prefix / folder / _LIBRARY
+            if found.is_file():
+                try:
+                    ctypes.CDLL(str(found))  # liboqs-python would try to build one if it did not load
+                except OSError as exc:
+                    return None, f"{found} does not load: {exc}"
+                if tell:
+                    os.environ[OQS_ENV] = str(prefix)  # where liboqs-python looks first (after the loader)
+                return str(found), None
+    system = ctypes.util.find_library("oqs")
+    if system:
+        return system, None
+    where = os.environ.get(OQS_ENV) or f"{_candidates()[0][0]} or ~/_oqs"
+    return None, f"no liboqs shared library in {where} or on the loader's search path"
+
+
+def require() -> str:
+    """The library path, or BackendUnavailable with install instructions."""
+    found, reason = library()
+    if found is None:
+        raise BackendUnavailable("liboqs", f"the liboqs backend is unavailable: {reason}", INSTALL)
+    return found
+
 
 # fipscrypto's parameter-set names -> liboqs's algorithm names (the same spelling).
 ALGORITHMS = ("ML-KEM-512", "ML-KEM-768", "ML-KEM-1024")
