@@ -17,23 +17,37 @@ is the policy's to say, before it runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import x25519
 
-from fipscrypto import keys, rand
+from fipscrypto import _fork, keys, module, rand
 from fipscrypto.errors import AlgorithmUnavailable, InvalidParameter
 
 __all__ = ["ECDH", "X25519", "Classical"]
 
 
+_HELD = 16  # key pairs an ECDH half keeps for decapsulation (the last ones generated or imported)
+
+
 @dataclass(frozen=True, slots=True)
 class ECDH:
-    """An ECDH half: ``scheme`` is fipscrypto.keys' (``ecdh-p256``), ``size`` the field's octets."""
+    """An ECDH half: ``scheme`` is fipscrypto.keys' (``ecdh-p256``), ``size`` the field's octets.
+
+    It keeps the key objects of the last few private keys it generated or imported, so that
+    decapsulating with a key it made (a TLS client's share, then the server's answer) does not import
+    the scalar again (a scalar multiplication and the provider's pairwise test). The objects are
+    fipscrypto.keys', revoked when the module enters ERROR, and dropped then."""
 
     scheme: str
     size: int
+    _held: dict[bytes, keys.AgreementKey] = field(default_factory=dict, compare=False, repr=False)
+    _lock: threading.Lock = field(default_factory=_fork.lock, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        _halves.append(self)
 
     @property
     def share(self) -> int:
@@ -43,10 +57,22 @@ class ECDH:
     def private(self) -> int:
         return self.size
 
+    def _keep(self, scalar: bytes, key: keys.AgreementKey) -> None:
+        with self._lock:
+            if len(self._held) >= _HELD:
+                self._held.pop(next(iter(self._held)))
+            self._held[scalar] = key
+
+    def drop(self) -> None:
+        with self._lock:
+            self._held.clear()
+
     def generate(self) -> tuple[bytes, bytes]:
         """(uncompressed point, scalar) of a new key pair, generated inside the provider."""
         key = keys.generate_agreement_key(self.scheme)
-        return key.public_bytes("raw"), key.private_bytes("raw")
+        scalar = key.private_bytes("raw")
+        self._keep(scalar, key)
+        return key.public_bytes("raw"), scalar
 
     def peer(self, share: bytes) -> keys.AgreementPublicKey:
         """A peer's share: an uncompressed point, fully validated."""
@@ -65,8 +91,22 @@ class ECDH:
     def decapsulate(self, private: bytes, share: bytes) -> bytes:
         """Z of our scalar and the peer's ephemeral point."""
         peer = self.peer(share)
-        key = keys.agreement_key_from_private_value(self.scheme, int.from_bytes(private, "big"))
+        key = self._held.get(private)
+        if key is None:
+            key = keys.agreement_key_from_private_value(self.scheme, int.from_bytes(private, "big"))
+            self._keep(private, key)
         return key.exchange(peer)
+
+
+_halves: list[ECDH] = []
+
+
+def _drop_keys() -> None:
+    for half in _halves:
+        half.drop()
+
+
+module.on_error(_drop_keys)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from fipscrypto.pqc.hybrid import HYBRIDS
 from fipscrypto.provider.state import StatePaths
 from fipscrypto.selftests import hybrid as cast
 
-from support import run_script_json
+from support import run_json, run_script_json
 from vectorlib import VECTORS, blocks
 
 # name -> (curve, field bytes, ML-KEM private class, ek bytes, ct bytes)
@@ -314,3 +314,39 @@ def test_the_ikev2_example_runs(state_paths: StatePaths) -> None:
         "same keys after the ML-KEM exchange": True,
         "the ML-KEM exchange changed the keys": True,
     }
+
+
+HELD_KEYS = """
+import json, fipscrypto
+fipscrypto.activate()
+from fipscrypto import indicator, module, selftests
+from fipscrypto.pqc import HybridKEM
+from fipscrypto.pqc.hybrid import HYBRIDS
+kem, half = HybridKEM("SecP256r1MLKEM768"), HYBRIDS["SecP256r1MLKEM768"].classical
+public_key, private_key = kem.generate_keypair()
+ciphertext, secret = kem.encapsulate(public_key)
+imports = lambda: indicator.counters().get("keys.import", {}).get("approved", 0)
+before = imports()
+# keys.import: the peer's point each time; the private scalar only when it is not held
+held = kem.decapsulate(private_key, ciphertext) == secret and imports() == before + 1
+module.enter_error("a forced failure")
+dropped = half._held == {}
+try:
+    kem.decapsulate(private_key, ciphertext)
+    in_error = "served"
+except fipscrypto.ModuleErrorState:
+    in_error = "refused"
+recovered = all(r.passed for r in selftests.run_all())
+before = imports()
+again = kem.decapsulate(private_key, ciphertext) == secret and imports() == before + 2
+print(json.dumps({"held": held, "dropped": dropped, "in_error": in_error, "recovered": recovered,
+                  "again": again}))
+"""
+
+
+def test_a_generated_ecdh_key_is_held_for_decapsulation_and_dropped_on_error(state_paths: StatePaths) -> None:
+    """Decapsulating with a key pair the hybrid generated uses the held key object (no import of the
+    scalar); entering ERROR drops the held keys and refuses; after recovery the scalar is imported."""
+    state = str(state_paths.root)
+    result = run_json(HELD_KEYS, FIPSCRYPTO_STATE_DIR=state, FIPSCRYPTO_PQC="1")
+    assert result == {"held": True, "dropped": True, "in_error": "refused", "recovered": True, "again": True}
