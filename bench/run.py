@@ -16,6 +16,8 @@ import services
 import srtp
 import tls
 
+import pqc
+
 if __name__ == "__main__":
     activation.main()
     fipscheck.main()
@@ -29,4 +31,5 @@ if __name__ == "__main__":
     tls.main()
     srtp.main()
     dtls_srtp.main()
+    pqc.main()
     pqc_hybrid.main()

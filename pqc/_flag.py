@@ -3,8 +3,9 @@
 On with any of: ``FIPSCRYPTO_PQC=1`` in the environment (read at each check), ``fipscrypto.activate(
 pqc=True)`` (for the life of the process), or an active policy that allows ``feature`` ``pqc``
 (a rule ``category = "feature"``, ``names = ["pqc"]``, ``apply = "acceptable"``; no built-in profile
-has one). Off, every entry point of :mod:`fipscrypto.pqc` raises
-:class:`~fipscrypto.errors.FeatureDisabled` with these three ways.
+has one). Off, every entry point of :mod:`fipscrypto.pqc` (making an ``MLKEM``) raises
+:class:`~fipscrypto.errors.FeatureDisabled` with these three ways; an object made while it was on
+keeps working.
 """
 
 from __future__ import annotations

@@ -26,16 +26,19 @@ boundary: disallowed by the built-in policies), then records the service indicat
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fipscrypto import _liboqs, _params, enforce, module
+from fipscrypto._service import Grant, grant, grants
 from fipscrypto.errors import AlgorithmUnavailable, InvalidKey, InvalidParameter
-from fipscrypto.indicator import record
 
 from ._flag import require_enabled
-from .backends import OPENSSL_SETS, PARAMETER_SETS
+from .backends import CRYPTOGRAPHY_SETS, PARAMETER_SETS
 
-__all__ = ["BACKENDS", "MLKEM", "OPENSSL_SETS", "PARAMETER_SETS", "SEED_BYTES", "SHARED_SECRET_BYTES"]
+if TYPE_CHECKING:
+    from fipscrypto.provider.context import FipsContext
+
+__all__ = ["BACKENDS", "MLKEM", "PARAMETER_SETS", "SEED_BYTES", "SHARED_SECRET_BYTES"]
 
 BACKENDS = ("auto", "openssl", "liboqs")
 SEED_BYTES = 64  # d || z
@@ -46,6 +49,9 @@ SERVICE, LIBOQS_SERVICE = "pqc.kem", "pqc.kem.liboqs"
 _CACHED = 16  # key objects kept per MLKEM object (the last ones used), dropped when the module errs
 
 _APPLY, _PROCESS = "apply", "process"
+# Standing grants per (service, parameter set, direction): the hot path's whole policy check. Entering
+# ERROR empties it (fipscrypto._service.revoke), so the next call takes the gate and is refused.
+_GRANTS: dict[tuple[str, str, str], Grant] = grants()
 
 
 class _Keys:
@@ -82,43 +88,82 @@ def _drop_keys() -> None:
 module.on_error(_drop_keys)
 
 
-class _OpenSSL:
-    """ML-KEM-768/1024 of the FIPS provider through cryptography (``fipscrypto._backend.kem``)."""
+class _Provider:
+    """ML-KEM of the FIPS provider (the openssl backend). cryptography 50 serves ML-KEM-768/1024 from
+    the seed (``fipscrypto._backend.kem``); the provider's private library context
+    (``fipscrypto.keys.inside``) serves what cryptography cannot reach: ML-KEM-512, and the expanded
+    decapsulation key of FIPS 203 §7.1. Both are the same ``fips.so``."""
 
     def __init__(self, parameter_set: str) -> None:
-        from fipscrypto._backend import kem  # boots the module's OpenSSL configuration first
+        from fipscrypto import keys  # boots the module's OpenSSL configuration first
+        from fipscrypto._backend import kem
+        from fipscrypto.rand import random_bytes
 
-        self._kem = kem
-        self._kind = parameter_set.lower()
-        self._ek_bytes = PARAMETER_SETS[parameter_set][1]
-        self._private = _Keys(lambda seed: kem.from_seed(self._kind, seed))
-        self._public = _Keys(self._load_public)
-        _caches.extend((self._private, self._public))
+        self._kem, self._inside, self._random = kem, keys.inside, random_bytes
+        self._name, self._kind = parameter_set, parameter_set.lower()
+        self._dk_bytes = PARAMETER_SETS[parameter_set][2]
+        self._cryptography = parameter_set in CRYPTOGRAPHY_SETS
+        if self._cryptography:
+            self._private = _Keys(lambda seed: kem.from_seed(self._kind, seed))
+            self._public = _Keys(self._load_public)
+        else:
+            self._private = _Keys(lambda seed: self._context_key(seed=seed))
+            self._public = _Keys(lambda ek: self._context_key(ek=ek))
+        self._expanded = _Keys(lambda dk: self._context_key(dk=dk))
+        _caches.extend((self._private, self._public, self._expanded))
+
+    def _context(self) -> FipsContext:
+        context = self._inside.get()
+        if context is None:
+            raise AlgorithmUnavailable(f"{self._name}: off mode runs no FIPS provider to serve it")
+        return context
+
+    def _context_key(self, **key: bytes) -> Any:
+        made = self._context().mlkem_key(self._name, **key)
+        if made is None:
+            check = "§7.2 (modulus)" if "ek" in key else "§7.3 (hash)" if "dk" in key else "§7.1"
+            raise InvalidKey(f"{self._name}: the key fails the check of FIPS 203 {check}")
+        return made
 
     def _load_public(self, ek: bytes) -> Any:
         try:
             return self._kem.load_public(self._kind, ek)
         except ValueError:
             raise InvalidKey(
-                f"{self._kind}: the encapsulation key fails the check of FIPS 203 §7.2 (modulus)"
+                f"{self._name}: the encapsulation key fails the check of FIPS 203 §7.2 (modulus)"
             ) from None
 
     def generate(self, seed: bytes | None) -> tuple[bytes, bytes]:
         kem = self._kem
-        key = kem.generate(self._kind) if seed is None else self._private.get(seed)
-        return kem.raw_public(kem.public_key(key)), kem.seed(key)
+        if self._cryptography:
+            key = kem.generate(self._kind) if seed is None else self._private.get(seed)
+            return kem.raw_public(kem.public_key(key)), kem.seed(key)
+        seed = self._random(SEED_BYTES) if seed is None else seed  # d || z from the provider's DRBG
+        return self._context().mlkem_public(self._name, self._private.get(seed)), seed
 
     def encapsulate(self, ek: bytes) -> tuple[bytes, bytes]:
-        shared, ciphertext = self._kem.encapsulate(self._public.get(ek))
-        return ciphertext, shared
+        if self._cryptography:
+            shared, ciphertext = self._kem.encapsulate(self._public.get(ek))
+            return ciphertext, shared
+        return self._context().mlkem_encapsulate(self._name, self._public.get(ek))
 
     def decapsulate(self, private_key: bytes, ciphertext: bytes) -> bytes:
-        if len(private_key) != SEED_BYTES:
-            raise InvalidParameter(
-                f"{self._kind}: the openssl backend takes the private key as its 64-byte seed d || z "
-                f"(cryptography imports no expanded key), not {len(private_key)} bytes"
-            )
-        return self._kem.decapsulate(self._private.get(private_key), ciphertext)
+        if len(private_key) == SEED_BYTES:
+            key = self._private.get(private_key)
+            if self._cryptography:
+                return self._kem.decapsulate(key, ciphertext)
+        elif len(private_key) == self._dk_bytes:
+            key = self._expanded.get(private_key)
+        else:
+            raise InvalidKey(_length_error(self._name, self._dk_bytes, private_key))
+        return self._context().mlkem_decapsulate(self._name, key, ciphertext)
+
+
+def _length_error(name: str, dk_bytes: int, private_key: bytes) -> str:
+    return (
+        f"{name}: a private key is the 64-byte seed d || z or the {dk_bytes}-byte decapsulation key "
+        f"(FIPS 203 §7.3 length check), not {len(private_key)} bytes"
+    )
 
 
 class _Liboqs:
@@ -158,23 +203,32 @@ class _Liboqs:
         elif len(private_key) == self._dk_bytes:
             dk = self._checked(private_key)
         else:
-            raise InvalidKey(
-                f"{self._name}: a private key is the 64-byte seed d || z or the {self._dk_bytes}-byte "
-                f"decapsulation key (FIPS 203 §7.3 length check), not {len(private_key)} bytes"
-            )
+            raise InvalidKey(_length_error(self._name, self._dk_bytes, private_key))
         return self._lib.decapsulate(self._name, dk, ciphertext)
 
 
 class MLKEM:
     """ML-KEM with one parameter set (``"ML-KEM-512"``, ``"ML-KEM-768"``, ``"ML-KEM-1024"``) on one
-    backend (``"openssl"``, ``"liboqs"``, or ``"auto"``: openssl when it offers the set, else liboqs).
+    backend (``"openssl"``, the FIPS provider, which ``"auto"`` picks; or ``"liboqs"``).
 
     Raises FeatureDisabled when the post-quantum module is off, BackendUnavailable when liboqs is
-    asked for and missing, AlgorithmUnavailable for ML-KEM-512 on openssl. Construction passes the
-    module gate and runs the backend's self-tests once (``ml-kem-768``, ``ml-kem-liboqs``).
+    asked for and missing. Construction passes the module gate and runs the ML-KEM self-tests once
+    (``ml-kem-768``, ``ml-kem-provider``; ``ml-kem-liboqs`` for liboqs).
     """
 
-    __slots__ = ("_impl", "_label", "_liboqs", "_policy_name", "_service", "backend", "parameter_set")
+    __slots__ = (
+        "_apply",
+        "_ciphertext_bytes",
+        "_ek_bytes",
+        "_impl",
+        "_label",
+        "_liboqs",
+        "_policy_name",
+        "_process",
+        "_service",
+        "backend",
+        "parameter_set",
+    )
 
     def __init__(self, parameter_set: str, backend: str = "auto") -> None:
         require_enabled("fipscrypto.pqc.MLKEM")
@@ -186,25 +240,25 @@ class MLKEM:
         if backend not in BACKENDS:
             raise InvalidParameter(f"unknown ML-KEM backend {backend!r:.40}: {list(BACKENDS)}")
         if backend == "auto":
-            backend = "openssl" if parameter_set in OPENSSL_SETS else "liboqs"
-        if backend == "openssl" and parameter_set not in OPENSSL_SETS:
-            raise AlgorithmUnavailable(
-                f"{parameter_set}: the openssl backend (cryptography 50 over the FIPS provider) offers "
-                f"{' and '.join(OPENSSL_SETS)} only; backend='liboqs' offers it, outside the FIPS boundary"
-            )
+            backend = "openssl"  # the FIPS provider offers every parameter set
         self.parameter_set = parameter_set
         self.backend = backend
         self._policy_name = parameter_set.lower()
         self._liboqs = backend == "liboqs"
         self._label = f"{self._policy_name} (liboqs)" if self._liboqs else self._policy_name
         self._service = LIBOQS_SERVICE if self._liboqs else SERVICE
+        self._apply = (self._service, self._policy_name, _APPLY)
+        self._process = (self._service, self._policy_name, _PROCESS)
+        _, self._ek_bytes, _, self._ciphertext_bytes = PARAMETER_SETS[parameter_set]
         if self._liboqs:
             _liboqs.require()  # before anything imports liboqs-python
-        # The gate, and the backend's self-tests before its first use (the policy decides per operation).
+        # The gate, and the ML-KEM self-tests before the first use (the policy decides per operation):
+        # the provider's on both of its routes (pqc.kem), and liboqs's when it is used.
         module.gate()
-        if self._service not in module._proven:
-            module.first_use(self._service)
-        self._impl: _OpenSSL | _Liboqs = _Liboqs(parameter_set) if self._liboqs else _OpenSSL(parameter_set)
+        for service in {SERVICE, self._service}:
+            if service not in module._proven:
+                module.first_use(service)
+        self._impl: _Provider | _Liboqs = _Liboqs(parameter_set) if self._liboqs else _Provider(parameter_set)
 
     def __repr__(self) -> str:
         return f"MLKEM({self.parameter_set!r}, backend={self.backend!r})"
@@ -215,15 +269,15 @@ class MLKEM:
         _, ek, _, c = PARAMETER_SETS[self.parameter_set]
         return {"public_key": ek, "private_key": SEED_BYTES, "ciphertext": c, "shared_secret": 32}
 
-    def _allow(self, direction: str) -> bool:
-        """The switch, the gate and the policy for one operation; True when it is approved."""
-        require_enabled("fipscrypto.pqc.MLKEM")
-        approved = enforce.require(self._service, "key-agreement", self._policy_name, direction=direction)
-        if self._liboqs:
-            # Outside the FIPS boundary: never approved; strict mode refuses unless exempted.
-            enforce.require(self._service, "implementation", "liboqs", direction=direction)
-            return False
-        return approved
+    def _grant(self, key: tuple[str, str, str]) -> Grant:
+        """The full path of one operation: the gate and the policy (fipscrypto._service.grant). On
+        liboqs, outside the FIPS boundary, the grant is the implementation's: never approved, never
+        standing, refused in strict mode unless exempted."""
+        service, name, direction = key
+        if not self._liboqs:
+            return grant(service, "key-agreement", name, self._label, direction=direction)
+        enforce.require(service, "key-agreement", name, direction=direction)
+        return grant(service, "implementation", "liboqs", self._label, direction=direction)
 
     def generate_keypair(self, *, seed: bytes | None = None) -> tuple[bytes, bytes]:
         """(encapsulation key ek, private key: the 64-byte seed d || z). With ``seed``, the key pair of
@@ -232,24 +286,27 @@ class MLKEM:
             seed = _params.byte_string("seed", seed)
             if len(seed) != SEED_BYTES:
                 raise InvalidParameter(f"an ML-KEM seed is d || z, {SEED_BYTES} bytes, not {len(seed)}")
-        approved = self._allow(_APPLY)
+        permit = _GRANTS.get(self._apply) or self._grant(self._apply)
         pair = self._impl.generate(seed)
-        record(self._service, self._label, approved)
+        permit.use()
+        if permit.standing:
+            _GRANTS[self._apply] = permit
         return pair
 
     def encapsulate(self, public_key: bytes) -> tuple[bytes, bytes]:
         """(ciphertext c, shared secret K) for the encapsulation key ``public_key`` (FIPS 203 Algorithm
         20, after the encapsulation-key check of §7.2; InvalidKey when it fails)."""
         ek = _params.byte_string("public_key", public_key)
-        expected = PARAMETER_SETS[self.parameter_set][1]
-        if len(ek) != expected:
+        if len(ek) != self._ek_bytes:
             raise InvalidKey(
-                f"{self.parameter_set}: an encapsulation key is {expected} bytes, not {len(ek)} "
+                f"{self.parameter_set}: an encapsulation key is {self._ek_bytes} bytes, not {len(ek)} "
                 "(FIPS 203 §7.2, type check)"
             )
-        approved = self._allow(_APPLY)
+        permit = _GRANTS.get(self._apply) or self._grant(self._apply)
         pair = self._impl.encapsulate(ek)
-        record(self._service, self._label, approved)
+        permit.use()
+        if permit.standing:
+            _GRANTS[self._apply] = permit
         return pair
 
     def decapsulate(self, private_key: bytes, ciphertext: bytes) -> bytes:
@@ -257,12 +314,14 @@ class MLKEM:
         tampered with yields the implicit-rejection key, which differs from the sender's K."""
         private = _params.byte_string("private_key", private_key)
         c = _params.byte_string("ciphertext", ciphertext)
-        expected = PARAMETER_SETS[self.parameter_set][3]
-        if len(c) != expected:
+        if len(c) != self._ciphertext_bytes:
             raise InvalidParameter(
-                f"{self.parameter_set}: a ciphertext is {expected} bytes, not {len(c)} (FIPS 203 §7.3)"
+                f"{self.parameter_set}: a ciphertext is {self._ciphertext_bytes} bytes, not {len(c)} "
+                "(FIPS 203 §7.3)"
             )
-        approved = self._allow(_PROCESS)
+        permit = _GRANTS.get(self._process) or self._grant(self._process)
         shared = self._impl.decapsulate(private, c)
-        record(self._service, self._label, approved)
+        permit.use()
+        if permit.standing:
+            _GRANTS[self._process] = permit
         return shared

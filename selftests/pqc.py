@@ -1,17 +1,23 @@
-"""Known-answer self-test of the post-quantum module's liboqs backend (``fipscrypto.pqc``).
+"""Known-answer self-tests of the post-quantum module's ML-KEM routes (``fipscrypto.pqc``).
 
-The FIPS provider's ML-KEM has its test in :mod:`.keys` (``ml-kem-768``, unlocking ``pqc.kem``). The
-liboqs backend runs outside the FIPS boundary, but fipscrypto still proves it before its first use
-(service ``pqc.kem.liboqs``) the same way: key generation from (d, z), a derandomized encapsulation
-with a given m (liboqs takes it; cryptography does not), decapsulation of a valid and of a modified
-ciphertext, each compared with a NIST or Wycheproof value through :func:`expect` (fault injection:
-``FIPSCRYPTO_SELFTEST_FAIL=ml-kem-liboqs``). When liboqs is not installed the backend cannot be used,
-and the test passes with nothing to prove, saying so in its result.
+The FIPS provider's ML-KEM through cryptography has its test in :mod:`.keys` (``ml-kem-768``). Here:
+``ml-kem-provider``, the same provider through fipscrypto's private library context (the route of
+ML-KEM-512 and of expanded decapsulation keys), before the first use of ``pqc.kem``; and
+``ml-kem-liboqs``, the liboqs backend (outside the FIPS boundary, proven all the same) before the
+first use of ``pqc.kem.liboqs``. Each: key generation from (d, z), an encapsulation with a given m
+(both routes take it; cryptography does not), decapsulation of a valid and of a modified ciphertext,
+each compared with a NIST or Wycheproof value through :func:`expect` (fault injection by name). When
+liboqs is not installed its backend cannot be used, and its test passes with nothing to prove,
+saying so in its result.
 
 Expected values are copied from vector files; ``tests/test_pqc_liboqs.py`` checks each against them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+
+from fipscrypto.errors import SelfTestFailure
 
 from . import keys
 from .registry import expect, register
@@ -74,6 +80,52 @@ _C = bytes.fromhex(
 _K = bytes.fromhex("79D74F6C6C2D916BEC47BD828FD9B67295A37F54927FAB1263C0D122F1C6F1ED")
 
 
+_SET = "ML-KEM-768"
+
+
+def _prove(
+    name: str,
+    public_of_seed: Callable[[bytes], bytes],
+    encapsulate: Callable[[bytes, bytes], tuple[bytes, bytes]],
+    decapsulate: Callable[[bytes, bytes], bytes],
+) -> None:
+    """The known answers of one ML-KEM route: ``public_of_seed(d || z)``, ``encapsulate(ek, m)`` and
+    ``decapsulate(seed, c)``."""
+    # keyGen: the case of the ml-kem-768 test (ACVP keyGen tgId 2, tcId 26).
+    expect(name, public_of_seed(keys._MLKEM_D + keys._MLKEM_Z), keys._MLKEM_EK, "encapsulation key of (d, z)")
+    ciphertext, shared = encapsulate(_EK, _M)
+    expect(name, ciphertext, _C, "ciphertext of (ek, m)")
+    expect(name, shared, _K, "K of (ek, m)")
+    # Decapsulation: the Wycheproof cases of the ml-kem-768 test (valid, and modified at byte 0).
+    seed = keys._MLKEM_DECAPS_SEED
+    expect(name, decapsulate(seed, keys._MLKEM_C), keys._MLKEM_K, "K of a valid ciphertext")
+    expect(name, decapsulate(seed, keys._MLKEM_BAD_C), keys._MLKEM_BAD_K, "implicit rejection of a bad one")
+
+
+@register("ml-kem-provider", "ML-KEM", services=("pqc.kem",))
+def ml_kem_provider() -> None:
+    """The provider's ML-KEM through fipscrypto's private library context (ML-KEM-512 and expanded
+    decapsulation keys take this route): here the encapsulation takes m (the ``ikme`` parameter)."""
+    from fipscrypto import keys as _keys  # here, not at import: the test runs lazily
+
+    context = _keys.inside.get()
+    if context is None:
+        raise SelfTestFailure("ml-kem-provider", "no private context of the FIPS provider")
+
+    def key(**given: bytes) -> object:
+        made = context.mlkem_key(_SET, **given)
+        if made is None:
+            raise SelfTestFailure("ml-kem-provider", f"the provider refused the key ({', '.join(given)})")
+        return made
+
+    _prove(
+        "ml-kem-provider",
+        lambda seed: context.mlkem_public(_SET, key(seed=seed)),
+        lambda ek, m: context.mlkem_encapsulate(_SET, key(ek=ek), m),
+        lambda seed, c: context.mlkem_decapsulate(_SET, key(seed=seed), c),
+    )
+
+
 @register("ml-kem-liboqs", "ML-KEM", services=("pqc.kem.liboqs",))
 def ml_kem_liboqs() -> str | None:
     from fipscrypto import _liboqs  # here, not at import: the test runs lazily
@@ -81,16 +133,11 @@ def ml_kem_liboqs() -> str | None:
     library, reason = _liboqs.library()
     if library is None:
         return f"nothing to test: {reason}"
-    name, lib = "ml-kem-liboqs", _liboqs.load()  # the backend only once its library is found
-    # keyGen: the case of the ml-kem-768 test (ACVP keyGen tgId 2, tcId 26).
-    ek, _ = lib.keypair("ML-KEM-768", keys._MLKEM_D + keys._MLKEM_Z)
-    expect(name, ek, keys._MLKEM_EK, "encapsulation key of (d, z)")
-    ciphertext, shared = lib.encapsulate("ML-KEM-768", _EK, _M)
-    expect(name, ciphertext, _C, "ciphertext of (ek, m)")
-    expect(name, shared, _K, "K of (ek, m)")
-    # Decapsulation: the Wycheproof cases of the ml-kem-768 test (valid, and modified at byte 0).
-    _, dk = lib.keypair("ML-KEM-768", keys._MLKEM_DECAPS_SEED)
-    expect(name, lib.decapsulate("ML-KEM-768", dk, keys._MLKEM_C), keys._MLKEM_K, "K of a valid ciphertext")
-    rejected = lib.decapsulate("ML-KEM-768", dk, keys._MLKEM_BAD_C)
-    expect(name, rejected, keys._MLKEM_BAD_K, "implicit rejection of a bad one")
+    lib = _liboqs.load()  # the backend only once its library is found
+    _prove(
+        "ml-kem-liboqs",
+        lambda seed: lib.keypair(_SET, seed)[0],
+        lambda ek, m: lib.encapsulate(_SET, ek, m),
+        lambda seed, c: lib.decapsulate(_SET, lib.keypair(_SET, seed)[1], c),
+    )
     return None

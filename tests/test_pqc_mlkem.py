@@ -1,21 +1,23 @@
-"""fipscrypto.pqc.MLKEM on the openssl backend (the FIPS provider through cryptography): NIST ACVP
-keyGen and encapsulation-key-check vectors, round trips, implicit rejection, malformed keys, policy
-and indicator. The liboqs backend and the cross-backend checks are in test_pqc_liboqs.py."""
+"""fipscrypto.pqc.MLKEM on the openssl backend (the FIPS provider: ML-KEM-768/1024 through
+cryptography, ML-KEM-512 and expanded decapsulation keys through its private library context): every
+NIST ACVP ML-KEM case, round trips, implicit rejection, malformed keys, policy and indicator. The
+liboqs backend and the cross-backend checks are in test_pqc_liboqs.py."""
 
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import pytest
 import vectorlib_mlkem as acvp
 
 from fipscrypto import indicator, pqc
-from fipscrypto.errors import AlgorithmUnavailable, InvalidKey, InvalidParameter
+from fipscrypto.errors import InvalidKey, InvalidParameter
 from fipscrypto.provider.state import StatePaths
 
 from support import run_json
 
-SETS = ("ML-KEM-768", "ML-KEM-1024")
+SETS = ("ML-KEM-512", "ML-KEM-768", "ML-KEM-1024")
 
 
 @pytest.fixture(autouse=True)
@@ -27,14 +29,17 @@ def _kem(parameter_set: str) -> pqc.MLKEM:
     return pqc.MLKEM(parameter_set, backend="openssl")
 
 
-KEYGEN = [case for case in acvp.keygen() if case.parameter_set in SETS]
-EK_CHECKS = [case for case in acvp.key_checks("encapsulationKeyCheck") if case.parameter_set in SETS]
+KEYGEN = acvp.keygen()
+ENCAPSULATION = acvp.encapsulation()
+DECAPSULATION = acvp.decapsulation()
+KEY_CHECKS = acvp.key_checks("encapsulationKeyCheck") + acvp.key_checks("decapsulationKeyCheck")
 
 
 def test_the_vector_sets_are_complete() -> None:
-    assert len(KEYGEN) == 50
-    assert len(EK_CHECKS) == 20
-    assert {c.valid for c in EK_CHECKS} == {True, False}
+    counts = [len(KEYGEN), len(ENCAPSULATION), len(DECAPSULATION), len(KEY_CHECKS)]
+    assert counts == [75, 75, 30, 60]
+    assert {c.valid for c in KEY_CHECKS} == {True, False}
+    assert {c.parameter_set for c in KEYGEN + ENCAPSULATION + DECAPSULATION + KEY_CHECKS} == set(SETS)
 
 
 @pytest.mark.parametrize("case", KEYGEN, ids=[c.id for c in KEYGEN])
@@ -45,17 +50,43 @@ def test_acvp_keygen(case: acvp.KeyGen) -> None:
     assert indicator.last() == indicator.Operation("pqc.kem", case.parameter_set.lower(), True, None)
 
 
-@pytest.mark.parametrize("case", EK_CHECKS, ids=[c.id for c in EK_CHECKS])
-def test_acvp_encapsulation_key_check(case: acvp.KeyCheck) -> None:
-    """FIPS 203 §7.2: a key whose coefficients are not all below q is refused before use."""
+def _context() -> Any:
+    from fipscrypto.keys import inside
+
+    return inside.get()
+
+
+@pytest.mark.parametrize("case", ENCAPSULATION, ids=[c.id for c in ENCAPSULATION])
+def test_acvp_encapsulation(case: acvp.Encapsulation) -> None:
+    """FIPS 203 Algorithm 17 with the case's m, in the provider (the backend layer: the public API
+    draws m from the DRBG); then the public decapsulation with the case's expanded dk."""
+    context = _context()
+    key = context.mlkem_key(case.parameter_set, ek=case.ek)
+    assert context.mlkem_encapsulate(case.parameter_set, key, case.m) == (case.c, case.k)
+    assert _kem(case.parameter_set).decapsulate(case.dk, case.c) == case.k
+
+
+@pytest.mark.parametrize("case", DECAPSULATION, ids=[c.id for c in DECAPSULATION])
+def test_acvp_decapsulation(case: acvp.Decapsulation) -> None:
+    """Valid ciphertexts give K, modified ones the implicit-rejection key: both as NIST computed."""
+    assert _kem(case.parameter_set).decapsulate(case.dk, case.c) == case.k
+    assert indicator.last() == indicator.Operation("pqc.kem", case.parameter_set.lower(), True, None)
+
+
+@pytest.mark.parametrize("case", KEY_CHECKS, ids=[f"{c.id}-{c.function}" for c in KEY_CHECKS])
+def test_acvp_key_checks(case: acvp.KeyCheck) -> None:
+    """FIPS 203 §7.2 (modulus) on encapsulation keys, §7.3 (hash of ek in dk) on decapsulation keys:
+    a key that fails is refused before use."""
     kem = _kem(case.parameter_set)
-    if case.valid:
-        ciphertext, secret = kem.encapsulate(case.key)
-        assert len(ciphertext) == kem.sizes["ciphertext"]
-        assert len(secret) == 32
+    if case.function == "encapsulationKeyCheck":
+        call = lambda: kem.encapsulate(case.key)  # noqa: E731
     else:
-        with pytest.raises(InvalidKey, match=r"FIPS 203 §7\.2"):
-            kem.encapsulate(case.key)
+        call = lambda: kem.decapsulate(case.key, bytes(kem.sizes["ciphertext"]))  # noqa: E731
+    if case.valid:
+        assert len(call()) in (2, 32)
+    else:
+        with pytest.raises(InvalidKey, match=r"FIPS 203 §7\.[23]"):
+            call()
 
 
 @pytest.mark.parametrize("parameter_set", SETS)
@@ -108,7 +139,7 @@ def test_wrong_ciphertexts_and_private_keys_are_refused(parameter_set: str) -> N
     ciphertext, _ = kem.encapsulate(public)
     with pytest.raises(InvalidParameter, match="ciphertext"):
         kem.decapsulate(private, ciphertext[:-1])
-    with pytest.raises(InvalidParameter, match="64-byte seed"):
+    with pytest.raises(InvalidKey, match="64-byte seed"):
         kem.decapsulate(private[:-1], ciphertext)
     with pytest.raises(InvalidParameter, match="seed"):
         kem.generate_keypair(seed=bytes(63))
@@ -123,13 +154,8 @@ def test_bytearray_and_memoryview_are_taken() -> None:
     assert kem.decapsulate(bytearray(private), memoryview(ciphertext)) == secret
 
 
-def test_ml_kem_512_is_not_offered_by_the_openssl_backend() -> None:
-    with pytest.raises(AlgorithmUnavailable, match="backend='liboqs'"):
-        pqc.MLKEM("ML-KEM-512", backend="openssl")
-
-
-def test_auto_picks_openssl_where_it_offers_the_set() -> None:
-    assert [pqc.MLKEM(s).backend for s in SETS] == ["openssl", "openssl"]
+def test_auto_picks_the_fips_provider() -> None:
+    assert [pqc.MLKEM(s).backend for s in SETS] == ["openssl"] * 3
     openssl = next(b for b in pqc.backends() if b.name == "openssl")
     assert (openssl.available, openssl.fips_boundary, openssl.parameter_sets) == (True, True, SETS)
 
@@ -165,3 +191,22 @@ def test_the_vector_files_are_the_recorded_copies() -> None:
     for folder, digest in recorded.items():
         data = (acvp.VECTORS / "acvp" / folder / "internalProjection.json").read_bytes()
         assert hashlib.sha256(data).hexdigest() == digest
+
+
+def test_cryptography_cannot_reach_the_providers_ml_kem_512() -> None:
+    """The FIPS provider 3.5 has ML-KEM-512, but cryptography 50 knows no ML-KEM-512 key type: the
+    PKCS#8 seed form (draft-ietf-lamps-kyber-certificates) it loads for ML-KEM-768 is refused for
+    ML-KEM-512. When this fails, cryptography has learnt it and the openssl backend can offer it."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+    def pkcs8(oid_last: int) -> bytes:
+        algorithm = bytes.fromhex("300b0609608648016503040400")[:-1] + bytes([oid_last])
+        private = b"\x04\x42\x80\x40" + bytes(range(64))  # OCTET STRING { [0] seed }
+        body = b"\x02\x01\x00" + algorithm + private
+        return b"\x30" + bytes([len(body)]) + body
+
+    seed = load_der_private_key(pkcs8(2), None).private_bytes_raw()
+    assert seed == bytes(range(64))  # id-alg-ml-kem-768 (2.16.840.1.101.3.4.4.2)
+    with pytest.raises(UnsupportedAlgorithm, match=r"2\.16\.840\.1\.101\.3\.4\.4\.1"):
+        load_der_private_key(pkcs8(1), None)  # id-alg-ml-kem-512

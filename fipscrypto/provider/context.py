@@ -16,6 +16,9 @@ available to this context. The provider checks the copy against its ``module-mac
 own known-answer tests when the context loads it (about 100 ms), so the context is opened at the
 first use, not at activation.
 
+It also serves the ML-KEM that cryptography 50 cannot reach (ML-KEM-512, expanded decapsulation
+keys, encapsulation with a given m) to ``fipscrypto.pqc``.
+
 Only primitives live here; policy, pairwise-consistency tests and audit are :mod:`fipscrypto.keys`'s.
 Private values leave the context as PKCS#8 or integers, copied into Python objects that cannot be
 wiped; the OpenSSL copies are freed with ``EVP_PKEY_free``/``BN_clear_free``/``OPENSSL_clear_free``,
@@ -81,7 +84,15 @@ int EVP_PKEY_fromdata_init(EVP_PKEY_CTX *ctx);
 int EVP_PKEY_fromdata(EVP_PKEY_CTX *ctx, EVP_PKEY **ppkey, int selection, OSSL_PARAM params[]);
 int EVP_PKEY_pairwise_check(EVP_PKEY_CTX *ctx);
 int EVP_PKEY_get_bn_param(const EVP_PKEY *pkey, const char *key_name, BIGNUM **bn);
+int EVP_PKEY_get_octet_string_param(const EVP_PKEY *pkey, const char *key_name, unsigned char *buf,
+    size_t max_buf_sz, size_t *out_sz);
 void EVP_PKEY_free(EVP_PKEY *key);
+int EVP_PKEY_encapsulate_init(EVP_PKEY_CTX *ctx, const OSSL_PARAM params[]);
+int EVP_PKEY_encapsulate(EVP_PKEY_CTX *ctx, unsigned char *wrappedkey, size_t *wrappedkeylen,
+    unsigned char *genkey, size_t *genkeylen);
+int EVP_PKEY_decapsulate_init(EVP_PKEY_CTX *ctx, const OSSL_PARAM params[]);
+int EVP_PKEY_decapsulate(EVP_PKEY_CTX *ctx, unsigned char *unwrapped, size_t *unwrappedlen,
+    const unsigned char *wrapped, size_t wrappedlen);
 
 int BN_num_bits(const BIGNUM *a);
 int BN_bn2bin(const BIGNUM *a, unsigned char *to);
@@ -115,6 +126,8 @@ void ERR_clear_error(void);
 # include/openssl/core.h and include/openssl/evp.h
 _INTEGER, _UNSIGNED_INTEGER, _UTF8_STRING, _OCTET_STRING, _UTF8_PTR = 1, 2, 4, 5, 6
 _KEYPAIR = 0x87  # EVP_PKEY_KEYPAIR: private key, public key and domain parameters
+_PUBLIC_KEY = 0x86  # EVP_PKEY_PUBLIC_KEY: public key and domain parameters
+_MLKEM_SIZES = {"ML-KEM-512": (800, 768), "ML-KEM-768": (1184, 1088), "ML-KEM-1024": (1568, 1568)}
 _LIBCRYPTO = "libcrypto.so.3"  # OpenSSL 3's soname on every distribution
 
 # Declared at the first use: parsing the declarations costs tens of milliseconds (pycparser).
@@ -474,6 +487,66 @@ class FipsContext:
             params.unsigned("p", p).unsigned("g", g).unsigned("q", q)
         params.unsigned("priv", x).unsigned("pub", y)
         return self._pairwise("DH", params, "FFDH pairwise check")
+
+    # ------------------------------------------------------------------------------------ ML-KEM
+    # What cryptography cannot reach (FIPS 203 in the provider): ML-KEM-512, the expanded
+    # decapsulation key of §7.1, and encapsulation with a given m (known-answer tests).
+
+    def mlkem_key(self, name: str, *, seed: bytes = b"", dk: bytes = b"", ek: bytes = b"") -> Any | None:
+        """An ML-KEM key of the provider (``name``: "ML-KEM-512", "-768", "-1024") from its seed
+        ``d || z`` (the provider runs Algorithm 16), its expanded decapsulation key ``dk`` (the provider
+        runs the §7.3 hash check) or its encapsulation key ``ek`` (the §7.2 modulus check); None when
+        the provider refuses the key. Freed when the returned handle is collected."""
+        lib = self._lib
+        lib.ERR_clear_error()
+        field, value = ("seed", seed) if seed else ("priv", dk) if dk else ("pub", ek)
+        params = _Params().octets(field, value)  # alive until the call returns: it owns the buffers
+        with self._pkey_ctx(name, f"{name} key import") as pctx:
+            self._check(lib.EVP_PKEY_fromdata_init(pctx), f"{name} key import")
+            out = _ffi.new("EVP_PKEY **")
+            made = lib.EVP_PKEY_fromdata(pctx, out, _PUBLIC_KEY if ek else _KEYPAIR, params.array())
+        if made != 1:
+            lib.ERR_clear_error()
+            return None
+        return _ffi.gc(out[0], lib.EVP_PKEY_free)
+
+    def mlkem_public(self, name: str, key: Any) -> bytes:
+        """The encapsulation key ``ek`` of ``key`` (FIPS 203 encoding)."""
+        out, size = _ffi.new("unsigned char[]", _MLKEM_SIZES[name][0]), _ffi.new("size_t *")
+        self._check(self._lib.EVP_PKEY_get_octet_string_param(key, b"pub", out, len(out), size), name)
+        return bytes(_ffi.buffer(out, size[0]))
+
+    def mlkem_encapsulate(self, name: str, key: Any, m: bytes | None = None) -> tuple[bytes, bytes]:
+        """FIPS 203 Algorithm 20 (m from the provider's DRBG), or Algorithm 17 with the given ``m``
+        (the provider's ``ikme`` parameter, for known-answer tests): (c, K)."""
+        lib, what = self._lib, f"{name} encapsulation"
+        pctx = lib.EVP_PKEY_CTX_new_from_pkey(self._ctx, key, _ffi.NULL)
+        if pctx == _ffi.NULL:
+            raise AlgorithmUnavailable(f"{what}: {_errors(lib)}")
+        try:
+            given = _Params().octets("ikme", m) if m is not None else None  # owns the buffer
+            self._check(lib.EVP_PKEY_encapsulate_init(pctx, given.array() if given else _ffi.NULL), what)
+            c_size, k_size = _ffi.new("size_t *", _MLKEM_SIZES[name][1]), _ffi.new("size_t *", 32)
+            c, k = _ffi.new("unsigned char[]", c_size[0]), _ffi.new("unsigned char[]", 32)
+            self._check(lib.EVP_PKEY_encapsulate(pctx, c, c_size, k, k_size), what)
+            return bytes(_ffi.buffer(c, c_size[0])), bytes(_ffi.buffer(k, k_size[0]))
+        finally:
+            lib.EVP_PKEY_CTX_free(pctx)
+
+    def mlkem_decapsulate(self, name: str, key: Any, ciphertext: bytes) -> bytes:
+        """FIPS 203 Algorithm 21: K, or the implicit-rejection key for a ciphertext that does not
+        re-encrypt to itself."""
+        lib, what = self._lib, f"{name} decapsulation"
+        pctx = lib.EVP_PKEY_CTX_new_from_pkey(self._ctx, key, _ffi.NULL)
+        if pctx == _ffi.NULL:
+            raise AlgorithmUnavailable(f"{what}: {_errors(lib)}")
+        try:
+            self._check(lib.EVP_PKEY_decapsulate_init(pctx, _ffi.NULL), what)
+            k, k_size = _ffi.new("unsigned char[]", 32), _ffi.new("size_t *", 32)
+            self._check(lib.EVP_PKEY_decapsulate(pctx, k, k_size, ciphertext, len(ciphertext)), what)
+            return bytes(_ffi.buffer(k, k_size[0]))
+        finally:
+            lib.EVP_PKEY_CTX_free(pctx)
 
 
 def open_context(paths: StatePaths, *, strict: bool, loaded: Path | None = None) -> FipsContext:
