@@ -46,14 +46,10 @@ from fipscrypto.enforce import require
 from fipscrypto.errors import InvalidParameter
 
 from ._classical import ECDH, X25519, Classical
-from .mlkem import MLKEM
+from .mlkem import MLKEM, PARAMETER_SETS, SEED_BYTES
 
-__all__ = ["HYBRIDS", "MLKEM_SIZES", "XWING_LABEL", "HybridKEM", "Layout", "xwing_expand"]
+__all__ = ["HYBRIDS", "XWING_LABEL", "HybridKEM", "Layout", "xwing_expand"]
 
-# FIPS 203 §8, Table 3: (encapsulation key, ciphertext) bytes; every ML-KEM secret is 32 bytes and
-# every seed d || z 64.
-MLKEM_SIZES = {"ML-KEM-768": (1184, 1088), "ML-KEM-1024": (1568, 1568)}
-_MLKEM_SECRET, _MLKEM_SEED = 32, 64
 # draft-connolly-cfrg-xwing-kem, "Combiner": XWingLabel = concat("\\./", "/^\\"), 5c2e2f2f5e5c.
 XWING_LABEL = b"\\./" + b"/^\\"
 XWING_SEED = 32
@@ -74,16 +70,24 @@ class Layout:
     policy: tuple[str, str]  # (category, name) the policy is asked
 
     @property
+    def mlkem_public_key_size(self) -> int:
+        return PARAMETER_SETS[self.mlkem][1]  # FIPS 203 §8: ek
+
+    @property
+    def mlkem_ciphertext_size(self) -> int:
+        return PARAMETER_SETS[self.mlkem][3]  # FIPS 203 §8: c
+
+    @property
     def public_key_size(self) -> int:
-        return MLKEM_SIZES[self.mlkem][0] + self.classical.share
+        return self.mlkem_public_key_size + self.classical.share
 
     @property
     def ciphertext_size(self) -> int:
-        return MLKEM_SIZES[self.mlkem][1] + self.classical.share
+        return self.mlkem_ciphertext_size + self.classical.share
 
     @property
     def private_key_size(self) -> int:
-        return XWING_SEED if self.combiner == "xwing" else _MLKEM_SEED + self.classical.private
+        return XWING_SEED if self.combiner == "xwing" else SEED_BYTES + self.classical.private
 
     def join(self, mlkem: bytes, classical: bytes) -> bytes:
         """The two components in the hybrid's order."""
@@ -138,7 +142,7 @@ def xwing_expand(seed: bytes) -> tuple[bytes, bytes]:
     """draft-connolly-cfrg-xwing-kem ``expandDecapsulationKey``: ``expanded = SHAKE256(sk, 96*8)``;
     (the ML-KEM-768 seed ``d || z`` = expanded[0:64], the X25519 scalar sk_X = expanded[64:96])."""
     expanded = _hashes.digest("shake256", seed, 96)
-    return expanded[:_MLKEM_SEED], expanded[_MLKEM_SEED:]
+    return expanded[:SEED_BYTES], expanded[SEED_BYTES:]
 
 
 class HybridKEM:
@@ -217,7 +221,7 @@ class HybridKEM:
         layout = self._layout
         approved = self._require("apply")
         public_key = self._sized("public key", public_key, layout.public_key_size)
-        ek, pk_c = layout.split(public_key, MLKEM_SIZES[layout.mlkem][0])
+        ek, pk_c = layout.split(public_key, layout.mlkem_public_key_size)
         with indicator.scope() as done:
             ct_m, ss_m = self._kem.encapsulate(ek)
             ct_c, ss_c = layout.classical.encapsulate(pk_c)
@@ -233,13 +237,13 @@ class HybridKEM:
         approved = self._require("process")
         private_key = self._sized("private key", private_key, layout.private_key_size)
         ciphertext = self._sized("ciphertext", ciphertext, layout.ciphertext_size)
-        ct_m, ct_c = layout.split(ciphertext, MLKEM_SIZES[layout.mlkem][1])
+        ct_m, ct_c = layout.split(ciphertext, layout.mlkem_ciphertext_size)
         with indicator.scope() as done:
             if layout.combiner == "xwing":
                 dk, sk_c = xwing_expand(private_key)
                 pk_c = _X25519.public(sk_c)
             else:
-                dk, sk_c = layout.split(private_key, _MLKEM_SEED)
+                dk, sk_c = layout.split(private_key, SEED_BYTES)
                 pk_c = b""  # the concatenation does not use it
             ss_m = self._kem.decapsulate(dk, ct_m)
             ss_c = layout.classical.decapsulate(sk_c, ct_c)

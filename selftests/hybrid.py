@@ -135,10 +135,9 @@ def _ecdh_mlkem(name: str, curve: str, private: bytes, ciphertext: bytes) -> byt
     from fipscrypto._backend import kem as _kem
     from fipscrypto._backend import keys as _keys
 
-    hybrid = _hybrid()
-    layout = hybrid.HYBRIDS[name]
-    ct_m, ct_c = layout.split(ciphertext, hybrid.MLKEM_SIZES[layout.mlkem][1])
-    dk, sk_c = layout.split(private, 64)
+    layout = _hybrid().HYBRIDS[name]
+    ct_m, ct_c = layout.split(ciphertext, layout.mlkem_ciphertext_size)
+    dk, sk_c = layout.split(private, 64)  # the ML-KEM seed d || z
     ss_m = _kem.decapsulate(_kem.from_seed(layout.mlkem.lower(), dk), ct_m)
     q = _keys.ec_from_encoded(curve, ct_c)
     ss_c = _keys.ec_exchange(_keys.ec_private(curve, int.from_bytes(sk_c, "big")), q)
@@ -170,7 +169,7 @@ def _xwing_components(name: str) -> tuple[Any, Any]:
 
     hybrid = _hybrid()
     layout = hybrid.HYBRIDS[name]
-    ct_m, ct_x = layout.split(_XWING_CT, len(_XWING_CT) - layout.classical.share)
+    ct_m, ct_x = layout.split(_XWING_CT, layout.mlkem_ciphertext_size)
     dk, _ = hybrid.xwing_expand(_XWING_SK)
     return _kem.decapsulate(_kem.from_seed("ml-kem-768", dk), ct_m), ct_x
 
