@@ -215,9 +215,10 @@ class HybridKEM:
         return public, private
 
     def encapsulate(self, public_key: bytes) -> tuple[bytes, bytes]:
-        """(ciphertext, shared secret) for ``public_key``; a malformed key (an ML-KEM encapsulation
-        key that fails the FIPS 203 §7.2 check, a point off the curve or compressed) raises
-        InvalidParameter before any secret is made."""
+        """(ciphertext, shared secret) for ``public_key``. A malformed key raises, and nothing is
+        returned: InvalidKey for an ML-KEM encapsulation key that fails the FIPS 203 §7.2 check,
+        InvalidParameter for a wrong length or a point that is compressed, off the curve or out of
+        range (both are InvalidParameter)."""
         layout = self._layout
         approved = self._require("apply")
         public_key = self._sized("public key", public_key, layout.public_key_size)
