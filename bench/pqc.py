@@ -4,8 +4,10 @@ For each backend and parameter set: key generation, encapsulation and decapsulat
 through ``fipscrypto.pqc.MLKEM`` (the switch, the gate, the policy for the parameter set, and for
 liboqs its boundary rule, the indicator; key bytes in and out) against cryptography's ML-KEM on the
 same FIPS provider (key objects held by the caller: generate + the raw public key and seed out;
-encapsulate; decapsulate). ML-KEM-512, which cryptography does not offer, is measured against
-liboqs-python's own calls on the same liboqs. Median of ROUNDS interleaved rounds (services.compare).
+encapsulate; decapsulate). ML-KEM-512, which cryptography does not offer: on the openssl backend
+against the same provider calls made directly in fipscrypto's private context (the route it takes),
+on liboqs against liboqs-python's own calls on the same liboqs. Median of ROUNDS interleaved rounds
+(services.compare).
 The liboqs backend runs in an exemption scope (strict mode refuses it otherwise).
 """
 
@@ -58,6 +60,7 @@ def _measure() -> dict[str, dict[str, float]]:
             )
     results = services.compare("ML-KEM (fipscrypto.pqc)", cases, 28, ROUNDS)
 
+    results |= _ml_kem_512_openssl()
     oqs = _import_oqs()
     kem = pqc.MLKEM("ML-KEM-512", backend="liboqs")
     public, private = kem.generate_keypair()
@@ -75,6 +78,35 @@ def _measure() -> dict[str, dict[str, float]]:
     return results | services.compare(
         "ML-KEM-512", cases, 28, ROUNDS, peer="liboqs-python on the same liboqs"
     )
+
+
+def _ml_kem_512_openssl() -> dict[str, dict[str, float]]:
+    from fipscrypto import pqc
+    from fipscrypto.keys import inside
+    from fipscrypto.rand import random_bytes
+
+    name, context, kem = "ML-KEM-512", inside.get(), pqc.MLKEM("ML-KEM-512", backend="openssl")
+    assert context is not None
+    public, private = kem.generate_keypair()
+    ciphertext, _ = kem.encapsulate(public)
+    key, their_public = context.mlkem_key(name, seed=private), context.mlkem_key(name, ek=public)
+
+    def generate() -> tuple[bytes, bytes]:
+        seed = random_bytes(64)
+        return context.mlkem_public(name, context.mlkem_key(name, seed=seed)), seed
+
+    cases: dict[str, tuple[Callable[[], object], Callable[[], object]]] = {
+        "ML-KEM-512 openssl keygen": (kem.generate_keypair, generate),
+        "ML-KEM-512 openssl encaps": (
+            lambda: kem.encapsulate(public),
+            lambda: context.mlkem_encapsulate(name, their_public),
+        ),
+        "ML-KEM-512 openssl decaps": (
+            lambda: kem.decapsulate(private, ciphertext),
+            lambda: context.mlkem_decapsulate(name, key, ciphertext),
+        ),
+    }
+    return services.compare("ML-KEM-512", cases, 28, ROUNDS, peer="the provider's private context directly")
 
 
 if __name__ == "__main__":

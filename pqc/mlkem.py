@@ -1,15 +1,14 @@
 """ML-KEM (FIPS 203) key encapsulation on the openssl or the liboqs backend.
 
-    kem = fipscrypto.pqc.MLKEM("ML-KEM-768")          # backend "auto": openssl when it offers the set
+    kem = fipscrypto.pqc.MLKEM("ML-KEM-768")          # backend "auto": openssl, the FIPS provider
     public_key, private_key = kem.generate_keypair()  # ek (FIPS 203 encoding), the seed d || z
     ciphertext, secret = kem.encapsulate(public_key)
     assert kem.decapsulate(private_key, ciphertext) == secret
 
 Byte formats are FIPS 203's: the encapsulation key ``ek`` (§7.1, 384k + 32 bytes), the ciphertext
 ``c``, the 32-byte shared key ``K``, and as private key the 64-byte seed ``d || z`` (§7.1, Algorithm
-16 ML-KEM.KeyGen_internal(d, z)), which both backends turn into the same key pair. The liboqs backend
-also decapsulates with the expanded key ``dk`` of §7.1 (after the decapsulation-key check of §7.3);
-cryptography 50, under the openssl backend, imports a decapsulation key only from its seed.
+16 ML-KEM.KeyGen_internal(d, z)), which both backends turn into the same key pair. Both also
+decapsulate with the expanded key ``dk`` of §7.1, after the decapsulation-key check of §7.3.
 
 Checks: the encapsulation-key check of §7.2 (length, and the modulus check of every coefficient) on
 every key given to :meth:`MLKEM.encapsulate` (:class:`~fipscrypto.errors.InvalidKey`); a ciphertext of
@@ -17,14 +16,18 @@ the right length that does not decrypt to itself yields the implicit-rejection k
 (Algorithm 18, line 9), not an error. Randomness (a new seed, the encapsulation's ``m``) comes from the
 FIPS provider's DRBG on both backends.
 
-Every operation passes the one enforcement path (``fipscrypto.enforce.require``) for the parameter
-set (category ``key-agreement``, ``ml-kem-768``: apply for key generation and encapsulation, process
-for decapsulation) and, on liboqs, for category ``implementation``, name ``liboqs`` (outside the FIPS
-boundary: disallowed by the built-in policies), then records the service indicator.
+Every operation passes the one enforcement path (``fipscrypto._service.grant``, which decides through
+``fipscrypto.enforce``) for the parameter set (category ``key-agreement``, ``ml-kem-768``: apply for
+key generation and encapsulation, process for decapsulation) and, on liboqs, for category
+``implementation``, name ``liboqs`` (outside the FIPS boundary: disallowed by the built-in policies),
+and records the service indicator. An approved operation keeps a standing grant, as the core
+services do.
 """
 
 from __future__ import annotations
 
+import contextlib
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -43,8 +46,8 @@ __all__ = ["BACKENDS", "MLKEM", "PARAMETER_SETS", "SEED_BYTES", "SHARED_SECRET_B
 BACKENDS = ("auto", "openssl", "liboqs")
 SEED_BYTES = 64  # d || z
 SHARED_SECRET_BYTES = 32
-# The services (indicator, audit, and the self-tests they unlock): the FIPS provider's ML-KEM test
-# (ml-kem-768) unlocks the first, the liboqs backend's (ml-kem-liboqs) the second.
+# The services (indicator, audit, and the self-tests they unlock): the FIPS provider's ML-KEM tests
+# (ml-kem-768, ml-kem-provider) unlock the first, the liboqs backend's (ml-kem-liboqs) the second.
 SERVICE, LIBOQS_SERVICE = "pqc.kem", "pqc.kem.liboqs"
 _CACHED = 16  # key objects kept per MLKEM object (the last ones used), dropped when the module errs
 
@@ -58,7 +61,7 @@ class _Keys:
     """A small bounded map from key bytes to what a backend made of them (a key object, an expanded
     key), so that repeated use of one key is not re-imported each call. Emptied on ERROR."""
 
-    __slots__ = ("_made", "_make")
+    __slots__ = ("__weakref__", "_made", "_make")
 
     def __init__(self, make: Callable[[bytes], Any]) -> None:
         self._made: dict[bytes, Any] = {}
@@ -69,7 +72,8 @@ class _Keys:
         if made is None:
             made = self._make(key)
             if len(self._made) >= _CACHED:
-                self._made.pop(next(iter(self._made)))
+                with contextlib.suppress(KeyError, RuntimeError, StopIteration):  # another thread's
+                    self._made.pop(next(iter(self._made)))
             self._made[key] = made
         return made
 
@@ -77,7 +81,7 @@ class _Keys:
         self._made.clear()
 
 
-_caches: list[_Keys] = []
+_caches: weakref.WeakSet[_Keys] = weakref.WeakSet()  # of the live MLKEM objects
 
 
 def _drop_keys() -> None:
@@ -110,7 +114,7 @@ class _Provider:
             self._private = _Keys(lambda seed: self._context_key(seed=seed))
             self._public = _Keys(lambda ek: self._context_key(ek=ek))
         self._expanded = _Keys(lambda dk: self._context_key(dk=dk))
-        _caches.extend((self._private, self._public, self._expanded))
+        _caches.update((self._private, self._public, self._expanded))
 
     def _context(self) -> FipsContext:
         context = self._inside.get()
@@ -178,7 +182,7 @@ class _Liboqs:
         k, _, self._dk_bytes, _ = PARAMETER_SETS[parameter_set]
         self._k = k
         self._expanded = _Keys(lambda seed: self._lib.keypair(parameter_set, seed)[1])
-        _caches.append(self._expanded)
+        _caches.add(self._expanded)
 
     def generate(self, seed: bytes | None) -> tuple[bytes, bytes]:
         seed = self._random(SEED_BYTES) if seed is None else seed

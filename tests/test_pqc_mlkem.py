@@ -210,3 +210,42 @@ def test_cryptography_cannot_reach_the_providers_ml_kem_512() -> None:
     assert seed == bytes(range(64))  # id-alg-ml-kem-768 (2.16.840.1.101.3.4.4.2)
     with pytest.raises(UnsupportedAlgorithm, match=r"2\.16\.840\.1\.101\.3\.4\.4\.1"):
         load_der_private_key(pkcs8(1), None)  # id-alg-ml-kem-512
+
+
+ERROR_STATE = """
+import gc, json, fipscrypto
+from fipscrypto import module, pqc, selftests
+from fipscrypto.pqc import mlkem
+fipscrypto.activate(pqc=True)
+kem = pqc.MLKEM("ML-KEM-768")
+public, private = kem.generate_keypair()
+ciphertext, secret = kem.encapsulate(public)
+kem.decapsulate(private, ciphertext)  # every operation now has a standing grant and a cached key
+cached = sum(len(c._made) for c in mlkem._caches)
+module.enter_error("a test")
+refused = []
+calls = (kem.generate_keypair, lambda: kem.encapsulate(public), lambda: kem.decapsulate(private, ciphertext))
+for call in calls:
+    try:
+        call()
+    except fipscrypto.ModuleErrorState:
+        refused.append(True)
+after_error = sum(len(c._made) for c in mlkem._caches)
+recovered = all(r.passed for r in selftests.run_all())
+same = kem.decapsulate(private, ciphertext) == secret
+for _ in range(200):
+    pqc.MLKEM("ML-KEM-1024").generate_keypair()
+gc.collect()
+print(json.dumps({"cached": cached, "refused": refused, "after_error": after_error,
+                  "recovered": recovered, "same": same, "caches": len(mlkem._caches)}))
+"""
+
+
+def test_entering_error_refuses_with_standing_grants_and_drops_cached_keys(state_paths: StatePaths) -> None:
+    result = run_json(ERROR_STATE, FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+    assert result["cached"] == 2  # the key pair's private key object and its public key object
+    assert result["refused"] == [True, True, True]
+    assert result["after_error"] == 0
+    assert result["recovered"] is True
+    assert result["same"] is True
+    assert result["caches"] <= 6  # the caches of live objects only (kem's three, and a last one's)
