@@ -9,6 +9,7 @@ import gcm
 import keys
 import passwords
 import policy
+import pqc_hybrid
 import rand
 import seal
 import services
@@ -31,3 +32,4 @@ if __name__ == "__main__":
     srtp.main()
     dtls_srtp.main()
     pqc.main()
+    pqc_hybrid.main()

@@ -1093,9 +1093,14 @@ class AgreementKey:
         return self.public_key().public_bytes(encoding)
 
     def private_bytes(self, encoding: Encoding = "der") -> bytes:
-        """PKCS#8 DER (default) or PEM, unencrypted (protect it with fipscrypto.seal)."""
+        """PKCS#8 DER (default) or PEM, unencrypted (protect it with fipscrypto.seal); raw (ECDH only):
+        the scalar d in the field's size (SEC 1 §2.3.7), as :func:`agreement_key_from_private_value`
+        takes it back."""
         module.gate()
-        return _private_bytes(_live(self._key), encoding, raw=False)
+        key = _live(self._key)
+        if self.group is None and _choice(encoding, "encoding", ("der", "pem", "raw")) == "raw":
+            return _keys.private_scalar(key).to_bytes(_ec_size(_curve(self.scheme)), "big")
+        return _private_bytes(key, encoding, raw=False)
 
     def exchange(self, peer: AgreementPublicKey) -> bytes:
         """The shared secret Z (SP 800-56A r3 §5.7.1.1 FFC DH, §5.7.1.2 ECC CDH), raw, len(p) bytes."""

@@ -4,7 +4,8 @@ Off by default: turn it on with ``FIPSCRYPTO_PQC=1``, ``fipscrypto.activate(pqc=
 that allows category ``feature``, name ``pqc``; off, every entry point raises
 :class:`~fipscrypto.errors.FeatureDisabled`. :func:`enabled` tells, :func:`backends` lists the
 implementations (``openssl``: the FIPS provider; ``liboqs``: outside the FIPS boundary) and whether
-each can run here. :class:`MLKEM` is ML-KEM-512/768/1024 (FIPS 203). Importing this package never
+each can run here. :class:`MLKEM` is ML-KEM-512/768/1024 (FIPS 203); :class:`HybridKEM` joins it
+with ECDH or X25519 (the TLS hybrid groups and X-Wing, :data:`HYBRIDS`). Importing this package never
 imports liboqs-python's ``oqs`` (see :mod:`.backends`). See docs/pqc.md.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from ._flag import enabled
 from .backends import Backend, backends
+from .hybrid import HYBRIDS, HybridKEM
 from .mlkem import MLKEM
 
-__all__ = ["MLKEM", "Backend", "backends", "enabled"]
+__all__ = ["HYBRIDS", "MLKEM", "Backend", "HybridKEM", "backends", "enabled"]

@@ -38,6 +38,7 @@ from . import hashes, ciphers, kdf, rand  # noqa: F401  # isort: skip
 from . import srtp  # noqa: F401  # isort: skip
 from . import keys  # noqa: F401  # isort: skip
 from . import pqc  # noqa: F401  # isort: skip
+from . import hybrid  # noqa: F401  # isort: skip
 from . import integrity  # noqa: F401  # isort: skip
 
 __all__ = [

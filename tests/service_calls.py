@@ -129,6 +129,7 @@ NOT_ENTRY_POINTS = {
     "pqc.enabled": "reads the switch: no cryptographic service",
     "pqc.backends": "reports what is installed: no cryptographic service",
     "pqc.Backend": "result record",
+    "pqc.HYBRIDS": "constant (the hybrids' layouts)",
 }
 SERVICE_MODULES = ("hashes", "mac", "aead", "rand", "kdf", "keys", "passwords", "seal", "tls", "srtp", "pqc")
 
@@ -233,6 +234,7 @@ def entry_points() -> dict[str, Callable[[], object]]:
         ),
         # liboqs: its construction runs the liboqs backend's self-test (openssl's runs with TLS).
         "pqc.MLKEM": lambda: pqc.MLKEM("ML-KEM-768", backend="liboqs"),
+        "pqc.HybridKEM": lambda: pqc.HybridKEM("SecP256r1MLKEM768").generate_keypair(),
     }
 
 

@@ -19,7 +19,12 @@ ROOT = Path(__file__).resolve().parents[1]
 # Source folder -> the package it installs as (pyproject's package-dir mapping).
 FOLDERS = {"fipscrypto": "fipscrypto", "selftests": "fipscrypto.selftests", "pqc": "fipscrypto.pqc"}
 FOLDERS["cli"] = "fipscrypto.cli"
-LATE = {("fipscrypto.module", "fipscrypto.selftests"), ("fipscrypto.cli.selftest", "fipscrypto.selftests")}
+LATE = {
+    ("fipscrypto.module", "fipscrypto.selftests"),
+    ("fipscrypto.cli.selftest", "fipscrypto.selftests"),
+    ("fipscrypto.tls.contexts", "fipscrypto.pqc"),
+    ("fipscrypto.selftests.hybrid", "fipscrypto.pqc.hybrid"),
+}
 
 
 def modules() -> dict[str, tuple[Path, bool]]:

@@ -67,15 +67,22 @@ class Pki:
     """A test CA (ECDSA P-256 unless told) that issues the certificates the tests need, as PEM files."""
 
     def __init__(
-        self, folder: Path, name: str = "fipscrypto test CA", *, issuer: Pki | None = None, ca: bool = True
+        self,
+        folder: Path,
+        name: str = "fipscrypto test CA",
+        *,
+        issuer: Pki | None = None,
+        ca: bool = True,
+        key: str = "ec-p256",
     ) -> None:
         """A root CA, or an intermediate of ``issuer``; ``ca=False`` makes a certificate that issues
-        although it is not a CA (no cA bit, no keyCertSign)."""
+        although it is not a CA (no cA bit, no keyCertSign). ``key``: "ec-p256" or "ec-p384" (which
+        signs with SHA-384)."""
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.name = name
         self.parent = issuer
-        self._key = ec.generate_private_key(ec.SECP256R1())
+        self._key = _new_key(key)
         now = dt.datetime.now(dt.UTC)
         builder = (
             x509.CertificateBuilder()
@@ -97,7 +104,7 @@ class Pki:
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()), False
         )
-        self.certificate = builder.sign(signer, hashes.SHA256())
+        self.certificate = builder.sign(signer, hashes.SHA384() if key == "ec-p384" else hashes.SHA256())
         slug = name.replace(" ", "-")
         self.cert = folder / f"{slug}.pem"
         self.key = folder / f"{slug}.key"
@@ -437,13 +444,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def s_server(cert: Issued, *options: str) -> Iterator[int]:
-    """The system ``openssl s_server`` serving one connection with ``cert``; yields its port."""
+def s_server(cert: Issued, *options: str, config: Path | None = None) -> Iterator[int]:
+    """The system ``openssl s_server`` serving one connection with ``cert`` (``config``: its
+    OPENSSL_CONF); yields its port."""
     port = free_port()
+    env = clean_env(OPENSSL_CONF=str(config)) if config else clean_env()
     proc = subprocess.Popen(
         [OPENSSL, "s_server", "-accept", f"127.0.0.1:{port}", "-naccept", "1",
          "-cert", str(cert.cert), "-key", str(cert.key), "-cert_chain", str(cert.chain), *options],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=clean_env(),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )  # fmt: skip  # stdin stays open: s_server ends a connection at the end of its input
     try:
         assert proc.stdout is not None

@@ -14,6 +14,7 @@ configures the context, and records the service indicator.
 from __future__ import annotations
 
 import functools
+import importlib
 import ipaddress
 import select
 import socket
@@ -240,8 +241,15 @@ def _trust(context: SSL.Context, source: Source, *, client_cas: bool = False) ->
     return anchors
 
 
+def _pqc_enabled() -> bool:
+    """Whether the post-quantum module is on (:func:`fipscrypto.pqc.enabled`: the environment,
+    activation or the policy), imported by name: the core does not depend on ``fipscrypto.pqc``."""
+    on: bool = importlib.import_module("fipscrypto.pqc").enabled()
+    return on
+
+
 def _build(
-    role: Role, policy: Policy | str | None, post_quantum: bool, session_tickets: bool
+    role: Role, policy: Policy | str | None, post_quantum: bool | None, session_tickets: bool
 ) -> tuple[SSL.Context, EndpointSettings, PolicyRef, ChainChecker]:
     """The context with the policy's settings, and the checker of the local chain."""
     service = f"tls.{role}_context"
@@ -249,7 +257,7 @@ def _build(
     settings = endpoint_settings(
         ref,
         service=service,
-        post_quantum=post_quantum,
+        post_quantum=_pqc_enabled() if post_quantum is None else post_quantum,
         session_tickets=session_tickets,
         negotiable=capability(),
     )
@@ -297,7 +305,7 @@ def server_context(
     require_client_cert: bool = False,
     policy: Policy | str | None = None,
     alpn: Sequence[bytes] | None = None,
-    post_quantum: bool = False,
+    post_quantum: bool | None = None,
     session_tickets: bool = False,
     inspect_handshake: bool = False,
 ) -> SSL.Context:
@@ -309,7 +317,9 @@ def server_context(
     they must. ``alpn``: the protocols this server speaks, preferred first (a list of bytes: each name 1
     to 255 bytes, the list at most 2^16-1 bytes with their length bytes, RFC 7301 §3.1). ``policy``: None
     (the active policy), a profile name, a policy file or a :class:`~fipscrypto.policy.Policy`.
-    ``post_quantum``: offer the policy's hybrid ML-KEM groups, first. ``session_tickets``: allow
+    ``post_quantum``: offer the policy's post-quantum groups (the hybrid ML-KEM groups, then ML-KEM
+    alone), first; None (the default) when the post-quantum module is on
+    (:func:`fipscrypto.pqc.enabled`), True or False whatever it says. ``session_tickets``: allow
     resumption. ``password``: bytes or None; flags: True or False.
     ``inspect_handshake``: read the handshake messages (exact signature schemes), at a Python call per
     TLS record. With or without it, a connection made with :func:`server_connection` refuses a
@@ -371,7 +381,7 @@ def client_context(
     check_hostname: bool = True,
     policy: Policy | str | None = None,
     alpn: Sequence[bytes] | None = None,
-    post_quantum: bool = False,
+    post_quantum: bool | None = None,
     session_tickets: bool = False,
     inspect_handshake: bool = False,
 ) -> SSL.Context:
