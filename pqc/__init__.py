@@ -11,9 +11,23 @@ imports liboqs-python's ``oqs`` (see :mod:`.backends`). See docs/pqc.md.
 
 from __future__ import annotations
 
-from ._flag import enabled
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from fipscrypto._pqc_switch import enabled
+
 from .backends import Backend, backends
-from .hybrid import HYBRIDS, HybridKEM
 from .mlkem import MLKEM
 
+if TYPE_CHECKING:
+    from .hybrid import HYBRIDS, HybridKEM
+
 __all__ = ["HYBRIDS", "MLKEM", "Backend", "HybridKEM", "backends", "enabled"]
+
+
+def __getattr__(name: str) -> Any:
+    """:class:`HybridKEM` and :data:`HYBRIDS`, imported on first use: their ECDH halves use the
+    provider, and importing this package does not fix the module's mode (``activate`` may follow)."""
+    if name in ("HYBRIDS", "HybridKEM"):
+        return getattr(importlib.import_module(".hybrid", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

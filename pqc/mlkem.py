@@ -32,10 +32,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from fipscrypto import _liboqs, _params, enforce, module
+from fipscrypto._pqc_switch import require_enabled
 from fipscrypto._service import Grant, grant, grants
 from fipscrypto.errors import AlgorithmUnavailable, InvalidKey, InvalidParameter
 
-from ._flag import require_enabled
 from .backends import CRYPTOGRAPHY_SETS, PARAMETER_SETS
 
 if TYPE_CHECKING:

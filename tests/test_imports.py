@@ -22,7 +22,6 @@ FOLDERS["cli"] = "fipscrypto.cli"
 LATE = {
     ("fipscrypto.module", "fipscrypto.selftests"),
     ("fipscrypto.cli.selftest", "fipscrypto.selftests"),
-    ("fipscrypto.tls.contexts", "fipscrypto.pqc"),
     ("fipscrypto.selftests.hybrid", "fipscrypto.pqc.hybrid"),
 }
 

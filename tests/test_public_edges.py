@@ -66,6 +66,14 @@ AUDIT_SKIPPED = ("tls.", "passwords.", "seal.", "rand.random_bytes", "policy.", 
 AUDIT = [name for name in TEMPLATES if not name.startswith(AUDIT_SKIPPED)]
 
 
+@pytest.fixture(autouse=True)
+def post_quantum_module_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sweeps call fipscrypto.pqc's entry points too: the switch is on for each test, not for the
+    rest of the session."""
+    for name, value in service_calls.PQC_ON.items():
+        monkeypatch.setenv(name, value)
+
+
 def _sweep(name: str) -> edgelib.Sweep:
     template = TEMPLATES[name]
     made = template.module.prepare() if "made[" in template.source else None
@@ -122,7 +130,9 @@ def test_bad_input_gets_a_fipscrypto_error_strict(name: str) -> None:
 
 @pytest.fixture(scope="module")
 def audit_findings() -> dict[str, list[str]]:
-    found: dict[str, list[str]] = run_script_json(TESTS / "edgelib.py", "audit", *AUDIT, timeout=300)
+    found: dict[str, list[str]] = run_script_json(
+        TESTS / "edgelib.py", "audit", *AUDIT, timeout=300, **service_calls.PQC_ON
+    )
     return found
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import service_calls
 
 from fipscrypto import policy
 from fipscrypto.policy import Direction, Status
@@ -38,7 +39,7 @@ SERVICE_CATEGORIES = ("hash", "signature", "key-agreement", "password-hash", "ma
 
 @pytest.fixture(scope="module")
 def walk() -> dict[str, Any]:
-    result: dict[str, Any] = run_script_json(TESTS / "rulebook.py", timeout=600)
+    result: dict[str, Any] = run_script_json(TESTS / "rulebook.py", timeout=600, **service_calls.PQC_ON)
     return result
 
 

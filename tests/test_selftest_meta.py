@@ -86,7 +86,7 @@ print(json.dumps({{
 
 def _forced(name: str, state_dir: Path) -> tuple[str, dict[str, Any]]:
     code = CONDITIONAL.format(name=name, trigger=TRIGGERS[name]) if name in TRIGGERS else POWER_ON
-    env = {"FIPSCRYPTO_STATE_DIR": str(state_dir), "PYTHONPATH": TESTS_DIR}
+    env = {"FIPSCRYPTO_STATE_DIR": str(state_dir), "PYTHONPATH": TESTS_DIR, **service_calls.PQC_ON}
     if name not in TRIGGERS:
         env["FIPSCRYPTO_SELFTEST_FAIL"] = name
     return name, run_json(code, **env)

@@ -70,13 +70,6 @@ note = "Test: P-384 only."
 """
 
 
-@pytest.fixture(autouse=True)
-def post_quantum_module_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests fix what a context offers with the post-quantum module off, the default (whatever
-    the session's environment says); tests/test_pqc_tls.py covers the module's switch."""
-    monkeypatch.delenv("FIPSCRYPTO_PQC", raising=False)
-
-
 def handshake(
     server_ctx: SSL.Context, client_ctx: SSL.Context, hostname: str | None = "localhost"
 ) -> tuple[Outcome, Outcome]:

@@ -14,7 +14,6 @@ configures the context, and records the service indicator.
 from __future__ import annotations
 
 import functools
-import importlib
 import ipaddress
 import select
 import socket
@@ -25,6 +24,7 @@ from OpenSSL import SSL, crypto
 
 from .._backend import pyopenssl as _ossl
 from .._backend import x509 as _x509
+from .._pqc_switch import enabled as pqc_enabled
 from .._service import record
 from ..errors import HandshakeRejected, InvalidParameter, NoApplicationProtocol
 from ..module import gate
@@ -241,13 +241,6 @@ def _trust(context: SSL.Context, source: Source, *, client_cas: bool = False) ->
     return anchors
 
 
-def _pqc_enabled() -> bool:
-    """Whether the post-quantum module is on (:func:`fipscrypto.pqc.enabled`: the environment,
-    activation or the policy), imported by name: the core does not depend on ``fipscrypto.pqc``."""
-    on: bool = importlib.import_module("fipscrypto.pqc").enabled()
-    return on
-
-
 def _build(
     role: Role, policy: Policy | str | None, post_quantum: bool | None, session_tickets: bool
 ) -> tuple[SSL.Context, EndpointSettings, PolicyRef, ChainChecker]:
@@ -257,7 +250,7 @@ def _build(
     settings = endpoint_settings(
         ref,
         service=service,
-        post_quantum=_pqc_enabled() if post_quantum is None else post_quantum,
+        post_quantum=pqc_enabled() if post_quantum is None else post_quantum,
         session_tickets=session_tickets,
         negotiable=capability(),
     )

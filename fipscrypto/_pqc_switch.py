@@ -1,4 +1,6 @@
-"""The post-quantum module's switch: off by default.
+"""The switch of the post-quantum module (``fipscrypto.pqc``): off by default.
+
+It lives in the core so that the core (the TLS contexts) reads it without depending on the module.
 
 On with any of: ``FIPSCRYPTO_PQC=1`` in the environment (read at each check), ``fipscrypto.activate(
 pqc=True)`` (for the life of the process), or an active policy that allows ``feature`` ``pqc``
@@ -12,8 +14,8 @@ from __future__ import annotations
 
 import os
 
-from fipscrypto import enforce, module
-from fipscrypto.errors import FeatureDisabled
+from . import enforce, module
+from .errors import FeatureDisabled
 
 __all__ = ["ENV", "enabled", "require_enabled"]
 
