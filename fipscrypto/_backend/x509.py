@@ -17,7 +17,7 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, mldsa, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, SignatureAlgorithmOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorithmOID
 
 from .keys import PrivateKey
 
@@ -146,6 +146,27 @@ def load_der(der: bytes) -> Certificate:
 
 def to_der(cert: Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
+
+
+def self_signed(
+    private_key: PrivateKey, common_name: str, serial: int, valid: tuple[dt.datetime, dt.datetime]
+) -> tuple[bytes, bytes]:
+    """A self-signed certificate (PEM, DER) for an EC or RSA ``private_key``: subject and issuer the
+    common name, signed with SHA-256, valid from ``valid[0]`` to ``valid[1]``."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    if not isinstance(private_key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+        raise TypeError(f"{type(private_key).__name__} keys do not sign these certificates")
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(private_key.public_key())
+        .serial_number(serial)
+        .not_valid_before(valid[0])
+        .not_valid_after(valid[1])
+        .sign(private_key, hashes.SHA256())
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM), to_der(certificate)
 
 
 def load_private_key(data: bytes, password: bytes | None = None) -> PrivateKey:

@@ -19,12 +19,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes as _hashes
-from cryptography.hazmat.primitives import serialization
-from cryptography.x509.oid import NameOID
-
 from .. import hashes, keys, rand
+from .._backend import x509 as _x509
 from .._service import record
 from ..enforce import require
 from ..errors import FingerprintRejected, InvalidParameter
@@ -122,7 +118,7 @@ def _der(certificate: bytes) -> bytes:
         raise InvalidParameter(f"a certificate is bytes (DER or PEM), not {type(certificate).__name__}")
     if certificate.lstrip().startswith(b"-----BEGIN"):
         try:
-            return x509.load_pem_x509_certificate(certificate).public_bytes(serialization.Encoding.DER)
+            return _x509.to_der(_x509.load_certificates(certificate)[0])
         except ValueError:
             raise InvalidParameter("not a PEM certificate") from None
     return certificate
@@ -158,21 +154,10 @@ def generate_certificate(*, common_name: str = "WebRTC", days: int = 30) -> Cert
     approved &= require(_SERVICE, "hash", "sha256")
     # cryptography's OpenSSL runs with the FIPS provider (fipscrypto._backend boots it first): the
     # certificate's signature is made there, with the key generated above.
-    key = serialization.load_der_private_key(signing.private_bytes("der"), None)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    key = _x509.load_private_key(signing.private_bytes("der"))
     now = dt.datetime.now(dt.UTC)
     serial = int.from_bytes(rand.random_bytes(16), "big") >> 1 or 1
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())  # type: ignore[arg-type]  # an EC key, as generated above
-        .serial_number(serial)
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=days))
-        .sign(key, _hashes.SHA256())  # type: ignore[arg-type]
-    )
-    pem = certificate.public_bytes(serialization.Encoding.PEM)
-    der = certificate.public_bytes(serialization.Encoding.DER)
+    valid = (now - dt.timedelta(hours=1), now + dt.timedelta(days=days))
+    pem, der = _x509.self_signed(key, common_name, serial, valid)
     record(_SERVICE, _SCHEME, approved)
     return Certificate(pem, signing.private_bytes("pem"), Fingerprint.of(der))
