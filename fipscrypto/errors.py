@@ -43,6 +43,7 @@ __all__ = [
     "ProviderUnavailable",
     "ReplayError",
     "SelfTestFailure",
+    "SequenceExhausted",
     "TLSError",
 ]
 
@@ -267,8 +268,9 @@ class ParseError(InvalidParameter):
 
 class ReplayError(FipsError):
     """An authentic SRTP or SRTCP packet was already received, or is older than the replay window
-    (RFC 3711 §3.3.2); or ``protect`` was asked for a packet index already used. Drop the packet; the
-    stream state is as it was."""
+    (RFC 3711 §3.3.2); or ``protect`` was asked for a packet index already used; or an ESP packet's
+    sequence number was already received or is older than the window (RFC 4303 §3.4.3). Drop the
+    packet; the stream or SA state is as it was."""
 
 
 class HandshakeFailed(TLSError):
@@ -294,3 +296,9 @@ class FingerprintRejected(TLSError, InvalidParameter):
 class NoSrtpProfile(HandshakeRejected):
     """The DTLS handshake negotiated no SRTP protection profile (RFC 5764 §4.1.1): the peer offered none
     that the policy allows, or did not offer use_srtp (``reason`` ``no-srtp-profile``)."""
+
+
+class SequenceExhausted(KeyLimitError):
+    """An ESP security association sent its last sequence number (2^32 - 1, or 2^64 - 1 with extended
+    sequence numbers): RFC 4303 §3.3.3 forbids the counter to cycle, so the SA encapsulates nothing
+    more (it still decapsulates). Establish a new SA (rekey)."""
