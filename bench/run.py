@@ -6,6 +6,7 @@ import activation
 import dtls_srtp
 import fipscheck
 import gcm
+import ipsec
 import keys
 import passwords
 import policy
@@ -28,3 +29,4 @@ if __name__ == "__main__":
     tls.main()
     srtp.main()
     dtls_srtp.main()
+    ipsec.main()

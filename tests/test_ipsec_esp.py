@@ -19,7 +19,7 @@ from fipscrypto.errors import (
     SequenceExhausted,
 )
 from fipscrypto.ipsec import ALGORITHMS, SecurityAssociation
-from fipscrypto.ipsec.packets import ESP, Header, esp_header, rewrite
+from fipscrypto.ipsec.packets import ESP, esp_header, rewrite
 from fipscrypto.ipsec.transforms import Gcm, Gmac
 from fipscrypto.provider.state import StatePaths
 
@@ -47,7 +47,7 @@ def _crafted(outer: bytes, seq: int, plain: bytes) -> bytes:
     pad length and next header as the test wants them."""
     head = SPI.to_bytes(4, "big") + seq.to_bytes(4, "big")
     body = head + Gcm(key_of("aes-256-gcm-16")).seal(head, b"", seq.to_bytes(8, "big"), plain)
-    return rewrite(outer, Header(4, 20, 9, ESP), ESP, 20 + len(body)) + body
+    return rewrite(outer, (4, 20, 9, ESP), ESP, 20 + len(body)) + body
 
 
 # ------------------------------------------------------------------------------------ vectors
@@ -100,7 +100,7 @@ def test_an_sa_decapsulates_the_draft_packets(case: dict[str, Any], algorithm: s
         plain = bytes.fromhex(case["plaintext"])
     packet = ipv4(head + body, ESP)
     pad, protocol = plain[-2], plain[-1]
-    found = Header(4, 20, 9, ESP)
+    found = (4, 20, 9, ESP)
     expected = rewrite(packet[:20], found, protocol, 20 + len(plain) - 2 - pad) + plain[: -2 - pad]
     assert sa.decapsulate(packet) == expected
     with pytest.raises(ReplayError):
@@ -139,7 +139,7 @@ def test_packets_go_through_and_headers_are_rewritten(algorithm: str, version: i
         plain = ipv4(udp(data)) if version == 4 else ipv6(udp(data))
         sealed = tx.encapsulate(plain)
         found = esp_header(sealed)
-        assert found.version == (sealed[0] >> 4) == version
+        assert found[0] == (sealed[0] >> 4) == version
         if mode == "transport":  # the packet's own addresses
             assert sealed[12:20] == plain[12:20] if version == 4 else sealed[8:40] == plain[8:40]
         if version == 4:
@@ -149,7 +149,7 @@ def test_packets_go_through_and_headers_are_rewritten(algorithm: str, version: i
             assert int.from_bytes(sealed[4:6], "big") == len(sealed) - 40
         # RFC 4303 §2.4: the encrypted part ends on a 4-octet boundary (a block for CBC).
         chosen = ALGORITHMS[algorithm]
-        assert (len(sealed) - found.end - 8 - chosen.iv_size - chosen.icv_size) % chosen.align == 0
+        assert (len(sealed) - found[1] - 8 - chosen.iv_size - chosen.icv_size) % chosen.align == 0
         assert rx.decapsulate(sealed) == plain
 
 
@@ -173,7 +173,7 @@ def test_transport_mode_places_esp_after_the_ipv6_headers_that_routers_read() ->
     sealed = tx.encapsulate(plain)
     found = esp_header(sealed)
     # Hop-by-Hop (8 octets) then Routing (24): ESP after them; the Destination Options go inside.
-    assert (found.end, found.field) == (40 + 8 + 24, 40 + 8)
+    assert found[1:3] == (40 + 8 + 24, 40 + 8)
     assert sealed[40 + 8] == ESP
     assert rx.decapsulate(sealed) == plain
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from fipscrypto.errors import AuthenticationError, FipsError, ParseError, ReplayError
 from fipscrypto.ipsec import SecurityAssociation
-from fipscrypto.ipsec.packets import ESP, Header, rewrite
+from fipscrypto.ipsec.packets import ESP, rewrite
 from fipscrypto.ipsec.transforms import Gcm
 
 REFUSED = (AuthenticationError, ParseError, ReplayError)
@@ -53,7 +53,7 @@ def _authentic(seq: int, plain: bytes) -> bytes:
     head = SPI.to_bytes(4, "big") + seq.to_bytes(4, "big")
     body = head + Gcm(key_of("aes-256-gcm-16")).seal(head, b"", seq.to_bytes(8, "big"), plain)
     outer = ipv4(b"", ESP)
-    return rewrite(outer, Header(4, 20, 9, ESP), ESP, 20 + len(body)) + body
+    return rewrite(outer, (4, 20, 9, ESP), ESP, 20 + len(body)) + body
 
 
 MALFORMED = [

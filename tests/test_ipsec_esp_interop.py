@@ -108,7 +108,7 @@ def test_esp_packets_equal_scapys_and_go_through_both_ways(
     inners = [p for v in inner_versions for p in _packets(v)]
     for seq, inner in enumerate(inners, start=1):
         sealed = ours_tx.encapsulate(inner)
-        start = esp_header(sealed).end
+        start = esp_header(sealed)[1]
         assert int.from_bytes(sealed[start + 4 : start + 8], "big") == seq
         iv = sealed[start + 8 : start + 8 + chosen.iv_size]
         if mode == "tunnel":

@@ -107,7 +107,9 @@ def aes_ecb_encryptor(key: bytes) -> CipherContext:
     return Cipher(algorithms.AES(key), modes.ECB()).encryptor()  # noqa: S305  # the CTR block function
 
 
-def aes_cbc_contexts(key: bytes) -> tuple[Callable[[bytes], bytes], Callable[[bytes], bytes]]:
+def aes_cbc_contexts(
+    key: bytes,
+) -> tuple[Callable[[bytes | memoryview], bytes], Callable[[bytes | memoryview], bytes]]:
     """The ``update`` of a held AES-CBC encryptor and decryptor (zero IV), fed whole blocks only: ESP
     (RFC 3602) chains each packet on the last block of the one before (see ipsec.transforms.CbcHmac)."""
     zero = bytes(16)

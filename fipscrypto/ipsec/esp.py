@@ -53,6 +53,7 @@ _DUMMY = 59  # RFC 4303 §2.6: "the protocol value 59 (which means "no next head
 # RFC 4303 §2.4: "the Padding bytes are initialized with a series of (unsigned, 1-byte) integer values.
 # The first padding byte appended to the plaintext is numbered 1"; Pad Length is at most 255.
 _PADDING = [bytes(range(1, n + 1)) for n in range(256)]
+_LONGEST = {4: 0xFFFF, 6: 0xFFFF + 40}  # RFC 791 §3.1 Total Length; RFC 8200 §3 Payload Length
 
 _FORKED = Refusal(
     lambda: ForkError(
@@ -124,6 +125,8 @@ class SecurityAssociation:
         self._transform: Any = transform(chosen, bytes(key))
         self._spi = self.spi.to_bytes(4, "big")
         self._iv, self._icv, self._align = chosen.iv_size, chosen.icv_size, chosen.align
+        self._overhead = 8 + chosen.iv_size + chosen.icv_size  # ESP header, IV and ICV around the payload
+        self._chained = chosen.digest is not None  # AES-CBC: its encryptor's state goes from packet to packet
         self._last = last
         self._sequence: Any = iter(range(start, last + 1))  # _FORKED in a child, REVOKED in ERROR
         # RFC 4303 §3.4.3: "When an SA is established, the receiver's counter is initialized to 0";
@@ -156,25 +159,24 @@ class SecurityAssociation:
         packet = ip_packet if ip_packet.__class__ is bytes and len(ip_packet) <= MAX_PACKET else None
         if packet is None:
             packet = _checked("ip_packet", ip_packet)
-        if self._tunnel is None:
+        tunnel = self._tunnel
+        if tunnel is None:
             found = transport_header(packet)
-            protocol, header, payload = found.protocol, packet[: found.end], packet[found.end :]
+            version, end, _, protocol = found
+            payload = packet[end:]
         else:
             # RFC 4303 §2.6: Next Header 4 for an IPv4 packet, 41 for IPv6.
             protocol = IPV4 if packet and packet[0] >> 4 == 4 else IPV6
             if inner_length(packet, protocol) != len(packet):
                 raise ParseError("the packet to tunnel is longer than its IP header says")
-            payload = packet
+            version = tunnel[0].version
+            end, payload = 20 if version == 4 else 40, packet  # after the outer header
         # RFC 4303 §2.4: padding so that "the Pad Length and Next Header fields are right aligned within
         # a 4-byte word" and, for a block cipher, the encrypted part is a multiple of the block size.
         pad = -(len(payload) + 2) % self._align
-        plain = payload + _PADDING[pad] + bytes((pad, protocol))
-        size = 8 + self._iv + len(plain) + self._icv  # ESP header, IV, payload and trailer, ICV
-        if self._tunnel is None:
-            version, total = found.version, found.end + size
-        else:
-            version, total = self._tunnel[0].version, (20 if self._tunnel[0].version == 4 else 40) + size
-        if total > (0xFFFF if version == 4 else 0xFFFF + 40):  # RFC 791 total length, RFC 8200 payload length
+        plain = payload + (_PADDING[pad] + bytes((pad, protocol)))
+        total = end + self._overhead + len(plain)
+        if total > _LONGEST[version]:
             raise InvalidParameter(f"the ESP packet would be {total} octets, longer than an IP packet")
         with self._lock:
             try:
@@ -184,17 +186,21 @@ class SecurityAssociation:
                     f"ESP SA {self.spi:#010x} sent sequence number {self._last}: the counter may not "
                     "cycle (RFC 4303 §3.3.3); establish a new SA"
                 ) from None
-            head = self._spi + (seq & _LOW).to_bytes(4, "big")
-            # RFC 4303 §2.2.1: with ESN only the low-order 32 bits are sent; the high-order ones enter
-            # the ICV (and, RFC 4106 §5, the AAD). The IV is made from the 64-bit sequence number.
-            high = (seq >> 32).to_bytes(4, "big") if self.esn else b""
             transform = self._transform
-            body: bytes = transform.seal(head, high, transform.iv(seq.to_bytes(self._iv, "big")), plain)
-        if self._tunnel is None:
-            out = rewrite(header, found, ESP, total) + head + body
+        head = self._spi + (seq & _LOW).to_bytes(4, "big")
+        if tunnel is None:
+            outer = rewrite(packet, found, ESP, total)
         else:
-            src, dst = self._tunnel
-            out = outer_header(src, dst, packet, protocol, total, seq & 0xFFFF) + head + body
+            outer = outer_header(*tunnel, packet, protocol, total, seq & 0xFFFF)
+        # RFC 4303 §2.2.1: with ESN only the low-order 32 bits are sent; the high-order ones enter the
+        # ICV (and, RFC 4106 §5, the AAD). The IV is made from the 64-bit sequence number.
+        high = (seq >> 32).to_bytes(4, "big") if self.esn else b""
+        nonce = seq.to_bytes(self._iv, "big")
+        if self._chained:  # AES-CBC's contexts carry state from packet to packet: one at a time
+            with self._lock:
+                out: bytes = transform.seal(head, high, transform.iv(nonce), plain, outer + head)
+        else:
+            out = transform.seal(head, high, transform.iv(nonce), plain, outer + head)
         if get_last() is not self._sealed:  # the indicator, inlined (indicator.mark)
             set_last(self._sealed)
         next(self._seals)
@@ -203,7 +209,8 @@ class SecurityAssociation:
     # ------------------------------------------------------------------------------- receiving
 
     def _index(self, low: int) -> int:
-        """The full sequence number of a received packet whose low-order 32 bits are ``low``."""
+        """The full sequence number of a received packet whose low-order 32 bits are ``low`` (that is,
+        ``low`` itself without ESN)."""
         if not self.esn:
             return low
         # RFC 4303 Appendix A2.2, with T = Th || Tl the highest authenticated sequence number, W the
@@ -230,8 +237,8 @@ class SecurityAssociation:
         if packet is None:
             packet = _checked("esp_packet", esp_packet)
         found = _esp_header(packet)
-        start = found.end
-        encrypted = len(packet) - start - 8 - self._iv - self._icv
+        start = found[1]
+        encrypted = len(packet) - start - self._overhead
         if encrypted < 2 or encrypted % self._align:
             raise ParseError(
                 f"an ESP payload of {encrypted} octets between IV and ICV: at least the 2-octet trailer, a "
@@ -243,15 +250,21 @@ class SecurityAssociation:
         with self._lock:
             open_ = self._transform.open  # first: in ERROR, ModuleErrorState whatever the packet
             window = self._window
+            top = window.top
             index = self._index(int.from_bytes(head[4:], "big"))
             # RFC 4303 §3.4.3: "Duplicates are rejected ... packets that fall to the left of the window
-            # are rejected" before the ICV; "The receive window is updated only if the ICV verification
-            # succeeds".
-            window.check(index)
+            # are rejected" before the ICV (a number past the top is neither); "The receive window is
+            # updated only if the ICV verification succeeds".
+            if index <= top:
+                window.check(index)
             high = (index >> 32).to_bytes(4, "big") if self.esn else b""
-            plain: bytes = open_(head, high, packet[start + 8 :])
+            plain: bytes = open_(head, high, memoryview(packet)[start + 8 :])
             out = self._payload(packet, found, plain)
-            window.accept(index)
+            if index == top + 1:  # Window.accept, inlined for the next packet in sequence
+                window.mask = (window.mask << 1 | 1) & window.full
+                window.top = index
+            else:
+                window.accept(index)
         if get_last() is not self._opened:
             set_last(self._opened)
         next(self._opens)
@@ -273,6 +286,5 @@ class SecurityAssociation:
                 raise ParseError(
                     f"next header {protocol} in tunnel mode: 4 (IPv4) or 41 (IPv6) (RFC 4303 §2.6)"
                 )
-            return plain[: inner_length(plain[:end], protocol)]
-        payload = plain[:end]
-        return rewrite(packet[: found.end], found, protocol, found.end + len(payload)) + payload
+            return plain[: inner_length(memoryview(plain)[:end], protocol)]
+        return b"".join((rewrite(packet, found, protocol, found[1] + end), memoryview(plain)[:end]))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from struct import Struct
-from typing import NamedTuple
 
 from ..errors import InvalidParameter, ParseError
 
@@ -39,14 +38,10 @@ _IPV4 = Struct("!BBHHHBBH4s4s")
 _IPV6 = Struct("!IHBB16s16s")
 
 
-class Header(NamedTuple):
-    """Where an IP packet's header chain ends (``end``: ESP or the payload starts there), the octet that
-    names the next protocol (``field``) and its value (``protocol``), and the IP version."""
-
-    version: int
-    end: int
-    field: int
-    protocol: int
+# Where an IP packet's header chain ends (ESP or the payload starts there), the octet that names the
+# next protocol, and its value: (version, end, field, protocol). A plain tuple: the per-packet path
+# makes one for every packet.
+Header = tuple[int, int, int, int]
 
 
 def _ipv4(packet: bytes, n: int) -> int:
@@ -93,37 +88,49 @@ def _extensions(packet: bytes, n: int, *, esp: bool) -> Header:
         field, protocol, end = end, packet[end], end + (packet[end + 1] + 1) * 8
     if protocol == _FRAGMENT:
         raise ParseError("an IPv6 fragment: ESP takes whole packets (RFC 4303 §3.3.5, §3.4.1)")
-    return Header(6, end, field, protocol)
+    return 6, end, field, protocol
 
 
 def transport_header(packet: bytes) -> Header:
     """The header chain of an IP packet to protect in transport mode (RFC 4303 §3.1.1)."""
     n = len(packet)
+    if (
+        n >= 20
+        and packet[0] == 0x45
+        and packet[2] << 8 | packet[3] == n
+        and not (packet[6] & 0x3F or packet[7])
+    ):
+        return 4, 20, 9, packet[9]  # a 20-octet IPv4 header (no options): checked at once
     if n and packet[0] >> 4 == 4:
         end = _ipv4(packet, n)
         if _fragment(packet):
             raise ParseError("an IPv4 fragment: transport mode takes whole datagrams (RFC 4303 §3.3.5)")
-        return Header(4, end, 9, packet[9])
+        return 4, end, 9, packet[9]
     _ipv6(packet, n)
     return _extensions(packet, n, esp=False)
+
+
+_ESP4: Header = (4, 20, 9, ESP)  # an IPv4 header without options before ESP
 
 
 def esp_header(packet: bytes) -> Header:
     """The header chain of a received ESP packet: ``end`` is where the ESP header starts."""
     n = len(packet)
-    if n and packet[0] >> 4 == 4:
-        found = Header(4, _ipv4(packet, n), 9, packet[9])
-        if _fragment(packet):
-            raise ParseError("an IPv4 fragment: reassemble before ESP (RFC 4303 §3.4.1)")
+    if n >= 20 and packet[0] == 0x45 and packet[2] << 8 | packet[3] == n and packet[9] == ESP:
+        found = _ESP4
+    elif n and packet[0] >> 4 == 4:
+        found = (4, _ipv4(packet, n), 9, packet[9])
     else:
         _ipv6(packet, n)
         found = _extensions(packet, n, esp=True)
-    if found.protocol != ESP:
-        raise ParseError(f"not an ESP packet: next protocol {found.protocol}, ESP is 50 (RFC 4303 §2)")
+    if found[0] == 4 and _fragment(packet):
+        raise ParseError("an IPv4 fragment: reassemble before ESP (RFC 4303 §3.4.1)")
+    if found[3] != ESP:
+        raise ParseError(f"not an ESP packet: next protocol {found[3]}, ESP is 50 (RFC 4303 §2)")
     return found
 
 
-def inner_length(packet: bytes, protocol: int) -> int:
+def inner_length(packet: bytes | memoryview, protocol: int) -> int:
     """The length of the tunnelled packet at the start of ``packet`` (its own length field), which
     the next header ``protocol`` (4: IPv4, 41: IPv6) announces: octets after it are TFC padding
     (RFC 4303 §2.7: the receiver finds the end of the inner packet from its IP header)."""
@@ -153,18 +160,33 @@ def checksum(header: bytes | bytearray) -> int:
     return ~total & 0xFFFF
 
 
-def rewrite(header: bytes, found: Header, protocol: int, length: int) -> bytes:
-    """``header`` (the chain up to ``found.end``) for a packet of ``length`` octets whose next protocol
-    is ``protocol``: the protocol octet, IPv4 total length and header checksum or IPv6 payload length."""
-    field = found.field
-    out = bytearray(header)
+def rewrite(packet: bytes, found: Header, protocol: int, length: int) -> bytes:
+    """The header chain of ``packet`` (up to ``found``'s end) for a packet of ``length`` octets whose next
+    protocol is ``protocol``: the protocol octet, IPv4 total length and header checksum, or IPv6
+    payload length."""
+    version, end, field, _ = found
+    if version == 6:
+        return b"".join(
+            (
+                packet[:4],
+                (length - 40).to_bytes(2, "big"),
+                packet[6:field],
+                bytes((protocol,)),
+                packet[field + 1 : end],
+            )
+        )
+    if end == 20:  # checksum() over the new header's words, summed as they are packed
+        words = _CHECKSUM.unpack_from(packet)
+        ttl = words[4] & 0xFF00 | protocol
+        total = words[0] + words[2] + words[3] + ttl + sum(words[6:]) + length
+        total = (total & 0xFFFF) + (total >> 16)
+        total = (total & 0xFFFF) + (total >> 16)
+        return _CHECKSUM.pack(words[0], length, words[2], words[3], ttl, ~total & 0xFFFF, *words[6:])
+    out = bytearray(packet[:end])
     out[field] = protocol
-    if found.version == 4:
-        out[2:4] = length.to_bytes(2, "big")
-        out[10:12] = b"\0\0"
-        out[10:12] = checksum(out).to_bytes(2, "big")
-    else:
-        out[4:6] = (length - 40).to_bytes(2, "big")
+    out[2:4] = length.to_bytes(2, "big")
+    out[10:12] = b"\0\0"
+    out[10:12] = checksum(out).to_bytes(2, "big")
     return bytes(out)
 
 

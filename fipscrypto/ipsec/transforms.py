@@ -6,8 +6,9 @@ calls, and the self-tests run the same code on known answers. ``head`` is the ES
 low 32 bits of the sequence number), ``high`` the high 32 bits with extended sequence numbers (ESN)
 or empty. ``iv(nonce)`` is the packet's IV, ``nonce`` being its 64-bit sequence number as
 :attr:`iv_size` octets (unique per packet under the key); ``seal`` gives what follows the ESP
-header: IV || encrypted payload || ICV (RFC 4303 §2); ``open`` takes the same and gives the payload
-with its trailer, or raises AuthenticationError.
+header: IV || encrypted payload || ICV (RFC 4303 §2), after ``prefix`` (the IP and ESP headers,
+joined in the same copy); ``open`` takes the same and gives the payload with its trailer, or raises
+AuthenticationError.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from .._backend import hashes as _hashes
 from ..errors import AuthenticationError
 
 __all__ = ["ALGORITHMS", "Algorithm", "CbcHmac", "Gcm", "Gmac", "KeyedTransform", "transform"]
+
+Buffer = bytes | memoryview  # what ``open`` takes: the packet's bytes, or a view of them (no copy)
 
 
 class Algorithm(NamedTuple):
@@ -86,15 +89,18 @@ class Gcm:
         # IV value is used only once for a given key ... a counter", here the sequence number.
         return nonce
 
-    def seal(self, head: bytes, high: bytes, iv: bytes, plain: bytes) -> bytes:
+    def seal(self, head: bytes, high: bytes, iv: bytes, plain: bytes, prefix: bytes = b"") -> bytes:
         # RFC 4106 §3: the ICV is the GCM tag, appended to the ciphertext.
-        return iv + self._encrypt(self._salt + iv, plain, _aad(head, high))
+        return (
+            prefix + iv + self._encrypt(self._salt + iv, plain, head[:4] + high + head[4:] if high else head)
+        )
 
-    def open(self, head: bytes, high: bytes, body: bytes) -> bytes:
+    def open(self, head: bytes, high: bytes, body: Buffer) -> bytes:
         try:
-            return self._decrypt(self._salt + body[:8], body[8:], _aad(head, high))
+            plain: bytes = self._decrypt(self._salt + body[:8], body[8:], _aad(head, high))
         except _ciphers.InvalidTag:
             raise AuthenticationError("ESP AES-GCM ICV mismatch (RFC 4106 §3)") from None
+        return plain
 
 
 class Gmac(Gcm):
@@ -102,18 +108,19 @@ class Gmac(Gcm):
 
     __slots__ = ()
 
-    def seal(self, head: bytes, high: bytes, iv: bytes, plain: bytes) -> bytes:
+    def seal(self, head: bytes, high: bytes, iv: bytes, plain: bytes, prefix: bytes = b"") -> bytes:
         # RFC 4543 §3.3 (Figure 2): AAD = SPI || sequence number (or ESN) || IV || payload, padding,
         # pad length and next header; the GCM plaintext is empty and the ICV is the tag.
-        return iv + plain + self._encrypt(self._salt + iv, b"", _aad(head, high) + iv + plain)
+        tag = self._encrypt(self._salt + iv, b"", b"".join((_aad(head, high), iv, plain)))
+        return b"".join((prefix, iv, plain, tag))
 
-    def open(self, head: bytes, high: bytes, body: bytes) -> bytes:
+    def open(self, head: bytes, high: bytes, body: Buffer) -> bytes:
         end = len(body) - 16
         try:
             self._decrypt(self._salt + body[:8], body[end:], _aad(head, high) + body[:end])
         except _ciphers.InvalidTag:
             raise AuthenticationError("ESP AES-GMAC ICV mismatch (RFC 4543 §3)") from None
-        return body[8:end]
+        return bytes(body[8:end])
 
 
 class CbcHmac:
@@ -142,28 +149,31 @@ class CbcHmac:
     def iv(self, nonce: bytes) -> bytes:
         return self._blocks(nonce)
 
-    def icv(self, head: bytes, signed: bytes, high: bytes) -> bytes:
+    def icv(self, head: bytes, signed: Buffer, high: bytes) -> bytes:
         # RFC 4303 §3.3.2: the ICV covers the SPI, sequence number, IV and ciphertext; §2.2.1: with ESN
         # "the high-order 32 bits ... are appended after the Next Header field for purposes of this
         # computation" (after the ciphertext); RFC 4868 §2.3: the output truncated to its left half.
         mac = self._mac.copy()
-        mac.update(head + signed + high)
+        mac.update(head)
+        mac.update(signed)
+        mac.update(high)
         return mac.finalize()[: self.icv_size]
 
-    def seal(self, head: bytes, high: bytes, iv: bytes, plain: bytes) -> bytes:
+    def seal(self, head: bytes, high: bytes, iv: bytes, plain: bytes, prefix: bytes = b"") -> bytes:
         # RFC 3602 §2.4: the plaintext is a whole number of blocks (the padding sees to it).
         first = int.from_bytes(plain[:16], "big") ^ int.from_bytes(iv, "big") ^ self._previous
         encrypted = self._encrypt(first.to_bytes(16, "big") + plain[16:])
         self._previous = int.from_bytes(encrypted[-16:], "big")
         body = iv + encrypted
-        return body + self.icv(head, body, high)
+        return b"".join((prefix, body, self.icv(head, body, high)))
 
-    def open(self, head: bytes, high: bytes, body: bytes) -> bytes:
+    def open(self, head: bytes, high: bytes, body: Buffer) -> bytes:
         end = len(body) - self.icv_size
         signed = body[:end]
         if not compare_digest(self.icv(head, signed, high), body[end:]):
             raise AuthenticationError("ESP HMAC ICV mismatch (RFC 4303 §3.4.4)")
-        return self._decrypt(signed)[16:]
+        plain: bytes = self._decrypt(signed)[16:]
+        return plain
 
 
 KeyedTransform = Gcm | CbcHmac  # Gmac is a Gcm
