@@ -4,6 +4,7 @@ IPv6, anti-replay and ESN, sequence exhaustion, the policy, fork and ERROR."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from fipscrypto.ipsec.packets import ESP, esp_header, rewrite
 from fipscrypto.ipsec.transforms import Gcm, Gmac
 from fipscrypto.provider.state import StatePaths
 
-from support import run_json
+from support import run_json, run_script_json
 from vectorlib import VECTORS
 
 DRAFT = json.loads((VECTORS / "rfc" / "draft-mcgrew-gcm-test-01-esp.json").read_text())["vectors"]
@@ -494,3 +495,14 @@ print(json.dumps(refused))
         FIPSCRYPTO_STATE_DIR=str(state_paths.root),
     )
     assert result == ["refused"] * 2 * len(ALGORITHMS)
+
+
+def test_the_documented_example_runs(state_paths: StatePaths) -> None:
+    """docs/ipsec.md's walk-through: Child SA keys, two SAs, packets both ways, a replay, tunnel mode."""
+    example = Path(__file__).parent.parent / "docs" / "examples" / "esp_nodes.py"
+    result = run_script_json(example, timeout=120, FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+    assert result["delivered"] is True
+    assert result["transport"] == {"plain": 44, "esp": 80, "protocol": 50}  # 20 + 8 + 8 + 28 + 16
+    assert result["tunnel"] == {"esp": 100, "outer_source": "192.0.2.1"}
+    assert result["replay"] == "ReplayError"
+    assert result["approved"] is True
