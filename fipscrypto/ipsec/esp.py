@@ -209,10 +209,7 @@ class SecurityAssociation:
     # ------------------------------------------------------------------------------- receiving
 
     def _index(self, low: int) -> int:
-        """The full sequence number of a received packet whose low-order 32 bits are ``low`` (that is,
-        ``low`` itself without ESN)."""
-        if not self.esn:
-            return low
+        """The full (extended) sequence number of a received packet whose low-order 32 bits are ``low``."""
         # RFC 4303 Appendix A2.2, with T = Th || Tl the highest authenticated sequence number, W the
         # window and Bl = Tl - W + 1 (mod 2^32). Case A (Tl >= W - 1): "If Seql >= Bl ... then
         # Seqh = Th; If Seql < Bl ... then Seqh = Th + 1". Case B (Tl < W - 1): "If Seql >= Bl ...
@@ -251,7 +248,9 @@ class SecurityAssociation:
             open_ = self._transform.open  # first: in ERROR, ModuleErrorState whatever the packet
             window = self._window
             top = window.top
-            index = self._index(int.from_bytes(head[4:], "big"))
+            index = int.from_bytes(head[4:], "big")
+            if self.esn:
+                index = self._index(index)
             # RFC 4303 §3.4.3: "Duplicates are rejected ... packets that fall to the left of the window
             # are rejected" before the ICV (a number past the top is neither); "The receive window is
             # updated only if the ICV verification succeeds".
