@@ -426,6 +426,32 @@ print(json.dumps(out))
     assert set(fips.values()) == {"created"}
 
 
+def test_audit_mode_records_every_transform_the_policy_refuses(state_paths: StatePaths) -> None:
+    """In audit mode the SA is made, non-approved, and each refused transform (both directions) is
+    audited, not only the first."""
+    result = run_json(
+        """
+import json, fipscrypto
+from fipscrypto import audit, indicator
+seen = []
+audit.subscribe(lambda event: seen.append(event) if event.kind == "non-approved-use" else None)
+fipscrypto.activate()
+from fipscrypto.ipsec import ALGORITHMS, SecurityAssociation
+name = "aes-128-cbc-hmac-sha2-256-128"
+tx = SecurityAssociation(0x1000, bytes(ALGORITHMS[name].key_length), algorithm=name)
+plain = bytes.fromhex("45000024000100004011f6c4c0000201c000020200350035001000006461746164617461")
+with indicator.scope() as done:
+    tx.encapsulate(plain)
+print(json.dumps({"refused": sorted(e.fields["algorithm"] for e in seen), "approved": done.approved}))
+""",
+        FIPSCRYPTO_STATE_DIR=str(state_paths.root),
+        FIPSCRYPTO_POLICY="cnsa-2.0",
+        FIPSCRYPTO_MODE="audit",
+    )
+    assert result["refused"] == ["AUTH_HMAC_SHA2_256_128"] * 2 + ["ENCR_AES_CBC"] * 2
+    assert result["approved"] is False
+
+
 # ------------------------------------------------------------------------------- fork, ERROR
 
 

@@ -88,9 +88,9 @@ class SecurityAssociation:
         # RFC 4303 §2.1: "The SPI value of zero (0) is reserved for local, implementation-specific
         # use and MUST NOT be sent on the wire"; IANA reserves 1-255.
         self.spi = integer("spi (RFC 4303 §2.1: 256..2^32-1)", spi, 256, _LOW)
-        if type(algorithm) is not str or algorithm not in ALGORITHMS:
-            if type(algorithm) is not str:
-                raise InvalidParameter(f"algorithm is a name (str), not {type(algorithm).__name__}")
+        if type(algorithm) is not str:
+            raise InvalidParameter(f"algorithm is a name (str), not {type(algorithm).__name__}")
+        if algorithm not in ALGORITHMS:
             raise not_offered(
                 "esp-transform", algorithm, "ESP algorithm", f"use one of {', '.join(ALGORITHMS)}"
             )
@@ -113,15 +113,17 @@ class SecurityAssociation:
         # RFC 4303 §3.3.3: the counter "MUST NOT be allowed to cycle": 2^32 - 1, or 2^64 - 1 with ESN.
         last = (1 << 64) - 1 if esn else _LOW
         start = integer(f"seq_start (1..{last})", seq_start, 1, last)
-        # What the policy says of each transform, applying (encapsulate) and processing (decapsulate).
+        # What the policy says of each transform, applying (encapsulate) and processing (decapsulate):
+        # every one is asked (and, when not approved, audited), not only up to the first.
         asked = [(chosen.encryption, chosen.bits), (chosen.integrity, None)] + (
             [("ESN", None)] if esn else []
         )
-        approved = all(
+        verdicts = [
             require(_SERVICE, "esp-transform", name, direction=way, bits=bits)
             for name, bits in asked
             for way in ("apply", "process")
-        )
+        ]
+        approved = all(verdicts)
         self._transform: Any = transform(chosen, bytes(key))
         self._spi = self.spi.to_bytes(4, "big")
         self._iv, self._icv, self._align = chosen.iv_size, chosen.icv_size, chosen.align
