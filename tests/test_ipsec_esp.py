@@ -4,6 +4,7 @@ IPv6, anti-replay and ESN, sequence exhaustion, the policy, fork and ERROR."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -320,6 +321,20 @@ def test_esn_without_the_high_bits_does_not_authenticate() -> None:
     _, rx = pair(esn=True, seq_start=(4 << 32) + 1)
     with pytest.raises(AuthenticationError):
         rx.decapsulate(tx.encapsulate(ipv4(udp(b"x"))))
+
+
+@pytest.mark.parametrize("algorithm", ["aes-256-gcm-16", "aes-256-cbc-hmac-sha2-256-128"])
+def test_threads_sharing_an_sa_never_share_a_sequence_number(algorithm: str) -> None:
+    """AES-GCM seals outside the SA's lock (the sequence number is taken inside it); AES-CBC, whose
+    contexts chain from packet to packet, inside it. Either way every packet has its own number and
+    goes through."""
+    tx, rx = pair(algorithm, replay_window=4096)
+    plain = ipv4(udp(b"threaded"))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        sealed = list(pool.map(lambda _: tx.encapsulate(plain), range(2000)))
+    assert sorted(int.from_bytes(s[24:28], "big") for s in sealed) == list(range(1, 2001))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert set(pool.map(rx.decapsulate, sealed)) == {plain}
 
 
 # ----------------------------------------------------------------------------------- exhaustion
