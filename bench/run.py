@@ -6,6 +6,7 @@ import activation
 import dtls_srtp
 import fipscheck
 import gcm
+import ipsec
 import keys
 import passwords
 import policy
@@ -33,3 +34,4 @@ if __name__ == "__main__":
     dtls_srtp.main()
     pqc.main()
     pqc_hybrid.main()
+    ipsec.main()

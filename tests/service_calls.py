@@ -130,8 +130,24 @@ NOT_ENTRY_POINTS = {
     "pqc.backends": "reports what is installed: no cryptographic service",
     "pqc.Backend": "result record",
     "pqc.HYBRIDS": "constant (the hybrids' layouts)",
+    "ipsec.ALGORITHMS": "constant (data)",
 }
-SERVICE_MODULES = ("hashes", "mac", "aead", "rand", "kdf", "keys", "passwords", "seal", "tls", "srtp", "pqc")
+SERVICE_MODULES = (
+    "hashes",
+    "mac",
+    "aead",
+    "rand",
+    "kdf",
+    "keys",
+    "passwords",
+    "seal",
+    "tls",
+    "srtp",
+    "ipsec",
+    "pqc",
+)
+# An IPv4 UDP datagram from 192.0.2.1 to 192.0.2.2 with 8 octets of data (RFC 768, RFC 791).
+IPV4 = bytes.fromhex("45000024000100004011f6c4c0000201c000020200350035001000006461746164617461")
 
 
 @functools.cache
@@ -144,7 +160,7 @@ def _pki() -> tuple[Any, Path]:
 
 
 def entry_points() -> dict[str, Callable[[], object]]:
-    from fipscrypto import aead, hashes, kdf, keys, mac, passwords, pqc, rand, seal, srtp, tls
+    from fipscrypto import aead, hashes, ipsec, kdf, keys, mac, passwords, pqc, rand, seal, srtp, tls
 
     wrapped = bytes.fromhex("1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5")  # RFC 3394 §4.1
     return {
@@ -235,6 +251,7 @@ def entry_points() -> dict[str, Callable[[], object]]:
         # liboqs: its construction runs the liboqs backend's self-test (openssl's runs with TLS).
         "pqc.MLKEM": lambda: pqc.MLKEM("ML-KEM-768", backend="liboqs"),
         "pqc.HybridKEM": lambda: pqc.HybridKEM("SecP256r1MLKEM768").generate_keypair(),
+        "ipsec.SecurityAssociation": lambda: ipsec.SecurityAssociation(0x1000, KEY + KEY[:4]),
     }
 
 
@@ -248,7 +265,7 @@ def _dtls() -> Any:
 
 def prepare() -> dict[str, Any]:
     """Key objects made while the module serves (their methods must refuse after an ERROR)."""
-    from fipscrypto import aead, hashes, keys, pqc, rand, srtp, tls
+    from fipscrypto import aead, hashes, ipsec, keys, pqc, rand, srtp, tls
 
     signing = keys.generate_signing_key("ed25519")
     mlkem = pqc.MLKEM("ML-KEM-768")
@@ -262,9 +279,13 @@ def prepare() -> dict[str, Any]:
     rekeyed = srtp.SRTPSession(srtp.Profile.AEAD_AES_128_GCM, KEY[:16], KEY[:12], mki=b"\x01")
     rekeyed.add_master_key(KEY[16:], KEY[:12], b"\x02")
     rekeyed.use_master_key(b"\x02")
+    outbound = ipsec.SecurityAssociation(0x1000, KEY + KEY[:4])
     return {
         "srtp_keys": rekeyed,
         "srtp_keys_sealed": rekeyed.protect(RTP + b"\x00\x01" + bytes(8)),
+        "esp_tx": outbound,
+        "esp_rx": ipsec.SecurityAssociation(0x1000, KEY + KEY[:4]),
+        "esp_sealed": [outbound.encapsulate(IPV4) for _ in range(512)],  # one per valid call
         "srtp_tx": sender,
         "srtp_rx": srtp.SRTPSession(srtp.Profile.AES_CM_128_HMAC_SHA1_80, KEY[:16], KEY[:14]),
         "srtp_sealed": (sender.protect(RTP + b"\x00\x01" + bytes(8)), sender.protect_rtcp(RTCP)),
@@ -326,6 +347,8 @@ def object_calls(made: dict[str, Any]) -> dict[str, Callable[[], object]]:
         "SRTPSession.add_master_key": lambda: made["srtp_keys"].add_master_key(KEY[:16], KEY[:12], b"\x03"),
         "SRTPSession.unprotect (a second key)": lambda: made["srtp_keys"].unprotect(made["srtp_keys_sealed"]),
         "SRTPSession.protect (a second key)": lambda: made["srtp_keys"].protect(RTP + b"\x00\x02" + bytes(8)),
+        "SecurityAssociation.encapsulate": lambda: made["esp_tx"].encapsulate(IPV4),
+        "SecurityAssociation.decapsulate": lambda: made["esp_rx"].decapsulate(made["esp_sealed"].pop()),
         "tls.client_connection": lambda: tls.client_connection(made["tls_client"], "localhost"),
         "tls.server_connection": lambda: tls.server_connection(made["tls_server"]),
         "MLKEM.generate_keypair": lambda: made["mlkem"].generate_keypair(seed=KEY + KEY),
