@@ -46,6 +46,7 @@ __all__ = [
     "ProviderUnavailable",
     "ReplayError",
     "SelfTestFailure",
+    "SequenceExhausted",
     "TLSError",
 ]
 
@@ -270,8 +271,9 @@ class ParseError(InvalidParameter):
 
 class ReplayError(FipsError):
     """An authentic SRTP or SRTCP packet was already received, or is older than the replay window
-    (RFC 3711 §3.3.2); or ``protect`` was asked for a packet index already used. Drop the packet; the
-    stream state is as it was."""
+    (RFC 3711 §3.3.2); or ``protect`` was asked for a packet index already used; or an ESP packet's
+    sequence number was already received or is older than the window (RFC 4303 §3.4.3). Drop the
+    packet; the stream or SA state is as it was."""
 
 
 class HandshakeFailed(TLSError):
@@ -320,3 +322,9 @@ class BackendUnavailable(FipsError):
 class InvalidKey(InvalidParameter):
     """A key failed the check its standard requires before use, e.g. the ML-KEM encapsulation-key
     check (FIPS 203 §7.2: length and modulus) or decapsulation-key check (§7.3: length and hash)."""
+
+
+class SequenceExhausted(KeyLimitError):
+    """An ESP security association sent its last sequence number (2^32 - 1, or 2^64 - 1 with extended
+    sequence numbers): RFC 4303 §3.3.3 forbids the counter to cycle, so the SA encapsulates nothing
+    more (it still decapsulates). Establish a new SA (rekey)."""

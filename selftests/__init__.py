@@ -36,6 +36,7 @@ from .registry import (
 from . import provider  # noqa: F401  # isort: skip
 from . import hashes, ciphers, kdf, rand  # noqa: F401  # isort: skip
 from . import srtp  # noqa: F401  # isort: skip
+from . import ipsec  # noqa: F401  # isort: skip
 from . import keys  # noqa: F401  # isort: skip
 from . import integrity  # noqa: F401  # isort: skip
 

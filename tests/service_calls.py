@@ -122,8 +122,23 @@ NOT_ENTRY_POINTS = {
     "srtp.EXPORTER_LABEL": "constant",
     "srtp.Certificate": "made by generate_certificate (data: PEM and fingerprint)",
     "srtp.KeyingMaterial": "made by DtlsSrtp.keying_material (data; sessions() makes SRTPSessions)",
+    "ipsec.ALGORITHMS": "constant (data)",
 }
-SERVICE_MODULES = ("hashes", "mac", "aead", "rand", "kdf", "keys", "passwords", "seal", "tls", "srtp")
+SERVICE_MODULES = (
+    "hashes",
+    "mac",
+    "aead",
+    "rand",
+    "kdf",
+    "keys",
+    "passwords",
+    "seal",
+    "tls",
+    "srtp",
+    "ipsec",
+)
+# An IPv4 UDP datagram from 192.0.2.1 to 192.0.2.2 with 8 octets of data (RFC 768, RFC 791).
+IPV4 = bytes.fromhex("45000024000100004011f6c4c0000201c000020200350035001000006461746164617461")
 
 
 @functools.cache
@@ -136,7 +151,7 @@ def _pki() -> tuple[Any, Path]:
 
 
 def entry_points() -> dict[str, Callable[[], object]]:
-    from fipscrypto import aead, hashes, kdf, keys, mac, passwords, rand, seal, srtp, tls
+    from fipscrypto import aead, hashes, ipsec, kdf, keys, mac, passwords, rand, seal, srtp, tls
 
     wrapped = bytes.fromhex("1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5")  # RFC 3394 §4.1
     return {
@@ -224,6 +239,7 @@ def entry_points() -> dict[str, Callable[[], object]]:
             private_key=_dtls().private_key,
             remote_fingerprint=_dtls().fingerprint,
         ),
+        "ipsec.SecurityAssociation": lambda: ipsec.SecurityAssociation(0x1000, KEY + KEY[:4]),
     }
 
 
@@ -237,7 +253,7 @@ def _dtls() -> Any:
 
 def prepare() -> dict[str, Any]:
     """Key objects made while the module serves (their methods must refuse after an ERROR)."""
-    from fipscrypto import aead, hashes, keys, rand, srtp, tls
+    from fipscrypto import aead, hashes, ipsec, keys, rand, srtp, tls
 
     signing = keys.generate_signing_key("ed25519")
     agreement = keys.generate_agreement_key("ecdh-p256")
@@ -246,7 +262,11 @@ def prepare() -> dict[str, Any]:
     nonce, sealed = gcm.encrypt(b"x")
     ccm = aead.AESCCM(KEY)
     sender = srtp.SRTPSession(srtp.Profile.AES_CM_128_HMAC_SHA1_80, KEY[:16], KEY[:14])
+    outbound = ipsec.SecurityAssociation(0x1000, KEY + KEY[:4])
     return {
+        "esp_tx": outbound,
+        "esp_rx": ipsec.SecurityAssociation(0x1000, KEY + KEY[:4]),
+        "esp_sealed": [outbound.encapsulate(IPV4) for _ in range(512)],  # one per valid call
         "srtp_tx": sender,
         "srtp_rx": srtp.SRTPSession(srtp.Profile.AES_CM_128_HMAC_SHA1_80, KEY[:16], KEY[:14]),
         "srtp_sealed": (sender.protect(RTP + b"\x00\x01" + bytes(8)), sender.protect_rtcp(RTCP)),
@@ -302,6 +322,8 @@ def object_calls(made: dict[str, Any]) -> dict[str, Callable[[], object]]:
         "SRTPSession.unprotect_many": lambda: made["srtp_rx"].unprotect_many([made["srtp_sealed"][0]]),
         "SRTPSession.protect_rtcp": lambda: made["srtp_tx"].protect_rtcp(RTCP),
         "SRTPSession.unprotect_rtcp": lambda: made["srtp_rx"].unprotect_rtcp(made["srtp_sealed"][1]),
+        "SecurityAssociation.encapsulate": lambda: made["esp_tx"].encapsulate(IPV4),
+        "SecurityAssociation.decapsulate": lambda: made["esp_rx"].decapsulate(made["esp_sealed"].pop()),
         "tls.client_connection": lambda: tls.client_connection(made["tls_client"], "localhost"),
         "tls.server_connection": lambda: tls.server_connection(made["tls_server"]),
     }

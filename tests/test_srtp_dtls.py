@@ -985,6 +985,32 @@ def test_bad_datagrams_give_typed_errors(
         assert client.next_timeout() is not None
 
 
+def test_an_unanswered_handshake_gives_up_with_a_timeout(state_paths: StatePaths, tmp_path: Path) -> None:
+    """RFC 6347 §4.2.4: the timer starts at 1 s and doubles to 60 s; after OpenSSL's twelve
+    retransmissions ``handle_timeout`` raises HandshakeFailed("timeout"), and the endpoint stays failed.
+    The seven minutes pass in seconds: ``tests/fastclock.c`` runs the wall clock 100 times faster."""
+    shim = tmp_path / "fastclock.so"
+    source = Path(__file__).parent / "fastclock.c"
+    subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-o", str(shim), str(source), "-ldl"], check=True)
+    result = run_script_json(
+        Path(__file__).parent / "dtls_timeout.py",
+        timeout=120,
+        FIPSCRYPTO_STATE_DIR=str(state_paths.root),
+        LD_PRELOAD=str(shim),
+        FASTCLOCK_FACTOR="100",
+    )
+    expected = [1, 2, 4, 8, 16, 32] + [60] * 7
+    assert len(result["timers"]) == len(expected)
+    for timer, full in zip(result["timers"], expected, strict=True):
+        assert full - 2 < timer <= full  # read just after the retransmission that set it
+    assert result["first"] == 1
+    assert result["flights"] == [1] * 12 + [0]  # the ClientHello again each time, nothing when giving up
+    assert result["reason"] == "timeout"
+    assert "timed out" in result["message"]
+    assert result["after"] == {"next_timeout": None, "handle_timeout": "timeout"}
+    assert result["complete"] is False
+
+
 def test_a_forged_record_costs_one_retransmission(ours: srtp.Certificate, theirs: srtp.Certificate) -> None:
     """A ChangeCipherSpec in epoch 0 with sequence number 0, as an off-path sender could forge it: the
     client's replay window takes it (epoch 0 has no MAC), drops the server's ServerHello with the same

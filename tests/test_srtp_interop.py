@@ -1,18 +1,21 @@
 """Interoperability with libsrtp (pylibsrtp), both directions, for every profile it supports.
 
 RTP from sequence number 65500 across the wrap (ROC 0 -> 1), reordered on the receiving side, and
-compound RTCP; then each side replays what it received and must refuse it.
+compound RTCP; then each side replays what it received and must refuse it. With an MKI, through libsrtp's
+``*_mki`` calls (``tests/libsrtp_mki.py``): libsrtp holds two master keys and names one per packet.
 """
 
 from __future__ import annotations
 
+import ctypes
 import random
 
+import libsrtp_mki
 import pylibsrtp
 import pytest
 
 from fipscrypto import rand
-from fipscrypto.errors import ReplayError
+from fipscrypto.errors import AuthenticationError, ReplayError
 from fipscrypto.srtp import Profile, SRTPSession
 
 PROFILES = {
@@ -109,3 +112,48 @@ def test_both_protect_the_same_bytes(profile: Profile) -> None:
     for seq in SEQS[:40]:
         packet = rtp(seq, SSRCS[0], 160)
         assert ours.protect(packet) == theirs.protect(packet)
+
+
+def test_the_policy_layout_matches_pylibsrtp() -> None:
+    ffi = libsrtp_mki._binding.ffi
+    assert ctypes.sizeof(libsrtp_mki.Policy) == ffi.sizeof("srtp_policy_t")
+    for field in ("ssrc", "rtp", "rtcp", "key", "window_size", "allow_repeat_tx"):
+        assert getattr(libsrtp_mki.Policy, field).offset == ffi.offsetof("srtp_policy_t", field)
+
+
+MKIS = (b"\x00\x00\x00\x01", b"\x00\x00\x00\x02")
+
+
+@pytest.mark.parametrize("profile", list(PROFILES), ids=lambda p: p.name)
+def test_mki_packets_match_libsrtp_both_ways(profile: Profile) -> None:
+    keys = [keying(profile) for _ in MKIS]
+    masters = [(key + salt, mki) for (key, salt), mki in zip(keys, MKIS, strict=True)]
+    sender = libsrtp_mki.MkiSession(profile.name, masters, libsrtp_mki.SSRC_ANY_OUTBOUND)
+    receiver = libsrtp_mki.MkiSession(profile.name, masters, libsrtp_mki.SSRC_ANY_INBOUND)
+    ours = SRTPSession(profile, *keys[1], mki=MKIS[1])
+    ours_rx = SRTPSession(profile, *keys[1], mki=MKIS[1])
+    other_key = SRTPSession(profile, *keys[0], mki=MKIS[0])
+    plain = [rtp(seq, SSRCS[0], 160) for seq in SEQS[:40]]
+    sent = [sender.protect(p, 1) for p in plain]
+    # RFC 3711 §3.1: the MKI travels in every packet, so each side must put it where the other looks.
+    assert sent == [ours.protect(p) for p in plain]
+    for i in reordered(len(sent), 7):
+        assert ours_rx.unprotect(sent[i]) == plain[i]
+        with pytest.raises(AuthenticationError, match="another MKI"):
+            other_key.unprotect(sent[i])
+    controls = [rtcp(SSRCS[0], n) for n in range(5)]
+    protected = [sender.protect_rtcp(c, 1) for c in controls]
+    # Not byte-equal: RFC 3711 §3.4 starts the SRTCP index at zero, libsrtp sends its first as 1.
+    ours_rtcp = [ours.protect_rtcp(c) for c in controls]
+    assert [len(p) for p in protected] == [len(p) for p in ours_rtcp]
+    for i in (1, 0, 3, 2, 4):
+        assert ours_rx.unprotect_rtcp(protected[i]) == controls[i]
+    for packet, control in zip(ours_rtcp, controls, strict=True):
+        assert receiver.unprotect_rtcp(packet) == control
+    for packet, original in zip(sent, plain, strict=True):
+        assert receiver.unprotect(packet) == original
+    with pytest.raises(pylibsrtp.Error):
+        receiver.unprotect(sent[-1])  # replayed
+    # Packets under the other master key are libsrtp's index 0; our session holding that key reads them.
+    later = rtp(5, SSRCS[1], 160)  # another stream: a receiver cannot learn the first one's ROC mid-way
+    assert other_key.unprotect(sender.protect(later, 0)) == later

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import keywrap
 from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
@@ -12,6 +14,7 @@ from ..errors import AuthenticationError
 __all__ = [
     "GCM_NONCE_SIZES",
     "InvalidTag",
+    "aes_cbc_contexts",
     "aes_ccm",
     "aes_ccm_open",
     "aes_ccm_open_with",
@@ -102,3 +105,12 @@ def aes_ecb_encryptor(key: bytes) -> CipherContext:
     """A held AES block-encryption context: counter-mode protocols (AES-CM, RFC 3711 §4.1.1) encrypt
     their counter blocks with it, one ``update`` per packet, instead of a new CTR context per packet."""
     return Cipher(algorithms.AES(key), modes.ECB()).encryptor()  # noqa: S305  # the CTR block function
+
+
+def aes_cbc_contexts(key: bytes) -> tuple[Callable[[bytes], bytes], Callable[[bytes], bytes]]:
+    """The ``update`` of a held AES-CBC encryptor and decryptor (zero IV), fed whole blocks only: ESP
+    (RFC 3602) chains each packet on the last block of the one before (see ipsec.transforms.CbcHmac)."""
+    zero = bytes(16)
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(zero)).encryptor()
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(zero)).decryptor()
+    return encryptor.update, decryptor.update
