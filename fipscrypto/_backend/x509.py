@@ -32,6 +32,7 @@ __all__ = [
     "load_certificates",
     "load_der",
     "load_private_key",
+    "public_key_der",
     "to_der",
     "utc",
 ]
@@ -146,6 +147,15 @@ def load_der(der: bytes) -> Certificate:
 
 def to_der(cert: Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
+
+
+def public_key_der(cert: Certificate) -> bytes:
+    """The certificate's SubjectPublicKeyInfo, DER (ValueError for a key cryptography cannot read)."""
+    try:
+        key = cert.public_key()
+    except UnsupportedAlgorithm as exc:
+        raise ValueError(f"unsupported key: {exc}") from None
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def load_private_key(data: bytes, password: bytes | None = None) -> PrivateKey:
