@@ -96,4 +96,6 @@ def object_calls(made: dict[str, Any]) -> dict[str, Callable[[], object]]:
         "VerifyingKey.public_bytes": lambda: made["signing"].verifying_key().public_bytes(),
         "SRTPSession.add_stream": lambda: made["srtp_rx"].add_stream(0x0BADCAFE),
         "SRTPSession.remove_stream": lambda: made["srtp_rx"].remove_stream(0x0BADCAFE),
+        "ChildSaKeys.outbound": lambda: made["child"].outbound("initiator"),
+        "ChildSaKeys.inbound": lambda: made["child"].inbound("responder"),
     }

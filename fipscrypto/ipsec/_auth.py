@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from .. import kdf, keys
 from .._backend import x509 as _x509
-from .._params import byte_string
+from .._params import byte_string, name
 from ..errors import InvalidParameter, InvalidSignature, ParseError
 from ._sa import IkeSa, Role, _role
 
@@ -168,6 +168,8 @@ def signed_octets(
     message as sent, from the IKE header on), the peer's nonce, prf(SK_pi or SK_pr, ``id_payload``)
     where ``id_payload`` is the ID payload after its generic header (ID Type | RESERVED |
     Identification Data), then ``int_auth`` (RFC 9242 §3.3.2; empty without IKE_INTERMEDIATE)."""
+    if type(sa) is not IkeSa:
+        raise InvalidParameter(f"sa is an IkeSa, not {type(sa).__name__}")
     keys_ = sa.ready()
     role = _role(signer)
     message, id_payload = byte_string("message", message), byte_string("id_payload", id_payload)
@@ -178,17 +180,18 @@ def signed_octets(
     return message + peer_nonce + kdf.ikev2_prf(key, id_payload, digest=sa.suite.digest) + int_auth
 
 
-def _signature_of(key: keys.SigningKey, digest: str | None) -> _Signature:
+def _signature_of(key: keys.SigningKey, digest: object) -> _Signature:
+    named = None if digest is None else name("digest", digest)
     if key.scheme == "rsa-pss":
-        name = digest or "sha256"
-        if name not in _HASH_OIDS:
-            raise InvalidParameter(f"digest {name!r:.20} is not one of {', '.join(_HASH_OIDS)}")
-        return _Signature("rsa-pss", name, name, _HASH_BYTES[name])
+        chosen = named or "sha256"
+        if chosen not in _HASH_OIDS:
+            raise InvalidParameter(f"digest {chosen!r:.20} is not one of {', '.join(_HASH_OIDS)}")
+        return _Signature("rsa-pss", chosen, chosen, _HASH_BYTES[chosen])
     if key.scheme in ("ecdsa-p256", "ecdsa-p384", "ecdsa-p521"):
-        name = digest or {"ecdsa-p256": "sha256", "ecdsa-p384": "sha384"}.get(key.scheme, "sha512")
-        if name not in _ECDSA_OIDS:
-            raise InvalidParameter(f"digest {name!r:.20} is not one of {', '.join(_ECDSA_OIDS)}")
-        return _Signature("ecdsa", name)
+        chosen = named or {"ecdsa-p256": "sha256", "ecdsa-p384": "sha384"}.get(key.scheme, "sha512")
+        if chosen not in _ECDSA_OIDS:
+            raise InvalidParameter(f"digest {chosen!r:.20} is not one of {', '.join(_ECDSA_OIDS)}")
+        return _Signature("ecdsa", chosen)
     raise InvalidParameter(f"AUTH signs with rsa-pss or ecdsa-p256/p384/p521 keys, not {key.scheme}")
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import keys
+from .. import keys, module
 from .._params import byte_string, integer
 from ..enforce import require
 from ..errors import InvalidParameter
@@ -113,6 +113,7 @@ class KeyExchange:
 
     def complete(self, peer_payload: bytes) -> bytes:
         """The initiator's side: the shared secret from the responder's Key Exchange Data."""
+        module.gate()  # the gate first: an ERROR state outranks a used key exchange or a bad argument
         data = byte_string("peer_payload", peer_payload)
         private = self._private
         if private is None:
