@@ -245,6 +245,9 @@ def _offer(kinds: Sequence[TransformType], child: bool) -> tuple[Transform, ...]
     for kind in kinds:
         if kind is TransformType.ADDKE1 and not _pqc_on():
             continue  # ML-KEM runs on fipscrypto.pqc, which is off unless turned on
+        encryption = [t for t in offered if t.type is TransformType.ENCR]
+        if kind is TransformType.INTEG and all(ENCRYPTION[t.name].aead for t in encryption):
+            continue  # RFC 7296 §3.3: integrity transforms only go with a non-AEAD encryption
         for name, bits in PREFERENCE[kind]:
             item = Transform.of(kind, name, bits)
             if _usable(item, child):
