@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from fipscrypto.ipsec._sa import _stirred
 from fipscrypto.ipsec.ikev2 import ChildSuite, IkeSa, IkeSuite, KeyExchange, Transform, TransformType
 from fipscrypto.provider.state import StatePaths
 
-from support import run_json
+from support import run_json, run_script_json
 from vectorlib import ACVP_HASHES
 
 IPV4 = bytes.fromhex("45000024000100004011f6c4c0000201c000020200350035001000006461746164617461")
@@ -427,3 +428,14 @@ print(json.dumps({"outcomes": outcomes, "repr": repr(sa)}))
 def test_the_error_state_revokes_the_keys_of_an_ike_sa(state_paths: StatePaths) -> None:
     result = run_json(REVOKED, FIPSCRYPTO_STATE_DIR=str(state_paths.root))
     assert result["outcomes"] == ["refused", "refused"]
+
+
+def test_the_documented_node_to_node_example_runs(state_paths: StatePaths) -> None:
+    """docs/ipsec-ikev2.md's walk-through: MODP-4096, then P-384 + ML-KEM-768, ESP both ways."""
+    example = Path(__file__).parent.parent / "docs" / "examples" / "ipsec_nodes.py"
+    result = run_script_json(example, timeout=120, FIPSCRYPTO_STATE_DIR=str(state_paths.root))
+    assert result["modp-4096"]["ke"] == [16]
+    assert result["p384-ml-kem-768"]["ke"] == [20, 36]
+    for run in result.values():
+        assert (run["encryption"], run["esp"]) == ("ENCR_AES_GCM_16-256", "aes-256-gcm-16")
+        assert (run["same_keys"], run["b_got"], run["a_got"]) == (True, True, True)
