@@ -6,6 +6,7 @@ import activation
 import dtls_srtp
 import fipscheck
 import gcm
+import ikev2
 import keys
 import passwords
 import policy
@@ -28,3 +29,4 @@ if __name__ == "__main__":
     tls.main()
     srtp.main()
     dtls_srtp.main()
+    ikev2.main()
