@@ -313,6 +313,8 @@ def test_the_ike_layer_checks_nonces_spis_and_the_order_of_exchanges() -> None:
 def test_the_responder_takes_the_first_usable_transform_of_each_type() -> None:
     offered = [
         Transform(TransformType.ENCR, 99, 256),  # unknown: skipped
+        Transform(TransformType.ENCR, 20),  # AES-GCM without its Key Length attribute: skipped
+        Transform(TransformType.ENCR, 20, 512),  # a key size AES does not have: skipped
         Transform.of(TransformType.ENCR, "ENCR_AES_CBC", 128),
         Transform.of(TransformType.PRF, "PRF_HMAC_SHA2_512"),
         Transform.of(TransformType.INTEG, "AUTH_HMAC_SHA2_256_128"),
@@ -323,7 +325,7 @@ def test_the_responder_takes_the_first_usable_transform_of_each_type() -> None:
         "ENCR_AES_CBC", 128, "PRF_HMAC_SHA2_512", "AUTH_HMAC_SHA2_256_128", 20
     )
     with pytest.raises(InvalidParameter, match="NO_PROPOSAL_CHOSEN"):
-        ikev2.ike_select(offered[2:])
+        ikev2.ike_select(offered[:3] + offered[4:])  # no usable ENCR
 
 
 def test_a_transform_retired_by_the_policy_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

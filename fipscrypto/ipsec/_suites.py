@@ -284,6 +284,10 @@ def _transforms(offered: Iterable[Transform]) -> dict[TransformType, list[Transf
 
 
 def _supported(item: Transform) -> bool:
+    """A transform fipscrypto implements, with a key size its cipher has (RFC 7296 §3.3.5: AES
+    transforms carry the Key Length attribute)."""
+    if item.type is TransformType.ENCR:
+        return any(t.id == item.id and item.key_bits in t.key_bits for t in ENCRYPTION.values())
     table = _NAMES.get(item.type)
     if table is not None:
         return any(t.id == item.id for t in table.values())
