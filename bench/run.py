@@ -7,6 +7,7 @@ import dtls_srtp
 import fipscheck
 import gcm
 import ipsec
+import ikev2
 import keys
 import passwords
 import policy
@@ -35,3 +36,4 @@ if __name__ == "__main__":
     pqc.main()
     pqc_hybrid.main()
     ipsec.main()
+    ikev2.main()

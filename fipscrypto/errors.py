@@ -323,6 +323,7 @@ class InvalidKey(InvalidParameter):
     """A key failed the check its standard requires before use, e.g. the ML-KEM encapsulation-key
     check (FIPS 203 §7.2: length and modulus) or decapsulation-key check (§7.3: length and hash)."""
 
+
 class SequenceExhausted(KeyLimitError):
     """An ESP security association sent its last sequence number (2^32 - 1, or 2^64 - 1 with extended
     sequence numbers): RFC 4303 §3.3.3 forbids the counter to cycle, so the SA encapsulates nothing

@@ -212,7 +212,7 @@ def srtp_kdf() -> None:
     expect("srtp-kdf", b"".join(keys), b"".join(_SRTP_KEYS), "SRTP and SRTCP session keys")
 
 
-@register("ikev2-prf-plus", "KDF-IKEv2", services=("kdf.ikev2",))
+@register("ikev2-prf-plus", "KDF-IKEv2", services=("kdf.ikev2", "ipsec.ikev2"))
 def ikev2_prf_plus() -> None:
     from fipscrypto.kdf import _core  # here, not at import: the family's tests run lazily
 

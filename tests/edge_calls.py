@@ -98,4 +98,6 @@ def object_calls(made: dict[str, Any]) -> dict[str, Callable[[], object]]:
         "SRTPSession.remove_stream": lambda: made["srtp_rx"].remove_stream(0x0BADCAFE),
         "SRTPSession.use_master_key": lambda: made["srtp_keys"].use_master_key(b"\x01"),
         "SRTPSession.remove_master_key": lambda: made["srtp_keys"].remove_master_key(b"\x01"),
+        "ChildSaKeys.outbound": lambda: made["child"].outbound("initiator"),
+        "ChildSaKeys.inbound": lambda: made["child"].inbound("responder"),
     }

@@ -131,6 +131,16 @@ NOT_ENTRY_POINTS = {
     "pqc.Backend": "result record",
     "pqc.HYBRIDS": "constant (the hybrids' layouts)",
     "ipsec.ALGORITHMS": "constant (data)",
+    "ipsec.ikev2": "the IKEv2 module (SERVICE_MODULES lists its entry points)",
+    "ipsec.ikev2.AUTH_METHOD": "constant",
+    "ipsec.ikev2.PREFERENCE": "constant",
+    "ipsec.ikev2.ChildSaKeys": "result record (security_associations: object_calls)",
+    "ipsec.ikev2.ChildSuite": "transform record (data, checked when made)",
+    "ipsec.ikev2.DirectionKeys": "result record",
+    "ipsec.ikev2.IkeSuite": "transform record (data, checked when made)",
+    "ipsec.ikev2.Role": "type alias",
+    "ipsec.ikev2.Transform": "transform record (data)",
+    "ipsec.ikev2.TransformType": "enumeration",
 }
 SERVICE_MODULES = (
     "hashes",
@@ -145,8 +155,10 @@ SERVICE_MODULES = (
     "srtp",
     "ipsec",
     "pqc",
+    "ipsec.ikev2",
 )
 # An IPv4 UDP datagram from 192.0.2.1 to 192.0.2.2 with 8 octets of data (RFC 768, RFC 791).
+SPI = bytes(range(1, 9))  # an IKE SA SPI (RFC 7296 §3.1: not zero)
 IPV4 = bytes.fromhex("45000024000100004011f6c4c0000201c000020200350035001000006461746164617461")
 
 
@@ -159,8 +171,28 @@ def _pki() -> tuple[Any, Path]:
     return pki.issue("localhost"), pki.cert
 
 
+def _ike_sa() -> Any:
+    """An IKE SA of the default suite under a made-up shared secret (no key exchange)."""
+    from fipscrypto.ipsec import ikev2
+
+    return ikev2.IkeSa(ikev2.IkeSuite(), KEY, ni=KEY, nr=KEY, spi_i=SPI, spi_r=SPI)
+
+
+@functools.cache
+def _auth() -> tuple[Any, bytes, bytes]:
+    """(a node's signing key, its certificate, an AUTH payload it made over _ike_sa's octets)."""
+    from fipscrypto import keys
+    from fipscrypto.ipsec import ikev2
+
+    node = _pki()[0]
+    key = keys.load_signing_key(node.key.read_bytes(), "ecdsa-p256")
+    auth = ikev2.sign_auth(_ike_sa(), key, signer="initiator", message=b"m", id_payload=b"i")
+    return key, node.cert.read_bytes(), auth
+
+
 def entry_points() -> dict[str, Callable[[], object]]:
     from fipscrypto import aead, hashes, ipsec, kdf, keys, mac, passwords, pqc, rand, seal, srtp, tls
+    from fipscrypto.ipsec import ikev2
 
     wrapped = bytes.fromhex("1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5")  # RFC 3394 §4.1
     return {
@@ -252,6 +284,23 @@ def entry_points() -> dict[str, Callable[[], object]]:
         "pqc.MLKEM": lambda: pqc.MLKEM("ML-KEM-768", backend="liboqs"),
         "pqc.HybridKEM": lambda: pqc.HybridKEM("SecP256r1MLKEM768").generate_keypair(),
         "ipsec.SecurityAssociation": lambda: ipsec.SecurityAssociation(0x1000, KEY + KEY[:4]),
+        "ipsec.ikev2.KeyExchange": lambda: ikev2.KeyExchange(19),
+        "ipsec.ikev2.IkeSa": lambda: ikev2.IkeSa(ikev2.IkeSuite(), KEY, ni=KEY, nr=KEY, spi_i=SPI, spi_r=SPI),
+        "ipsec.ikev2.ike_offer": lambda: ikev2.ike_offer(additional=False),
+        "ipsec.ikev2.ike_select": lambda: ikev2.ike_select(ikev2.ike_offer()),
+        "ipsec.ikev2.child_offer": lambda: ikev2.child_offer(pfs=True),
+        "ipsec.ikev2.child_select": lambda: ikev2.child_select(ikev2.child_offer()),
+        "ipsec.ikev2.nonce": lambda: ikev2.nonce(32),
+        "ipsec.ikev2.spi": lambda: ikev2.spi(),
+        "ipsec.ikev2.signed_octets": lambda: ikev2.signed_octets(
+            _ike_sa(), "initiator", message=b"m", id_payload=b"i", int_auth=b""
+        ),
+        "ipsec.ikev2.sign_auth": lambda: ikev2.sign_auth(
+            _ike_sa(), _auth()[0], signer="initiator", message=b"m", id_payload=b"i", digest="sha256"
+        ),
+        "ipsec.ikev2.verify_auth": lambda: ikev2.verify_auth(
+            _ike_sa(), _auth()[2], _auth()[1], signer="initiator", message=b"m", id_payload=b"i"
+        ),
     }
 
 
@@ -266,7 +315,9 @@ def _dtls() -> Any:
 def prepare() -> dict[str, Any]:
     """Key objects made while the module serves (their methods must refuse after an ERROR)."""
     from fipscrypto import aead, hashes, ipsec, keys, pqc, rand, srtp, tls
+    from fipscrypto.ipsec import ikev2
 
+    ike_sa = _ike_sa()
     signing = keys.generate_signing_key("ed25519")
     mlkem = pqc.MLKEM("ML-KEM-768")
     mlkem_public, mlkem_private = mlkem.generate_keypair()
@@ -283,6 +334,9 @@ def prepare() -> dict[str, Any]:
     return {
         "srtp_keys": rekeyed,
         "srtp_keys_sealed": rekeyed.protect(RTP + b"\x00\x01" + bytes(8)),
+        "ike_sa": ike_sa,
+        "ke": ikev2.KeyExchange(19),
+        "child": ike_sa.child_sa(ikev2.ChildSuite()),
         "esp_tx": outbound,
         "esp_rx": ipsec.SecurityAssociation(0x1000, KEY + KEY[:4]),
         "esp_sealed": [outbound.encapsulate(IPV4) for _ in range(512)],  # one per valid call
@@ -313,6 +367,7 @@ def prepare() -> dict[str, Any]:
 
 def object_calls(made: dict[str, Any]) -> dict[str, Callable[[], object]]:
     from fipscrypto import tls
+    from fipscrypto.ipsec import ikev2
 
     return {
         "AESGCM.encrypt": lambda: made["gcm"].encrypt(b"x"),
@@ -347,6 +402,19 @@ def object_calls(made: dict[str, Any]) -> dict[str, Callable[[], object]]:
         "SRTPSession.add_master_key": lambda: made["srtp_keys"].add_master_key(KEY[:16], KEY[:12], b"\x03"),
         "SRTPSession.unprotect (a second key)": lambda: made["srtp_keys"].unprotect(made["srtp_keys_sealed"]),
         "SRTPSession.protect (a second key)": lambda: made["srtp_keys"].protect(RTP + b"\x00\x02" + bytes(8)),
+        "IkeSa.add_key_exchange": lambda: made["ike_sa"].add_key_exchange(KEY),
+        "IkeSa.ready": lambda: made["ike_sa"].ready(),
+        "IkeSa.child_sa": lambda: made["ike_sa"].child_sa(
+            ikev2.ChildSuite(), ni=None, nr=None, shared_secrets=()
+        ),
+        "IkeSa.rekey": lambda: made["ike_sa"].rekey(
+            ikev2.IkeSuite(), [KEY], ni=KEY, nr=KEY[::-1], spi_i=SPI, spi_r=SPI[::-1]
+        ),
+        "KeyExchange.complete": lambda: made["ke"].complete(ECDH_POINT[1:]),
+        "KeyExchange.respond": lambda: made["ke"].respond(19, ECDH_POINT[1:]),
+        "ChildSaKeys.security_associations": lambda: made["child"].security_associations(
+            "initiator", outbound_spi=0x1001, inbound_spi=0x1002
+        ),
         "SecurityAssociation.encapsulate": lambda: made["esp_tx"].encapsulate(IPV4),
         "SecurityAssociation.decapsulate": lambda: made["esp_rx"].decapsulate(made["esp_sealed"].pop()),
         "tls.client_connection": lambda: tls.client_connection(made["tls_client"], "localhost"),

@@ -43,7 +43,7 @@ KATS: dict[str, tuple[str, tuple[str, ...]]] = {
     "tls12-prf-ems": ("KDF-TLS", ("kdf.tls12_prf", "kdf.tls12_master_secret", "kdf.tls12_key_block")),
     "tls13-kdf": ("KDF-TLS13", ("kdf.tls13_key_schedule", "kdf.hkdf_expand_label", "kdf.derive_secret")),
     "srtp-kdf": ("KDF-SRTP", ("kdf.srtp",)),
-    "ikev2-prf-plus": ("KDF-IKEv2", ("kdf.ikev2",)),
+    "ikev2-prf-plus": ("KDF-IKEv2", ("kdf.ikev2", "ipsec.ikev2")),
     "ctr-drbg": ("DRBG", ("rand.random_bytes",)),
     "hmac-drbg": ("DRBG", ("rand.HmacDrbg",)),
 }

@@ -32,6 +32,7 @@ __all__ = [
     "load_certificates",
     "load_der",
     "load_private_key",
+    "public_key_der",
     "to_der",
     "utc",
 ]
@@ -167,6 +168,14 @@ def self_signed(
         .sign(private_key, hashes.SHA256())
     )
     return certificate.public_bytes(serialization.Encoding.PEM), to_der(certificate)
+
+def public_key_der(cert: Certificate) -> bytes:
+    """The certificate's SubjectPublicKeyInfo, DER (ValueError for a key cryptography cannot read)."""
+    try:
+        key = cert.public_key()
+    except UnsupportedAlgorithm as exc:
+        raise ValueError(f"unsupported key: {exc}") from None
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def load_private_key(data: bytes, password: bytes | None = None) -> PrivateKey:
