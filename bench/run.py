@@ -6,8 +6,8 @@ import activation
 import dtls_srtp
 import fipscheck
 import gcm
-import ipsec
 import ikev2
+import ipsec
 import keys
 import passwords
 import policy
