@@ -169,6 +169,7 @@ def self_signed(
     )
     return certificate.public_bytes(serialization.Encoding.PEM), to_der(certificate)
 
+
 def public_key_der(cert: Certificate) -> bytes:
     """The certificate's SubjectPublicKeyInfo, DER (ValueError for a key cryptography cannot read)."""
     try:
