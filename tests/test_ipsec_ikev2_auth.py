@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding
 from tlslib import Issued, Pki
 
 from fipscrypto import keys
-from fipscrypto.errors import InvalidParameter, InvalidSignature, ParseError
+from fipscrypto.errors import AlgorithmUnavailable, InvalidParameter, InvalidSignature, ParseError
 from fipscrypto.ipsec import ikev2
 from fipscrypto.ipsec._auth import _read
 from fipscrypto.ipsec.ikev2 import IkeSa, IkeSuite
@@ -163,8 +163,10 @@ def test_only_pss_and_ecdsa_keys_sign_and_only_after_every_key_exchange(
         ikev2.sign_auth(
             sa, keys.generate_signing_key("ed25519"), signer="initiator", message=b"m", id_payload=b"i"
         )
-    with pytest.raises(InvalidParameter, match="digest"):
+    with pytest.raises(AlgorithmUnavailable, match="IKEv2 AUTH digest sha1 is not offered"):
         ikev2.sign_auth(sa, key, signer="initiator", message=b"m", id_payload=b"i", digest="sha1")
+    with pytest.raises(InvalidParameter, match="unknown IKEv2 AUTH digest"):
+        ikev2.sign_auth(sa, key, signer="initiator", message=b"m", id_payload=b"i", digest="sha-1")
     monkeypatch.setenv("FIPSCRYPTO_PQC", "1")
     suite = IkeSuite(ke=19, additional=(36,))
     waiting = IkeSa(suite, b"\x42" * 48, ni=bytes(32), nr=bytes(32), spi_i=b"1" * 8, spi_r=b"2" * 8)

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from .. import kdf, keys
 from .._backend import x509 as _x509
-from .._params import byte_string, name
+from .._params import byte_string, name, not_offered
 from ..errors import InvalidParameter, InvalidSignature, ParseError
 from ._sa import IkeSa, Role, _role
 
@@ -185,12 +185,12 @@ def _signature_of(key: keys.SigningKey, digest: object) -> _Signature:
     if key.scheme == "rsa-pss":
         chosen = named or "sha256"
         if chosen not in _HASH_OIDS:
-            raise InvalidParameter(f"digest {chosen!r:.20} is not one of {', '.join(_HASH_OIDS)}")
+            raise not_offered("hash", chosen, "IKEv2 AUTH digest", f"use one of {', '.join(_HASH_OIDS)}")
         return _Signature("rsa-pss", chosen, chosen, _HASH_BYTES[chosen])
     if key.scheme in ("ecdsa-p256", "ecdsa-p384", "ecdsa-p521"):
         chosen = named or {"ecdsa-p256": "sha256", "ecdsa-p384": "sha384"}.get(key.scheme, "sha512")
         if chosen not in _ECDSA_OIDS:
-            raise InvalidParameter(f"digest {chosen!r:.20} is not one of {', '.join(_ECDSA_OIDS)}")
+            raise not_offered("hash", chosen, "IKEv2 AUTH digest", f"use one of {', '.join(_ECDSA_OIDS)}")
         return _Signature("ecdsa", chosen)
     raise InvalidParameter(f"AUTH signs with rsa-pss or ecdsa-p256/p384/p521 keys, not {key.scheme}")
 
