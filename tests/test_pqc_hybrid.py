@@ -402,3 +402,39 @@ def test_ecdh_pairs_are_generated_by_the_provider_with_its_pairwise_test(
         assert ["Fail", "Conditional_PCT", "ECDSA"] in result["failing"]
     assert result["failed"] == "pct-ecdh"
     assert result["state"] == "error"
+
+
+OFF_MODE = """
+import json, warnings, fipscrypto
+warnings.simplefilter("ignore")
+fipscrypto.activate(mode="off")
+from fipscrypto import _faults
+from fipscrypto.errors import SelfTestFailure
+from fipscrypto.pqc import HybridKEM
+from fipscrypto.pqc.hybrid import HYBRIDS
+agree = {}
+for name in ("SecP256r1MLKEM768", "SecP384r1MLKEM1024"):
+    kem = HybridKEM(name)
+    public_key, private_key = kem.generate_keypair()
+    ciphertext, secret = kem.encapsulate(public_key)
+    HYBRIDS[name].classical.drop()  # the scalar imported again
+    agree[name] = kem.decapsulate(private_key, ciphertext) == secret
+_faults.inject("pct-ecdh")
+try:
+    HybridKEM("SecP256r1MLKEM768").generate_keypair()
+    failed = None
+except SelfTestFailure as exc:
+    failed = exc.test
+print(json.dumps({"agree": agree, "failed": failed, "state": fipscrypto.info().state.value}))
+"""
+
+
+def test_with_no_provider_the_ecdh_half_runs_its_own_pairwise_test(state_paths: StatePaths) -> None:
+    """Off mode (no provider): cryptography's EC keys serve the ECDH half, and fipscrypto's own
+    pairwise-consistency test (Q = d * G recomputed) runs on each generated pair."""
+    result = run_json(OFF_MODE, FIPSCRYPTO_STATE_DIR=str(state_paths.root), FIPSCRYPTO_PQC="1")
+    assert result == {
+        "agree": {"SecP256r1MLKEM768": True, "SecP384r1MLKEM1024": True},
+        "failed": "pct-ecdh",
+        "state": "error",
+    }
