@@ -154,6 +154,8 @@ def test_malformed_ciphertexts_and_private_keys_are_refused() -> None:
         kem.decapsulate(private_key[:-1], ciphertext)
     with pytest.raises(InvalidParameter):  # d = 0 is no private key (SP 800-56A r3 §5.6.1.2)
         kem.decapsulate(bytes(48) + private_key[48:], ciphertext)
+    with pytest.raises(InvalidParameter):  # d >= n neither (the provider's EVP_PKEY_private_check)
+        kem.decapsulate(b"\xff" * 48 + private_key[48:], ciphertext)
 
 
 def test_names_and_seeds() -> None:
@@ -321,16 +323,17 @@ def test_the_ikev2_example_runs(state_paths: StatePaths) -> None:
 HELD_KEYS = """
 import json, fipscrypto
 fipscrypto.activate()
-from fipscrypto import indicator, module, selftests
+from fipscrypto import module, selftests
 from fipscrypto.pqc import HybridKEM
 from fipscrypto.pqc.hybrid import HYBRIDS
+from fipscrypto.provider.context import ProviderKey
 kem, half = HybridKEM("SecP256r1MLKEM768"), HYBRIDS["SecP256r1MLKEM768"].classical
 public_key, private_key = kem.generate_keypair()
+scalar = private_key[:32]
 ciphertext, secret = kem.encapsulate(public_key)
-imports = lambda: indicator.counters().get("keys.import", {}).get("approved", 0)
-before = imports()
-# keys.import: the peer's point each time; the private scalar only when it is not held
-held = kem.decapsulate(private_key, ciphertext) == secret and imports() == before + 1
+made = half._held[scalar]  # the provider's key of the generated pair, not an import of the scalar
+held = isinstance(made, ProviderKey) and kem.decapsulate(private_key, ciphertext) == secret
+held = held and half._held[scalar] is made
 module.enter_error("a forced failure")
 dropped = half._held == {}
 try:
@@ -339,16 +342,99 @@ try:
 except fipscrypto.ModuleErrorState:
     in_error = "refused"
 recovered = all(r.passed for r in selftests.run_all())
-before = imports()
-again = kem.decapsulate(private_key, ciphertext) == secret and imports() == before + 2
+again = kem.decapsulate(private_key, ciphertext) == secret  # the scalar imported into the provider
+again = again and isinstance(half._held[scalar], ProviderKey) and half._held[scalar] is not made
 print(json.dumps({"held": held, "dropped": dropped, "in_error": in_error, "recovered": recovered,
                   "again": again}))
 """
 
 
 def test_a_generated_ecdh_key_is_held_for_decapsulation_and_dropped_on_error(state_paths: StatePaths) -> None:
-    """Decapsulating with a key pair the hybrid generated uses the held key object (no import of the
-    scalar); entering ERROR drops the held keys and refuses; after recovery the scalar is imported."""
+    """Decapsulating with a key pair the hybrid generated uses the provider's key it holds (no import of
+    the scalar); entering ERROR drops the held keys and refuses; after recovery the scalar is imported
+    into the provider."""
     state = str(state_paths.root)
     result = run_json(HELD_KEYS, FIPSCRYPTO_STATE_DIR=state, FIPSCRYPTO_PQC="1")
     assert result == {"held": True, "dropped": True, "in_error": "refused", "recovered": True, "again": True}
+
+
+PROVIDER_PCT = """
+import json, fipscrypto
+fipscrypto.activate()
+from fipscrypto import _faults, keys
+from fipscrypto.errors import SelfTestFailure
+from fipscrypto.pqc import HybridKEM
+kem = HybridKEM({name!r})
+with keys.inside.get().self_tests() as events:
+    public_key, _ = kem.generate_keypair()
+    kem.encapsulate(public_key)
+failing = []
+try:
+    if {injected!r}:
+        _faults.inject("pct-ecdh")
+        kem.generate_keypair()
+    else:  # the provider's own test corrupted by the provider, watched
+        with keys.inside.get().self_tests(corrupt="Conditional_PCT") as failing:
+            kem.generate_keypair()
+    failed = None
+except SelfTestFailure as exc:
+    failed = exc.test
+info = fipscrypto.info()
+print(json.dumps({{"events": events, "failing": failing, "failed": failed, "state": info.state.value}}))
+"""
+
+
+@pytest.mark.parametrize("injected", [False, True], ids=["provider-callback", "FIPSCRYPTO_SELFTEST_FAIL"])
+@pytest.mark.parametrize("name", ["SecP256r1MLKEM768", "SecP384r1MLKEM1024"])
+def test_ecdh_pairs_are_generated_by_the_provider_with_its_pairwise_test(
+    name: str, injected: bool, state_paths: StatePaths
+) -> None:
+    """Key generation and encapsulation each generate their ECDH pair in the provider, which reports
+    its pairwise-consistency test (the self-test callback of the private context). When that test
+    fails inside the provider (its value corrupted through the callback, or by ``pct-ecdh``), key
+    generation raises SelfTestFailure and the module latches ERROR."""
+    state, script = str(state_paths.root), PROVIDER_PCT.format(name=name, injected=injected)
+    result = run_json(script, FIPSCRYPTO_STATE_DIR=state, FIPSCRYPTO_PQC="1")
+    passed = [["Start", "Conditional_PCT", "ECDSA"], ["Corrupt", "Conditional_PCT", "ECDSA"]]
+    passed.append(["Pass", "Conditional_PCT", "ECDSA"])
+    assert [e for e in result["events"] if e[1] == "Conditional_PCT"] == passed + passed
+    if not injected:
+        assert ["Fail", "Conditional_PCT", "ECDSA"] in result["failing"]
+    assert result["failed"] == "pct-ecdh"
+    assert result["state"] == "error"
+
+
+OFF_MODE = """
+import json, warnings, fipscrypto
+warnings.simplefilter("ignore")
+fipscrypto.activate(mode="off")
+from fipscrypto import _faults
+from fipscrypto.errors import SelfTestFailure
+from fipscrypto.pqc import HybridKEM
+from fipscrypto.pqc.hybrid import HYBRIDS
+agree = {}
+for name in ("SecP256r1MLKEM768", "SecP384r1MLKEM1024"):
+    kem = HybridKEM(name)
+    public_key, private_key = kem.generate_keypair()
+    ciphertext, secret = kem.encapsulate(public_key)
+    HYBRIDS[name].classical.drop()  # the scalar imported again
+    agree[name] = kem.decapsulate(private_key, ciphertext) == secret
+_faults.inject("pct-ecdh")
+try:
+    HybridKEM("SecP256r1MLKEM768").generate_keypair()
+    failed = None
+except SelfTestFailure as exc:
+    failed = exc.test
+print(json.dumps({"agree": agree, "failed": failed, "state": fipscrypto.info().state.value}))
+"""
+
+
+def test_with_no_provider_the_ecdh_half_runs_its_own_pairwise_test(state_paths: StatePaths) -> None:
+    """Off mode (no provider): cryptography's EC keys serve the ECDH half, and fipscrypto's own
+    pairwise-consistency test (Q = d * G recomputed) runs on each generated pair."""
+    result = run_json(OFF_MODE, FIPSCRYPTO_STATE_DIR=str(state_paths.root), FIPSCRYPTO_PQC="1")
+    assert result == {
+        "agree": {"SecP256r1MLKEM768": True, "SecP384r1MLKEM1024": True},
+        "failed": "pct-ecdh",
+        "state": "error",
+    }

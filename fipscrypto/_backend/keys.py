@@ -18,10 +18,20 @@ from typing import Literal
 
 from cryptography import exceptions as _exceptions
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import dh, ec, ed448, ed25519, mldsa, padding, rsa, utils
+from cryptography.hazmat.primitives.asymmetric import (
+    dh,
+    ec,
+    ed448,
+    ed25519,
+    mldsa,
+    padding,
+    rsa,
+    utils,
+    x25519,
+)
 from cryptography.utils import CryptographyDeprecationWarning
 
-from ..provider.context import FipsContext
+from ..provider.context import FipsContext, ProviderKey
 
 __all__ = [
     "CURVES",
@@ -32,6 +42,10 @@ __all__ = [
     "PublicKey",
     "SignOptions",
     "Unsupported",
+    "cdh",
+    "cdh_keypair",
+    "cdh_private",
+    "cdh_public",
     "dh_exchange",
     "dh_numbers",
     "dh_private",
@@ -60,6 +74,8 @@ __all__ = [
     "rsa_public",
     "sign",
     "verify",
+    "x25519_exchange",
+    "x25519_public",
 ]
 
 # FFDH is deprecated in cryptography 50 (see the module docstring). The warning is silenced for calls
@@ -517,6 +533,73 @@ def load_private(data: bytes, *, raw: str | None = None) -> PrivateKey:
         if data.lstrip().startswith(b"-----")
         else serialization.load_der_private_key(data, password=None)
     )
+
+
+# ------------------------------------------------------------ ECC CDH on raw values, no key objects
+# The key is the provider's EVP_PKEY in the private context ``inside`` (``FipsContext.ec_*``), or,
+# with no provider (off mode), a cryptography key.
+
+
+def cdh_keypair(
+    inside: FipsContext | None, curve: str, size: int, *, corrupt: bool = False
+) -> tuple[object, bytes, bytes] | None:
+    """(key, uncompressed point, scalar d in ``size`` bytes) of a new key pair; None when the
+    provider's keygen failed its own pairwise-consistency test. ``corrupt``: make the provider's test
+    fail (fault injection; the provider then enters its error state)."""
+    if inside is None:
+        key = ec.generate_private_key(CURVES[curve]())
+        return key, raw_public(key.public_key()), private_scalar(key).to_bytes(size, "big")
+    if not corrupt:
+        return inside.ec_keypair(curve, size)
+    with inside.self_tests(corrupt="Conditional_PCT"):
+        return inside.ec_keypair(curve, size)
+
+
+def cdh_private(inside: FipsContext | None, curve: str, scalar: bytes) -> object | None:
+    """The key of scalar d (big-endian); None unless 1 <= d <= n - 1."""
+    if inside is not None:
+        return inside.ec_private(curve, scalar)
+    try:
+        return ec.derive_private_key(int.from_bytes(scalar, "big"), CURVES[curve]())
+    except ValueError:
+        return None
+
+
+def cdh_public(inside: FipsContext | None, curve: str, point: bytes) -> object | None:
+    """A peer's public key from its uncompressed point; None when it is not a point of the curve."""
+    if inside is not None:
+        return inside.ec_public(curve, point)
+    try:
+        return ec.EllipticCurvePublicKey.from_encoded_point(CURVES[curve](), point)
+    except ValueError:
+        return None
+
+
+def cdh(key: object, peer: object, size: int) -> bytes | None:
+    """ECC CDH primitive (SP 800-56A r3 §5.7.1.2): Z, ``size`` bytes; None when the peer's key fails
+    the provider's public-key validation."""
+    if isinstance(key, ProviderKey) and isinstance(peer, ProviderKey):
+        return key.owner.ec_derive(key, peer, size)
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(peer, ec.EllipticCurvePublicKey):
+        raise TypeError("ECDH needs two EC keys of the provider or two of cryptography")
+    try:
+        return key.exchange(ec.ECDH(), peer)
+    except ValueError:
+        return None
+
+
+# ------------------------------------------------------------------------------------------- X25519
+
+
+def x25519_public(private: bytes) -> bytes:
+    """X25519(k, 9) (RFC 7748 §5); Unsupported where the provider does not offer X25519."""
+    return x25519.X25519PrivateKey.from_private_bytes(private).public_key().public_bytes_raw()
+
+
+def x25519_exchange(private: bytes, share: bytes) -> bytes:
+    """X25519(k, u); ValueError for an all-zero result (a low-order u), Unsupported as above."""
+    key = x25519.X25519PrivateKey.from_private_bytes(private)
+    return key.exchange(x25519.X25519PublicKey.from_public_bytes(share))
 
 
 # ---------------------------------------------------------------------------------------------- data

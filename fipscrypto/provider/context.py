@@ -30,6 +30,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,15 @@ from ..errors import AlgorithmUnavailable, ProviderLoadFailed
 from .config import file_sha256, fips_section, loaded_section, with_module, write_context_config
 from .state import StatePaths, read_record
 
-__all__ = ["CURVES", "FFDH_GROUPS", "CtrDrbg", "FipsContext", "libcrypto_version", "open_context"]
+__all__ = [
+    "CURVES",
+    "FFDH_GROUPS",
+    "CtrDrbg",
+    "FipsContext",
+    "ProviderKey",
+    "libcrypto_version",
+    "open_context",
+]
 
 # fipscrypto's curve names (the suffix of "ecdsa-p256") -> OpenSSL group names.
 CURVES = {"p224": "P-224", "p256": "P-256", "p384": "P-384", "p521": "P-521", "secp256k1": "secp256k1"}
@@ -83,6 +92,12 @@ int EVP_PKEY_keygen(EVP_PKEY_CTX *ctx, EVP_PKEY **ppkey);
 int EVP_PKEY_fromdata_init(EVP_PKEY_CTX *ctx);
 int EVP_PKEY_fromdata(EVP_PKEY_CTX *ctx, EVP_PKEY **ppkey, int selection, OSSL_PARAM params[]);
 int EVP_PKEY_pairwise_check(EVP_PKEY_CTX *ctx);
+int EVP_PKEY_private_check(EVP_PKEY_CTX *ctx);
+int EVP_PKEY_derive_init(EVP_PKEY_CTX *ctx);
+int EVP_PKEY_derive_set_peer(EVP_PKEY_CTX *ctx, EVP_PKEY *peer);
+int EVP_PKEY_derive(EVP_PKEY_CTX *ctx, unsigned char *key, size_t *keylen);
+typedef int (OSSL_CALLBACK)(const OSSL_PARAM params[], void *arg);
+void OSSL_SELF_TEST_set_callback(OSSL_LIB_CTX *libctx, OSSL_CALLBACK *cb, void *cbarg);
 int EVP_PKEY_get_bn_param(const EVP_PKEY *pkey, const char *key_name, BIGNUM **bn);
 int EVP_PKEY_get_octet_string_param(const EVP_PKEY *pkey, const char *key_name, unsigned char *buf,
     size_t max_buf_sz, size_t *out_sz);
@@ -96,6 +111,7 @@ int EVP_PKEY_decapsulate(EVP_PKEY_CTX *ctx, unsigned char *unwrapped, size_t *un
 
 int BN_num_bits(const BIGNUM *a);
 int BN_bn2bin(const BIGNUM *a, unsigned char *to);
+int BN_bn2binpad(const BIGNUM *a, unsigned char *to, int tolen);
 void BN_clear_free(BIGNUM *a);
 
 OSSL_ENCODER_CTX *OSSL_ENCODER_CTX_new_for_pkey(const EVP_PKEY *pkey, int selection,
@@ -448,29 +464,40 @@ class FipsContext:
         with self._generated("DH", params, what) as pkey:
             return self._integer(pkey, "priv", what), self._integer(pkey, "pub", what)
 
-    def _pairwise(self, name: str, params: _Params, what: str) -> bool:
-        """EVP_PKEY_fromdata then EVP_PKEY_pairwise_check: the provider recomputes the public key
-        from the private one and compares. False when they differ (or the provider rejects the pair)."""
+    def _imported(self, name: str, params: _Params, selection: int, what: str) -> Any | None:
+        """EVP_PKEY_fromdata: a key of type ``name`` from ``params``, freed when the handle is
+        collected; None when the provider refuses the values."""
         lib = self._lib
         lib.ERR_clear_error()
         with self._pkey_ctx(name, what) as pctx:
             self._check(lib.EVP_PKEY_fromdata_init(pctx), what)
             out = _ffi.new("EVP_PKEY **")
-            if lib.EVP_PKEY_fromdata(pctx, out, _KEYPAIR, params.array()) != 1:
-                lib.ERR_clear_error()
-                return False
-        try:
-            check = lib.EVP_PKEY_CTX_new_from_pkey(self._ctx, out[0], _ffi.NULL)
-            if check == _ffi.NULL:
-                raise AlgorithmUnavailable(f"{what}: {_errors(lib)}")
-            try:
-                ok: bool = lib.EVP_PKEY_pairwise_check(check) == 1
-            finally:
-                lib.EVP_PKEY_CTX_free(check)
+            made = lib.EVP_PKEY_fromdata(pctx, out, selection, params.array())
+        if made != 1:
             lib.ERR_clear_error()
-            return ok
+            return None
+        return _ffi.gc(out[0], lib.EVP_PKEY_free)
+
+    @contextmanager
+    def _key_ctx(self, key: Any, what: str) -> Iterator[Any]:
+        pctx = self._lib.EVP_PKEY_CTX_new_from_pkey(self._ctx, key, _ffi.NULL)
+        if pctx == _ffi.NULL:
+            raise AlgorithmUnavailable(f"{what}: {_errors(self._lib)}")
+        try:
+            yield pctx
         finally:
-            lib.EVP_PKEY_free(out[0])
+            self._lib.EVP_PKEY_CTX_free(pctx)
+
+    def _pairwise(self, name: str, params: _Params, what: str) -> bool:
+        """EVP_PKEY_fromdata then EVP_PKEY_pairwise_check: the provider recomputes the public key
+        from the private one and compares. False when they differ (or the provider rejects the pair)."""
+        key = self._imported(name, params, _KEYPAIR, what)
+        if key is None:
+            return False
+        with self._key_ctx(key, what) as check:
+            ok: bool = self._lib.EVP_PKEY_pairwise_check(check) == 1
+        self._lib.ERR_clear_error()
+        return ok
 
     def ec_pairwise(self, curve: str, d: int, point: bytes) -> bool:
         """Whether ``point`` (SEC 1 uncompressed) is d * G on ``curve``, decided by the provider."""
@@ -488,6 +515,104 @@ class FipsContext:
         params.unsigned("priv", x).unsigned("pub", y)
         return self._pairwise("DH", params, "FFDH pairwise check")
 
+    # ---------------------------------------------------------------------------- ECC CDH, inside
+    # SP 800-56A r3 ECC CDH with the key pair kept as an EVP_PKEY of this context: generated, used
+    # and freed by the provider; only the public point and the scalar are copied out.
+
+    def ec_keypair(self, curve: str, size: int) -> tuple[ProviderKey, bytes, bytes] | None:
+        """A new EC key pair (EVP_PKEY_keygen, FIPS 186-5 §A.2.2 / SP 800-56A r3 §5.6.1.2.2): (handle,
+        uncompressed point, scalar d in ``size`` bytes). The provider runs its own conditional tests
+        on the pair before it returns it (a sign/verify pairwise-consistency test, ``Conditional_PCT``,
+        and the recomputation d * G = Q, ``Conditional_KAT``); None when keygen failed, which in the
+        provider means one of those tests failed (the provider has then entered its error state)."""
+        lib, what = self._lib, f"EC key generation on {curve}"
+        params = _Params().utf8("group", CURVES[curve])  # alive until the call returns: it owns the buffers
+        lib.ERR_clear_error()
+        with self._pkey_ctx("EC", what) as pctx:
+            self._check(lib.EVP_PKEY_keygen_init(pctx), what)
+            self._check(lib.EVP_PKEY_CTX_set_params(pctx, params.array()), what)
+            out = _ffi.new("EVP_PKEY **")
+            if lib.EVP_PKEY_keygen(pctx, out) != 1:
+                return None
+        key = _ffi.gc(out[0], lib.EVP_PKEY_free)
+        point, written = _ffi.new("unsigned char[]", 1 + 2 * size), _ffi.new("size_t *")
+        encoded = lib.EVP_PKEY_get_octet_string_param(key, b"encoded-pub-key", point, len(point), written)
+        self._check(encoded, what)
+        bn = _ffi.new("BIGNUM **")
+        self._check(lib.EVP_PKEY_get_bn_param(key, b"priv", bn), what)
+        scalar = _ffi.new("unsigned char[]", size)
+        try:
+            self._check(int(lib.BN_bn2binpad(bn[0], scalar, size) == size), what)
+        finally:
+            lib.BN_clear_free(bn[0])
+        return ProviderKey(key, self), bytes(_ffi.buffer(point, written[0])), bytes(_ffi.buffer(scalar, size))
+
+    def ec_private(self, curve: str, scalar: bytes) -> ProviderKey | None:
+        """The EC private key of scalar d (big-endian); None unless the provider accepts it with
+        1 <= d <= n - 1 (``EVP_PKEY_private_check``; SP 800-56A r3 §5.6.2.1.2). ECC CDH uses d alone,
+        so no public key is computed."""
+        what = f"EC private key on {curve}"
+        params = _Params().utf8("group", CURVES[curve]).unsigned("priv", int.from_bytes(scalar, "big"))
+        key = self._imported("EC", params, _KEYPAIR, what)
+        if key is None:
+            return None
+        with self._key_ctx(key, what) as check:
+            valid = self._lib.EVP_PKEY_private_check(check) == 1
+        self._lib.ERR_clear_error()
+        return ProviderKey(key, self) if valid else None
+
+    def ec_public(self, curve: str, point: bytes) -> ProviderKey | None:
+        """A peer's EC public key from its SEC 1 point; None when the provider refuses the encoding or
+        the point (not on the curve)."""
+        params = _Params().utf8("group", CURVES[curve]).octets("pub", point)
+        key = self._imported("EC", params, _PUBLIC_KEY, f"EC public key on {curve}")
+        return None if key is None else ProviderKey(key, self)
+
+    def ec_derive(self, key: ProviderKey, peer: ProviderKey, size: int) -> bytes | None:
+        """ECC CDH (SP 800-56A r3 §5.7.1.2): Z, the x-coordinate of d * Q in ``size`` bytes. Setting the
+        peer runs the provider's full public-key validation of Q first (``EVP_PKEY_derive_set_peer``
+        calls ``EVP_PKEY_public_check``: SP 800-56A r3 §5.6.2.3.3); None when Q fails it."""
+        lib, what = self._lib, "ECC CDH"
+        lib.ERR_clear_error()
+        with self._key_ctx(key.pkey, what) as pctx:
+            self._check(lib.EVP_PKEY_derive_init(pctx), what)
+            if lib.EVP_PKEY_derive_set_peer(pctx, peer.pkey) != 1:
+                lib.ERR_clear_error()
+                return None
+            z, z_size = _ffi.new("unsigned char[]", size), _ffi.new("size_t *", size)
+            self._check(lib.EVP_PKEY_derive(pctx, z, z_size), what)
+            try:
+                return bytes(_ffi.buffer(z, z_size[0]))
+            finally:
+                _ffi.memmove(z, bytes(size), size)
+
+    @contextmanager
+    def self_tests(self, *, corrupt: str | None = None) -> Iterator[list[tuple[str, str, str]]]:
+        """While open, the (phase, type, description) of every self-test event the provider reports in
+        this context (``OSSL_SELF_TEST_set_callback``), e.g. ("Start", "Conditional_PCT", "ECDSA").
+        ``corrupt``: a test type whose value the provider then corrupts (the callback answers 0 in the
+        "Corrupt" phase): fault injection, the provider's own test fails and the provider enters its
+        error state. One watcher per context at a time."""
+        events: list[tuple[str, str, str]] = []
+
+        def report(params: Any, _arg: Any) -> int:
+            found: dict[str, str] = {}
+            i = 0
+            while params[i].key != _ffi.NULL:
+                if params[i].data_type == _UTF8_STRING and params[i].data != _ffi.NULL:
+                    found[_text(params[i].key)] = _text(_ffi.cast("char *", params[i].data))
+                i += 1
+            event = (found.get("st-phase", ""), found.get("st-type", ""), found.get("st-desc", ""))
+            events.append(event)
+            return 0 if event[0] == "Corrupt" and event[1] == corrupt else 1
+
+        callback = _ffi.callback("int(const OSSL_PARAM *, void *)", report)
+        self._lib.OSSL_SELF_TEST_set_callback(self._ctx, callback, _ffi.NULL)
+        try:
+            yield events
+        finally:
+            self._lib.OSSL_SELF_TEST_set_callback(self._ctx, _ffi.NULL, _ffi.NULL)
+
     # ------------------------------------------------------------------------------------ ML-KEM
     # What cryptography cannot reach (FIPS 203 in the provider): ML-KEM-512, the expanded
     # decapsulation key of §7.1, and encapsulation with a given m (known-answer tests).
@@ -497,18 +622,9 @@ class FipsContext:
         ``d || z`` (the provider runs Algorithm 16), its expanded decapsulation key ``dk`` (the provider
         runs the §7.3 hash check) or its encapsulation key ``ek`` (the §7.2 modulus check); None when
         the provider refuses the key. Freed when the returned handle is collected."""
-        lib = self._lib
-        lib.ERR_clear_error()
         field, value = ("seed", seed) if seed else ("priv", dk) if dk else ("pub", ek)
         params = _Params().octets(field, value)  # alive until the call returns: it owns the buffers
-        with self._pkey_ctx(name, f"{name} key import") as pctx:
-            self._check(lib.EVP_PKEY_fromdata_init(pctx), f"{name} key import")
-            out = _ffi.new("EVP_PKEY **")
-            made = lib.EVP_PKEY_fromdata(pctx, out, _PUBLIC_KEY if ek else _KEYPAIR, params.array())
-        if made != 1:
-            lib.ERR_clear_error()
-            return None
-        return _ffi.gc(out[0], lib.EVP_PKEY_free)
+        return self._imported(name, params, _PUBLIC_KEY if ek else _KEYPAIR, f"{name} key import")
 
     def mlkem_public(self, name: str, key: Any) -> bytes:
         """The encapsulation key ``ek`` of ``key`` (FIPS 203 encoding)."""
@@ -547,6 +663,15 @@ class FipsContext:
             return bytes(_ffi.buffer(k, k_size[0]))
         finally:
             lib.EVP_PKEY_CTX_free(pctx)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderKey:
+    """An EVP_PKEY of a private context (``pkey``, freed when collected), with the context it belongs
+    to, which it keeps alive as long as it lives."""
+
+    pkey: Any
+    owner: FipsContext
 
 
 def open_context(paths: StatePaths, *, strict: bool, loaded: Path | None = None) -> FipsContext:
