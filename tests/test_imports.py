@@ -154,3 +154,28 @@ def test_the_late_self_test_import_is_the_only_one() -> None:
                 if isinstance(argument, ast.Constant) and str(argument.value).startswith("fipscrypto"):
                     late.add((name, argument.value))
     assert late == LATE
+
+
+# The one module outside the backend layer that imports cryptography: the integrity manifest's
+# writer, which the build hook loads by path without fipscrypto (its HMAC is computed with either).
+CRYPTOGRAPHY_OUTSIDE_BACKEND = {"fipscrypto.selftests.integrity"}
+
+
+def test_only_the_backend_layer_imports_cryptography() -> None:
+    """Every cryptography call goes through fipscrypto._backend (pyca's one-backend-layer rule): a
+    service, the post-quantum module, a self-test or the CLI importing it directly fails here."""
+    found = set()
+    for name, (path, _pkg) in modules().items():
+        if name.startswith("fipscrypto._backend"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and not node.level
+                else [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            if any(n == "cryptography" or n.startswith("cryptography.") for n in names):
+                found.add(name)
+    assert found == CRYPTOGRAPHY_OUTSIDE_BACKEND
