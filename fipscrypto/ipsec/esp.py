@@ -260,13 +260,13 @@ class SecurityAssociation:
             except StopIteration:
                 raise self._exhausted() from None
             encrypt = self._fast.encrypt
-        if template is None:
-            pass
-        elif end == 20:  # outer_header's fields: DSCP/ECN and DF copied, identification, checksum
-            header = template | traffic << 144 | total << 128 | (seq & 0xFFFF) << 112 | df << 104
-            header |= (-header % 0xFFFF) << V4_CHECKSUM
-        else:
-            header = template | traffic << 308 | (total - 40) << 272
+        if template is not None:  # outer_header()'s fields: DSCP/ECN (and DF) copied, the length, and
+            # for IPv4 the identification (the low 16 bits of the sequence number) and the checksum.
+            if end == 20:
+                header = template | traffic << 144 | total << V4_LENGTH | (seq & 0xFFFF) << 112 | df << 104
+                header |= (-header % 0xFFFF) << V4_CHECKSUM
+            else:
+                header = template | traffic << 308 | (total - 40) << V6_LENGTH
         # IP header || SPI || low 32 bits of the sequence number || IV (the 64-bit sequence number).
         out: bytes = (header << 128 | spi96 | (seq & _LOW) << 64 | seq).to_bytes(end + 16, "big") + encrypt(
             (salt64 | seq).to_bytes(12, "big"), plain, (aad_spi | seq).to_bytes(aad_length, "big")
