@@ -1,7 +1,8 @@
 """ESP security associations against scapy's ESP and against cryptography's AES-GCM alone, in one process.
 
 AES-256-GCM-16 in transport mode over IPv4, 1,400-byte payloads (the IP packet's payload, which ESP
-encrypts): ``encapsulate`` of the same IP packet (the next sequence number each time) and
+encrypts; against AES-GCM alone, tunnel mode too, IPv4 in IPv4, which encrypts the whole packet):
+``encapsulate`` of the same IP packet (the next sequence number each time) and
 ``decapsulate`` of ESP packets (each once: a replay would be refused; the receiving SA is made
 afresh when the packets run out). Both take and give bytes: scapy's ``SecurityAssociation.encrypt``
 and ``decrypt`` get the packet parsed (``IP(bytes)``) and give it back serialised, as an ESP
@@ -122,6 +123,14 @@ def main() -> dict[str, dict[str, float]]:
 
     sender, outbound = SecurityAssociation(SPI, key), SecurityAssociation(SPI, key)
     packets = [sender.encapsulate(packet) for _ in range(PACKETS)]
+
+    def tunnelling() -> SecurityAssociation:
+        return SecurityAssociation(SPI, key, mode="tunnel", tunnel=("198.51.100.1", "198.51.100.2"))
+
+    tunneller, tunnelled = tunnelling(), tunnelling()
+    tunnel_packets = [tunneller.encapsulate(packet) for _ in range(PACKETS)]
+    whole = packet + bytes(2)  # tunnel mode encrypts the whole inner packet and the trailer
+    sealed_whole = gcm.encrypt(bytes(12), whole, aad)
     budget = {
         "AES-256-GCM-16 encapsulate": (
             lambda: outbound.encapsulate(packet),
@@ -130,6 +139,14 @@ def main() -> dict[str, dict[str, float]]:
         "AES-256-GCM-16 decapsulate": (
             _receiver(lambda: SecurityAssociation(SPI, key), packets),
             lambda: gcm.decrypt(bytes(12), sealed, aad),
+        ),
+        "AES-256-GCM-16 tunnel encapsulate": (
+            lambda: tunnelled.encapsulate(packet),
+            lambda: gcm.encrypt(key[32:] + next(counter).to_bytes(8, "big"), whole, aad),
+        ),
+        "AES-256-GCM-16 tunnel decapsulate": (
+            _receiver(tunnelling, tunnel_packets),
+            lambda: gcm.decrypt(bytes(12), sealed_whole, aad),
         ),
         "floor: ESP framing by hand, no state": (
             framing,

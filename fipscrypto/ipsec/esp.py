@@ -23,12 +23,22 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _fork
+from .._backend.ciphers import InvalidTag
 from .._params import BYTES, byte_string, integer, not_offered
 from .._replay import Window
 from .._service import REVOKED, Refusal, hold
 from ..enforce import require
-from ..errors import ForkError, InvalidParameter, ParseError, ReplayError, SequenceExhausted
+from ..errors import (
+    AuthenticationError,
+    ForkError,
+    InvalidParameter,
+    ParseError,
+    ReplayError,
+    SequenceExhausted,
+)
 from ..indicator import entry, get_last, set_last
+from ._frames import EXTENSIONS, V4_CHECKSUM, V4_KEEP, V4_LENGTH, V4_PROTOCOL, V6_KEEP, V6_LENGTH, V6_NEXT
+from ._frames import outer as _outer
 from .packets import (
     ESP,
     IPV4,
@@ -42,7 +52,7 @@ from .packets import (
     tunnel_endpoints,
 )
 from .packets import esp_header as _esp_header
-from .transforms import ALGORITHMS, transform
+from .transforms import ALGORITHMS, Gcm, transform
 
 __all__ = ["ALGORITHMS", "SecurityAssociation"]
 
@@ -54,6 +64,11 @@ _DUMMY = 59  # RFC 4303 §2.6: "the protocol value 59 (which means "no next head
 # The first padding byte appended to the plaintext is numbered 1"; Pad Length is at most 255.
 _PADDING = [bytes(range(1, n + 1)) for n in range(256)]
 _LONGEST = {4: 0xFFFF, 6: 0xFFFF + 40}  # RFC 791 §3.1 Total Length; RFC 8200 §3 Payload Length
+# The fast path's padding and trailer (AES-GCM: 4-octet alignment), by pad length << 8 | next header.
+_TRAILERS = [_PADDING[pad] + bytes((pad, protocol)) for pad in range(4) for protocol in range(256)]
+_GCM_OVERHEAD = 8 + 8 + 16  # ESP header, IV and ICV of AES-GCM-16 (RFC 4106 §3)
+_ESP4: Header = (4, 20, 9, ESP)  # the header chains the decapsulate fast path takes
+_ESP6: Header = (6, 40, 6, ESP)
 
 _FORKED = Refusal(
     lambda: ForkError(
@@ -125,7 +140,21 @@ class SecurityAssociation:
         ]
         approved = all(verdicts)
         self._transform: Any = transform(chosen, bytes(key))
+        # The fast paths (AES-GCM-16, the common packet shapes) use the held AES-GCM object directly:
+        # _fast is the transform (REVOKED in ERROR), None for the other transforms.
+        self._fast: Any = self._transform if type(self._transform) is Gcm else None
         self._spi = self.spi.to_bytes(4, "big")
+        self._salt = self._fast.salt if self._fast else b""
+        # What the fast paths read per packet, in one attribute: the tunnel's outer header (its fixed
+        # fields, see _frames) and its length, the SPI's place in ESP header || IV as one integer, the
+        # salt's in the nonce, and the SPI's in the AAD with the AAD's length.
+        self._constants = (
+            None if self._tunnel is None else _outer(*self._tunnel),
+            20 if self._tunnel is None or self._tunnel[0].version == 4 else 40,
+            self.spi << 96,
+            int.from_bytes(self._fast.salt, "big") << 64 if self._fast else 0,
+            *((self.spi << 64, 12) if esn else (self.spi << 32, 8)),
+        )
         self._iv, self._icv, self._align = chosen.iv_size, chosen.icv_size, chosen.align
         self._overhead = 8 + chosen.iv_size + chosen.icv_size  # ESP header, IV and ICV around the payload
         self._chained = chosen.digest is not None  # AES-CBC: its encryptor's state goes from packet to packet
@@ -146,7 +175,7 @@ class SecurityAssociation:
 
     def _revoke(self) -> None:
         # No lock: ERROR may be entered by this thread inside a packet call (which holds it).
-        self._transform = self._sequence = REVOKED
+        self._transform = self._fast = self._sequence = REVOKED
 
     def _forked(self) -> None:
         if self._sequence is not REVOKED:
@@ -154,10 +183,101 @@ class SecurityAssociation:
 
     # --------------------------------------------------------------------------------- sending
 
+    def _exhausted(self) -> SequenceExhausted:
+        return SequenceExhausted(
+            f"ESP SA {self.spi:#010x} sent sequence number {self._last}: the counter may not cycle "
+            "(RFC 4303 §3.3.3); establish a new SA"
+        )
+
     def encapsulate(self, ip_packet: bytes) -> bytes:
         """The ESP packet that carries ``ip_packet`` (RFC 4303 §3.1): in transport mode, its own header
         (ESP after the IPv4 header or the IPv6 headers before it); in tunnel mode, a new header from
         the tunnel's source to its destination, around the whole packet."""
+        # The fast path: AES-GCM-16, and an IPv4 header without options or an IPv6 header without
+        # extension headers (the packet to tunnel: any whole IPv4 or IPv6 packet). It gives the bytes
+        # and state that _encapsulate gives, and leaves every other case, and every error, to it.
+        packet = ip_packet
+        if self._fast is None or packet.__class__ is not bytes:
+            return self._encapsulate(packet)
+        n = len(packet)
+        template, end, spi96, salt64, aad_spi, aad_length = self._constants
+        if template is None:
+            if (
+                n >= 20
+                and packet[0] == 0x45
+                and packet[2] << 8 | packet[3] == n
+                and not (packet[6] & 0x3F or packet[7])
+            ):
+                # RFC 791 §3.1: a 20-octet header, a whole datagram (not a fragment).
+                end, protocol, longest = 20, packet[9], 0xFFFF
+            elif (
+                n >= 40
+                and packet[0] >> 4 == 6
+                and packet[4] << 8 | packet[5] == n - 40
+                and packet[6] not in EXTENSIONS
+            ):
+                # RFC 8200 §3: the upper-layer header follows at once.
+                end, protocol, longest = 40, packet[6], 0xFFFF + 40
+            else:
+                return self._encapsulate(packet)
+            pad = -(n - end + 2) & 3  # RFC 4303 §2.4, as in _encapsulate
+            total = n + _GCM_OVERHEAD + pad + 2
+            if total > longest:
+                return self._encapsulate(packet)
+            plain = packet[end:] + _TRAILERS[pad << 8 | protocol]
+            # rewrite()'s fields: the protocol ESP, the IPv4 total length and checksum, or the IPv6
+            # payload length.
+            if end == 20:
+                header = (
+                    int.from_bytes(packet[:20], "big") & V4_KEEP | total << V4_LENGTH | ESP << V4_PROTOCOL
+                )
+                header |= (-header % 0xFFFF) << V4_CHECKSUM
+            else:
+                header = (
+                    int.from_bytes(packet[:40], "big") & V6_KEEP | (total - 40) << V6_LENGTH | ESP << V6_NEXT
+                )
+        else:
+            # RFC 4303 §2.6: next header 4 or 41; the whole inner packet, as long as its header says.
+            if (
+                n >= 20
+                and packet[0] >> 4 == 4
+                and packet[2] << 8 | packet[3] == n
+                and (packet[0] & 0x0F) * 4 <= n
+            ):
+                protocol, traffic, df = IPV4, packet[1], packet[6] & 0x40
+            elif n >= 40 and packet[0] >> 4 == 6 and packet[4] << 8 | packet[5] == n - 40:
+                protocol, traffic, df = IPV6, (packet[0] & 0x0F) << 4 | packet[1] >> 4, 0
+            else:
+                return self._encapsulate(packet)
+            pad = -(n + 2) & 3
+            total = end + _GCM_OVERHEAD + n + pad + 2
+            if total > _LONGEST[4 if end == 20 else 6]:
+                return self._encapsulate(packet)
+            plain = packet + _TRAILERS[pad << 8 | protocol]
+        with self._lock:
+            try:
+                seq: int = next(self._sequence)
+            except StopIteration:
+                raise self._exhausted() from None
+            encrypt = self._fast.encrypt
+        if template is not None:  # outer_header()'s fields: DSCP/ECN (and DF) copied, the length, and
+            # for IPv4 the identification (the low 16 bits of the sequence number) and the checksum.
+            if end == 20:
+                header = template | traffic << 144 | total << V4_LENGTH | (seq & 0xFFFF) << 112 | df << 104
+                header |= (-header % 0xFFFF) << V4_CHECKSUM
+            else:
+                header = template | traffic << 308 | (total - 40) << V6_LENGTH
+        # IP header || SPI || low 32 bits of the sequence number || IV (the 64-bit sequence number).
+        out: bytes = (header << 128 | spi96 | (seq & _LOW) << 64 | seq).to_bytes(end + 16, "big") + encrypt(
+            (salt64 | seq).to_bytes(12, "big"), plain, (aad_spi | seq).to_bytes(aad_length, "big")
+        )
+        if get_last() is not self._sealed:
+            set_last(self._sealed)
+        next(self._seals)
+        return out
+
+    def _encapsulate(self, ip_packet: bytes) -> bytes:
+        """encapsulate(), every transform and packet shape."""
         packet = ip_packet if ip_packet.__class__ is bytes and len(ip_packet) <= MAX_PACKET else None
         if packet is None:
             packet = _checked("ip_packet", ip_packet)
@@ -184,10 +304,7 @@ class SecurityAssociation:
             try:
                 seq: int = next(self._sequence)
             except StopIteration:
-                raise SequenceExhausted(
-                    f"ESP SA {self.spi:#010x} sent sequence number {self._last}: the counter may not "
-                    "cycle (RFC 4303 §3.3.3); establish a new SA"
-                ) from None
+                raise self._exhausted() from None
             transform = self._transform
         head = self._spi + (seq & _LOW).to_bytes(4, "big")
         if tunnel is None:
@@ -232,6 +349,75 @@ class SecurityAssociation:
         tunnel mode the inner packet (without TFC padding). Empty for a dummy packet (next header 59,
         RFC 4303 §2.6: "a receiver MUST be prepared to discard such packets, without indicating an
         error")."""
+        # The fast path: AES-GCM-16 under an IPv4 header without options or an IPv6 header followed by
+        # ESP. It gives the bytes and state that _decapsulate gives; any other shape, and every packet
+        # it would refuse before the ICV, goes to _decapsulate (the same checks, the same errors).
+        packet = esp_packet
+        if self._fast is None or packet.__class__ is not bytes:
+            return self._decapsulate(packet)
+        n = len(packet)
+        if (
+            n >= 20
+            and packet[0] == 0x45
+            and packet[2] << 8 | packet[3] == n
+            and packet[9] == ESP
+            and not (packet[6] & 0x3F or packet[7])
+        ):
+            start = 20
+        elif n >= 40 and packet[0] >> 4 == 6 and packet[6] == ESP and packet[4] << 8 | packet[5] == n - 40:
+            start = 40
+        else:
+            return self._decapsulate(packet)
+        body = start + 8
+        head = packet[start:body]
+        word = int.from_bytes(head, "big")
+        if (n - body - 24) & 3 or n - body < 26 or word >> 32 != self.spi:
+            return self._decapsulate(packet)  # the payload's size (RFC 4303 §2.4) or the SPI refused
+        template, _, _, _, aad_spi, aad_length = self._constants
+        with self._lock:
+            decrypt = self._fast.decrypt  # first: in ERROR, ModuleErrorState whatever the packet
+            window = self._window
+            top = window.top
+            index = word & _LOW
+            if aad_length == 12:  # ESN: _index(), inlined for Appendix A2.2 case A, Seql >= Bl: Seqh = Th
+                tl = top & _LOW
+                size = window.size
+                index = top - tl + index if tl >= size - 1 and index >= tl - size + 1 else self._index(index)
+            if index <= top:
+                window.check(index)  # RFC 4303 §3.4.3, before the ICV, as in _decapsulate
+            if aad_length == 12:
+                head = (aad_spi | index).to_bytes(12, "big")  # RFC 4106 §5: SPI || ESN
+            try:
+                plain: bytes = decrypt(self._salt + packet[body : body + 8], packet[body + 8 :], head)
+            except InvalidTag:
+                raise AuthenticationError("ESP AES-GCM ICV mismatch (RFC 4106 §3)") from None
+            pad, protocol = plain[-2], plain[-1]
+            end = len(plain) - 2 - pad
+            if template is None and protocol != _DUMMY and end >= 0 and plain[end:-2] == _PADDING[pad]:
+                # _payload() for transport mode: rewrite()'s fields (protocol, lengths, checksum).
+                if start == 20:
+                    header = int.from_bytes(packet[:20], "big") & V4_KEEP | (20 + end) << V4_LENGTH
+                    header |= protocol << V4_PROTOCOL
+                    header |= (-header % 0xFFFF) << V4_CHECKSUM
+                else:
+                    header = (
+                        int.from_bytes(packet[:40], "big") & V6_KEEP | end << V6_LENGTH | protocol << V6_NEXT
+                    )
+                out = header.to_bytes(start, "big") + plain[:end]
+            else:
+                out = self._payload(packet, _ESP4 if start == 20 else _ESP6, plain)
+            if index == top + 1:  # Window.accept, inlined for the next packet in sequence
+                window.mask = (window.mask << 1 | 1) & window.full
+                window.top = index
+            else:
+                window.accept(index)
+        if get_last() is not self._opened:
+            set_last(self._opened)
+        next(self._opens)
+        return out
+
+    def _decapsulate(self, esp_packet: bytes) -> bytes:
+        """decapsulate(), every transform and packet shape."""
         packet = esp_packet if esp_packet.__class__ is bytes and len(esp_packet) <= MAX_PACKET else None
         if packet is None:
             packet = _checked("esp_packet", esp_packet)

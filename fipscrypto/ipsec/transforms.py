@@ -75,13 +75,14 @@ def _aad(head: bytes, high: bytes) -> bytes:
 class Gcm:
     """AES-GCM with a 16-octet ICV in ESP (RFC 4106)."""
 
-    __slots__ = ("_decrypt", "_encrypt", "_salt")
+    # The held AES-GCM calls and the salt, public for the SA's fast path (esp.SecurityAssociation).
+    __slots__ = ("decrypt", "encrypt", "salt")
     iv_size, icv_size = 8, 16
 
     def __init__(self, key: bytes) -> None:
         gcm = _ciphers.aes_gcm(key[:-4])
-        self._encrypt, self._decrypt = gcm.encrypt, gcm.decrypt
-        self._salt = key[-4:]  # RFC 4106 §4: nonce = salt (4 octets) || IV (8 octets)
+        self.encrypt, self.decrypt = gcm.encrypt, gcm.decrypt
+        self.salt = key[-4:]  # RFC 4106 §4: nonce = salt (4 octets) || IV (8 octets)
 
     @staticmethod
     def iv(nonce: bytes) -> bytes:
@@ -91,13 +92,11 @@ class Gcm:
 
     def seal(self, head: bytes, high: bytes, iv: bytes, plain: bytes, prefix: bytes = b"") -> bytes:
         # RFC 4106 §3: the ICV is the GCM tag, appended to the ciphertext.
-        return (
-            prefix + iv + self._encrypt(self._salt + iv, plain, head[:4] + high + head[4:] if high else head)
-        )
+        return prefix + iv + self.encrypt(self.salt + iv, plain, head[:4] + high + head[4:] if high else head)
 
     def open(self, head: bytes, high: bytes, body: Buffer) -> bytes:
         try:
-            plain: bytes = self._decrypt(self._salt + body[:8], body[8:], _aad(head, high))
+            plain: bytes = self.decrypt(self.salt + body[:8], body[8:], _aad(head, high))
         except _ciphers.InvalidTag:
             raise AuthenticationError("ESP AES-GCM ICV mismatch (RFC 4106 §3)") from None
         return plain
@@ -111,13 +110,13 @@ class Gmac(Gcm):
     def seal(self, head: bytes, high: bytes, iv: bytes, plain: bytes, prefix: bytes = b"") -> bytes:
         # RFC 4543 §3.3 (Figure 2): AAD = SPI || sequence number (or ESN) || IV || payload, padding,
         # pad length and next header; the GCM plaintext is empty and the ICV is the tag.
-        tag = self._encrypt(self._salt + iv, b"", b"".join((_aad(head, high), iv, plain)))
+        tag = self.encrypt(self.salt + iv, b"", b"".join((_aad(head, high), iv, plain)))
         return b"".join((prefix, iv, plain, tag))
 
     def open(self, head: bytes, high: bytes, body: Buffer) -> bytes:
         end = len(body) - 16
         try:
-            self._decrypt(self._salt + body[:8], body[end:], _aad(head, high) + body[:end])
+            self.decrypt(self.salt + body[:8], body[end:], _aad(head, high) + body[:end])
         except _ciphers.InvalidTag:
             raise AuthenticationError("ESP AES-GMAC ICV mismatch (RFC 4543 §3)") from None
         return bytes(body[8:end])
