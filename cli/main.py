@@ -53,6 +53,7 @@ class LazyGroup(click.Group):
 def main() -> None:
     """Check and manage FIPS-mode cryptography for services that use fipscrypto.
 
-    Exit codes: 0 success; 1 a check found a violation; 2 usage error; 3 the FIPS provider is
-    missing or unusable, or the module is in the ERROR state or running with FIPS mode off.
+    Exit codes: 0 success; 1 a check or scan found a violation; 2 usage error; 3 the FIPS provider
+    is missing or unusable, or the module is in the ERROR state or running with FIPS mode off, or a
+    check or scan was incomplete (nothing evaluated, a target not checked).
     """
