@@ -337,3 +337,20 @@ def test_text_lists_failures_first_then_a_summary() -> None:
     assert not all(marks)
     assert lines[-1].startswith("scan code: 5 checked, 0 skipped;")
     assert "fail on: disallowed" in lines[-1]
+
+
+def test_a_cipher_built_from_named_parts_is_reported_once() -> None:
+    source = """
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+algorithm = algorithms.TripleDES(b"k" * 24)
+mode = modes.ECB()
+Cipher(algorithm, mode).encryptor()
+algorithms.Blowfish(key)
+"""
+    found = analyse(ast.parse(source), "t.py")
+    assert sorted((f.location.line, type(f).__name__) for f in found) == [
+        (3, "Misuse"),  # the constant key, once
+        (5, "Use"),
+        (6, "Use"),
+    ]
+    assert sorted(u.name for u in found if isinstance(u, Use)) == ["3des-ecb", "blowfish"]

@@ -141,6 +141,7 @@ class _Module:
         self.built: dict[str, ast.Call] = {}  # name -> the call that built the object (last assignment)
         self.methods: dict[str, set[str]] = {}  # name -> methods called on it
         self.consumed: set[int] = set()  # ids of nodes already reported as part of a larger call
+        self.to_cipher: set[str] = set()  # names passed to a Cipher(...) call, which reports what they hold
         for statement in tree.body:
             if (
                 isinstance(statement, ast.Assign)
@@ -173,12 +174,17 @@ class _Module:
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     self.built[target.id] = node.value
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Name)
-        ):
-            self.methods.setdefault(node.func.value.id, set()).add(node.func.attr)
+        elif isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                self.methods.setdefault(func.value.id, set()).add(func.attr)
+            if (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)) == "Cipher":
+                arguments = [*node.args, *(k.value for k in node.keywords)]
+                self.to_cipher.update(a.id for a in arguments if isinstance(a, ast.Name))
+
+    def _bound_for_cipher(self, call: ast.Call) -> bool:
+        """Whether the object ``call`` builds is held by a name later passed to ``Cipher(...)``."""
+        return any(self.built.get(name) is call for name in self.to_cipher)
 
     @staticmethod
     def _canonical(name: str) -> str:
@@ -507,6 +513,8 @@ class _Module:
             cipher = self._cipher_name(stem, mode_name, self._bits(_args(algorithm, "key")[0]))
             self._use(call, "cipher", cipher, direction=self._direction(call, "decryptor"))
             return True
+        if head in (_CIPHERS + "algorithms", _CIPHERS + "modes") and self._bound_for_cipher(call):
+            return True  # reported by the Cipher(...) it is passed to
         if head == _CIPHERS + "algorithms" and last in _CIPHER_NAMES:
             stem = self._algorithm(call)
             if stem is not None and stem not in ("aes", "camellia"):  # no mode seen: judged as CBC
