@@ -211,6 +211,7 @@ def test_unreadable_file_is_skipped_and_the_rest_still_judged(tmp_path: Path) ->
         "warnings": 0,
         "notes": 0,
         "failing": 1,
+        "exempt": 0,
     }
     [entry] = report["skipped"]  # type: ignore[misc]
     assert entry["reason"].startswith("cannot read")
@@ -354,3 +355,81 @@ algorithms.Blowfish(key)
         (6, "Use"),
     ]
     assert sorted(u.name for u in found if isinstance(u, Use)) == ["3des-ecb", "blowfish"]
+
+
+# ---------------------------------------------------------------------------------- waivers, baseline
+
+_WEAK = b"import hashlib\nhashlib.md5()\nhashlib.sha1()\n"
+
+
+def _waivers(folder: Path, expires: str, target: str = "*weak.py") -> str:
+    text = f"""
+[[waiver]]
+rule = "policy.hash.md5"
+target = "{target}"
+owner = "alice@example.org"
+ticket = "SEC-42"
+expires = {expires}
+"""
+    return _write(folder, "waivers.toml", text.encode())
+
+
+def test_a_waiver_lets_a_finding_pass_until_it_expires_and_then_says_so(tmp_path: Path) -> None:
+    weak = _write(tmp_path, "weak.py", _WEAK)
+    waivers = _waivers(tmp_path, "2026-07-01")
+    status, report = _scan(weak, "--waivers", waivers)
+    assert status == 0
+    [md5] = [f for f in report["findings"] if f["rule"] == "policy.hash.md5"]  # type: ignore[union-attr]
+    assert md5["remark"] == {"exempt": True, "text": "waived until 2026-07-01 (alice@example.org, SEC-42)"}
+    assert md5["failing"] is False
+    result = cli("scan", "code", weak, "--policy", POLICY, "--as-of", "2026-07-01", "--waivers", waivers)
+    assert result.returncode == 1
+    assert "[waiver expired on 2026-07-01 (alice@example.org, SEC-42)]  [FAIL]" in result.stdout
+    other = _waivers(tmp_path, "2030-01-01", target="*/other.py")
+    assert _scan(weak, "--waivers", other)[0] == 1  # the glob does not cover weak.py
+
+
+def test_waived_findings_are_sarif_suppressions(tmp_path: Path) -> None:
+    weak = _write(tmp_path, "weak.py", _WEAK)
+    sarif = json.loads(_report("sarif", weak, "--waivers", _waivers(tmp_path, "2030-01-01")))
+    [result] = [r for r in sarif["runs"][0]["results"] if "md5" in r["ruleId"]]
+    assert result["suppressions"] == [
+        {"kind": "external", "justification": "waived until 2030-01-01 (alice@example.org, SEC-42)"}
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[[waiver]]\nrule = 'x'\ntarget = '*'\nowner = 'a'\nexpires = 2030-01-01\n",  # no ticket
+        "[[waiver]]\nrule = 'x'\ntarget = '*'\nowner = 'a'\nticket = 't'\nexpires = 'soon'\n",
+        "waiver = 3\n",
+        "[[waiver]\n",
+    ],
+    ids=["missing-ticket", "expires-not-a-date", "not-tables", "not-toml"],
+)
+def test_an_invalid_waivers_file_is_a_usage_error(tmp_path: Path, text: str) -> None:
+    weak = _write(tmp_path, "weak.py", _WEAK)
+    result = cli(
+        "scan", "code", weak, "--policy", POLICY, "--waivers", _write(tmp_path, "w.toml", text.encode())
+    )
+    assert result.returncode == 2
+    assert "--waivers" in result.stderr
+
+
+def test_with_a_baseline_only_new_findings_fail(tmp_path: Path) -> None:
+    weak = _write(tmp_path, "weak.py", _WEAK)
+    baseline = tmp_path / "baseline.json"
+    assert (
+        cli("scan", "code", weak, "--policy", POLICY, "--format", "json", "-o", str(baseline)).returncode == 1
+    )
+    status, report = _scan(weak, "--baseline", str(baseline))
+    assert status == 0
+    assert report["summary"]["exempt"] == 2  # type: ignore[index]
+    _write(tmp_path, "weak.py", _WEAK + b"hashlib.md5()\n")  # one more MD5: new
+    status, report = _scan(weak, "--baseline", str(baseline))
+    assert status == 1
+    failing = [f["line"] for f in report["findings"] if f["failing"]]  # type: ignore[union-attr]
+    assert len(failing) == 1
+    garbage = _write(tmp_path, "garbage.json", b"[]")
+    assert cli("scan", "code", weak, "--baseline", garbage).returncode == 2

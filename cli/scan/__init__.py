@@ -24,6 +24,7 @@ from fipscrypto.policy.report import FAIL_ON
 from ..exits import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION
 from ..main import LazyGroup
 from ..policy import _load, as_of_option, policy_option
+from .exemptions import load_baseline, load_waivers, remarks
 from .model import Misuse, Skipped, Use, judge
 from .report import FORMATS, Report, render
 
@@ -54,6 +55,8 @@ class Options:
     fail_on: str
     fmt: str
     output: str | None
+    waivers: str | None = None
+    baseline: str | None = None
 
 
 def verdict_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -67,9 +70,12 @@ def verdict_options(command: Callable[..., None]) -> Callable[..., None]:
         fail_on: str,
         fmt: str,
         output: str | None,
+        waivers: str | None,
+        baseline: str | None,
         **kwargs: Any,
     ) -> None:
-        command(*args, options=Options(policy_spec, as_of, fail_on, fmt, output), **kwargs)
+        options = Options(policy_spec, as_of, fail_on, fmt, output, waivers, baseline)
+        command(*args, options=options, **kwargs)
 
     decorators = (
         policy_option,
@@ -85,6 +91,17 @@ def verdict_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option(
             "--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report here."
         ),
+        click.option(
+            "--waivers",
+            type=click.Path(dir_okay=False),
+            help="TOML [[waiver]] tables (rule, target glob, owner, ticket, expires): waived findings pass "
+            "until the expiry date.",
+        ),
+        click.option(
+            "--baseline",
+            type=click.Path(dir_okay=False),
+            help="An earlier --format json report: only findings not in it fail.",
+        ),
     )
     for decorate in reversed(decorators):
         wrapper = decorate(wrapper)
@@ -96,9 +113,13 @@ def conclude(
 ) -> NoReturn:
     """Judge what a scanner found, write the report and exit: 1 when a finding fails, else 3 when a
     target was skipped or nothing was checked, else 0."""
+    waivers = load_waivers(options.waivers) if options.waivers else []
+    baseline = load_baseline(options.baseline) if options.baseline else None
     chosen = _load(options.policy)
     day = options.as_of or dt.date.today()
-    report = Report(scanner, chosen, day, options.fail_on, judge(found, chosen, day), checked, tuple(skipped))
+    findings = judge(found, chosen, day)
+    exempt = remarks(findings, waivers, baseline, day)
+    report = Report(scanner, chosen, day, options.fail_on, findings, checked, tuple(skipped), exempt)
     text = render(report, options.fmt, tool_version=__version__)
     if options.output:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import warnings
 from collections.abc import Iterator
 
@@ -21,6 +22,10 @@ from .python import SCANNER, analyse
 __all__ = ["code", "scan_paths"]
 
 MAX_BYTES = 4 << 20  # larger sources are generated data, not code: skipped (and reported) by default
+# Every finding needs one of these in the source: a module a rule knows (hashlib, hmac, Crypto and
+# Cryptodome, cryptography, ssl, OpenSSL, random) or a keyword or attribute it looks for. A file that
+# names none is parsed (a file that does not parse is reported either way) but not analysed.
+_RELEVANT = re.compile(rb"hashlib|hmac|Crypto|cryptography|ssl|OpenSSL|random|verify|check_hostname")
 
 
 def _files(path: str) -> Iterator[str]:
@@ -54,7 +59,7 @@ def scan_file(path: str, max_bytes: int = MAX_BYTES) -> list[Use | Misuse] | Ski
         return Skipped(Location(path, exc.lineno, exc.offset), f"does not parse: {exc.msg}")
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, nesting too deep for the parser
         return Skipped(where, f"does not parse: {type(exc).__name__}: {exc}")
-    return analyse(tree, path)
+    return analyse(tree, path) if _RELEVANT.search(source) else []
 
 
 def scan_paths(

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
@@ -21,6 +21,7 @@ from fipscrypto.errors import InvalidParameter
 from fipscrypto.policy import Policy
 from fipscrypto.policy.report import _LABEL, SARIF_SCHEMA, TOOL, _detail, _sarif_rule
 
+from .exemptions import Remark
 from .model import Finding, Misuse, Skipped
 
 __all__ = ["FORMATS", "Report", "render"]
@@ -37,8 +38,15 @@ class Report:
     findings: list[Finding]
     checked: int  # targets checked
     skipped: tuple[Skipped, ...]
+    remarks: dict[int, Remark] = field(default_factory=dict)  # id(finding) -> waived, expired, baseline
+
+    def remark(self, finding: Finding) -> Remark | None:
+        return self.remarks.get(id(finding))
 
     def is_failing(self, finding: Finding) -> bool:
+        remark = self.remark(finding)
+        if remark is not None and remark.exempt:
+            return False
         return finding.severity == "error" or (self.fail_on == "deprecated" and finding.severity == "warning")
 
     def failing(self) -> list[Finding]:
@@ -54,6 +62,7 @@ class Report:
             "warnings": levels.count("warning"),
             "notes": levels.count("note"),
             "failing": len(self.failing()),
+            "exempt": sum(remark.exempt for remark in self.remarks.values()),
         }
 
     def transitions(self) -> list[dict[str, Any]]:
@@ -102,6 +111,7 @@ def _text(report: Report, tool_version: str) -> str:
     ordered = sorted(report.findings, key=lambda f: not report.is_failing(f))  # stable: location order
     lines = [
         f"{_LABEL[f.severity]:<5} {f.subject.location}  {f.rule}: {_message(f)} -- {_citation(f)}"
+        + (f"  [{remark.text}]" if (remark := report.remark(f)) else "")
         + ("  [FAIL]" if report.is_failing(f) else "")
         for f in ordered
     ]
@@ -136,6 +146,9 @@ def _finding_view(report: Report, finding: Finding) -> dict[str, Any]:
         "message": _message(finding),
         "evidence": subject.evidence,
     }
+    remark = report.remark(finding)
+    if remark is not None:
+        view["remark"] = {"exempt": remark.exempt, "text": remark.text}
     if isinstance(subject, Misuse):
         view["citation"] = subject.citation
     elif finding.verdict is not None:  # a use is always judged
@@ -198,16 +211,18 @@ def _sarif(report: Report, tool_version: str) -> str:
         physical: dict[str, object] = {"artifactLocation": {"uri": _uri(subject.location.target)}}
         if region:
             physical["region"] = region
-        results.append(
-            {
-                "ruleId": rule_id,
-                "ruleIndex": index[rule_id],
-                "level": finding.severity,
-                "message": {"text": f"{_message(finding)} ({_citation(finding)})"},
-                "locations": [{"physicalLocation": physical}],
-                "properties": {"failing": report.is_failing(finding), "evidence": subject.evidence},
-            }
-        )
+        result: dict[str, object] = {
+            "ruleId": rule_id,
+            "ruleIndex": index[rule_id],
+            "level": finding.severity,
+            "message": {"text": f"{_message(finding)} ({_citation(finding)})"},
+            "locations": [{"physicalLocation": physical}],
+            "properties": {"failing": report.is_failing(finding), "evidence": subject.evidence},
+        }
+        remark = report.remark(finding)
+        if remark is not None and remark.exempt:
+            result["suppressions"] = [{"kind": "external", "justification": remark.text}]
+        results.append(result)
     notifications = [
         {
             "level": "error",
@@ -261,7 +276,9 @@ def _junit(report: Report, tool_version: str) -> str:
             failure.text = _citation(finding)
         elif finding.severity != "note":
             out = ET.SubElement(case, "system-out")
-            out.text = f"warning: {_message(finding)} ({_citation(finding)})"
+            remark = report.remark(finding)
+            note = f" [{remark.text}]" if remark else ""
+            out.text = f"{finding.severity}: {_message(finding)} ({_citation(finding)}){note}"
     for skipped in report.skipped:
         case = ET.SubElement(
             suite, "testcase", classname=f"{TOOL}.scan.{report.scanner}", name=f"{skipped.location}: skipped"
