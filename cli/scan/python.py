@@ -76,8 +76,11 @@ _TLS_VERSIONS = {
 _NO_CERT_CHECK = {"ssl.CERT_NONE", "ssl._create_unverified_context", "OpenSSL.SSL.VERIFY_NONE"}
 _RANDOM = {"random", "randint", "randrange", "choice", "choices", "sample", "getrandbits", "randbytes",
            "uniform", "shuffle"}  # fmt: skip
-_RANDOM_BYTES = {"getrandbits", "randbytes"}  # key material whatever it is assigned to
-_SECRET_NAME = re.compile(r"key|secret|token|passw|nonce|salt|otp|(?:^|_)iv(?:$|_)", re.IGNORECASE)
+# a name a secret is held in or passed as ("key" alone is too often a dictionary key)
+_SECRET_NAME = re.compile(
+    r"secret|token|passw|nonce|salt|otp|(?:^|_)iv(?:$|_)|(?:api|private|session|aes|hmac|enc|sign|crypt|master)_?key",
+    re.IGNORECASE,
+)
 _RBG = {"os.urandom", "secrets.token_bytes", "Crypto.Random.get_random_bytes"}  # fresh bytes of length arg 0
 
 # rule id -> citation
@@ -93,6 +96,7 @@ CITATIONS = {
     "certificate path, RFC 5280 Section 6)",
     "code.hostname-not-checked": "NIST SP 800-52 Rev. 2, Section 3.5 (the server identity is checked "
     "against the certificate, RFC 6125 Section 6)",
+    "code.not-resolved": "not judged: the policy needs the algorithm, which is not a constant here",
     "code.hash-not-for-security": "Python hashlib usedforsecurity=False: a declared non-security use, "
     "outside the scope of the FIPS 140-3 approved-algorithm requirements",
 }
@@ -334,17 +338,22 @@ class _Module:
             for t in node.targets
             if isinstance(t, ast.Name | ast.Attribute)
         ]
-        if not any(_SECRET_NAME.search(name) for name in names):
-            return
-        for inner in ast.walk(node.value):
+        if any(_SECRET_NAME.search(name) for name in names):
+            self._random_in(node.value)
+
+    def _random_in(self, value: ast.expr) -> None:
+        """Each call of the random module in an expression that becomes a secret."""
+        for inner in ast.walk(value):
             if isinstance(inner, ast.Call):
                 name = self._qualname(inner.func) or ""
-                if name.startswith("random.") and name[7:] in _RANDOM - _RANDOM_BYTES:
+                if name.startswith("random.") and name[len("random.") :] in _RANDOM:
                     self._misuse(inner, "code.random-secret")
 
     def _call(self, call: ast.Call) -> None:
         name = self._qualname(call.func)
         for keyword in call.keywords:
+            if keyword.arg is not None and _SECRET_NAME.search(keyword.arg):
+                self._random_in(keyword.value)
             if (
                 keyword.arg == "verify"
                 and isinstance(keyword.value, ast.Constant)
@@ -472,7 +481,15 @@ class _Module:
         self._constant(salt, "code.constant-salt")
         params = {"iterations": self._int(iterations), "salt_bits": self._bits(salt)}
         known = {key: value for key, value in params.items() if value is not None}
-        self._use(call, "password-hash", f"pbkdf2-hmac-{digest or 'unknown'}", params=known)
+        if digest is None:
+            self._misuse(
+                call,
+                "code.not-resolved",
+                "PBKDF2 with a hash that is not a constant here: not judged",
+                "note",
+            )
+        else:
+            self._use(call, "password-hash", f"pbkdf2-hmac-{digest}", params=known)
 
     def _kdf(self, call: ast.Call, name: str, head: str, last: str) -> bool:
         if name == _CRYPTOGRAPHY + "kdf.pbkdf2.PBKDF2HMAC":
@@ -598,7 +615,7 @@ class _Module:
             )
             curve_call = self._call_of(curve_arg)
             curve = self._qualname(curve_call.func if curve_call is not None else curve_arg)
-            if curve is not None:
+            if curve is not None and curve.startswith(_ASYM + "ec."):
                 last_part = curve.rpartition(".")[2]
                 short = _CURVES.get(last_part, last_part.lower())
                 self._use(call, "signature", f"ecdsa-{short}", bits=_CURVE_BITS.get(short))
@@ -624,12 +641,6 @@ class _Module:
             return False
         return True
 
-    def _random(self, call: ast.Call, name: str, head: str, last: str) -> bool:
-        if head == "random" and last in _RANDOM_BYTES:
-            self._misuse(call, "code.random-secret")
-            return True
-        return False
-
 
 _HANDLERS = (
     _Module._hashlib,
@@ -639,5 +650,4 @@ _HANDLERS = (
     _Module._cryptography_cipher,
     _Module._pycryptodome_cipher,
     _Module._keys,
-    _Module._random,
 )

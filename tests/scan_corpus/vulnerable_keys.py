@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 SMALL = 1024
 
 
-def keys(password: bytes) -> None:
+def keys(password: bytes, curve: ec.EllipticCurve, algorithm: hashes.HashAlgorithm) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=SMALL)  # expect: policy.signature.rsa-pss=error
     key.public_key().encrypt(b"secret", padding.PKCS1v15())  # expect: policy.key-agreement.rsa-pkcs1v15-transport=error
     rsa.generate_private_key(65537, 3072)  # expect: policy.signature.rsa-pss=note
@@ -33,4 +33,8 @@ def keys(password: bytes) -> None:
     ECC.generate(curve="P-256")  # expect: policy.signature.ecdsa-p256=note
     PBKDF2(password, os.urandom(16))  # expect: policy.password-hash.pbkdf2-hmac-sha1=error
     DES3.new(os.urandom(24), DES3.MODE_CBC, iv=os.urandom(8)).encrypt(password)  # expect: policy.cipher.3des-cbc=error
-    del session_token, api_key, shuffle_order
+    ec.generate_private_key(curve)
+    PBKDF2HMAC(algorithm=algorithm, length=32, salt=random.randbytes(16), iterations=600_000)  # expect: code.not-resolved=note, code.random-secret=error
+    cache_key = random.random()
+    weight_keys = [random.random() for _ in range(3)]
+    del session_token, api_key, shuffle_order, cache_key, weight_keys
