@@ -528,7 +528,8 @@ class _Module:
                 mode_name = _MODES.get((self._qualname(mode.func) or "").rpartition(".")[2])
                 self._mode_constants(mode, mode_name)
             cipher = self._cipher_name(stem, mode_name, self._bits(_args(algorithm, "key")[0]))
-            self._use(call, "cipher", cipher, direction=self._direction(call, "decryptor"))
+            # reported where the algorithm is named (the Cipher may be built lines later from a name)
+            self._use(algorithm, "cipher", cipher, direction=self._direction(call, "decryptor"))
             return True
         if head in (_CIPHERS + "algorithms", _CIPHERS + "modes") and self._bound_for_cipher(call):
             return True  # reported by the Cipher(...) it is passed to
