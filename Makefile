@@ -56,7 +56,7 @@ bench: $(PROVIDER) $(MANIFEST) $(LIBOQS)
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dev,pqc]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dev,pqc,bench]'
 	touch $@
 
 # Rewritten when a package file changes, is added or is removed. Run by path (-P: the script's folder

@@ -13,6 +13,7 @@ import passwords
 import policy
 import pqc_hybrid
 import rand
+import scan_code
 import seal
 import services
 import srtp
@@ -37,3 +38,4 @@ if __name__ == "__main__":
     pqc_hybrid.main()
     ipsec.main()
     ikev2.main()
+    scan_code.main()
