@@ -103,4 +103,9 @@ def judge(found: Iterable[Use | Misuse], policy: Policy, as_of: dt.date | None =
         )
         for item in found
     ]
-    return sorted(findings, key=lambda f: (f.subject.location, f.rule))
+    return sorted(findings, key=lambda f: (*_position(f.subject.location), f.rule))
+
+
+def _position(where: Location) -> tuple[str, int, int]:
+    """A sort key for locations with and without a line or column (a whole file sorts first)."""
+    return where.target, where.line or 0, where.column or 0
