@@ -289,7 +289,16 @@ def test_every_subcommand_is_found_by_its_name() -> None:
     from fipscrypto.cli.policy import check
 
     ctx = click.Context(main)
-    assert main.list_commands(ctx) == ["status", "provider", "run", "demo", "policy", "check", "selftest"]
+    assert main.list_commands(ctx) == [
+        "status",
+        "provider",
+        "run",
+        "demo",
+        "policy",
+        "check",
+        "selftest",
+        "scan",
+    ]
     assert all(main.get_command(ctx, name) is not None for name in main.list_commands(ctx))
     assert main.get_command(ctx, "check") is check
     assert main.get_command(ctx, "nonesuch") is None

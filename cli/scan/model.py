@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from fipscrypto.policy import Direction, Policy, Status, Verdict
 
-__all__ = ["Finding", "Location", "Misuse", "Use", "judge"]
+__all__ = ["SIZE_UNKNOWN", "Finding", "Location", "Misuse", "Skipped", "Use", "judge"]
 
 Severity = Literal["error", "warning", "note"]  # as SARIF levels: fails, may fail, passes
 
@@ -62,6 +62,15 @@ class Misuse:
 
 
 @dataclass(frozen=True, slots=True)
+class Skipped:
+    """A target that was not checked (unreadable, too large, not parseable, unreachable): the run is
+    incomplete."""
+
+    location: Location
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A use with the policy's verdict on it, or a misuse (``verdict`` None)."""
 
@@ -84,28 +93,44 @@ class Finding:
         return f"policy.{self.subject.category}.{self.subject.name}"
 
 
+SIZE_UNKNOWN = "scan.size-unknown"
+
+
 def judge(found: Iterable[Use | Misuse], policy: Policy, as_of: dt.date | None = None) -> list[Finding]:
     """Each use with the policy's verdict on ``as_of`` (today by default), each misuse as it is; sorted
-    by location, then rule, so that the output is the same from run to run."""
-    findings = [
-        Finding(item)
-        if isinstance(item, Misuse)
-        else Finding(
-            item,
-            policy.check(
-                item.category,
-                item.name,
-                direction=item.direction,
-                bits=item.bits,
-                params=dict(item.params) or None,
-                as_of=as_of,
-            ),
-        )
-        for item in found
-    ]
+    by location, then rule, so that the output is the same from run to run.
+
+    A use whose size the scanner could not learn (``bits`` None) of an item the policy sizes gets the
+    verdict the policy gives at both ends of the size range when they agree (``hmac-md5`` is refused
+    at any key size); otherwise it is a note that it was not judged (rule ``scan.size-unknown``)."""
+    findings = [Finding(item) if isinstance(item, Misuse) else _judged(item, policy, as_of) for item in found]
     return sorted(findings, key=lambda f: (*_position(f.subject.location), f.rule))
 
 
 def _position(where: Location) -> tuple[str, int, int]:
     """A sort key for locations with and without a line or column (a whole file sorts first)."""
     return where.target, where.line or 0, where.column or 0
+
+
+def _judged(use: Use, policy: Policy, as_of: dt.date | None) -> Finding:
+    params = dict(use.params) or None
+    if use.bits is not None or not policy.is_sized(use.category, use.name):
+        return Finding(
+            use,
+            policy.check(
+                use.category, use.name, direction=use.direction, bits=use.bits, params=params, as_of=as_of
+            ),
+        )
+    ends = [
+        policy.check(use.category, use.name, direction=use.direction, bits=bits, params=params, as_of=as_of)
+        for bits in (1, 1 << 20)
+    ]
+    if ends[0].status is ends[1].status and ends[0].source == ends[1].source:
+        return Finding(use, replace(ends[0], bits=None))
+    message = (
+        f"{use.category} {use.name}: the policy limits its size and the size is not a constant here, "
+        "so it was not judged"
+    )
+    return Finding(
+        Misuse(use.location, SIZE_UNKNOWN, message, ends[0].citation(), use.scanner, "note", use.evidence)
+    )
