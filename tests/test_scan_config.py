@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fipscrypto.cli.scan.config import MAX_BYTES, MAX_LINE, scan_config
-from fipscrypto.cli.scan.model import Misuse, Use, judge
+from fipscrypto.cli.scan.model import Misuse, Skipped, Use, judge
 from fipscrypto.policy import builtin
 
 POLICY = builtin("fips-140-3")
@@ -21,30 +21,32 @@ KEY = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
 Row = tuple[str, str, str, int | None]
 
 
-def _rows(found: list[Use | Misuse], root: Path) -> list[Row]:
+def _rows(found: list[Use | Misuse | Skipped], root: Path) -> list[Row]:
     """(file:line:column, category or rule, name or "", bits) of each item, in order."""
     rows = []
     for item in found:
         where = str(item.location).removeprefix(f"{root}/")
         if isinstance(item, Use):
             rows.append((where, item.category, item.name, item.bits))
-        else:
+        elif isinstance(item, Misuse):
             rows.append((where, item.rule, "", None))
+        else:  # skipped: the reason's first word
+            rows.append((where, "skipped." + item.reason.split(":")[0], "", None))
     return rows
 
 
-def _scan(tmp_path: Path, name: str, text: str) -> tuple[list[Use | Misuse], list[Row]]:
+def _scan(tmp_path: Path, name: str, text: str) -> tuple[list[Use | Misuse | Skipped], list[Row]]:
     path = tmp_path / name
     path.write_text(text)
     found = scan_config([str(path)])
     return found, _rows(found, tmp_path)
 
 
-def _failing(found: list[Use | Misuse]) -> set[tuple[str, str]]:
+def _failing(found: list[Use | Misuse | Skipped]) -> set[tuple[str, str]]:
     """(category or rule, name) of what fails under the policy on DAY."""
     return {
         (f.subject.category, f.subject.name) if isinstance(f.subject, Use) else (f.subject.rule, "")
-        for f in judge(found, POLICY, DAY)
+        for f in judge([i for i in found if not isinstance(i, Skipped)], POLICY, DAY)
         if f.severity == "error"
     }
 
@@ -138,9 +140,9 @@ def test_cipher_string_keywords_are_expanded(tmp_path: Path) -> None:
 def test_cipher_string_selecting_nothing_is_malformed(tmp_path: Path) -> None:
     _, rows = _scan(tmp_path, "openssl.cnf", "[s]\nCipherString = NOTACIPHER\nMinProtocol = TLSv9\nbroken\n")
     assert rows == [
-        ("openssl.cnf:2", "config.incomplete.malformed", "", None),
-        ("openssl.cnf:3", "config.incomplete.malformed", "", None),
-        ("openssl.cnf:4", "config.incomplete.malformed", "", None),
+        ("openssl.cnf:2", "skipped.malformed", "", None),
+        ("openssl.cnf:3", "skipped.malformed", "", None),
+        ("openssl.cnf:4", "skipped.malformed", "", None),
     ]
 
 
@@ -181,7 +183,7 @@ def test_nginx(tmp_path: Path) -> None:
 
 def test_nginx_unclosed_quote(tmp_path: Path) -> None:
     _, rows = _scan(tmp_path, "nginx.conf", 'server {\n  ssl_ciphers "HIGH;\n}\n')
-    assert rows == [("nginx.conf:2", "config.incomplete.malformed", "", None)]
+    assert rows == [("nginx.conf:2", "skipped.malformed", "", None)]
 
 
 SSHD = """\
@@ -294,10 +296,12 @@ def test_sdp(tmp_path: Path) -> None:
         ("offer.sdp:5:12", "srtp-profile", "AES_CM_128_HMAC_SHA1_80", None),
         ("offer.sdp:5", "config.sdp-unprotected", "", None),
         ("offer.sdp:6:12", "srtp-profile", "F8_128_HMAC_SHA1_80", None),
-        ("offer.sdp:7", "config.incomplete.malformed", "", None),
+        ("offer.sdp:7", "skipped.malformed", "", None),
     ]
     assert _failing(found) >= {("config.sdp-unprotected", ""), ("srtp-profile", "F8_128_HMAC_SHA1_80")}
     assert KEY not in " ".join(item.message for item in found if isinstance(item, Misuse))
+    assert not [item for item in found if not isinstance(item, Skipped) and KEY in item.evidence]
+    assert found[0].evidence == "a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:...|2^20|1:4"
 
 
 def test_detection_by_content_and_unknown(tmp_path: Path) -> None:
@@ -307,9 +311,9 @@ def test_detection_by_content_and_unknown(tmp_path: Path) -> None:
     found = scan_config([str(tmp_path / n) for n in ("a.txt", "b.txt", "c.bin", "missing.cnf")])
     assert _rows(found, tmp_path) == [
         ("a.txt:1:9", "cipher", "aes-128-ctr", None),
-        ("b.txt", "config.incomplete.unknown-format", "", None),
-        ("c.bin", "config.incomplete.unknown-format", "", None),
-        ("missing.cnf", "config.incomplete.unreadable", "", None),
+        ("b.txt", "skipped.unknown-format", "", None),
+        ("c.bin", "skipped.unknown-format", "", None),
+        ("missing.cnf", "skipped.unreadable", "", None),
     ]
 
 
@@ -321,8 +325,8 @@ def test_bounds(tmp_path: Path) -> None:
     long_line.write_text("[s]\nCipherString = " + "A" * MAX_LINE + "\n")
     found = scan_config([str(big), str(long_line)])
     assert _rows(found, tmp_path) == [
-        ("big.cnf", "config.incomplete.too-large", "", None),
-        ("long.cnf:2", "config.incomplete.malformed", "", None),
+        ("big.cnf", "skipped.too-large", "", None),
+        ("long.cnf:2", "skipped.malformed", "", None),
     ]
 
 
@@ -331,4 +335,5 @@ def test_garbage_never_crashes(tmp_path: Path, fmt: str) -> None:
     path = tmp_path / "garbage"
     path.write_text("=\n[\n{;}\"'\na=crypto:\nCiphers\nike=-\n\\\n" + "\ufffd" * 10)
     for item in scan_config([str(path)], format=fmt):
-        assert isinstance(item, (Use, Misuse))
+        assert isinstance(item, (Use, Misuse, Skipped))
+

@@ -11,7 +11,9 @@ PBE of every encrypted part; the certificates in an encrypted part are read afte
 ``password`` (by cryptography, through the provider), and reported as incomplete when that fails
 (wrong password, or a PBE cipher the FIPS provider refuses, such as RC2).
 
-What could not be read is a Misuse whose rule starts with ``cert.incomplete.``. Files are read up to
+What could not be read is a :class:`~.model.Skipped` whose reason starts with ``unreadable``,
+``too-large``, ``unknown-format``, ``malformed``, ``unsupported`` or ``encrypted``: the run is then
+incomplete. Files are read up to
 :data:`MAX_BYTES`; asn1crypto parses in time and memory linear in the input.
 """
 
@@ -29,16 +31,15 @@ from asn1crypto import cms, csr, keys, pem, pkcs12, x509
 from fipscrypto._clock import today
 
 from .certalgs import Spec, cipher_specs, key_spec, signature_spec
-from .model import Location, Misuse, Use
+from .model import Location, Misuse, Skipped, Use
 
 __all__ = ["MAX_BYTES", "scan_cert"]
 
 MAX_BYTES = 16 << 20
 _SCANNER = "cert"
 _VALIDITY = "RFC 5280 §4.1.2.5: a certificate is valid only between notBefore and notAfter"
-_INCOMPLETE = "the scan of this file is incomplete"
 
-Found = list[Use | Misuse]
+Found = list[Use | Misuse | Skipped]
 
 
 class _File:
@@ -53,8 +54,8 @@ class _File:
             Use(self.at(line), c, n, _SCANNER, bits=b, params=p, evidence=evidence) for c, n, b, p in specs
         ]
 
-    def incomplete(self, line: int | None, reason: str, message: str) -> Misuse:
-        return Misuse(self.at(line), f"cert.incomplete.{reason}", message, _INCOMPLETE, _SCANNER)
+    def incomplete(self, line: int | None, reason: str, message: str) -> Skipped:
+        return Skipped(self.at(line), f"{reason}: {message}")
 
     # ------------------------------------------------------------------------------------- structures
 
@@ -322,9 +323,7 @@ def _scan_one(path: str, password: bytes | None, as_of: dt.date) -> Found:
     return file.der(data)
 
 
-def scan_cert(
-    paths: list[str], password: bytes | None = None, as_of: dt.date | None = None
-) -> list[Use | Misuse]:
+def scan_cert(paths: list[str], password: bytes | None = None, as_of: dt.date | None = None) -> Found:
     """What each certificate, request, bundle or key file holds; ``password`` opens PKCS#12 files,
     ``as_of`` (today by default) is the day validity is judged on."""
     day = as_of or today()

@@ -7,9 +7,10 @@ Formats, recognised by file name, else by content: OpenSSL configuration (``open
 version) and SDP ``a=crypto`` lines (read by :meth:`fipscrypto.srtp.sdes.CryptoAttribute.parse`).
 Each use carries the file, line and column, and the line as evidence.
 
-What could not be read is a :class:`~.model.Misuse` whose rule starts with ``config.incomplete.``
-(``unreadable``, ``too-large``, ``unknown-format``, ``malformed``): the scan of that file is incomplete,
-never silently empty. Files are read up to :data:`MAX_BYTES`, lines up to :data:`MAX_LINE` characters.
+What could not be read is a :class:`~.model.Skipped` whose reason starts with ``unreadable``,
+``too-large``, ``unknown-format`` or ``malformed`` (a whole file: no line; one line: its line): the
+run is then incomplete, never silently empty. Files are read up to :data:`MAX_BYTES`, lines up to
+:data:`MAX_LINE` characters.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from fipscrypto.errors import AlgorithmUnavailable, FipsError, PolicyViolation
 from fipscrypto.srtp.sdes import CryptoAttribute
 
 from .ipsecconf import proposal_uses
-from .model import Location, Misuse, Use
+from .model import Location, Misuse, Skipped, Use
 from .sshconf import ssh_uses
 from .tlsconf import tls_uses
 
@@ -31,13 +32,12 @@ __all__ = ["FORMATS", "MAX_BYTES", "MAX_LINE", "scan_config"]
 MAX_BYTES = 8 << 20  # a configuration file larger than this is not read
 MAX_LINE = 65536  # characters; a longer line is reported, not parsed
 _EVIDENCE = 200  # characters of a line kept as evidence
-_INCOMPLETE = "the scan of this file is incomplete"
 
-Found = list[Use | Misuse]
+Found = list[Use | Misuse | Skipped]
 
 
-def _incomplete(where: Location, reason: str, message: str, scanner: str, evidence: str = "") -> Misuse:
-    return Misuse(where, f"config.incomplete.{reason}", message, _INCOMPLETE, scanner, evidence=evidence)
+def _skipped(where: Location, reason: str, message: str) -> Skipped:
+    return Skipped(where, f"{reason}: {message}")
 
 
 class _Line:
@@ -58,11 +58,11 @@ class _Line:
         return match.group(1), value, column
 
 
-def _lines(path: str, text: str, scanner: str, comment: str = "#") -> Iterator[_Line | Misuse]:
+def _lines(path: str, text: str, scanner: str, comment: str = "#") -> Iterator[_Line | Skipped]:
     for number, line in enumerate(text.splitlines(), 1):
         where = Location(path, number)
         if len(line) > MAX_LINE:
-            yield _incomplete(where, "malformed", f"line longer than {MAX_LINE} characters", scanner)
+            yield _skipped(where, "malformed", f"line longer than {MAX_LINE} characters")
         else:
             yield _Line(where, line, comment)
 
@@ -83,7 +83,7 @@ def _openssl(path: str, text: str) -> Found:
     found: Found = []
     sections: dict[str, dict[str, tuple[_Line, str]]] = {}
     for line in _lines(path, text, scanner):
-        if isinstance(line, Misuse):
+        if isinstance(line, Skipped):
             found.append(line)
             continue
         code = line.code.strip()
@@ -94,9 +94,7 @@ def _openssl(path: str, text: str) -> Found:
             continue
         setting = line.setting("=")
         if setting is None:
-            found.append(
-                _incomplete(line.where, "malformed", "not [section] or name = value", scanner, line.evidence)
-            )
+            found.append(_skipped(line.where, "malformed", "not [section] or name = value"))
             continue
         key, value, column = setting
         sections.setdefault(section, {})[key.lower()] = (line, value)
@@ -176,7 +174,7 @@ def _nginx(path: str, text: str) -> Found:
         where = Location(path, line)
         evidence = lines[line - 1].strip()[:_EVIDENCE] if line <= len(lines) else ""
         if any(word in ("'", '"') for word, _, _ in words):
-            found.append(_incomplete(where, "malformed", "unclosed quote", scanner, evidence))
+            found.append(_skipped(where, "malformed", "unclosed quote"))
         elif name in _NGINX:
             for word, at_line, column in words[1:]:
                 found += tls_uses(_NGINX[name], word, Location(path, at_line), column, scanner, evidence)
@@ -193,8 +191,8 @@ def _nginx(path: str, text: str) -> Found:
 def _ssh(path: str, text: str) -> Found:
     found: Found = []
     for line in _lines(path, text, "config:ssh"):
-        setting = line if isinstance(line, Misuse) else line.setting(r"(?:\s|=)")
-        if isinstance(setting, Misuse):
+        setting = line if isinstance(line, Skipped) else line.setting(r"(?:\s|=)")
+        if isinstance(setting, Skipped):
             found.append(setting)
         elif setting is not None and isinstance(line, _Line):
             found += ssh_uses(setting[0], setting[1], line.where, setting[2], line.evidence)
@@ -226,7 +224,7 @@ def _strongswan(path: str, text: str) -> Found:
     scanner = "config:strongswan"
     found: Found = []
     for line in _lines(path, text, scanner):
-        if isinstance(line, Misuse):
+        if isinstance(line, Skipped):
             found.append(line)
             continue
         setting = line.setting("=")
@@ -250,6 +248,7 @@ def _strongswan(path: str, text: str) -> Found:
 
 # ----------------------------------------------------------------------------------------------- SDP
 
+_KEY_INFO = re.compile(r"inline:[^\s;|]*")  # RFC 4568 §6.1: the base64 master key and salt
 _SDES = "RFC 4568 §6.3.2, §6.3.3: SRTP without encryption or authentication"
 
 
@@ -257,7 +256,7 @@ def _sdp(path: str, text: str) -> Found:
     scanner = "config:sdp"
     found: Found = []
     for line in _lines(path, text, scanner, comment=""):
-        if isinstance(line, Misuse):
+        if isinstance(line, Skipped):
             found.append(line)
             continue
         attribute = line.code.strip()
@@ -265,6 +264,7 @@ def _sdp(path: str, text: str) -> Found:
             continue
         column = line.code.index("a=crypto:") + 1
         fields = attribute.split()
+        line.evidence = _KEY_INFO.sub("inline:...", line.evidence)  # reports never carry key material
         suite_at = (
             Location(path, line.where.line, column + attribute.find(fields[1]))
             if len(fields) > 1
@@ -282,7 +282,7 @@ def _sdp(path: str, text: str) -> Found:
         except AlgorithmUnavailable:  # a well-formed suite fipscrypto does not implement (F8, NULL, ARIA)
             found.append(Use(suite_at, "srtp-profile", fields[1], scanner, evidence=line.evidence))
         except FipsError as bad:
-            found.append(_incomplete(line.where, "malformed", str(bad), scanner, line.evidence))
+            found.append(_skipped(line.where, "malformed", str(bad)))
         else:
             found.append(Use(suite_at, "srtp-profile", parsed.profile.name, scanner, evidence=line.evidence))
     return found
@@ -325,34 +325,32 @@ def detect(path: str, text: str) -> str | None:
     return None
 
 
-def _read(path: str) -> str | Misuse:
+def _read(path: str) -> str | Skipped:
     where = Location(path)
     try:
         with open(path, "rb") as file:
             data = file.read(MAX_BYTES + 1)
     except OSError as error:
-        return _incomplete(where, "unreadable", f"cannot read: {error.strerror or error}", "config")
+        return _skipped(where, "unreadable", f"cannot read: {error.strerror or error}")
     if len(data) > MAX_BYTES:
-        return _incomplete(where, "too-large", f"larger than {MAX_BYTES} bytes: not read", "config")
+        return _skipped(where, "too-large", f"larger than {MAX_BYTES} bytes: not read")
     if b"\0" in data:
-        return _incomplete(where, "unknown-format", "a binary file, not a configuration file", "config")
+        return _skipped(where, "unknown-format", "a binary file, not a configuration file")
     return data.decode("utf-8", errors="replace")
 
 
-def scan_config(paths: list[str], format: str | None = None) -> list[Use | Misuse]:
+def scan_config(paths: list[str], format: str | None = None) -> Found:
     """What each configuration file uses; ``format`` (a :data:`FORMATS` key) overrides detection."""
-    found: list[Use | Misuse] = []
+    found: Found = []
     for path in paths:
         text = _read(path)
-        if isinstance(text, Misuse):
+        if isinstance(text, Skipped):
             found.append(text)
             continue
         kind = format or detect(path, text)
         if kind is None:
             found.append(
-                _incomplete(
-                    Location(path), "unknown-format", "not a configuration format fipscheck reads", "config"
-                )
+                _skipped(Location(path), "unknown-format", "not a configuration format fipscheck reads")
             )
             continue
         found += FORMATS[kind](path, text)

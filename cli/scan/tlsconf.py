@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from fipscrypto.policy.vocabulary import categories
 
-from .model import Location, Misuse, Use
+from .model import Location, Misuse, Skipped, Use
 
 __all__ = ["COMMANDS", "tls_uses"]
 
@@ -60,9 +60,8 @@ _SIGALG_PAIRS = {
     "DSA+SHA256": "dsa_sha256",
 }
 _LIST = re.compile(r"[^:,\s]+")
-_MALFORMED = "config.incomplete.malformed"
 
-Found = list[Use | Misuse]
+Found = list[Use | Misuse | Skipped]
 
 
 @functools.cache
@@ -92,10 +91,8 @@ class _Emit:
         at = self.where if column is None else Location(self.where.target, self.where.line, column)
         return Use(at, category, name, self.scanner, evidence=self.evidence)
 
-    def malformed(self, message: str) -> Misuse:
-        return Misuse(
-            self.where, _MALFORMED, message, "OpenSSL SSL_CONF_cmd(3)", self.scanner, evidence=self.evidence
-        )
+    def malformed(self, message: str) -> Skipped:
+        return Skipped(self.where, f"malformed: {message} (OpenSSL SSL_CONF_cmd(3))")
 
 
 def _expanded(value: str) -> list[str] | None:
