@@ -26,6 +26,8 @@ from fipscrypto.cli.scan.cert import MAX_BYTES, scan_cert
 from fipscrypto.cli.scan.model import Misuse, Skipped, Use, judge
 from fipscrypto.policy import builtin
 
+from support import cli
+
 POLICY = builtin("fips-140-3")
 PASSWORD = "correct horse"
 
@@ -233,3 +235,20 @@ def test_malformed_and_unreadable(files: Path, tmp_path: Path) -> None:
         ("missing.pem", "skipped.unreadable", "", None),
     ]
 
+
+def test_cli_exit_codes(files: Path, tmp_path: Path) -> None:
+    def run(*args: str) -> int:
+        return cli("scan", "cert", *args, "--policy", "fips-140-3", "--format", "json").returncode
+
+    assert run(str(files / "pss.pem")) == 0
+    assert run(str(files / "pss.pem"), str(files / "old.pem")) == 1
+    assert run(str(files / "expired.pem")) == 1
+    assert run(str(files / "expired.pem"), "--as-of", "2019-06-01") == 0
+    (tmp_path / "junk.der").write_bytes(b"junk")
+    assert run(str(tmp_path / "junk.der")) == 3
+    assert run(str(files / "pss.pem"), str(tmp_path / "junk.der")) == 3  # one file not read: incomplete
+    (tmp_path / "password").write_text(PASSWORD + "\n")
+    # The MAC and PBE are judged (the 64-bit PBKDF2 salt fails) though the certificate cannot be read.
+    assert run(str(files / "modern.p12"), "--password-file", str(tmp_path / "password")) == 1
+    report = json.loads(cli("scan", "cert", str(files / "modern.p12"), "--format", "json").stdout)
+    assert report["summary"]["skipped"] == 1

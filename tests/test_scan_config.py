@@ -5,6 +5,7 @@ unreadable input is reported as incomplete, never a crash."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ import pytest
 from fipscrypto.cli.scan.config import MAX_BYTES, MAX_LINE, scan_config
 from fipscrypto.cli.scan.model import Misuse, Skipped, Use, judge
 from fipscrypto.policy import builtin
+
+from support import cli
 
 POLICY = builtin("fips-140-3")
 DAY = dt.date(2026, 6, 1)
@@ -337,3 +340,29 @@ def test_garbage_never_crashes(tmp_path: Path, fmt: str) -> None:
     for item in scan_config([str(path)], format=fmt):
         assert isinstance(item, (Use, Misuse, Skipped))
 
+
+def _cli(*args: str) -> tuple[int, dict[str, object]]:
+    result = cli(
+        "scan", "config", *args, "--policy", "fips-140-3", "--as-of", DAY.isoformat(), "--format", "json"
+    )
+    return result.returncode, json.loads(result.stdout) if result.stdout.strip() else {}
+
+
+def test_cli_exit_codes(tmp_path: Path) -> None:
+    (tmp_path / "good.cnf").write_text(
+        "[tls]\nMinProtocol = TLSv1.2\nCiphersuites = TLS_AES_256_GCM_SHA384\n"
+    )
+    (tmp_path / "bad.cnf").write_text(OPENSSL_BAD)
+    (tmp_path / "notes.txt").write_text("nothing here\n")
+    (tmp_path / "half.cnf").write_text("[tls]\nMinProtocol = TLSv1.2\nMinProtocol = TLSv9\n")
+    code, report = _cli(str(tmp_path / "good.cnf"))
+    assert code == 0
+    assert report["summary"] == {"checked": 1, "skipped": 0, "findings": 3, "errors": 0, "warnings": 0,
+                                 "notes": 3, "failing": 0}  # fmt: skip
+    code, report = _cli(str(tmp_path / "bad.cnf"), str(tmp_path / "good.cnf"))
+    assert code == 1
+    assert report["summary"]["failing"] == 10
+    assert _cli(str(tmp_path / "notes.txt"))[0] == 3  # not a configuration: nothing was checked
+    assert _cli(str(tmp_path / "half.cnf"))[0] == 3  # a line could not be read: incomplete
+    assert _cli("--type", "ssh", str(tmp_path / "good.cnf"))[0] == 3  # no sshd settings in it
+    assert cli("scan", "config", str(tmp_path / "missing.cnf")).returncode == 2
