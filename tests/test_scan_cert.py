@@ -21,6 +21,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fipscrypto.cli.scan.cert import MAX_BYTES, scan_cert
 from fipscrypto.cli.scan.model import Misuse, Skipped, Use, judge
@@ -252,3 +254,24 @@ def test_cli_exit_codes(files: Path, tmp_path: Path) -> None:
     assert run(str(files / "modern.p12"), "--password-file", str(tmp_path / "password")) == 1
     report = json.loads(cli("scan", "cert", str(files / "modern.p12"), "--format", "json").stdout)
     assert report["summary"]["skipped"] == 1
+
+
+@given(
+    cut=st.integers(0, 4000),
+    flip=st.integers(0, 4000),
+    value=st.integers(0, 255),
+    name=st.sampled_from(
+        ["old.pem", "old.der", "old.csr", "bundle.p7b", "legacy.p12", "modern.p12", "pss.pem"]
+    ),
+)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_mutated_files_never_crash(
+    files: Path, tmp_path: Path, cut: int, flip: int, value: int, name: str
+) -> None:
+    data = bytearray((files / name).read_bytes()[: max(cut, 1)])
+    data[flip % len(data)] = value
+    path = tmp_path / name
+    path.write_bytes(bytes(data))
+    found = scan_cert([str(path)], password=PASSWORD.encode())
+    assert found
+    judge([i for i in found if not isinstance(i, Skipped)], POLICY)

@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fipscrypto.cli.scan.config import MAX_BYTES, MAX_LINE, scan_config
 from fipscrypto.cli.scan.model import Misuse, Skipped, Use, judge
@@ -331,6 +333,25 @@ def test_bounds(tmp_path: Path) -> None:
         ("big.cnf", "skipped.too-large", "", None),
         ("long.cnf:2", "skipped.malformed", "", None),
     ]
+
+
+_PIECES = ["[s]", "CipherString", "Groups", "MinProtocol", "Protocol", "=", " ", ":", ",", "-", "!", "+", "?",
+           "*", "/", "TLSv1", "ALL", "ssl_ciphers", "ssl_conf_command", ";", "{", "}", '"', "'", "#", "\n",
+           "Ciphers", "KexAlgorithms", "ike", "esp_proposals", "aes256gcm16", "modp", "a=crypto:", "1",
+           "AES_CM_128_HMAC_SHA1_80", f"inline:{KEY}", "|", "UNENCRYPTED_SRTP", "\ufffd", "\x00"]  # fmt: skip
+_SETTING_TEXT = st.lists(st.sampled_from(_PIECES), max_size=60).map("".join)
+
+
+@given(text=_SETTING_TEXT, fmt=st.sampled_from(["openssl", "nginx", "ssh", "strongswan", "sdp"]))
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_fuzzed_settings_never_crash(tmp_path: Path, text: str, fmt: str) -> None:
+    path = tmp_path / "fuzzed"
+    path.write_text(text, encoding="utf-8")
+    for item in scan_config([str(path)], format=fmt):
+        assert isinstance(item, (Use, Misuse, Skipped))
+        assert str(item.location).startswith(str(path))
+        if isinstance(item, Use):
+            judge([item], POLICY, DAY)  # every use is a question the policy can answer
 
 
 @pytest.mark.parametrize("fmt", ["openssl", "nginx", "ssh", "strongswan", "sdp"])
