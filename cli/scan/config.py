@@ -313,16 +313,12 @@ _BY_CONTENT = (
 )
 
 
-def detect(path: str, text: str) -> str | None:
+def _detect(path: str, text: str) -> str | None:
     """The format of a file: by its name, else by its content; None if neither tells."""
     name = Path(path).name.lower()
-    for patterns in (
-        ((p, f) for p, f in _BY_NAME if p.search(name)),
-        ((p, f) for p, f in _BY_CONTENT if p.search(text)),
-    ):
-        for _, kind in patterns:
-            return kind
-    return None
+    by_name = (kind for pattern, kind in _BY_NAME if pattern.search(name))
+    by_content = (kind for pattern, kind in _BY_CONTENT if pattern.search(text))
+    return next(by_name, None) or next(by_content, None)
 
 
 def _read(path: str) -> str | Skipped:
@@ -347,7 +343,7 @@ def scan_config(paths: list[str], format: str | None = None) -> Found:
         if isinstance(text, Skipped):
             found.append(text)
             continue
-        kind = format or detect(path, text)
+        kind = format or _detect(path, text)
         if kind is None:
             found.append(
                 _skipped(Location(path), "unknown-format", "not a configuration format fipscheck reads")
