@@ -31,12 +31,14 @@ from .report import FORMATS, Report, render
 __all__ = ["Options", "conclude", "scan", "verdict_options"]
 
 # subcommand -> module of this package that defines it under the subcommand's name
-_SUBCOMMANDS = {"code": "code"}
+_SUBCOMMANDS = {"code": "code", "config": "files", "cert": "files"}
 
 
 @click.group(cls=LazyGroup, commands=_SUBCOMMANDS, package=__name__)
 def scan() -> None:
-    """Find the cryptography a code base uses and judge it by the policy (docs/scan.md).
+    """Find the cryptography code, configuration files and certificates use; judge it by the policy.
+
+    See docs/scan.md.
 
     \b
     Exit codes: 0 every finding passes; 1 a finding at or above --fail-on;

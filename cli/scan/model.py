@@ -104,7 +104,12 @@ def judge(found: Iterable[Use | Misuse], policy: Policy, as_of: dt.date | None =
     verdict the policy gives at both ends of the size range when they agree (``hmac-md5`` is refused
     at any key size); otherwise it is a note that it was not judged (rule ``scan.size-unknown``)."""
     findings = [Finding(item) if isinstance(item, Misuse) else _judged(item, policy, as_of) for item in found]
-    return sorted(findings, key=lambda f: (f.subject.location, f.rule))
+    return sorted(findings, key=lambda f: (*_position(f.subject.location), f.rule))
+
+
+def _position(where: Location) -> tuple[str, int, int]:
+    """A sort key for locations with and without a line or column (a whole file sorts first)."""
+    return where.target, where.line or 0, where.column or 0
 
 
 def _judged(use: Use, policy: Policy, as_of: dt.date | None) -> Finding:
