@@ -379,7 +379,7 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     code, report = _cli(str(tmp_path / "good.cnf"))
     assert code == 0
     assert report["summary"] == {"checked": 1, "skipped": 0, "findings": 3, "errors": 0, "warnings": 0,
-                                 "notes": 3, "failing": 0}  # fmt: skip
+                                 "notes": 3, "failing": 0, "exempt": 0}  # fmt: skip
     code, report = _cli(str(tmp_path / "bad.cnf"), str(tmp_path / "good.cnf"))
     assert code == 1
     assert report["summary"]["failing"] == 10

@@ -157,23 +157,17 @@ class _File:
         return found
 
     def decrypted_certificates(self, data: bytes) -> Found:
-        from cryptography.hazmat.primitives.serialization import Encoding
-        from cryptography.hazmat.primitives.serialization import pkcs12 as p12
+        from fipscrypto._backend import x509 as _x509  # boots the module: only for encrypted parts
 
         try:
-            loaded = p12.load_pkcs12(data, self.password)
-        except Exception as error:  # cryptography: ValueError for a wrong password, others for refused PBEs
+            ders = _x509.pkcs12_certificates(data, self.password)
+        except ValueError as error:  # a wrong password, or a PBE or MAC the provider refuses
             message = (
                 f"certificates in encrypted parts not read ({str(error)[:80]}): a wrong password, or a PBE or"
                 " MAC the FIPS provider refuses; extract them (openssl pkcs12 -nokeys) and scan the PEM"
             )
             return [self.incomplete(None, "encrypted", message)]
-        certs = ([loaded.cert] if loaded.cert else []) + list(loaded.additional_certs)
-        return [
-            u
-            for c in certs
-            for u in self.certificate(x509.Certificate.load(c.certificate.public_bytes(Encoding.DER)), None)
-        ]
+        return [u for der in ders for u in self.certificate(x509.Certificate.load(der), None)]
 
     # --------------------------------------------------------------------------------------- formats
 

@@ -17,6 +17,7 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, mldsa, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorithmOID
 
 from .keys import PrivateKey
@@ -177,6 +178,18 @@ def public_key_der(cert: Certificate) -> bytes:
     except UnsupportedAlgorithm as exc:
         raise ValueError(f"unsupported key: {exc}") from None
     return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def pkcs12_certificates(data: bytes, password: bytes | None) -> list[bytes]:
+    """The certificates of a PKCS#12 file (DER), its own first, decrypted with ``password`` through
+    the provider; ValueError when it cannot be read (a wrong password, or a PBE or MAC the provider
+    refuses: cryptography raises several kinds)."""
+    try:
+        loaded = pkcs12.load_pkcs12(data, password)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise ValueError(str(exc)) from None
+    certs = ([loaded.cert] if loaded.cert else []) + list(loaded.additional_certs)
+    return [to_der(c.certificate) for c in certs]
 
 
 def load_private_key(data: bytes, password: bytes | None = None) -> PrivateKey:
