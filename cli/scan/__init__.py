@@ -36,7 +36,7 @@ _SUBCOMMANDS = {"code": "code", "config": "files", "cert": "files", "env": "env"
 
 @click.group(cls=LazyGroup, commands=_SUBCOMMANDS, package=__name__)
 def scan() -> None:
-    """Find the cryptography code, configuration files and certificates use; judge it by the policy.
+    """Find the cryptography code, configuration files, certificates and this environment use; judge it.
 
     See docs/scan.md.
 
