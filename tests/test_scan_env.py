@@ -5,6 +5,8 @@ static, older and newer than OpenSSL 3.0; verdicts and exit codes."""
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import ssl
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 from fipscrypto import _backend
 from fipscrypto.cli.scan.libcrypto import scan_env
 from fipscrypto.cli.scan.model import Misuse, Skipped
+from fipscrypto.provider.state import StatePaths
 
 from support import fipscheck
 
@@ -119,3 +122,25 @@ def test_no_provider_is_incomplete(tmp_path: Path) -> None:
     (skipped,) = report["skipped"]
     assert "/cryptography/" in skipped["target"]
     assert skipped["reason"].startswith("provider missing")
+
+
+def test_provider_that_does_not_load_fails(tmp_path: Path) -> None:
+    """A state folder whose module MAC does not match the module: cryptography's copy is measured as
+    not loading the provider, an error (exit 1)."""
+    source = StatePaths.resolve()
+    for name in ("provider.json", "fipsmodule.cnf", "openssl.cnf"):
+        shutil.copy2(source.root / name, tmp_path / name)
+    cnf = tmp_path / "fipsmodule.cnf"
+    text = cnf.read_text()
+    mac = re.search(r"^module-mac = (..)", text, re.MULTILINE)
+    assert mac is not None
+    wrong = "00" if mac[1] != "00" else "11"
+    cnf.write_text(text[: mac.start(1)] + wrong + text[mac.end(1) :])
+    done = fipscheck("scan", "env", "--state-dir", str(tmp_path), "--format", "json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    rules = _by_rule(json.loads(done.stdout))
+    assert "env.boundary" not in rules
+    (failed,) = rules["env.fips-provider-not-loaded"]
+    assert "/cryptography/" in str(failed["target"])
+    assert "module-mac" in str(failed["message"])
+    assert failed["failing"]
