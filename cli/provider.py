@@ -1,18 +1,22 @@
-"""``fipscheck provider install|verify``."""
+"""``fipscheck provider install|verify|env``."""
 
 from __future__ import annotations
 
 import json
+import shlex
+from pathlib import Path
 
 import click
 
 from fipscrypto import cmvp
-from fipscrypto.errors import ProviderUnavailable
+from fipscrypto.errors import PolicyError, ProviderUnavailable
+from fipscrypto.module import Mode, _runtime_config
+from fipscrypto.provider.load import require_record
 from fipscrypto.provider.provision import install as install_provider
 from fipscrypto.provider.provision import verify as verify_provider
 from fipscrypto.provider.state import ProviderRecord, StatePaths
 
-from .exits import EXIT_UNAVAILABLE
+from .exits import EXIT_INCOMPLETE, EXIT_UNAVAILABLE
 from .options import state_dir_option
 
 
@@ -40,7 +44,7 @@ def _summary(record: ProviderRecord, state_dir: str | None) -> str:
 
 @click.group()
 def provider() -> None:
-    """Provision and check the OpenSSL 3 FIPS provider."""
+    """Provision and check the OpenSSL 3 FIPS provider; print the environment other programs need."""
 
 
 @provider.command()
@@ -89,3 +93,46 @@ def verify(state_dir: str | None, as_json: bool) -> None:
         click.echo(json.dumps(record.as_dict(), indent=2))
     else:
         click.echo(_summary(record, state_dir) + "\nverified   module MAC, provider self-test, load")
+
+
+def _fish_quote(value: str) -> str:
+    """A fish single-quoted string: only backslash and the quote are escaped inside (fish(1), Quotes)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+_SHELLS = {
+    "sh": lambda name, value: f"export {name}={shlex.quote(value)}",
+    "fish": lambda name, value: f"set -gx {name} {_fish_quote(value)}",
+}
+
+
+@provider.command()
+@state_dir_option
+@click.option("--shell", type=click.Choice(["sh", "fish", "json"]), default="sh", show_default=True)
+def env(state_dir: str | None, shell: str) -> None:
+    """Print the environment that runs another OpenSSL program on this provider and policy.
+
+    \b
+    OPENSSL_CONF names the configuration fipscrypto's strict mode loads: the
+    fips and base providers only, fips=yes, and the TLS section compiled from
+    the active policy ($FIPSCRYPTO_POLICY, else the default) for today;
+    OPENSSL_MODULES the provider's folder. For nginx, the openssl command or a
+    C service linked against OpenSSL 3:  eval "$(fipscheck provider env)".
+    Run it again after the policy or a dated transition changes. Exits 3 when
+    no provider is provisioned or the policy is invalid.
+    """
+    paths = StatePaths.resolve(state_dir)
+    try:
+        record = require_record(paths)
+        config = _runtime_config(paths, Mode.STRICT, record)
+    except ProviderUnavailable as exc:
+        _fail(exc)
+        return
+    except PolicyError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_INCOMPLETE) from exc
+    variables = {"OPENSSL_CONF": str(config), "OPENSSL_MODULES": str(Path(record.module_path).parent)}
+    if shell == "json":
+        click.echo(json.dumps(variables, indent=2))
+    else:
+        click.echo("\n".join(_SHELLS[shell](name, value) for name, value in variables.items()))

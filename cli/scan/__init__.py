@@ -31,12 +31,12 @@ from .report import FORMATS, Report, render
 __all__ = ["Options", "conclude", "scan", "verdict_options"]
 
 # subcommand -> module of this package that defines it under the subcommand's name
-_SUBCOMMANDS = {"code": "code", "config": "files", "cert": "files"}
+_SUBCOMMANDS = {"code": "code", "config": "files", "cert": "files", "env": "env"}
 
 
 @click.group(cls=LazyGroup, commands=_SUBCOMMANDS, package=__name__)
 def scan() -> None:
-    """Find the cryptography code, configuration files and certificates use; judge it by the policy.
+    """Find the cryptography code, configuration files, certificates and this environment use; judge it.
 
     See docs/scan.md.
 
