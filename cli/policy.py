@@ -24,9 +24,10 @@ from fipscrypto.policy import (
 )
 from fipscrypto.policy.compile import openssl_section, to_json
 from fipscrypto.policy.diff import ALWAYS
-from fipscrypto.policy.manifest import evaluate
+from fipscrypto.policy.manifest import Evaluation, evaluate
 from fipscrypto.policy.report import FORMATS, render
 
+from . import cbom
 from .exits import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION
 
 
@@ -240,7 +241,7 @@ def export(policy_spec: str, fmt: str, as_of: dt.date | None, post_quantum: bool
     show_default=True,
     help="deprecated: deprecated and legacy-use items fail too.",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice((*FORMATS, "cbom")), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report here.")
 def check(
     manifest: str, policy_spec: str, as_of: dt.date | None, fail_on: str, fmt: str, output: str | None
@@ -261,7 +262,9 @@ def check(
     if not result.findings:
         click.echo(f"error: {manifest}: no items to evaluate", err=True)
         raise SystemExit(EXIT_INCOMPLETE)
-    report = render(result, fmt, fail_on=fail_on, tool_version=__version__)
+    report = (
+        _cbom(result) if fmt == "cbom" else render(result, fmt, fail_on=fail_on, tool_version=__version__)
+    )
     if output:
         try:
             with open(output, "w", encoding="utf-8") as f:
@@ -272,3 +275,20 @@ def check(
     else:
         click.echo(report, nl=not report.endswith("\n"))
     raise SystemExit(EXIT_VIOLATION if result.failing(fail_on) else EXIT_OK)
+
+
+def _cbom(result: Evaluation) -> str:
+    """The manifest's items as a CycloneDX 1.6 CBOM, each found at its line of the manifest."""
+    assets = [
+        cbom.Asset(
+            f.verdict.category,
+            f.verdict.name,
+            f.verdict.bits,
+            result.manifest,
+            f.item.line if f.item.line > 0 else None,
+            f.item.where,
+            f.verdict.status.value,
+        )
+        for f in result.findings
+    ]
+    return cbom.render(assets, policy=result.policy.name, as_of=result.as_of, tool_version=__version__)

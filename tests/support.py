@@ -94,3 +94,16 @@ def cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         catch_exceptions=False,
     )
     return subprocess.CompletedProcess(["fipscheck", *args], result.exit_code, result.stdout, result.stderr)
+
+
+SARIF_SCHEMA = Path(__file__).parent / "vectors" / "sarif" / "sarif-schema-2.1.0.json"
+
+
+def assert_valid_sarif(document: Any) -> None:
+    """Fail unless ``document`` is valid against the OASIS SARIF 2.1.0 JSON schema (errata 01, shipped in
+    tests/vectors/sarif; tests/vectors/SOURCES.md says where it came from)."""
+    from jsonschema import Draft4Validator
+
+    validator = Draft4Validator(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8")))
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)]
+    assert not errors, "\n".join(errors[:20])

@@ -16,6 +16,8 @@ from fipscrypto.policy.loader import loads
 from fipscrypto.policy.manifest import Evaluation, evaluate
 from fipscrypto.policy.report import FORMATS, render
 
+from support import assert_valid_sarif
+
 POLICY = """
 [policy]
 name = "report-test"
@@ -156,6 +158,7 @@ def test_json_fail_on_deprecated(evaluation: Evaluation) -> None:
 
 def test_sarif_rules_results_and_locations(evaluation: Evaluation) -> None:
     sarif = _json(evaluation, "sarif")
+    assert_valid_sarif(sarif)
     assert sarif["version"] == "2.1.0"
     assert sarif["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
     [run] = sarif["runs"]
@@ -207,7 +210,9 @@ def test_sarif_omits_region_without_line(evaluation: Evaluation) -> None:
         evaluation.as_of,
         (replace(first, item=replace(first.item, line=0)),),
     )
-    [result] = _json(unplaced, "sarif")["runs"][0]["results"]
+    sarif = _json(unplaced, "sarif")
+    assert_valid_sarif(sarif)
+    [result] = sarif["runs"][0]["results"]
     assert result["locations"] == [{"physicalLocation": {"artifactLocation": {"uri": evaluation.manifest}}}]
 
 

@@ -16,7 +16,7 @@ from fipscrypto.cli.scan.model import SIZE_UNKNOWN, Location, Use, judge
 from fipscrypto.cli.scan.python import CITATIONS, analyse
 from fipscrypto.policy import select
 
-from support import cli
+from support import assert_valid_sarif, cli
 
 CORPUS = Path(__file__).parent / "scan_corpus"
 POLICY = "fips-140-3-hardened"
@@ -292,6 +292,7 @@ def test_json_and_output_file_are_the_same_and_deterministic(tmp_path: Path) -> 
 def test_sarif_is_valid_2_1_0_with_rules_and_citations(tmp_path: Path) -> None:
     bad = _write(tmp_path, "bad.py", b"def (:\n")
     sarif = json.loads(_report("sarif", str(CORPUS), bad))
+    assert_valid_sarif(sarif)
     assert sarif["version"] == "2.1.0"
     [run] = sarif["runs"]
     rules = run["tool"]["driver"]["rules"]
@@ -392,6 +393,7 @@ def test_a_waiver_lets_a_finding_pass_until_it_expires_and_then_says_so(tmp_path
 def test_waived_findings_are_sarif_suppressions(tmp_path: Path) -> None:
     weak = _write(tmp_path, "weak.py", _WEAK)
     sarif = json.loads(_report("sarif", weak, "--waivers", _waivers(tmp_path, "2030-01-01")))
+    assert_valid_sarif(sarif)
     [result] = [r for r in sarif["runs"][0]["results"] if "md5" in r["ruleId"]]
     assert result["suppressions"] == [
         {"kind": "external", "justification": "waived until 2030-01-01 (alice@example.org, SEC-42)"}

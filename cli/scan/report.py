@@ -1,4 +1,5 @@
-"""Render a scan's judged findings: ``text``, ``json``, ``sarif`` (2.1.0) and ``junit``.
+"""Render a scan's judged findings: ``text``, ``json``, ``sarif`` (2.1.0), ``junit`` and ``cbom`` (CycloneDX
+1.6, :mod:`fipscrypto.cli.cbom`: the uses as cryptographic assets; misuses are not assets).
 
 The manifest report (:mod:`fipscrypto.policy.report`) and this one share the tool name, the SARIF
 schema, the level labels, the verdict wording and the SARIF rule of a policy verdict; a scan adds
@@ -21,12 +22,13 @@ from fipscrypto.errors import InvalidParameter
 from fipscrypto.policy import Policy
 from fipscrypto.policy.report import _LABEL, SARIF_SCHEMA, TOOL, _detail, _sarif_rule
 
+from .. import cbom
 from .exemptions import Remark
 from .model import Finding, Misuse, Skipped
 
 __all__ = ["FORMATS", "Report", "render"]
 
-FORMATS = ("text", "json", "sarif", "junit")
+FORMATS = ("text", "json", "sarif", "junit", "cbom")
 
 
 @dataclass(frozen=True)
@@ -288,9 +290,27 @@ def _junit(report: Report, tool_version: str) -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
+def _cbom(report: Report, tool_version: str) -> str:
+    assets = [
+        cbom.Asset(
+            verdict.category,
+            verdict.name,
+            subject.bits,
+            subject.location.target,
+            subject.location.line,
+            subject.evidence,
+            verdict.status.value,
+        )
+        for finding in report.findings
+        if (verdict := finding.verdict) is not None and not isinstance(subject := finding.subject, Misuse)
+    ]
+    return cbom.render(assets, policy=report.policy.name, as_of=report.as_of, tool_version=tool_version)
+
+
 _RENDERERS: dict[str, Callable[[Report, str], str]] = {
     "text": _text,
     "json": _json,
     "sarif": _sarif,
     "junit": _junit,
+    "cbom": _cbom,
 }
