@@ -17,6 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import scanlib
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -33,33 +34,10 @@ from support import cli
 POLICY = builtin("fips-140-3")
 PASSWORD = "correct horse"
 
-Row = tuple[str, str, str, int | None]
-
 
 def _openssl(directory: Path, *args: str) -> None:
     env = {"PATH": os.environ["PATH"], "HOME": str(directory)}  # no OPENSSL_CONF: the system defaults
     subprocess.run(["openssl", *args], cwd=directory, env=env, check=True, capture_output=True)
-
-
-def _rows(found: list[Use | Misuse | Skipped], root: Path) -> list[Row]:
-    rows = []
-    for item in found:
-        where = str(item.location).removeprefix(f"{root}/")
-        if isinstance(item, Use):
-            rows.append((where, item.category, item.name, item.bits))
-        elif isinstance(item, Misuse):
-            rows.append((where, item.rule, "", None))
-        else:  # skipped: the reason's first word
-            rows.append((where, "skipped." + item.reason.split(":")[0], "", None))
-    return rows
-
-
-def _failing(found: list[Use | Misuse | Skipped]) -> set[tuple[str, str]]:
-    return {
-        (f.subject.category, f.subject.name) if isinstance(f.subject, Use) else (f.subject.rule, "")
-        for f in judge([i for i in found if not isinstance(i, Skipped)], POLICY)
-        if f.severity == "error"
-    }
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +78,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_weak_certificate_pem_der_and_request(files: Path) -> None:
     found = scan_cert([str(files / n) for n in ("old.pem", "old.der", "old.csr")])
-    assert _rows(found, files) == [
+    assert scanlib.rows(found, files) == [
         ("old.pem:1", "signature", "rsa-pkcs1v15", 1024),
         ("old.pem:1", "signature", "sha1-signature", None),
         ("old.der", "signature", "rsa-pkcs1v15", 1024),
@@ -108,30 +86,30 @@ def test_weak_certificate_pem_der_and_request(files: Path) -> None:
         ("old.csr:1", "signature", "rsa-pkcs1v15", 1024),
         ("old.csr:1", "tls-sigalg", "rsa_pkcs1_sha256", None),
     ]
-    assert _failing(found) == {("signature", "rsa-pkcs1v15"), ("signature", "sha1-signature")}
+    assert scanlib.failing(found, POLICY) == {("signature", "rsa-pkcs1v15"), ("signature", "sha1-signature")}
     assert found[0].evidence.startswith("certificate Common Name: old, serial ")
 
 
 def test_rsassa_pss_parameters(files: Path) -> None:
     found = scan_cert([str(files / "pss.pem"), str(files / "salt20.pem")])
-    assert _rows(found, files) == [
+    assert scanlib.rows(found, files) == [
         ("pss.pem:1", "signature", "rsa-pkcs1v15", 3072),
         ("pss.pem:1", "tls-sigalg", "rsa_pss_rsae_sha256", None),
         ("salt20.pem:1", "signature", "rsa-pkcs1v15", 2048),
         ("salt20.pem:1", "tls-sigalg", "rsa-pss(sha256, mgf1-sha256, salt 20)", None),
     ]
-    assert _failing(found) == {("tls-sigalg", "rsa-pss(sha256, mgf1-sha256, salt 20)")}
+    assert scanlib.failing(found, POLICY) == {("tls-sigalg", "rsa-pss(sha256, mgf1-sha256, salt 20)")}
 
 
 def test_expired_certificate_and_validity_date(files: Path) -> None:
     found = scan_cert([str(files / "expired.pem")])
-    assert _rows(found, files) == [
+    assert scanlib.rows(found, files) == [
         ("expired.pem:2", "signature", "ecdsa-p256", None),
         ("expired.pem:2", "tls-sigalg", "ecdsa_secp256r1_sha256", None),
         ("expired.pem:2", "cert.expired", "", None),
     ]
     assert "EKU server_auth" in found[0].evidence
-    assert _failing(found) == {("cert.expired", "")}
+    assert scanlib.failing(found, POLICY) == {("cert.expired", "")}
     before = scan_cert([str(files / "expired.pem")], as_of=dt.date(2018, 12, 31))
     assert [m.rule for m in before if isinstance(m, Misuse)] == ["cert.not-yet-valid"]
     during = scan_cert([str(files / "expired.pem")], as_of=dt.date(2019, 6, 1))
@@ -139,7 +117,7 @@ def test_expired_certificate_and_validity_date(files: Path) -> None:
 
 
 def test_pkcs7_bundle(files: Path) -> None:
-    assert _rows(scan_cert([str(files / "bundle.p7b")]), files) == [
+    assert scanlib.rows(scan_cert([str(files / "bundle.p7b")]), files) == [
         ("bundle.p7b:1", "signature", "rsa-pkcs1v15", 1024),
         ("bundle.p7b:1", "signature", "sha1-signature", None),
         ("bundle.p7b:1", "signature", "rsa-pkcs1v15", 3072),
@@ -149,7 +127,7 @@ def test_pkcs7_bundle(files: Path) -> None:
 
 def test_pkcs12_rc2_40_and_sha1_mac(files: Path) -> None:
     found = scan_cert([str(files / "legacy.p12")], password=PASSWORD.encode())
-    assert _rows(found, files) == [
+    assert scanlib.rows(found, files) == [
         ("legacy.p12", "mac", "hmac-sha1", 160),
         ("legacy.p12", "kdf", "pkcs12-kdf", None),
         ("legacy.p12", "cipher", "rc2", None),
@@ -159,7 +137,7 @@ def test_pkcs12_rc2_40_and_sha1_mac(files: Path) -> None:
         # RC2 is not in the FIPS provider: the certificate behind it cannot be read, and the scan says so.
         ("legacy.p12", "skipped.encrypted", "", None),
     ]
-    assert _failing(found) == {
+    assert scanlib.failing(found, POLICY) == {
         ("kdf", "pkcs12-kdf"),
         ("cipher", "rc2"),
         ("cipher", "3des-cbc"),
@@ -168,7 +146,7 @@ def test_pkcs12_rc2_40_and_sha1_mac(files: Path) -> None:
 
 def test_pkcs12_pbes2(files: Path) -> None:
     found = scan_cert([str(files / "modern.p12")], password=PASSWORD.encode())
-    assert _rows(found, files) == [
+    assert scanlib.rows(found, files) == [
         ("modern.p12", "mac", "hmac-sha256", 256),
         ("modern.p12", "kdf", "pkcs12-kdf", None),
         ("modern.p12", "cipher", "aes-256-cbc", None),
@@ -179,12 +157,12 @@ def test_pkcs12_pbes2(files: Path) -> None:
         ("modern.p12", "skipped.encrypted", "", None),
     ]
     assert {dict(u.params)["salt_bits"] for u in found if isinstance(u, Use) and u.params} == {64}
-    assert _failing(found) == {
+    assert scanlib.failing(found, POLICY) == {
         ("kdf", "pkcs12-kdf"),
         ("password-hash", "pbkdf2-hmac-sha256"),  # 2048 iterations, a 64-bit salt: below the policy
     }
     wrong = scan_cert([str(files / "modern.p12")], password=b"wrong")
-    assert _rows(wrong, files) == _rows(found, files)
+    assert scanlib.rows(wrong, files) == scanlib.rows(found, files)
 
 
 def test_jwk_set(tmp_path: Path) -> None:
@@ -199,7 +177,7 @@ def test_jwk_set(tmp_path: Path) -> None:
     path = tmp_path / "keys.jwks"
     path.write_text(json.dumps({"keys": keys}))
     found = scan_cert([str(path)])
-    assert _rows(found, tmp_path) == [
+    assert scanlib.rows(found, tmp_path) == [
         ("keys.jwks", "signature", "rsa-pss", 2048),
         ("keys.jwks", "key-agreement", "rsa-pkcs1v15-transport", 2048),
         ("keys.jwks", "signature", "ecdsa-p384", None),
@@ -225,7 +203,7 @@ def test_malformed_and_unreadable(files: Path, tmp_path: Path) -> None:
     with big.open("wb") as file:
         file.truncate(MAX_BYTES + 1)
     found = scan_cert([str(tmp_path / n) for n in (*samples, "big.der", "missing.pem")])
-    assert _rows(found, tmp_path) == [
+    assert scanlib.rows(found, tmp_path) == [
         ("garbage.der", "skipped.unknown-format", "", None),
         ("truncated.pem", "skipped.malformed", "", None),
         ("badbase64.pem:1", "skipped.malformed", "", None),

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+import scanlib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,37 +24,12 @@ DAY = dt.date(2026, 6, 1)
 # 30 bytes of key and salt (AES_CM_128 profiles), base64
 KEY = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
 
-Row = tuple[str, str, str, int | None]
 
-
-def _rows(found: list[Use | Misuse | Skipped], root: Path) -> list[Row]:
-    """(file:line:column, category or rule, name or "", bits) of each item, in order."""
-    rows = []
-    for item in found:
-        where = str(item.location).removeprefix(f"{root}/")
-        if isinstance(item, Use):
-            rows.append((where, item.category, item.name, item.bits))
-        elif isinstance(item, Misuse):
-            rows.append((where, item.rule, "", None))
-        else:  # skipped: the reason's first word
-            rows.append((where, "skipped." + item.reason.split(":")[0], "", None))
-    return rows
-
-
-def _scan(tmp_path: Path, name: str, text: str) -> tuple[list[Use | Misuse | Skipped], list[Row]]:
+def _scan(tmp_path: Path, name: str, text: str) -> tuple[list[Use | Misuse | Skipped], list[scanlib.Row]]:
     path = tmp_path / name
     path.write_text(text)
     found = scan_config([str(path)])
-    return found, _rows(found, tmp_path)
-
-
-def _failing(found: list[Use | Misuse | Skipped]) -> set[tuple[str, str]]:
-    """(category or rule, name) of what fails under the policy on DAY."""
-    return {
-        (f.subject.category, f.subject.name) if isinstance(f.subject, Use) else (f.subject.rule, "")
-        for f in judge([i for i in found if not isinstance(i, Skipped)], POLICY, DAY)
-        if f.severity == "error"
-    }
+    return found, scanlib.rows(found, tmp_path)
 
 
 OPENSSL_BAD = """\
@@ -99,7 +75,7 @@ def test_openssl_cnf_weak(tmp_path: Path) -> None:
         ("openssl.cnf:10", "config.openssl-legacy-provider", "", None),
     ]
     assert found[1].evidence == "MinProtocol = TLSv1"
-    assert _failing(found) == {
+    assert scanlib.failing(found, POLICY, DAY) == {
         ("config.openssl-not-fips", ""),
         ("config.openssl-legacy-provider", ""),
         ("tls-version", "tls1.0"),
@@ -131,7 +107,7 @@ Curves = P-384
         ("fips.cnf:7:16", "tls12-suite", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", None),
         ("fips.cnf:8:10", "tls-group", "secp384r1", None),
     ]
-    assert _failing(found) == set()
+    assert scanlib.failing(found, POLICY, DAY) == set()
 
 
 def test_cipher_string_keywords_are_expanded(tmp_path: Path) -> None:
@@ -178,7 +154,7 @@ def test_nginx(tmp_path: Path) -> None:
         ("nginx.conf:7:58", "tls13-suite", "TLS_CHACHA20_POLY1305_SHA256", None),
     ]
     assert found[0].evidence == "ssl_protocols TLSv1 TLSv1.2; # TLS 1.0 for old clients"
-    assert _failing(found) == {
+    assert scanlib.failing(found, POLICY, DAY) == {
         ("tls-version", "tls1.0"),
         ("tls12-suite", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"),
         ("tls-group", "x25519"),
@@ -216,7 +192,7 @@ def test_sshd_config(tmp_path: Path) -> None:
         ("sshd_config:5:19", "tls-sigalg", "rsa_pkcs1_sha1", None),
         ("sshd_config:5:27", "tls-sigalg", "rsa_pkcs1_sha512", None),
     ]
-    assert _failing(found) == {
+    assert scanlib.failing(found, POLICY, DAY) == {
         ("cipher", "chacha20-poly1305"),
         ("cipher", "3des-cbc"),
         ("mac", "umac-64@openssh.com"),
@@ -261,7 +237,7 @@ def test_ipsec_conf(tmp_path: Path) -> None:
         ("ipsec.conf:4:23", "ike-dh-group", "36", None),
         ("ipsec.conf:4:36", "esp-transform", "ESN", None),
     ]
-    assert _failing(found) == {
+    assert scanlib.failing(found, POLICY, DAY) == {
         ("ike-version", "ikev1"),
         ("ike-transform", "ENCR_3DES"),
         ("ike-dh-group", "2"),
@@ -280,7 +256,10 @@ def test_swanctl_conf(tmp_path: Path) -> None:
         ("swanctl.conf:7:51", "esp-transform", "ENCR_CHACHA20_POLY1305", 256),
         ("swanctl.conf:7:68", "ike-dh-group", "31", None),
     ]
-    assert _failing(found) == {("esp-transform", "ENCR_CHACHA20_POLY1305"), ("ike-dh-group", "31")}
+    assert scanlib.failing(found, POLICY, DAY) == {
+        ("esp-transform", "ENCR_CHACHA20_POLY1305"),
+        ("ike-dh-group", "31"),
+    }
 
 
 SDP = f"""\
@@ -303,7 +282,10 @@ def test_sdp(tmp_path: Path) -> None:
         ("offer.sdp:6:12", "srtp-profile", "F8_128_HMAC_SHA1_80", None),
         ("offer.sdp:7", "skipped.malformed", "", None),
     ]
-    assert _failing(found) >= {("config.sdp-unprotected", ""), ("srtp-profile", "F8_128_HMAC_SHA1_80")}
+    assert scanlib.failing(found, POLICY, DAY) >= {
+        ("config.sdp-unprotected", ""),
+        ("srtp-profile", "F8_128_HMAC_SHA1_80"),
+    }
     assert KEY not in " ".join(item.message for item in found if isinstance(item, Misuse))
     assert not [item for item in found if not isinstance(item, Skipped) and KEY in item.evidence]
     assert found[0].evidence == "a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:...|2^20|1:4"
@@ -314,7 +296,7 @@ def test_detection_by_content_and_unknown(tmp_path: Path) -> None:
     (tmp_path / "b.txt").write_text("just some words\n")
     (tmp_path / "c.bin").write_bytes(b"\x00\x01binary")
     found = scan_config([str(tmp_path / n) for n in ("a.txt", "b.txt", "c.bin", "missing.cnf")])
-    assert _rows(found, tmp_path) == [
+    assert scanlib.rows(found, tmp_path) == [
         ("a.txt:1:9", "cipher", "aes-128-ctr", None),
         ("b.txt", "skipped.unknown-format", "", None),
         ("c.bin", "skipped.unknown-format", "", None),
@@ -329,7 +311,7 @@ def test_bounds(tmp_path: Path) -> None:
     long_line = tmp_path / "long.cnf"
     long_line.write_text("[s]\nCipherString = " + "A" * MAX_LINE + "\n")
     found = scan_config([str(big), str(long_line)])
-    assert _rows(found, tmp_path) == [
+    assert scanlib.rows(found, tmp_path) == [
         ("big.cnf", "skipped.too-large", "", None),
         ("long.cnf:2", "skipped.malformed", "", None),
     ]
