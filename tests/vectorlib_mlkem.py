@@ -6,6 +6,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import pytest
+
+from fipscrypto.errors import InvalidKey
+from fipscrypto.pqc import MLKEM
+
 from vectorlib import VECTORS, acvp_groups
 
 __all__ = ["VECTORS"]
@@ -98,3 +103,17 @@ def key_checks(function: str) -> list[KeyCheck]:
         )
         for g, t in _function(function)
     ]
+
+
+def check_key(kem: MLKEM, case: KeyCheck) -> None:
+    """FIPS 203 §7.2 (modulus) on an encapsulation key, §7.3 (hash of ek in dk) on a decapsulation key:
+    ``kem`` uses a valid key and refuses an invalid one (InvalidKey) before use."""
+    if case.function == "encapsulationKeyCheck":
+        call = lambda: kem.encapsulate(case.key)  # noqa: E731
+    else:
+        call = lambda: kem.decapsulate(case.key, bytes(kem.sizes["ciphertext"]))  # noqa: E731
+    if case.valid:
+        assert len(call()) in (2, 32)
+    else:
+        with pytest.raises(InvalidKey, match=r"FIPS 203 §7\.[23]"):
+            call()
