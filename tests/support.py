@@ -11,6 +11,20 @@ from pathlib import Path
 from typing import Any
 
 VENV_BIN = Path(sys.executable).parent
+# The end of a script (for run_json) that defines side(): it is called in the parent and in a forked
+# child, whose result comes back through a pipe; ``parent`` and ``child`` hold them after. The script
+# imports json and os.
+BOTH_SIDES_OF_A_FORK = """
+read, write = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.write(write, json.dumps(side()).encode())
+    os._exit(0)
+os.close(write)
+parent = side()
+child = json.loads(b"".join(iter(lambda: os.read(read, 65536), b"")))
+os.waitpid(pid, 0)
+"""
 
 
 def clean_env(**extra: str) -> dict[str, str]:

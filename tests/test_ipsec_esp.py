@@ -25,7 +25,7 @@ from fipscrypto.ipsec.packets import ESP, esp_header, rewrite
 from fipscrypto.ipsec.transforms import Gcm, Gmac
 from fipscrypto.provider.state import StatePaths
 
-from support import run_json, run_script_json
+from support import BOTH_SIDES_OF_A_FORK, run_json, run_script_json
 from vectorlib import VECTORS
 
 DRAFT = json.loads((VECTORS / "rfc" / "draft-mcgrew-gcm-test-01-esp.json").read_text())["vectors"]
@@ -488,16 +488,9 @@ def side():
         out["encapsulate"] = type(exc).__name__
     out["decapsulate"] = rx.decapsulate(first).hex()
     return out
-read, write = os.pipe()
-pid = os.fork()
-if pid == 0:
-    os.write(write, json.dumps(side()).encode())
-    os._exit(0)
-os.close(write)
-parent = side()
-child = json.loads(os.read(read, 65536))
-os.waitpid(pid, 0)
-print(json.dumps({"parent": parent, "child": child, "plain": plain.hex()}))
+"""
+        + BOTH_SIDES_OF_A_FORK
+        + """print(json.dumps({"parent": parent, "child": child, "plain": plain.hex()}))
 """,
         FIPSCRYPTO_STATE_DIR=str(state_paths.root),
     )

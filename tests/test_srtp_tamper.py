@@ -13,7 +13,7 @@ from fipscrypto.errors import AuthenticationError, FipsError, ParseError, Replay
 from fipscrypto.provider.state import StatePaths
 from fipscrypto.srtp import Profile, SRTPSession
 
-from support import run_json
+from support import BOTH_SIDES_OF_A_FORK, run_json
 
 SSRC = 0x0A0B0C0D
 REFUSED = (AuthenticationError, ParseError, ReplayError)
@@ -149,16 +149,9 @@ def side():
     fresh = SRTPSession(Profile.AEAD_AES_128_GCM, bytes(16), bytes(12))
     out["unprotect_many"] = [p.hex() for p in fresh.unprotect_many([first])]
     return out
-read, write = os.pipe()
-pid = os.fork()
-if pid == 0:
-    os.write(write, json.dumps(side()).encode())
-    os._exit(0)
-os.close(write)
-parent = side()
-child = json.loads(os.read(read, 65536))
-os.waitpid(pid, 0)
-print(json.dumps({"parent": parent, "child": child, "plain": packet(1).hex()}))
+"""
+        + BOTH_SIDES_OF_A_FORK
+        + """print(json.dumps({"parent": parent, "child": child, "plain": packet(1).hex()}))
 """,
         FIPSCRYPTO_STATE_DIR=str(state_paths.root),
     )
