@@ -11,10 +11,10 @@ import json
 import time
 from collections.abc import Callable, Mapping
 
-from ._fork import lock
-from ._log import INFO, log
-from ._record import Record
-from .errors import AuditError
+from .._fork import lock
+from .._log import INFO, log
+from .._record import Record
+from ..errors import AuditError
 
 __all__ = ["Event", "emit", "emit_fields", "report", "subscribe", "unsubscribe"]
 
