@@ -444,13 +444,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def s_server(cert: Issued, *options: str, config: Path | None = None) -> Iterator[int]:
-    """The system ``openssl s_server`` serving one connection with ``cert`` (``config``: its
-    OPENSSL_CONF); yields its port."""
+def s_server(cert: Issued, *options: str, config: Path | None = None, once: bool = True) -> Iterator[int]:
+    """The system ``openssl s_server`` serving one connection (``once=False``: any number, one at a
+    time) with ``cert`` (``config``: its OPENSSL_CONF); yields its port."""
     port = free_port()
     env = clean_env(OPENSSL_CONF=str(config)) if config else clean_env()
     proc = subprocess.Popen(
-        [OPENSSL, "s_server", "-accept", f"127.0.0.1:{port}", "-naccept", "1",
+        [OPENSSL, "s_server", "-accept", f"127.0.0.1:{port}", *(["-naccept", "1"] if once else []),
          "-cert", str(cert.cert), "-key", str(cert.key), "-cert_chain", str(cert.chain), *options],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )  # fmt: skip  # stdin stays open: s_server ends a connection at the end of its input
@@ -461,6 +461,8 @@ def s_server(cert: Issued, *options: str, config: Path | None = None) -> Iterato
                 break
         else:
             raise AssertionError(f"openssl s_server did not start (exit {proc.wait()})")
+        # what it prints for each connection is drained, so that a full pipe never stalls it
+        threading.Thread(target=proc.stdout.read, daemon=True).start()
         yield port
     finally:
         proc.kill()

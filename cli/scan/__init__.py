@@ -31,7 +31,7 @@ from .report import FORMATS, Report, render
 __all__ = ["Options", "conclude", "scan", "verdict_options"]
 
 # subcommand -> module of this package that defines it under the subcommand's name
-_SUBCOMMANDS = {"code": "code", "config": "files", "cert": "files", "env": "env"}
+_SUBCOMMANDS = {"code": "code", "config": "files", "cert": "files", "env": "env", "tls": "tls"}
 
 
 @click.group(cls=LazyGroup, commands=_SUBCOMMANDS, package=__name__)

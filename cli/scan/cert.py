@@ -23,7 +23,8 @@ import base64
 import binascii
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from asn1crypto import cms, csr, keys, pem, pkcs12, x509
@@ -33,25 +34,27 @@ from fipscrypto._clock import today
 from .certalgs import Spec, cipher_specs, key_spec, signature_spec
 from .model import Location, Misuse, Skipped, Use
 
-__all__ = ["MAX_BYTES", "scan_cert"]
+__all__ = ["MAX_BYTES", "scan_cert", "served_chain"]
 
 MAX_BYTES = 16 << 20
 _SCANNER = "cert"
 _VALIDITY = "RFC 5280 §4.1.2.5: a certificate is valid only between notBefore and notAfter"
+_SERVER_AUTH = "RFC 5280 §4.2.1.12: a TLS server certificate with extended key usages lists serverAuth"
 
 Found = list[Use | Misuse | Skipped]
 
 
 class _File:
-    def __init__(self, path: str, password: bytes | None, as_of: dt.date) -> None:
-        self.path, self.password, self.as_of = path, password, as_of
+    def __init__(self, path: str, password: bytes | None, as_of: dt.date, scanner: str = _SCANNER) -> None:
+        self.path, self.password, self.as_of, self.scanner = path, password, as_of, scanner
 
     def at(self, line: int | None) -> Location:
         return Location(self.path, line)
 
     def uses(self, specs: list[Spec], line: int | None, evidence: str) -> Found:
         return [
-            Use(self.at(line), c, n, _SCANNER, bits=b, params=p, evidence=evidence) for c, n, b, p in specs
+            Use(self.at(line), c, n, self.scanner, bits=b, params=p, evidence=evidence)
+            for c, n, b, p in specs
         ]
 
     def incomplete(self, line: int | None, reason: str, message: str) -> Skipped:
@@ -71,7 +74,12 @@ class _File:
         if end < self.as_of:
             found.append(
                 Misuse(
-                    self.at(line), "cert.expired", f"expired on {end}", _VALIDITY, _SCANNER, evidence=evidence
+                    self.at(line),
+                    "cert.expired",
+                    f"expired on {end}",
+                    _VALIDITY,
+                    self.scanner,
+                    evidence=evidence,
                 )
             )
         elif start > self.as_of:
@@ -81,7 +89,7 @@ class _File:
                     "cert.not-yet-valid",
                     f"valid from {start}",
                     _VALIDITY,
-                    _SCANNER,
+                    self.scanner,
                     evidence=evidence,
                 )
             )
@@ -322,3 +330,38 @@ def scan_cert(paths: list[str], password: bytes | None = None, as_of: dt.date | 
     ``as_of`` (today by default) is the day validity is judged on."""
     day = as_of or today()
     return [item for path in paths for item in _scan_one(path, password, day)]
+
+
+def served_chain(chain: Sequence[bytes], target: str, as_of: dt.date, scanner: str) -> Found:
+    """The findings of the chain a server sent (DER, leaf first) at ``target``: each certificate as
+    :func:`scan_cert` reads one (its evidence starts with its place in the chain), and a leaf whose
+    extended key usages leave out serverAuth. A certificate that does not parse is skipped."""
+    served = _File(target, None, as_of, scanner)
+    found: Found = []
+    for place, der in enumerate(chain):
+        try:
+            cert = _strict(x509.Certificate, der)
+            items = served.certificate(cert, None)
+            eku = cert.extended_key_usage_value
+            usages = set(eku.native) if eku is not None else None
+        except Exception as exc:  # asn1crypto raises several types on malformed input (as _guarded)
+            found.append(
+                served.incomplete(None, "malformed", f"certificate {place} of the chain: {str(exc)[:120]}")
+            )
+            continue
+        found += [
+            item if isinstance(item, Skipped) else replace(item, evidence=f"chain[{place}] {item.evidence}")
+            for item in items
+        ]
+        if place == 0 and usages is not None and not usages & {"server_auth", "any_extended_key_usage"}:
+            found.append(
+                Misuse(
+                    served.at(None),
+                    "tls.cert-eku",
+                    "the server certificate's extended key usages leave out serverAuth",
+                    _SERVER_AUTH,
+                    scanner,
+                    evidence=f"EKU {', '.join(sorted(usages))}",
+                )
+            )
+    return found

@@ -112,7 +112,7 @@ def _policy_label(report: Report) -> str:
 def _text(report: Report, tool_version: str) -> str:
     ordered = sorted(report.findings, key=lambda f: not report.is_failing(f))  # stable: location order
     lines = [
-        f"{_LABEL[f.severity]:<5} {f.subject.location}  {f.rule}: {_message(f)} -- {_citation(f)}"
+        f"{_LABEL[f.severity]:<5} {f.subject.location}  {f.rule}: {_message(f)}{_seen(f)} -- {_citation(f)}"
         + (f"  [{remark.text}]" if (remark := report.remark(f)) else "")
         + ("  [FAIL]" if report.is_failing(f) else "")
         for f in ordered
@@ -134,6 +134,13 @@ def _text(report: Report, tool_version: str) -> str:
         f" as of {report.as_of.isoformat()}; fail on: {report.fail_on} ({s['failing']} failing)"
     )
     return "\n".join(lines) + "\n"
+
+
+def _seen(finding: Finding) -> str:
+    """How a finding without a line was seen (a server's answer, a certificate in a chain): its
+    evidence, which a finding with a line has in the source it points at."""
+    subject = finding.subject
+    return f" ({subject.evidence})" if subject.location.line is None and subject.evidence else ""
 
 
 def _finding_view(report: Report, finding: Finding) -> dict[str, Any]:
