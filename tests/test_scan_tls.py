@@ -10,6 +10,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -265,7 +266,9 @@ def test_target_syntax(text: str, target: Target) -> None:
 def test_the_hello_is_what_an_independent_parser_reads(version: str) -> None:
     suites = tuple(TLS13_SUITES) if version == "tls1.3" else tuple(SUITES)
     groups = ("secp384r1", "SecP256r1MLKEM768", "ffdhe3072")
-    offer = Offer(version, suites, groups=groups, sigalgs=("rsa_pss_rsae_sha256",), server_name="h.example")
+    offer = Offer(
+        version, suites, groups=groups, sigalgs=("rsa_pss_rsae_sha256",), server_name="h.example", share=True
+    )
     hello = TLS(client_hello(offer)).msg[0]
     assert isinstance(hello, TLSClientHello)
     assert list(hello.ciphers) == list(suites)
@@ -280,6 +283,8 @@ def test_the_hello_is_what_an_independent_parser_reads(version: str) -> None:
         (share,) = extensions["TLS_Ext_KeyShare_CH"].client_shares
         assert share.group == GROUPS["secp384r1"]
         assert len(share.key_exchange) == 97
+        (empty,) = [e for e in TLS(client_hello(replace(offer, share=False))).msg[0].ext if e.type == 51]
+        assert not empty.client_shares  # RFC 8446 §4.2.8: the server picks, with a HelloRetryRequest
     else:
         assert hello.version == {"tls1.0": 0x0301, "tls1.2": 0x0303}[version]
         assert "TLS_Ext_SupportedVersion_CH" not in extensions

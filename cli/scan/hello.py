@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from .tlsregistry import GROUPS, SIGALGS, SUITES, VERSIONS
 
-__all__ = ["MAX_FLIGHT", "FlightError", "Offer", "Reader", "Reply", "client_hello"]
+__all__ = ["MAX_FLIGHT", "SHARED_GROUPS", "FlightError", "Offer", "Reader", "Reply", "client_hello"]
 
 MAX_FLIGHT = 1 << 20  # bytes of a server's first flight a reader takes (a long chain is ~20 KB)
 
@@ -59,6 +59,7 @@ _SHARES = {
     "X25519MLKEM768": _EK[768] + (9).to_bytes(32, "little"),
     "SecP384r1MLKEM1024": _P384 + _EK[1024],
 }
+SHARED_GROUPS = frozenset(_SHARES)  # the groups a hello can carry a key share of
 _GROUP_NAMES = {code: name for name, code in GROUPS.items()}
 
 
@@ -78,6 +79,7 @@ class Offer:
     sigalgs: tuple[str, ...] = tuple(SIGALGS)
     server_name: str | None = None
     also_tls12: bool = False
+    share: bool = False  # TLS 1.3: a key share for the first group, else none (the server retries)
 
 
 def _vector(data: bytes, width: int) -> bytes:
@@ -111,9 +113,10 @@ def client_hello(offer: Offer) -> bytes:
     if tls13:
         versions = [VERSIONS["tls1.3"]] + ([VERSIONS["tls1.2"]] if offer.also_tls12 else [])
         extensions.append(_extension(_VERSIONS_EXT, _vector(_u16s(versions), 1)))
-        # RFC 8446 §4.2.8: one share per group at most, in the order of supported_groups; the first
-        # share only, to keep the hello small: a server that prefers another group asks for it (HRR)
-        shares = [g for g in offer.groups if g in _SHARES][:1]
+        # RFC 8446 §4.2.8: "Clients MAY send an empty client_shares vector in order to request group
+        # selection from the server", which answers with a HelloRetryRequest naming its group, before
+        # any key exchange or signature of its own: the cheap answer a probe needs
+        shares = [g for g in offer.groups if g in _SHARES][:1] if offer.share else []
         entries = b"".join(GROUPS[g].to_bytes(2, "big") + _vector(_SHARES[g], 2) for g in shares)
         extensions.append(_extension(_KEY_SHARE, _vector(entries, 2)))
     body = (

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from fipscrypto.policy import Direction, Policy
 
 from .cert import served_chain
-from .hello import FlightError, Offer, Reader, Reply, client_hello
+from .hello import SHARED_GROUPS, FlightError, Offer, Reader, Reply, client_hello
 from .model import Location, Misuse, Skipped, Use
 from .tlsregistry import GROUPS, SIGALGS, SUITES, TLS13_SUITES, VERSIONS
 
@@ -203,9 +203,15 @@ def _probe(prober: _Prober, where: Location, policy: Policy, as_of: dt.date) -> 
         for group, reply in groups.items():
             if reply.accepted and reply.group == group:
                 seen.add("tls-group", group, "accepted with TLS 1.3")
-        sigalgs = prober.each(lambda s: prober.ask(prober.offer(_TLS13, TLS13_SUITES, sigalgs=(s,))), SIGALGS)
+        # a server may pick its certificate after a HelloRetryRequest, so these hellos carry a key
+        # share of the group the server chose, and only a ServerHello counts
+        chosen = replies[_TLS13].group
+        share = {"groups": (chosen,), "share": True} if chosen in SHARED_GROUPS else {}
+        sigalgs = prober.each(
+            lambda s: prober.ask(prober.offer(_TLS13, TLS13_SUITES, sigalgs=(s,), **share)), SIGALGS
+        )
         for sigalg, reply in sigalgs.items():
-            if reply.accepted:
+            if reply.accepted and not (share and reply.retry):
                 seen.add("tls-sigalg", sigalg, "accepted with TLS 1.3")
     legacy = [v for v in _LEGACY if v in accepted]
     if legacy:
@@ -292,13 +298,15 @@ def _policy_client(
     if not versions or not suites:
         return []
     top = versions[-1]
-    offer = prober.offer(top, suites, groups=groups, sigalgs=sigalgs, also_tls12="tls1.2" in versions)
-    reply = prober.ask(offer)
+    also_tls12 = "tls1.2" in versions
+    reply = prober.ask(
+        prober.offer(top, suites, groups=groups, sigalgs=sigalgs, also_tls12=also_tls12, share=True)
+    )
     if reply.retry and reply.group in groups:  # RFC 8446 §4.1.4: the server asks for its preferred share
-        offer = prober.offer(
-            top, suites, groups=(reply.group, *groups), sigalgs=sigalgs, also_tls12="tls1.2" in versions
+        first = (reply.group, *(g for g in groups if g != reply.group))
+        reply = prober.ask(
+            prober.offer(top, suites, groups=first, sigalgs=sigalgs, also_tls12=also_tls12, share=True)
         )
-        reply = prober.ask(offer)
     if not reply.accepted:
         return [
             Misuse(
