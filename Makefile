@@ -16,6 +16,11 @@ LIBOQS := $(LIBOQS_DIR)/lib/liboqs.so
 LIBOQS_WHEEL := qybersafe==0.1.0a4
 LIBOQS_WHEEL_SHA256 := 054a8e5fd3f8361a82d84489fa4ec3264811fde46d0164a7d3fe391080c1527c
 CC ?= cc
+# sslyze, the peer of bench/scan_tls.py, pins cryptography below 47: it gets a virtualenv of its own
+# in the state folder, with its dependencies pinned too. Rebuilt when the pins change.
+SSLYZE_VENV := $(STATE)/sslyze
+SSLYZE := $(SSLYZE_VENV)/bin/sslyze
+SSLYZE_PINS := sslyze==6.3.1 nassl==5.4.0 cryptography==46.0.7 tls-parser==2.0.2 pydantic==2.14.4
 # The integrity self-test's manifest (generated, not in git): every file of the four package roots,
 # and the bytecode caches it seals (written into each folder's __pycache__).
 MANIFEST := fipscrypto/integrity.json
@@ -49,8 +54,8 @@ liboqs: $(LIBOQS)
 
 manifest: $(MANIFEST)
 
-bench: $(PROVIDER) $(MANIFEST) $(LIBOQS)
-	$(BIN)/python bench/run.py
+bench: $(PROVIDER) $(MANIFEST) $(LIBOQS) $(SSLYZE)
+	SSLYZE=$(SSLYZE) $(BIN)/python bench/run.py
 
 # The venv is rebuilt only when the project metadata or the pinned tool versions change.
 $(INSTALLED): pyproject.toml constraints.txt
@@ -82,6 +87,11 @@ $(LIBOQS): Makefile | $(INSTALLED)
 		$(LIBOQS_DIR)/wheel/qybersafe-*.whl $(LIBOQS_DIR)
 	$(CC) -shared -o $@.tmp -Wl,--whole-archive $(LIBOQS_DIR)/lib64/liboqs.a -Wl,--no-whole-archive
 	mv $@.tmp $@
+
+$(SSLYZE): Makefile | $(INSTALLED)
+	rm -rf $(SSLYZE_VENV)
+	$(BIN)/python -m venv $(SSLYZE_VENV)
+	$(SSLYZE_VENV)/bin/python -m pip install --quiet $(SSLYZE_PINS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache $(MANIFEST)

@@ -14,6 +14,7 @@ import policy
 import pqc_hybrid
 import rand
 import scan_code
+import scan_tls
 import seal
 import services
 import srtp
@@ -39,3 +40,4 @@ if __name__ == "__main__":
     ipsec.main()
     ikev2.main()
     scan_code.main()
+    scan_tls.main()

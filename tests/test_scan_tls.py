@@ -27,6 +27,7 @@ from fipscrypto.cli.scan.model import Misuse, Skipped, Use
 from fipscrypto.cli.scan.tlsprobe import Target, parse_target, probe
 from fipscrypto.cli.scan.tlsregistry import GROUPS, SIGALGS, SUITES, TLS13_SUITES
 from fipscrypto.policy import builtin
+from fipscrypto.policy.vocabulary import categories
 from fipscrypto.provider.state import StatePaths
 
 from support import assert_valid_sarif, fipscheck
@@ -369,3 +370,13 @@ def test_hostile_flights_give_a_reply_none_or_a_typed_error(data: bytes, chunk: 
         reader.close()
     except FlightError:
         pass
+
+
+def test_the_registry_covers_the_vocabulary() -> None:
+    vocabulary = categories()
+    assert set(TLS13_SUITES) == set(range(0x1301, 0x1306))
+    assert set(TLS13_SUITES.values()) == set(vocabulary["tls13-suite"].names)
+    assert set(vocabulary["tls12-suite"].names) <= set(SUITES.values())
+    assert set(vocabulary["tls-group"].names) == set(GROUPS)
+    assert set(vocabulary["tls-sigalg"].names) == set(SIGALGS)
+    assert not set(SUITES) & set(TLS13_SUITES)
