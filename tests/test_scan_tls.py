@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -217,6 +218,19 @@ def test_unreachable_and_not_tls_targets_make_the_run_incomplete(not_tls: int) -
     assert reasons[f"127.0.0.1:{closed}"].startswith("unreachable: ConnectionRefusedError")
     assert reasons[f"127.0.0.1:{not_tls}"].startswith("not-tls: ")
     assert "nothing was checked" in done.stderr
+
+
+def test_a_silent_server_times_out_within_the_bound() -> None:
+    """A server that accepts and never answers: each connection ends at --timeout, in parallel."""
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as silent:
+        port = silent.getsockname()[1]
+        start = time.monotonic()
+        done = fipscheck("scan", "tls", f"127.0.0.1:{port}", "--timeout", "0.5", "--format", "json")
+        elapsed = time.monotonic() - start
+    assert done.returncode == 3, done.stdout + done.stderr
+    (skipped,) = _json(done)["skipped"]  # type: ignore[misc]
+    assert skipped["reason"].startswith("unreachable: TimeoutError")  # type: ignore[index]
+    assert elapsed < 30  # five version probes of 0.5 s each, four at a time, plus start-up
 
 
 def test_targets_from_a_file_scanned_together(server_cert: Issued, tmp_path: Path) -> None:

@@ -36,7 +36,8 @@ _SUBCOMMANDS = {"code": "code", "config": "files", "cert": "files", "env": "env"
 
 @click.group(cls=LazyGroup, commands=_SUBCOMMANDS, package=__name__)
 def scan() -> None:
-    """Find the cryptography code, configuration files, certificates and this environment use; judge it.
+    """Find the cryptography code, configuration files, certificates, servers and this environment use;
+    judge it.
 
     See docs/scan.md.
 
