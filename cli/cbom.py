@@ -8,6 +8,16 @@ IPsec, SRTP) lists in ``cryptoRefs`` the algorithms found with it in the same fi
 ones the cipher suites by name. The policy's verdicts are component properties
 (``fipscheck:status``), so a CBOM consumer sees which assets the policy refuses.
 
+A certificate a scan read is a ``certificate`` asset (subject, issuer, validity, format) whose
+``signatureAlgorithmRef`` and ``subjectPublicKeyRef`` point at the algorithm assets of its signature
+and its key; its ``bom-ref`` is ``crypto/certificate/SHA256`` (the SHA-256 of its DER encoding).
+
+Each algorithm carries a ``certificationLevel`` from a :class:`Certification` the caller measured
+(:mod:`fipscrypto.cli.certification`): the level of the CMVP certificate of the FIPS provider this
+process proved, for an algorithm that provider serves; ``none`` for an algorithm it does not serve,
+or when it is not a validated module; ``unknown`` when no provider was proven here or the algorithm
+was not asked about. The module's CMVP status is the metadata property ``fipscheck:cmvp``.
+
 Deterministic: the same input gives the same bytes. The ``bom-ref`` of a component is derived from the
 asset (``crypto/cipher/aes-256-gcm``, ``crypto/signature/rsa-pss@2048``,
 ``crypto/protocol/tls/1.0``); components and occurrences are sorted; the two fields CycloneDX 1.6
@@ -21,8 +31,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cyclonedx.model import Property
 from cyclonedx.model.bom import Bom
@@ -31,7 +42,9 @@ from cyclonedx.model.component import Component, ComponentType
 from cyclonedx.model.component_evidence import ComponentEvidence, Occurrence
 from cyclonedx.model.crypto import (
     AlgorithmProperties,
+    CertificateProperties,
     CryptoAssetType,
+    CryptoCertificationLevel,
     CryptoMode,
     CryptoPadding,
     CryptoPrimitive,
@@ -43,9 +56,31 @@ from cyclonedx.model.crypto import (
 from cyclonedx.output import make_outputter
 from cyclonedx.schema import OutputFormat, SchemaVersion
 
-__all__ = ["Asset", "render"]
+from fipscrypto.cmvp import CmvpVerdict
+
+if TYPE_CHECKING:
+    from .scan.model import Certificate
+
+__all__ = ["Asset", "Certification", "render"]
 
 TOOL = "fipscheck"
+
+
+@dataclass(frozen=True)
+class Certification:
+    """What the process that renders a CBOM measured: the CMVP verdict on the FIPS provider it proved
+    (None: no provider was proven), and for each algorithm (category, name) it asked that provider
+    about, whether the provider serves it with ``fips=yes``."""
+
+    verdict: CmvpVerdict | None
+    served: Mapping[tuple[str, str], bool] = field(default_factory=dict)
+
+    def level(self, category: str, name: str) -> CryptoCertificationLevel:
+        served = self.served.get((category, name)) if self.verdict is not None else None
+        if self.verdict is None or served is None:
+            return CryptoCertificationLevel.UNKNOWN
+        level = self.verdict.certification_level()
+        return CryptoCertificationLevel(level) if served and level else CryptoCertificationLevel.NONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +94,7 @@ class Asset:
     line: int | None
     evidence: str
     status: str  # the verdict's status ("acceptable", "deprecated", ..., "disallowed")
+    certificate: Certificate | None = None  # the certificate this key or signature belongs to
 
 
 # protocol parameter categories -> the protocol family they are negotiated in
@@ -124,8 +160,11 @@ def _protocol(asset: Asset) -> tuple[str, str | None] | None:
     return family, asset.name.removeprefix(family)
 
 
-def _algorithm(category: str, name: str, bits: int | None) -> AlgorithmProperties:
-    """Primitive, mode, padding, parameter set and curve of a vocabulary name."""
+def _algorithm(
+    category: str, name: str, bits: int | None, level: CryptoCertificationLevel
+) -> AlgorithmProperties:
+    """Primitive, mode, padding, parameter set and curve of a vocabulary name, and its certification
+    ``level``."""
     low = name.lower()
     tokens = re.split(r"[-_]", low)
     mode = next((_MODES[t] for t in tokens if t in _MODES), None)
@@ -178,14 +217,50 @@ def _algorithm(category: str, name: str, bits: int | None) -> AlgorithmPropertie
         curve=curve,
         mode=mode,
         padding=padding,
+        certification_levels=[level],
     )
+
+
+def _item_ref(category: str, name: str, bits: int | None) -> str:
+    return f"crypto/{category}/{name}" + (f"@{bits}" if bits else "")
 
 
 def _ref(asset: Asset) -> str:
     protocol = _protocol(asset)
     if protocol is not None:
         return f"crypto/protocol/{protocol[0]}/{protocol[1]}"
-    return f"crypto/{asset.category}/{asset.name}" + (f"@{asset.bits}" if asset.bits else "")
+    return _item_ref(asset.category, asset.name, asset.bits)
+
+
+def _certificates(
+    assets: Iterable[Asset], refs: set[str]
+) -> dict[str, tuple[CryptoProperties, str, list[Asset]]]:
+    """bom-ref -> (properties, name, the uses that carry it) of each certificate among ``assets``; its
+    key and signature refer to the algorithm components in ``refs`` they are (a use judged as a
+    misuse, e.g. of unknown size, is no component)."""
+    found: dict[str, tuple[CryptoProperties, str, list[Asset]]] = {}
+    for asset in assets:
+        cert = asset.certificate
+        if cert is None:
+            continue
+        ref = f"crypto/certificate/{cert.sha256}"
+        if ref not in found:
+            key, signature = _item_ref(*cert.key), _item_ref(*cert.signature)
+            crypto = CryptoProperties(
+                asset_type=CryptoAssetType.CERTIFICATE,
+                certificate_properties=CertificateProperties(
+                    subject_name=cert.subject,
+                    issuer_name=cert.issuer,
+                    not_valid_before=cert.not_before,
+                    not_valid_after=cert.not_after,
+                    signature_algorithm_ref=BomRef(signature) if signature in refs else None,
+                    subject_public_key_ref=BomRef(key) if key in refs else None,
+                    certificate_format="X.509",
+                ),
+            )
+            found[ref] = (crypto, cert.subject, [])
+        found[ref][2].append(asset)
+    return found
 
 
 def _occurrences(ref: str, assets: Iterable[Asset]) -> list[Occurrence]:
@@ -221,8 +296,11 @@ def _component(
     )
 
 
-def render(assets: Iterable[Asset], *, policy: str, as_of: dt.date, tool_version: str) -> str:
-    """The CBOM of ``assets`` as CycloneDX 1.6 JSON."""
+def render(
+    assets: Iterable[Asset], *, certification: Certification, policy: str, as_of: dt.date, tool_version: str
+) -> str:
+    """The CBOM of ``assets`` as CycloneDX 1.6 JSON, with the certification levels of ``certification``."""
+    assets = list(assets)
     by_ref: dict[str, list[Asset]] = {}
     for asset in assets:
         by_ref.setdefault(_ref(asset), []).append(asset)
@@ -255,13 +333,22 @@ def render(assets: Iterable[Asset], *, policy: str, as_of: dt.date, tool_version
     )
     bom.metadata.properties.add(Property(name="fipscheck:policy", value=policy))
     bom.metadata.properties.add(Property(name="fipscheck:as-of", value=as_of.isoformat()))
+    verdict = certification.verdict
+    cmvp = (
+        f"{verdict.status}: {verdict.note}"
+        if verdict
+        else "not measured: no FIPS provider proven in this process"
+    )
+    bom.metadata.properties.add(Property(name="fipscheck:cmvp", value=cmvp))
     for ref, group in sorted({**by_ref, **unversioned}.items()):
         first = group[0]
         protocol = _protocol(first) if ref in by_ref else (ref.rsplit("/", 1)[1], None)
         if protocol is None:
             crypto = CryptoProperties(
                 asset_type=CryptoAssetType.ALGORITHM,
-                algorithm_properties=_algorithm(first.category, first.name, first.bits),
+                algorithm_properties=_algorithm(
+                    first.category, first.name, first.bits, certification.level(first.category, first.name)
+                ),
             )
             label = first.name + (f"-{first.bits}" if first.bits else "")
         else:
@@ -281,6 +368,8 @@ def render(assets: Iterable[Asset], *, policy: str, as_of: dt.date, tool_version
             )
             label = family + (f" {version}" if version else "")
         bom.components.add(_component(ref, group, crypto, label, ref in by_ref))
+    for ref, (crypto, label, group) in sorted(_certificates(assets, set(by_ref)).items()):
+        bom.components.add(_component(ref, group, crypto, label, False))
     bom.serial_number = uuid.UUID(int=0)
     draft = make_outputter(bom, OutputFormat.JSON, SchemaVersion.V1_6).output_as_string(indent=2)
     bom.serial_number = uuid.uuid5(uuid.NAMESPACE_URL, f"{TOOL}:cbom:{draft}")

@@ -28,6 +28,7 @@ from fipscrypto.policy.manifest import Evaluation, evaluate
 from fipscrypto.policy.report import FORMATS, render
 
 from . import cbom
+from .certification import measure
 from .exits import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION
 
 
@@ -291,4 +292,11 @@ def _cbom(result: Evaluation) -> str:
         )
         for f in result.findings
     ]
-    return cbom.render(assets, policy=result.policy.name, as_of=result.as_of, tool_version=__version__)
+    certification = measure([(a.category, a.name) for a in assets], result.as_of)
+    return cbom.render(
+        assets,
+        certification=certification,
+        policy=result.policy.name,
+        as_of=result.as_of,
+        tool_version=__version__,
+    )

@@ -25,6 +25,7 @@ class _Entry:
     status: str
     standard: str
     certificates: tuple[str, ...]
+    level: int | None
     sunset: dt.date | None
     submitted: dt.date | None
 
@@ -37,10 +38,18 @@ class CmvpVerdict:
     certificates: tuple[str, ...]
     sunset: dt.date | None
     note: str
+    level: int | None = None  # the certificate's overall security level
 
     @property
     def validated(self) -> bool:
         return self.status == "validated"
+
+    def certification_level(self) -> str | None:
+        """The CycloneDX 1.6 ``certificationLevel`` of a validated module (``fips140-3-l1``); None when
+        the module is not validated (in process, historical, not validated) or its level is not known."""
+        if not self.validated or self.standard is None or self.level is None:
+            return None
+        return f"{self.standard.lower().replace(' ', '')}-l{self.level}"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -49,6 +58,7 @@ class CmvpVerdict:
             "standard": self.standard,
             "certificates": list(self.certificates),
             "sunset": self.sunset.isoformat() if self.sunset else None,
+            "level": self.level,
             "note": self.note,
         }
 
@@ -65,6 +75,7 @@ def _table() -> tuple[_Entry, ...]:
             status=e["status"],
             standard=e["standard"],
             certificates=tuple(e["certificates"]),
+            level=e.get("level"),
             sunset=e.get("sunset"),
             submitted=e.get("submitted"),
         )
@@ -92,7 +103,7 @@ def verdict(name: str, version: str, *, as_of: dt.date | None = None) -> CmvpVer
             f"{e.standard} certificate {certs} covers {name} {version} when built as its Security "
             "Policy requires; fipscrypto does not verify how this file was built"
         )
-        return CmvpVerdict("validated", e.standard, e.certificates, e.sunset, note)
+        return CmvpVerdict("validated", e.standard, e.certificates, e.sunset, note, e.level)
     known = "; ".join(f"{'/'.join(e.versions)} {e.status} ({e.standard})" for e in _table() if e.name == name)
     note = f"{name} {version} is not a CMVP-validated version (known: {known or 'none'})"
     return CmvpVerdict("not-validated", None, (), None, note)

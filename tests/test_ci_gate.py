@@ -6,9 +6,11 @@ the reports they upload."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from support import cli
+from support import VENV_BIN, clean_env, cli
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "scan_corpus"
@@ -93,16 +95,22 @@ def test_policy_gate_hook() -> None:
 
 
 def _yaml_blocks() -> dict[str, Any]:
-    """The YAML examples of docs/ci-gate.md, by the file name in their first-line comment."""
-    blocks = re.findall(r"```yaml\n# (\S+)\n(.*?)```", DOC, re.DOTALL)
+    """The YAML examples of docs/ci-gate.md, by their first-line comment (the file name)."""
+    blocks = re.findall(r"```yaml\n# ([^\n]+)\n(.*?)```", DOC, re.DOTALL)
     return {name: yaml.safe_load(body) for name, body in blocks}
 
 
 def test_examples_parse_and_upload_the_report() -> None:
     examples = _yaml_blocks()
-    assert set(examples) == {".pre-commit-config.yaml", ".github/workflows/fipscheck.yml", ".gitlab-ci.yml"}
-    hooks = examples[".pre-commit-config.yaml"]["repos"][0]["hooks"]
-    assert {h["id"] for h in hooks} == {h["id"] for h in HOOKS}
+    assert set(examples) == {
+        ".pre-commit-config.yaml",
+        ".pre-commit-config.yaml (hosted copy)",
+        ".github/workflows/fipscheck.yml",
+        ".gitlab-ci.yml",
+    }
+    (hosted,) = examples[".pre-commit-config.yaml (hosted copy)"]["repos"]
+    assert {h["id"] for h in hosted["hooks"]} == {h["id"] for h in HOOKS}  # the hooks this repository ships
+    assert re.fullmatch(r"https://[^/\s]+/\S+", hosted["repo"])
 
     github = examples[".github/workflows/fipscheck.yml"]
     assert github["permissions"]["security-events"] == "write"
@@ -145,3 +153,85 @@ def test_example_commands_write_the_reports(
     assert any(r["level"] == "error" for r in results) == (code == 1)
     suite = ET.parse(tmp_path / "fipscheck-junit.xml").getroot()  # noqa: S314 - our own output, parsed back
     assert len(list(suite.iter("testcase"))) >= 1
+
+
+# What pre-commit passes to a hook (https://pre-commit.com/#hooks-files, #hooks-types): the staged
+# files its `files` regex matches and, for `types: [python]`, those named *.py.
+SERVICE_POLICY = """\
+[policy]
+name = "service"
+title = "The service's policy"
+status = "final"
+extends = "fips-140-3"
+
+[[rule]]
+category = "tls-group"
+names = ["ffdhe2048"]
+apply = "{status}"
+process = "{status}"
+cite = "sp800-131a-r2"
+section = "Table 1"
+"""
+JUSTIFIED = 'justification = "The service establishes keys at 128 bits of security or more."\n'
+
+
+def _selected(hook: dict[str, Any], staged: list[str]) -> list[str]:
+    chosen = [f for f in staged if re.search(hook.get("files", ""), f)]
+    if hook.get("types") == ["python"]:
+        chosen = [f for f in chosen if f.endswith(".py")]
+    return chosen
+
+
+def _run_hook(hook: dict[str, Any], staged: list[str], root: Path) -> subprocess.CompletedProcess[str] | None:
+    """Run ``hook`` as pre-commit runs a ``language: system`` hook: the entry, its args, then the
+    selected files when it takes them, with the ``fipscheck`` on PATH, in the repository's root; None
+    when pre-commit would skip it (no staged file matches)."""
+    files = _selected(hook, staged)
+    if not files:
+        return None
+    command = [*shlex.split(hook["entry"]), *hook.get("args", [])]
+    command += files if hook.get("pass_filenames", True) else []
+    env = clean_env(PATH=f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
+    return subprocess.run(
+        command, cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_local_hooks_run_as_documented(tmp_path: Path) -> None:
+    """The documented ``repo: local`` configuration: pre-commit's keys only, the installed fipscheck
+    (``language: system``), and entries that pass clean changes and fail bad ones."""
+    (local,) = _yaml_blocks()[".pre-commit-config.yaml"]["repos"]
+    assert local["repo"] == "local"
+    hooks = {h["id"]: h for h in local["hooks"]}
+    assert set(hooks) == {h["id"] for h in HOOKS}
+    for hook in hooks.values():
+        assert REQUIRED <= hook.keys() <= REQUIRED | OPTIONAL, hook
+        assert hook["language"] == "system"
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "policy").mkdir()
+    shutil.copy(CORPUS / "clean.py", tmp_path / "app.py")
+    shutil.copy(CORPUS / "vulnerable_hashes.py", tmp_path / "lib" / "hashing.py")
+    (tmp_path / "README.txt").write_text("not code\n")
+    policy = tmp_path / "policy" / "service.toml"
+    policy.write_text(SERVICE_POLICY.format(status="disallowed") + JUSTIFIED)
+
+    scan, gate = hooks["fipscheck-scan-code"], hooks["fipscheck-policy-gate"]
+    assert _run_hook(scan, ["README.txt", "policy/service.toml"], tmp_path) is None  # no Python file
+    clean = _run_hook(scan, ["app.py", "README.txt"], tmp_path)
+    assert clean is not None
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    bad = _run_hook(scan, ["app.py", "lib/hashing.py"], tmp_path)
+    assert bad is not None
+    assert bad.returncode == 1, bad.stderr
+    assert "lib/hashing.py" in bad.stdout
+
+    assert _run_hook(gate, ["app.py"], tmp_path) is None  # the policy file did not change
+    tightened = _run_hook(gate, ["policy/service.toml"], tmp_path)
+    assert tightened is not None
+    assert tightened.returncode == 0, tightened.stderr
+    assert "gate: passed" in tightened.stdout
+    policy.write_text(SERVICE_POLICY.format(status="acceptable").replace("ffdhe2048", "secp256k1"))
+    loosened = _run_hook(gate, ["policy/service.toml"], tmp_path)
+    assert loosened is not None
+    assert loosened.returncode != 0  # pre-commit fails the commit
+    assert "justification" in loosened.stderr

@@ -20,6 +20,9 @@ from cyclonedx.model.bom import Bom
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
+from fipscrypto import cmvp, module
+from fipscrypto.provider.state import StatePaths, read_record
+
 from support import assert_valid_sarif, cli
 
 POLICY = "fips-140-3"
@@ -86,6 +89,18 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
+@pytest.fixture(scope="module")
+def level() -> str:
+    """The certification level of an algorithm the provider proven in this process serves: the level
+    of the CMVP verdict on it (tests/test_cbom.py checks what it serves and the other verdicts)."""
+    record = read_record(StatePaths.resolve(module.info().state_dir))
+    assert record is not None
+    return (
+        cmvp.verdict(record.name, record.version, as_of=dt.date.fromisoformat(DAY)).certification_level()
+        or "none"
+    )
+
+
 def _command(kind: str, path: Path) -> list[str]:
     return ["check", str(path)] if kind == "check" else ["scan", kind, str(path)]
 
@@ -134,6 +149,9 @@ def test_cbom_is_valid_cyclonedx_1_6_parsed_back_and_deterministic(
     refs = {c.bom_ref.value for c in bom.components}
     assert refs == set(_components(document))
     assert all(ref.startswith("crypto/") for ref in refs)
+    assert [c["cryptoProperties"]["assetType"] for c in document["components"]].count("certificate") == (
+        kind == "cert"
+    )
     for component in document["components"]:
         places = [(o["location"], o.get("line", 0)) for o in component["evidence"]["occurrences"]]
         assert places == sorted(places)
@@ -143,27 +161,33 @@ def test_cbom_is_one_component_per_asset_with_every_occurrence(inputs: dict[str,
     components = _components(json.loads(_report("code", inputs["code"], "cbom")))
     md5 = components["crypto/hash/md5"]
     assert [o["line"] for o in md5["evidence"]["occurrences"]] == [4, 5]
-    assert md5["cryptoProperties"] == {"assetType": "algorithm", "algorithmProperties": {"primitive": "hash"}}
+    assert md5["cryptoProperties"] == {
+        "assetType": "algorithm",
+        "algorithmProperties": {"primitive": "hash", "certificationLevel": ["none"]},  # not in the provider
+    }
     assert md5["properties"] == [{"name": "fipscheck:status", "value": "disallowed"}]
     assert [c["name"] for c in components.values()].count("md5") == 1
 
 
-def test_cbom_maps_algorithms_and_protocols(inputs: dict[str, Path]) -> None:
+def test_cbom_maps_algorithms_and_protocols(inputs: dict[str, Path], level: str) -> None:
     components = _components(json.loads(_report("check", inputs["check"], "cbom")))
     algorithm = {ref: c["cryptoProperties"].get("algorithmProperties") for ref, c in components.items()}
     assert algorithm["crypto/cipher/aes-256-gcm"] == {
         "primitive": "ae",
         "mode": "gcm",
         "parameterSetIdentifier": "256",
+        "certificationLevel": [level],
     }
-    assert algorithm["crypto/hash/md5"] == {"primitive": "hash"}
+    assert algorithm["crypto/hash/md5"] == {"primitive": "hash", "certificationLevel": ["none"]}
     assert algorithm["crypto/signature/rsa-pss@2048"] == {
         "primitive": "signature",
         "parameterSetIdentifier": "2048",
+        "certificationLevel": [level],
     }
     assert algorithm["crypto/key-agreement/ml-kem-768"] == {
         "primitive": "kem",
         "parameterSetIdentifier": "768",
+        "certificationLevel": [level],
     }
     tls10 = components["crypto/protocol/tls/1.0"]
     assert tls10["cryptoProperties"] == {
@@ -184,9 +208,16 @@ def test_cbom_protocols_reference_the_suites_found_with_them(inputs: dict[str, P
         assert [s["name"] for s in protocol["cipherSuites"]] == [ref.rsplit("/", 1)[1] for ref in suites]
 
 
-def test_cbom_of_a_certificate_names_its_signature_scheme_and_key_size(inputs: dict[str, Path]) -> None:
+def test_cbom_of_a_certificate_names_its_signature_scheme_and_key_size(
+    inputs: dict[str, Path], level: str
+) -> None:
     components = _components(json.loads(_report("cert", inputs["cert"], "cbom")))
     signature = components["crypto/signature/rsa-pkcs1v15@2048"]["cryptoProperties"]["algorithmProperties"]
-    assert signature == {"primitive": "signature", "padding": "pkcs1v15", "parameterSetIdentifier": "2048"}
+    assert signature == {
+        "primitive": "signature",
+        "padding": "pkcs1v15",
+        "parameterSetIdentifier": "2048",
+        "certificationLevel": [level],
+    }
     [place] = components["crypto/signature/rsa-pkcs1v15@2048"]["evidence"]["occurrences"]
     assert place["location"] == str(inputs["cert"])

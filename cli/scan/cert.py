@@ -32,7 +32,7 @@ from asn1crypto import cms, csr, keys, pem, pkcs12, x509
 from fipscrypto._clock import today
 
 from .certalgs import Spec, cipher_specs, key_spec, signature_spec
-from .model import Location, Misuse, Skipped, Use
+from .model import Certificate, Location, Misuse, Skipped, Use
 
 __all__ = ["MAX_BYTES", "scan_cert", "served_chain"]
 
@@ -51,9 +51,20 @@ class _File:
     def at(self, line: int | None) -> Location:
         return Location(self.path, line)
 
-    def uses(self, specs: list[Spec], line: int | None, evidence: str) -> Found:
+    def uses(
+        self, specs: list[Spec], line: int | None, evidence: str, certificate: Certificate | None = None
+    ) -> Found:
         return [
-            Use(self.at(line), c, n, self.scanner, bits=b, params=p, evidence=evidence)
+            Use(
+                self.at(line),
+                c,
+                n,
+                self.scanner,
+                bits=b,
+                params=p,
+                evidence=evidence,
+                certificate=certificate,
+            )
             for c, n, b, p in specs
         ]
 
@@ -66,11 +77,19 @@ class _File:
         eku = cert.extended_key_usage_value
         usages = ", ".join(str(u) for u in eku.native) if eku is not None else "none"
         evidence = f"certificate {cert.subject.human_friendly}, serial {cert.serial_number:x}, EKU {usages}"
-        found = self.uses(
-            [key_spec(cert.public_key), signature_spec(cert["signature_algorithm"])], line, evidence
-        )
+        key, signature = key_spec(cert.public_key), signature_spec(cert["signature_algorithm"])
         validity = cert["tbs_certificate"]["validity"]
-        start, end = validity["not_before"].native.date(), validity["not_after"].native.date()
+        facts = Certificate(
+            cert.sha256.hex(),
+            _dn(cert.subject),
+            _dn(cert.issuer),
+            validity["not_before"].native,
+            validity["not_after"].native,
+            key[:3],
+            signature[:3],
+        )
+        found = self.uses([key, signature], line, evidence, facts)
+        start, end = facts.not_before.date(), facts.not_after.date()
         if end < self.as_of:
             found.append(
                 Misuse(
@@ -239,6 +258,40 @@ class _File:
             else:
                 found += self.uses([spec], None, f"JWK {index} (kid {key.get('kid', '-')!s:.40})")
         return found
+
+
+# RFC 4514 §3: the attribute types with a short name; any other is written as its dotted OID
+_DN_NAMES = {
+    "2.5.4.3": "CN",
+    "2.5.4.7": "L",
+    "2.5.4.8": "ST",
+    "2.5.4.10": "O",
+    "2.5.4.11": "OU",
+    "2.5.4.6": "C",
+    "2.5.4.9": "STREET",
+    "0.9.2342.19200300.100.1.25": "DC",
+    "0.9.2342.19200300.100.1.1": "UID",
+}
+
+
+def _dn(name: x509.Name) -> str:
+    """A distinguished name as RFC 4514 §2 writes it: the last RDN first, the characters §2.4 lists
+    escaped."""
+    rdns = []
+    for rdn in name.chosen:
+        parts = []
+        for attribute in rdn:
+            kind = attribute["type"].dotted
+            value = attribute["value"].native
+            text = value if isinstance(value, str) else str(value)
+            text = "".join(f"\\{c}" if c in ',+"\\<>;' else "\\00" if c == "\0" else c for c in text)
+            if text[:1] in (" ", "#"):
+                text = "\\" + text
+            if text.endswith(" "):
+                text = text[:-1] + "\\ "
+            parts.append(f"{_DN_NAMES.get(kind, kind)}={text}")
+        rdns.append("+".join(parts))
+    return ",".join(reversed(rdns))
 
 
 def _strict(kind: Any, data: bytes) -> Any:

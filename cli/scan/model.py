@@ -16,7 +16,7 @@ from typing import Literal
 
 from fipscrypto.policy import Direction, Policy, Status, Verdict
 
-__all__ = ["SIZE_UNKNOWN", "Finding", "Location", "Misuse", "Skipped", "Use", "judge"]
+__all__ = ["SIZE_UNKNOWN", "Certificate", "Finding", "Location", "Misuse", "Skipped", "Use", "judge"]
 
 Severity = Literal["error", "warning", "note"]  # as SARIF levels: fails, may fail, passes
 
@@ -34,6 +34,23 @@ class Location:
         return ":".join(str(part) for part in (self.target, self.line, self.column) if part is not None)
 
 
+Item = tuple[str, str, int | None]  # a policy vocabulary category, name and size
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    """An X.509 certificate a scan read: who it names, its validity, and the vocabulary items of its
+    subject's key and of its issuer's signature."""
+
+    sha256: str  # of the DER encoding, hex
+    subject: str
+    issuer: str
+    not_before: dt.datetime
+    not_after: dt.datetime
+    key: Item
+    signature: Item
+
+
 @dataclass(frozen=True, slots=True)
 class Use:
     """One use of an algorithm or protocol parameter, found by ``scanner`` at ``location``."""
@@ -46,6 +63,7 @@ class Use:
     direction: Direction = Direction.APPLY  # PROCESS for verifying, decrypting, unwrapping
     params: Mapping[str, int] = field(default_factory=dict)  # e.g. PBKDF2 "iterations", "salt_bits"
     evidence: str = ""  # the source text, configuration line or negotiated value that shows it
+    certificate: Certificate | None = None  # the certificate whose key or signature this is
 
 
 @dataclass(frozen=True, slots=True)

@@ -298,6 +298,7 @@ def _junit(report: Report, tool_version: str) -> str:
 
 
 def _cbom(report: Report, tool_version: str) -> str:
+    """The uses as CBOM assets, with the certification levels measured in this process."""
     assets = [
         cbom.Asset(
             verdict.category,
@@ -307,11 +308,21 @@ def _cbom(report: Report, tool_version: str) -> str:
             subject.location.line,
             subject.evidence,
             verdict.status.value,
+            subject.certificate,
         )
         for finding in report.findings
         if (verdict := finding.verdict) is not None and not isinstance(subject := finding.subject, Misuse)
     ]
-    return cbom.render(assets, policy=report.policy.name, as_of=report.as_of, tool_version=tool_version)
+    from ..certification import measure  # activates the module: only for this format
+
+    certification = measure([(a.category, a.name) for a in assets], report.as_of)
+    return cbom.render(
+        assets,
+        certification=certification,
+        policy=report.policy.name,
+        as_of=report.as_of,
+        tool_version=tool_version,
+    )
 
 
 _RENDERERS: dict[str, Callable[[Report, str], str]] = {

@@ -71,6 +71,11 @@ typedef struct bignum_st BIGNUM;
 typedef struct ossl_encoder_ctx_st OSSL_ENCODER_CTX;
 typedef struct evp_rand_st EVP_RAND;
 typedef struct evp_rand_ctx_st EVP_RAND_CTX;
+typedef struct ossl_dispatch_st OSSL_DISPATCH;
+typedef struct ossl_algorithm_st {
+    const char *algorithm_names; const char *property_definition; const OSSL_DISPATCH *implementation;
+    const char *algorithm_description;
+} OSSL_ALGORITHM;
 
 unsigned long OpenSSL_version_num(void);
 const char *OpenSSL_version(int type);
@@ -82,6 +87,8 @@ int OSSL_PROVIDER_unload(OSSL_PROVIDER *prov);
 const OSSL_PARAM *OSSL_PROVIDER_gettable_params(const OSSL_PROVIDER *prov);
 int OSSL_PROVIDER_get_params(const OSSL_PROVIDER *prov, OSSL_PARAM params[]);
 int OSSL_PROVIDER_self_test(const OSSL_PROVIDER *prov);
+const OSSL_ALGORITHM *OSSL_PROVIDER_query_operation(const OSSL_PROVIDER *prov, int operation_id,
+    int *no_store);
 
 EVP_PKEY_CTX *EVP_PKEY_CTX_new_from_name(OSSL_LIB_CTX *ctx, const char *name, const char *propq);
 EVP_PKEY_CTX *EVP_PKEY_CTX_new_from_pkey(OSSL_LIB_CTX *ctx, EVP_PKEY *pkey, const char *propq);
@@ -145,6 +152,18 @@ _KEYPAIR = 0x87  # EVP_PKEY_KEYPAIR: private key, public key and domain paramete
 _PUBLIC_KEY = 0x86  # EVP_PKEY_PUBLIC_KEY: public key and domain parameters
 _MLKEM_SIZES = {"ML-KEM-512": (800, 768), "ML-KEM-768": (1184, 1088), "ML-KEM-1024": (1568, 1568)}
 _LIBCRYPTO = "libcrypto.so.3"  # OpenSSL 3's soname on every distribution
+# include/openssl/core_dispatch.h: OSSL_OP_* operation identifiers
+OPERATIONS = {
+    "digest": 1,
+    "cipher": 2,
+    "mac": 3,
+    "kdf": 4,
+    "keymgmt": 10,
+    "keyexch": 11,
+    "signature": 12,
+    "asym-cipher": 13,
+    "kem": 14,
+}
 
 # Declared at the first use: parsing the declarations costs tens of milliseconds (pycparser).
 _ffi: Any = None
@@ -332,6 +351,24 @@ class FipsContext:
                 found[key] = int(data[0])
             elif data[0] != _ffi.NULL:
                 found[key] = _text(data[0])
+        return found
+
+    def algorithms(self) -> dict[str, frozenset[str]]:
+        """What the provider serves with ``fips=yes``: for each operation of :data:`OPERATIONS`, every
+        name (and alias) of its algorithms, upper case (OSSL_PROVIDER_query_operation). Algorithms the
+        provider marks ``fips=no`` (X25519, X448) are left out: ``default_properties = fips=yes``
+        never fetches them."""
+        lib = self._lib
+        found: dict[str, frozenset[str]] = {}
+        for operation, number in OPERATIONS.items():
+            table = lib.OSSL_PROVIDER_query_operation(self._provider, number, _ffi.new("int *"))
+            names: set[str] = set()
+            i = 0
+            while table != _ffi.NULL and table[i].algorithm_names != _ffi.NULL:
+                if "fips=yes" in _text(table[i].property_definition).split(","):
+                    names.update(_text(table[i].algorithm_names).upper().split(":"))
+                i += 1
+            found[operation] = frozenset(names)
         return found
 
     def self_test(self) -> None:
