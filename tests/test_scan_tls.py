@@ -29,7 +29,6 @@ from fipscrypto.cli.scan.tlsprobe import Target, parse_target, probe
 from fipscrypto.cli.scan.tlsregistry import GROUPS, SIGALGS, SUITES, TLS13_SUITES
 from fipscrypto.policy import builtin
 from fipscrypto.policy.vocabulary import categories
-from fipscrypto.provider.state import StatePaths
 
 from support import assert_valid_sarif, fipscheck
 
@@ -99,10 +98,30 @@ def test_a_good_server_passes_and_each_item_says_how_it_was_seen(server_cert: Is
     assert not [f for f in _json(done)["findings"] if f["failing"]]  # type: ignore[union-attr,index]
 
 
-def test_an_extra_strong_option_never_fails(server_cert: Issued, state_paths: StatePaths) -> None:
+@pytest.fixture(scope="module")
+def provider_env() -> Path:
+    """The OPENSSL_CONF ``fipscheck provider env`` gives a program outside Python, for fips-140-3."""
+    done = fipscheck("provider", "env", "--shell", "json", FIPSCRYPTO_POLICY="fips-140-3")
+    assert done.returncode == 0, done.stderr
+    return Path(json.loads(done.stdout)["OPENSSL_CONF"])
+
+
+def test_a_server_configured_by_fipscheck_passes_its_scan(server_cert: Issued, provider_env: Path) -> None:
+    """openssl s_server with nothing but the environment of ``fipscheck provider env``."""
+    with s_server(server_cert, config=provider_env, once=False) as port:
+        done = fipscheck("scan", "tls", f"127.0.0.1:{port}", "--policy", "fips-140-3", "--format", "json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = _json(done)
+    assert report["summary"]["failing"] == 0  # type: ignore[index]
+    seen = {f["verdict"]["name"] for f in report["findings"] if f.get("verdict")}  # type: ignore[attr-defined,index]
+    assert {"tls1.2", "tls1.3", "secp256r1", "TLS_AES_256_GCM_SHA384"} <= seen
+    assert not seen & {"tls1.0", "tls1.1", "x25519", "TLS_CHACHA20_POLY1305_SHA256"}
+
+
+def test_an_extra_strong_option_never_fails(server_cert: Issued, provider_env: Path) -> None:
     """The ML-KEM hybrids (through the FIPS provider) offered beside P-256: accepted, reported, passed."""
     groups = ("-groups", "SecP384r1MLKEM1024:SecP256r1MLKEM768:P-256")
-    with s_server(server_cert, *GOOD[:-4], *groups, config=state_paths.openssl_cnf, once=False) as port:
+    with s_server(server_cert, *GOOD[:-4], *groups, config=provider_env, once=False) as port:
         found = _scan(port)
         done = fipscheck("scan", "tls", f"127.0.0.1:{port}", "--policy", "fips-140-3", "--format", "json")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -178,6 +197,9 @@ def test_every_output_format_of_a_live_scan_parses_back(certs: dict[str, Issued]
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(reports["cbom"].stdout) is None
     refs = {c["bom-ref"] for c in json.loads(reports["cbom"].stdout)["components"]}
     assert "crypto/protocol/tls/1.0" in refs  # a protocol asset
+    components = json.loads(reports["cbom"].stdout)["components"]
+    served = [c for c in components if c["cryptoProperties"]["assetType"] == "certificate"]
+    assert [c["name"] for c in served] == ["CN=rsa.localhost"]  # the chain the server sent
     assert reports["junit"].stdout.count("<testcase") == len(_json(reports["json"])["findings"])  # type: ignore[arg-type]
     assert deprecated.returncode == 1
     assert "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256" in deprecated.stdout  # deprecated: fails now
