@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from fipscrypto import cmvp
 from fipscrypto import status as status_report
 from fipscrypto.errors import FipsError
 
+from . import cbom
 from .cbom import Certification
 
-__all__ = ["measure"]
+__all__ = ["measure", "measured_cbom"]
 
 Need = tuple[str, str]  # (operation of FipsContext.algorithms, or "curve"; OpenSSL name)
 
@@ -135,3 +136,11 @@ def measure(items: Iterable[tuple[str, str]], as_of: dt.date) -> Certification:
         if needs is not None:
             served[(category, name)] = all(serves(need) for need in needs)
     return Certification(verdict, served)
+
+
+def measured_cbom(assets: Sequence[cbom.Asset], *, policy: str, as_of: dt.date, tool_version: str) -> str:
+    """The CBOM of ``assets``, with the certification levels :func:`measure` finds for them."""
+    certification = measure([(a.category, a.name) for a in assets], as_of)
+    return cbom.render(
+        assets, certification=certification, policy=policy, as_of=as_of, tool_version=tool_version
+    )

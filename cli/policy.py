@@ -28,7 +28,7 @@ from fipscrypto.policy.manifest import Evaluation, evaluate
 from fipscrypto.policy.report import FORMATS, render
 
 from . import cbom
-from .certification import measure
+from .certification import measured_cbom
 from .exits import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION
 
 
@@ -292,11 +292,4 @@ def _cbom(result: Evaluation) -> str:
         )
         for f in result.findings
     ]
-    certification = measure([(a.category, a.name) for a in assets], result.as_of)
-    return cbom.render(
-        assets,
-        certification=certification,
-        policy=result.policy.name,
-        as_of=result.as_of,
-        tool_version=__version__,
-    )
+    return measured_cbom(assets, policy=result.policy.name, as_of=result.as_of, tool_version=__version__)

@@ -313,16 +313,9 @@ def _cbom(report: Report, tool_version: str) -> str:
         for finding in report.findings
         if (verdict := finding.verdict) is not None and not isinstance(subject := finding.subject, Misuse)
     ]
-    from ..certification import measure  # activates the module: only for this format
+    from ..certification import measured_cbom  # activates the module: only for this format
 
-    certification = measure([(a.category, a.name) for a in assets], report.as_of)
-    return cbom.render(
-        assets,
-        certification=certification,
-        policy=report.policy.name,
-        as_of=report.as_of,
-        tool_version=tool_version,
-    )
+    return measured_cbom(assets, policy=report.policy.name, as_of=report.as_of, tool_version=tool_version)
 
 
 _RENDERERS: dict[str, Callable[[Report, str], str]] = {
