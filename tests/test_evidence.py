@@ -11,6 +11,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import re
+import shutil
 import stat
 import subprocess
 from collections.abc import Callable
@@ -26,7 +29,7 @@ from fipscrypto.cli import bundle
 from fipscrypto.errors import EvidenceError
 from fipscrypto.provider.state import StatePaths
 
-from support import cli, fipscheck
+from support import VENV_BIN, clean_env, cli, fipscheck
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
 CORPUS = Path(__file__).resolve().parent / "scan_corpus"
@@ -431,3 +434,43 @@ def test_help_lists_the_exit_codes() -> None:
         assert done.returncode == 0
         assert "Usage: fipscheck evidence" in done.stdout
         assert codes in " ".join(done.stdout.split())
+
+
+def test_the_documented_commands_run(state_paths: StatePaths, tmp_path: Path) -> None:
+    """docs/evidence.md's shell examples, in order, in a folder with a service's source and manifest."""
+    page = (Path(__file__).resolve().parent.parent / "docs" / "evidence.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", page, flags=re.DOTALL)
+    assert len(blocks) == 2
+    (tmp_path / "src").mkdir()
+    shutil.copy(CORPUS / "vulnerable_hashes.py", tmp_path / "src")
+    shutil.copy(EXAMPLES / "sip-gateway.toml", tmp_path / "service.toml")
+    env = clean_env(FIPSCRYPTO_STATE_DIR=str(state_paths.root), PATH=f"{VENV_BIN}:{os.environ['PATH']}")
+    for block in blocks:
+        done = subprocess.run(
+            ["bash", "-euc", block],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Verified OK"
+    facts = _load(tmp_path / "evidence.json")["bundle"]
+    assert [s["kind"] for s in facts["scans"]] == ["scan", "check"]
+
+
+def test_the_reference_names_every_option() -> None:
+    """docs/cli.md's heading of each evidence command names every option its --help lists (by its
+    short form where it has one)."""
+    page = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text()
+    for command in ("", " verify", " keygen"):
+        heading = next(
+            line for line in page.splitlines() if line.startswith(f"## `fipscheck evidence{command} ")
+        )
+        listed = re.findall(
+            r"^ +(?:(-\w), )?(--[\w-]+)", cli("evidence", *command.split(), "-h").stdout, re.M
+        )
+        options = {short or long for short, long in listed} - {"-h"}
+        assert options == set(re.findall(r"(?<![\w-])--?[a-z][\w-]*", heading)), heading
