@@ -15,15 +15,15 @@ from fipscrypto.errors import EvidenceError, FeatureDisabled, FipsError, Invalid
 from .exits import EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, EXIT_VIOLATION
 from .options import mode_option, state_dir_option
 
-__all__ = ["evidence"]
+__all__ = ["activate_or_exit", "evidence", "fail", "write_or_exit"]
 
 
-def _fail(message: str, code: int) -> SystemExit:
+def fail(message: str, code: int) -> SystemExit:
     click.echo(f"error: {message}", err=True)
     return SystemExit(code)
 
 
-def _write(path: str | None, text: str, *, private: bool = False) -> None:
+def write_or_exit(path: str | None, text: str, *, private: bool = False) -> None:
     """``text`` to ``path`` (stdout when None), or exit 2; a private key file is made mode 0600."""
     if path is None:
         click.echo(text, nl=False)
@@ -33,16 +33,16 @@ def _write(path: str | None, text: str, *, private: bool = False) -> None:
         with os.fdopen(os.open(path, flags, 0o600 if private else 0o666), "w", encoding="utf-8") as f:
             f.write(text)
     except OSError as exc:
-        raise _fail(f"cannot write {path}: {exc.strerror or exc}", EXIT_USAGE) from exc
+        raise fail(f"cannot write {path}: {exc.strerror or exc}", EXIT_USAGE) from exc
 
 
-def _activate(mode: str | None = None, state_dir: str | None = None) -> None:
+def activate_or_exit(mode: str | None = None, state_dir: str | None = None) -> None:
     """Activate fipscrypto, or exit 3. Importing :mod:`.bundle` or the services boots the module: each
     command calls this first."""
     try:
         module.activate(mode, state_dir=state_dir)
     except FipsError as exc:
-        raise _fail(f"the module did not activate: {str(exc).splitlines()[0]}", EXIT_UNAVAILABLE) from exc
+        raise fail(f"the module did not activate: {str(exc).splitlines()[0]}", EXIT_UNAVAILABLE) from exc
 
 
 @click.group(invoke_without_command=True)
@@ -85,23 +85,25 @@ def evidence(
     """
     if ctx.invoked_subcommand is not None:
         return
-    _activate(mode, state_dir)  # first: reading the reports and the key would activate with the defaults
+    activate_or_exit(
+        mode, state_dir
+    )  # first: reading the reports and the key would activate with the defaults
     from . import bundle
 
     try:
         reports = [bundle.read_scan_report(path) for path in scans]
         signer = bundle.load_signing_key(sign_key) if sign_key else None
     except EvidenceError as exc:
-        raise _fail(str(exc), EXIT_USAGE) from exc
+        raise fail(str(exc), EXIT_USAGE) from exc
     except FeatureDisabled as exc:
-        raise _fail(str(exc), EXIT_USAGE) from exc
+        raise fail(str(exc), EXIT_USAGE) from exc
     except FipsError as exc:  # the module could not load the key: not activated or in ERROR
-        raise _fail(f"{sign_key}: {str(exc).splitlines()[0]}", EXIT_UNAVAILABLE) from exc
+        raise fail(f"{sign_key}: {str(exc).splitlines()[0]}", EXIT_UNAVAILABLE) from exc
     facts = bundle.collect(reports, mode=mode, state_dir=state_dir)
     measured = facts["module"]
     if not measured["provider_proven"] or not facts["selftests"]["passed"]:
         failed = ", ".join(facts["selftests"]["failed"]) or "none"
-        raise _fail(
+        raise fail(
             f"the module is {measured['state']} (provider proven: {measured['provider_proven']}, failed "
             f"self-tests: {failed}); 'fipscheck status' says why",
             EXIT_UNAVAILABLE,
@@ -109,7 +111,7 @@ def evidence(
     envelope: dict[str, Any] = {"bundle": facts, "signature": None}
     if signer is not None:
         envelope = bundle.sign(facts, *signer)
-    _write(output, json.dumps(envelope, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    write_or_exit(output, json.dumps(envelope, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 @evidence.command()
@@ -129,18 +131,18 @@ def verify(bundle_file: str, public_key: str | None) -> None:
     unusable --public-key; 3 BUNDLE cannot be read or is not a bundle, or
     the module did not activate.
     """
-    _activate()
+    activate_or_exit()
     from . import bundle
 
     try:
         envelope = bundle.read_envelope(bundle_file)
         done = bundle.verify(envelope, public_key)
     except EvidenceError as exc:
-        raise _fail(str(exc), EXIT_UNAVAILABLE if exc.unreadable else EXIT_USAGE) from exc
+        raise fail(str(exc), EXIT_UNAVAILABLE if exc.unreadable else EXIT_USAGE) from exc
     except InvalidSignature as exc:
-        raise _fail(f"{bundle_file}: {exc}", EXIT_VIOLATION) from exc
+        raise fail(f"{bundle_file}: {exc}", EXIT_VIOLATION) from exc
     except FipsError as exc:  # the module could not verify: not activated or in ERROR
-        raise _fail(str(exc).splitlines()[0], EXIT_UNAVAILABLE) from exc
+        raise fail(str(exc).splitlines()[0], EXIT_UNAVAILABLE) from exc
     pinned = (
         "the public key given" if done.pinned else "its embedded public key (not pinned: use --public-key)"
     )
@@ -165,7 +167,7 @@ def keygen(output: str, public_out: str | None, ml_dsa: bool) -> None:
     ML-DSA-87 with the post-quantum switch off; 3 the module is not
     operational.
     """
-    _activate()
+    activate_or_exit()
     from fipscrypto import keys
 
     from . import bundle
@@ -175,10 +177,10 @@ def keygen(output: str, public_out: str | None, ml_dsa: bool) -> None:
             require_enabled("fipscheck evidence keygen --ml-dsa-87")
         key = keys.generate_signing_key("ml-dsa-87" if ml_dsa else "ecdsa-p384")
     except FeatureDisabled as exc:
-        raise _fail(str(exc), EXIT_USAGE) from exc
+        raise fail(str(exc), EXIT_USAGE) from exc
     except FipsError as exc:
-        raise _fail(str(exc).splitlines()[0], EXIT_UNAVAILABLE) from exc
-    _write(output, key.private_bytes("pem").decode("ascii"), private=True)
-    _write(public_out, key.public_bytes("pem").decode("ascii"))
+        raise fail(str(exc).splitlines()[0], EXIT_UNAVAILABLE) from exc
+    write_or_exit(output, key.private_bytes("pem").decode("ascii"), private=True)
+    write_or_exit(public_out, key.public_bytes("pem").decode("ascii"))
     if public_out:
         click.echo(f"{key.scheme} key {bundle.fingerprint(key.public_bytes('der'))}")

@@ -22,6 +22,7 @@ _COMMANDS = {
     "selftest": "selftest",
     "scan": "scan",
     "evidence": "evidence",
+    "report": "report_html",
 }
 
 

@@ -440,11 +440,12 @@ def test_the_documented_commands_run(state_paths: StatePaths, tmp_path: Path) ->
     """docs/evidence.md's shell examples, in order, in a folder with a service's source and manifest."""
     page = (Path(__file__).resolve().parent.parent / "docs" / "evidence.md").read_text()
     blocks = re.findall(r"```sh\n(.*?)```", page, flags=re.DOTALL)
-    assert len(blocks) == 2
+    assert len(blocks) == 3  # make the bundle, verify it with openssl, make the report
     (tmp_path / "src").mkdir()
     shutil.copy(CORPUS / "vulnerable_hashes.py", tmp_path / "src")
     shutil.copy(EXAMPLES / "sip-gateway.toml", tmp_path / "service.toml")
     env = clean_env(FIPSCRYPTO_STATE_DIR=str(state_paths.root), PATH=f"{VENV_BIN}:{os.environ['PATH']}")
+    outputs = []
     for block in blocks:
         done = subprocess.run(
             ["bash", "-euc", block],
@@ -456,7 +457,9 @@ def test_the_documented_commands_run(state_paths: StatePaths, tmp_path: Path) ->
             check=False,
         )
         assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "Verified OK"
+        outputs.append(done.stdout)
+    assert outputs[1].strip() == "Verified OK"
+    assert "<svg" in (tmp_path / "compliance.html").read_text()
     facts = _load(tmp_path / "evidence.json")["bundle"]
     assert [s["kind"] for s in facts["scans"]] == ["scan", "check"]
 
