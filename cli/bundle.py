@@ -317,6 +317,10 @@ def read_envelope(path: str) -> dict[str, Any]:
     return envelope
 
 
+# The members of an envelope's signature (none of them is signed: each is checked).
+_SIGNATURE = ("algorithm", "value", "public_key", "key_fingerprint")
+
+
 @dataclass(frozen=True)
 class Verified:
     algorithm: str
@@ -326,10 +330,14 @@ class Verified:
 
 def verify(envelope: dict[str, Any], public_key: str | None = None) -> Verified:
     """Check the signature of an envelope over its bundle's canonical bytes; InvalidSignature when it is
-    missing, malformed, made by another key than ``public_key`` (a file), or does not verify."""
+    missing, malformed, made by another key than ``public_key`` (a file), or does not verify, and when
+    the envelope or the signature carries a member the signature does not cover."""
     signature = envelope.get("signature")
     if not isinstance(signature, dict):
         raise InvalidSignature("the bundle is not signed")
+    unsigned = sorted(set(envelope) - {"bundle", "signature"}) + sorted(set(signature) - set(_SIGNATURE))
+    if unsigned:
+        raise InvalidSignature(f"members outside the signed bundle: {', '.join(unsigned)}")
     algorithm, value = signature.get("algorithm"), signature.get("value")
     embedded, claimed = signature.get("public_key"), signature.get("key_fingerprint")
     if algorithm not in SCHEMES:

@@ -223,6 +223,8 @@ TAMPERING = {
     "signature removed": _edit("signature", None),
     "the algorithm": _edit("signature/algorithm", "ml-dsa-87"),
     "the fingerprint": _edit("signature/key_fingerprint", "sha256:" + "0" * 64),
+    "an unsigned member beside the bundle": _edit("note", "approved by the auditor"),
+    "an unsigned member in the signature": _edit("signature/note", "approved by the auditor"),
 }
 
 
@@ -275,6 +277,19 @@ def test_swapped_key_fails(work: dict[str, Path], other_key: tuple[Path, Path], 
     swapped.write_text(json.dumps(bundle.sign(envelope["bundle"], algorithm, signer)))
     assert _verify(swapped).returncode == 0
     assert _verify(swapped, "--public-key", str(work["public"])).returncode == 1
+
+
+def test_signing_is_an_approved_service_the_indicator_records(work: dict[str, Path]) -> None:
+    from fipscrypto import indicator
+
+    algorithm, key = bundle.load_signing_key(str(work["key"]))
+    before = indicator.counters().get("keys.sign", {"approved": 0, "non_approved": 0})
+    with indicator.scope() as done:
+        envelope = bundle.sign({"format": bundle.FORMAT}, algorithm, key)
+    assert done.approved
+    after = indicator.counters()["keys.sign"]
+    assert (after["approved"] - before["approved"], after["non_approved"]) == (1, before["non_approved"])
+    assert bundle.verify(envelope).algorithm == "ecdsa-p384-sha384"
 
 
 def test_keygen_writes_a_private_key_for_its_owner_only(other_key: tuple[Path, Path]) -> None:
