@@ -291,8 +291,7 @@ def _read_key(path: str) -> bytes:
 def sign(bundle: dict[str, Any], algorithm: str, key: keys.SigningKey) -> dict[str, Any]:
     """The signed envelope of ``bundle``."""
     message = canonical(bundle)
-    _scheme, digest = SCHEMES[algorithm]
-    signature = key.sign(message, digest=digest) if digest else key.sign(message)
+    signature = key.sign(message, digest=SCHEMES[algorithm][1])
     public_der = key.public_bytes("der")
     return {
         "bundle": bundle,
@@ -356,10 +355,5 @@ def verify(envelope: dict[str, Any], public_key: str | None = None) -> Verified:
     if found != claimed:
         whose = "the public key given" if public_key is not None else "the embedded public key"
         raise InvalidSignature(f"the bundle names signing key {claimed}, not {whose} ({found})")
-    digest = SCHEMES[str(algorithm)][1]
-    message = canonical(envelope["bundle"])
-    if digest:
-        verifying.verify(raw, message, digest=digest)
-    else:
-        verifying.verify(raw, message)
+    verifying.verify(raw, canonical(envelope["bundle"]), digest=SCHEMES[str(algorithm)][1])
     return Verified(str(algorithm), found, public_key is not None)
