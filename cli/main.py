@@ -21,6 +21,8 @@ _COMMANDS = {
     "check": "policy",
     "selftest": "selftest",
     "scan": "scan",
+    "evidence": "evidence",
+    "report": "report_html",
 }
 
 

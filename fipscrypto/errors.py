@@ -20,6 +20,7 @@ __all__ = [
     "CertificateSignatureRejected",
     "CertificateUntrusted",
     "CertificateUsageRejected",
+    "EvidenceError",
     "FeatureDisabled",
     "FingerprintMismatch",
     "FingerprintRejected",
@@ -328,3 +329,17 @@ class SequenceExhausted(KeyLimitError):
     """An ESP security association sent its last sequence number (2^32 - 1, or 2^64 - 1 with extended
     sequence numbers): RFC 4303 §3.3.3 forbids the counter to cycle, so the SA encapsulates nothing
     more (it still decapsulates). Establish a new SA (rekey)."""
+
+
+class EvidenceError(FipsError):
+    """A file given to ``fipscheck evidence`` or ``fipscheck report`` cannot be used: not a ``--format
+    json`` report of a scan or check, not an evidence bundle, not a key of a signing scheme the bundle
+    uses, or a value without a canonical JSON form. ``path`` names the file; ``unreadable`` is True
+    when it could not be read or parsed at all (exit 3 for ``evidence verify``)."""
+
+    def __init__(self, path: str, message: str, *, unreadable: bool = False) -> None:
+        super().__init__(path, message)
+        self.path, self.message, self.unreadable = path, message, unreadable
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"

@@ -22,6 +22,7 @@ FOLDERS["cli"] = "fipscrypto.cli"
 LATE = {
     ("fipscrypto.module", "fipscrypto.selftests"),
     ("fipscrypto.cli.selftest", "fipscrypto.selftests"),
+    ("fipscrypto.cli.bundle", "fipscrypto.selftests"),
     ("fipscrypto.selftests.hybrid", "fipscrypto.pqc.hybrid"),
 }
 
