@@ -4,11 +4,12 @@ The tree is walked from ``fipscrypto.cli.main``, lazily loaded groups included (
 imported as ``--help`` imports them), so a command added later is checked without being listed here.
 The page documents a command by a heading that names it in a code span (`` `fipscheck scan code
 PATH...` ``: the command path is the lower-case words after ``fipscheck``); its section runs to the
-next heading of the same or a higher level. Each command must have a section, and each of its option
-names (the long ones; the short one of an option that has no long name) must appear in it. Each
-documented command must exist, and each ``--option`` a section names must be one of that command's
-(a group's section may name its subcommands'); those in the page's opening, before the first
-command, must be some command's. The failure lists every difference, one per line.
+next heading of the same or a higher level. Each command must have a section (a group with no options
+of its own may go without: its subcommands' sections document it), and each of its option names (the
+long ones; the short one of an option that has no long name) must appear in it. Each documented
+command must exist, and each ``--option`` a section names must be one of that command's (a group's
+section may name its subcommands'); those in the page's opening, before the first command, must be
+some command's. The failure lists every difference, one per line.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ LONG_OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
 @dataclass(frozen=True)
 class Command:
     path: str  # "scan code"; "" for fipscheck itself
+    group: bool
     required: frozenset[str]  # the option names the page must show
     accepted: frozenset[str]  # every name, help included, of it and of its subcommands
 
@@ -61,7 +63,7 @@ def _walk(command: click.Command, ctx: click.Context, path: tuple[str, ...]) -> 
             below.extend(_walk(sub, click.Context(sub, parent=ctx, info_name=name), (*path, name)))
     for child in below:
         accepted |= child.accepted
-    yield Command(" ".join(path), frozenset(required), frozenset(accepted))
+    yield Command(" ".join(path), isinstance(command, click.Group), frozenset(required), frozenset(accepted))
     yield from below
 
 
@@ -128,6 +130,8 @@ def _problems(tree: dict[str, Command], markdown: str) -> list[str]:
     for path, command in tree.items():
         if path == "":
             text = opening
+        elif path not in by_path and command.group and not command.required:
+            continue  # a group with no options of its own: its subcommands' sections document it
         elif path not in by_path:
             problems.append(f"fipscheck {path}: no section (a heading naming `fipscheck {path}`)")
             continue

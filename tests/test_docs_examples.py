@@ -23,6 +23,7 @@ import re
 import shlex
 import subprocess
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +35,9 @@ from support import VENV_BIN, clean_env
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = [*sorted((REPO / "docs").glob("*.md")), REPO / "README.md"]
-FENCE = re.compile(r"^```(\w*)\s*(.*)$")
+FENCE = re.compile(r"^\s*```(\w*)\s*(.*)$")  # also indented, in a list item
+PYTHON_TAGS = ("python", "py", "python3")
+SHELL_TAGS = ("sh", "bash", "shell", "console")  # in console blocks, the lines after a "$ " prompt
 NOT_RUN = re.compile(r"^<!--\s*not run:\s*(\S.*?)\s*-->$")
 # fipscheck commands that only read: their lines in sh/console blocks run. Not these: ``selftest``
 # records its run in the state folder, ``provider install``/``verify`` write the provider record,
@@ -71,17 +74,17 @@ def blocks(page: Path) -> list[Block]:
         if fence is None:
             index += 1
             continue
-        end = next(i for i in range(index + 1, len(lines)) if lines[i].startswith("```"))
+        end = next(i for i in range(index + 1, len(lines)) if lines[i].lstrip().startswith("```"))
         marker = NOT_RUN.match(lines[index - 1].strip()) if index else None
-        name = page.relative_to(REPO).as_posix()
-        code = "\n".join(lines[index + 1 : end]) + "\n"
+        name = page.relative_to(REPO).as_posix() if page.is_relative_to(REPO) else page.name
+        code = textwrap.dedent("\n".join(lines[index + 1 : end]) + "\n")
         found.append(Block(name, index + 2, fence.group(1), code, marker.group(1) if marker else None))
         index = end + 1
     return found
 
 
 ALL = [b for page in PAGES for b in blocks(page)]
-PYTHON = [b for b in ALL if b.language == "python"]
+PYTHON = [b for b in ALL if b.language in PYTHON_TAGS]
 RUN_PAGES = sorted({b.page for b in PYTHON if b.not_run is None})
 
 # Runs the blocks given as JSON on stdin: each compiled with its page's name and line numbers, top-level
@@ -126,9 +129,9 @@ def test_blocks_not_run_are_few_and_say_why() -> None:
     read-only; at most a quarter of the python examples are not run."""
     skipped = [b for b in ALL if b.not_run is not None]
     report = "\n".join(f"{b.page}:{b.line - 1}: {b.language}: not run: {b.not_run}" for b in skipped)
-    python = [b for b in skipped if b.language == "python"]
+    python = [b for b in skipped if b.language in PYTHON_TAGS]
     print(f"\n{len(python)} of {len(PYTHON)} python blocks not run; blocks not run:\n{report}")
-    shell = [(b, t) for b in ALL if b.language in ("sh", "console") for t in b.code.splitlines()]
+    shell = [(b, t) for b in ALL if b.language in SHELL_TAGS for t in _shell_lines(b)]
     writes = [
         f"{b.page}:{b.line}: {t}" for b, t in shell if "fipscheck " in t and not _read_only(_split(t)[1])
     ]
@@ -137,9 +140,20 @@ def test_blocks_not_run_are_few_and_say_why() -> None:
     assert 4 * len(python) <= len(PYTHON), report
 
 
+def _shell_lines(block: Block) -> list[str]:
+    lines = block.code.splitlines()
+    if block.language == "console":
+        return [t.removeprefix("$ ") for t in lines if t.startswith("$ ")]
+    return lines
+
+
 def _split(text: str) -> tuple[dict[str, str], list[str]]:
-    """A shell line's leading ``VAR=value`` words and the command after them."""
-    words = shlex.split(text.removeprefix("$ "), comments=True)
+    """A shell line's leading ``VAR=value`` words and the command after them (none if the line is not
+    one simple command shlex can read)."""
+    try:
+        words = shlex.split(text, comments=True)
+    except ValueError:
+        return {}, []
     count = next((i for i, w in enumerate(words) if not re.match(r"^[A-Z_][A-Z0-9_]*=", w)), len(words))
     return dict(w.split("=", 1) for w in words[:count]), words[count:]
 
@@ -160,9 +174,9 @@ class Line:
 def _command_lines() -> list[Line]:
     found = []
     for block in ALL:
-        if block.language not in ("sh", "console") or block.not_run is not None:
+        if block.language not in SHELL_TAGS or block.not_run is not None:
             continue
-        for text in block.code.splitlines():
+        for text in _shell_lines(block):
             env, words = _split(text)
             if words[:1] == ["fipscheck"] and _read_only(words):
                 expected = re.search(r"#\s*exit (\d+)", text)
@@ -184,3 +198,27 @@ def test_documented_read_only_commands_run(line: Line, state_paths: StatePaths) 
     )
     shown = f"{line.block.page}:{line.block.line}: {shlex.join(line.words)}"
     assert done.returncode == line.exit, f"{shown}: exit {done.returncode}, not {line.exit}\n{done.stderr}"
+
+
+def test_blocks_markers_and_command_lines_are_read_as_documented(tmp_path: Path) -> None:
+    """The parser this suite relies on: languages, first lines, the not-run marker with its reason,
+    and which fipscheck lines run with what environment and expected exit."""
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# Page\n\n```python\nx = 1\n```\n\n<!-- not run: a signature -->\n```python\ndef f(): ...\n```\n"
+        "```sh\nFIPSCRYPTO_MODE=audit fipscheck check m.toml  # exit 1: why\nfipscheck selftest\n"
+        "fipscheck check m.toml -o report.json\n```\n",
+        encoding="utf-8",
+    )
+    found = blocks(page)
+    assert [(b.line, b.language, b.not_run) for b in found] == [
+        (4, "python", None),
+        (9, "python", "a signature"),
+        (12, "sh", None),
+    ]
+    assert found[0].code == "x = 1\n"
+    env, words = _split(found[2].code.splitlines()[0])
+    assert (env, words) == ({"FIPSCRYPTO_MODE": "audit"}, ["fipscheck", "check", "m.toml"])
+    assert _read_only(words)
+    assert not _read_only(_split("fipscheck selftest")[1])
+    assert not _read_only(_split("fipscheck check m.toml -o report.json")[1])
