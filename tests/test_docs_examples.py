@@ -9,7 +9,8 @@ tracebacks. A block may use top-level ``await`` (as in ``python -m asyncio``); a
 share one event loop.
 
 A block that is not meant to run (the steps of a longer program that the suite runs elsewhere) says so
-on the line before its fence: ``<!-- not run: reason -->``. Such blocks are counted and reported.
+on the line before its fence, ``<!-- not run: reason -->``, or in its info string, ```` ```python
+fragment reason ````. Such blocks are counted and reported.
 
 The ```sh and ```console blocks' lines that start with ``fipscheck`` (after ``VAR=value`` words) and a
 read-only command (``READ_ONLY``) run too, in the same environment with those variables added, from
@@ -76,9 +77,15 @@ def blocks(page: Path) -> list[Block]:
             continue
         end = next(i for i in range(index + 1, len(lines)) if lines[i].lstrip().startswith("```"))
         marker = NOT_RUN.match(lines[index - 1].strip()) if index else None
+        info = fence.group(2).split(maxsplit=1)  # "fragment" and its reason, if any
+        reason = None
+        if marker:
+            reason = marker.group(1)
+        elif info[:1] == ["fragment"]:
+            reason = info[-1]
         name = page.relative_to(REPO).as_posix() if page.is_relative_to(REPO) else page.name
         code = textwrap.dedent("\n".join(lines[index + 1 : end]) + "\n")
-        found.append(Block(name, index + 2, fence.group(1), code, marker.group(1) if marker else None))
+        found.append(Block(name, index + 2, fence.group(1), code, reason))
         index = end + 1
     return found
 
@@ -206,6 +213,7 @@ def test_blocks_markers_and_command_lines_are_read_as_documented(tmp_path: Path)
     page = tmp_path / "page.md"
     page.write_text(
         "# Page\n\n```python\nx = 1\n```\n\n<!-- not run: a signature -->\n```python\ndef f(): ...\n```\n"
+        "```python fragment\nclass C: ...\n```\n```python fragment an illustration\n...\n```\n"
         "```sh\nFIPSCRYPTO_MODE=audit fipscheck check m.toml  # exit 1: why\nfipscheck selftest\n"
         "fipscheck check m.toml -o report.json\n```\n",
         encoding="utf-8",
@@ -214,10 +222,12 @@ def test_blocks_markers_and_command_lines_are_read_as_documented(tmp_path: Path)
     assert [(b.line, b.language, b.not_run) for b in found] == [
         (4, "python", None),
         (9, "python", "a signature"),
-        (12, "sh", None),
+        (12, "python", "fragment"),
+        (15, "python", "an illustration"),
+        (18, "sh", None),
     ]
     assert found[0].code == "x = 1\n"
-    env, words = _split(found[2].code.splitlines()[0])
+    env, words = _split(found[4].code.splitlines()[0])
     assert (env, words) == ({"FIPSCRYPTO_MODE": "audit"}, ["fipscheck", "check", "m.toml"])
     assert _read_only(words)
     assert not _read_only(_split("fipscheck selftest")[1])
