@@ -68,7 +68,7 @@ def _walk(command: click.Command, ctx: click.Context, path: tuple[str, ...]) -> 
 
 
 def commands() -> dict[str, Command]:
-    ctx = click.Context(main, info_name="fipscheck")
+    ctx = click.Context(main, info_name="fipscheck", **main.context_settings)
     return {c.path: c for c in _walk(main, ctx, ())}
 
 
