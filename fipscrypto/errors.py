@@ -11,6 +11,7 @@ __all__ = [
     "AlgorithmUnavailable",
     "AptUnavailable",
     "AuditError",
+    "AuditTrailError",
     "AuthenticationError",
     "BackendUnavailable",
     "CertificateExpired",
@@ -328,3 +329,9 @@ class SequenceExhausted(KeyLimitError):
     """An ESP security association sent its last sequence number (2^32 - 1, or 2^64 - 1 with extended
     sequence numbers): RFC 4303 §3.3.3 forbids the counter to cycle, so the SA encapsulates nothing
     more (it still decapsulates). Establish a new SA (rekey)."""
+
+
+class AuditTrailError(AuditError):
+    """An audit trail file cannot be continued by this writer: it was started with other chain
+    parameters (hash or HMAC, key id, checkpoint signer), or its last line is torn or not a trail
+    record. ``AuditTrail`` raises it when it is made; later the writer counts it as a failure."""
