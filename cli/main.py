@@ -21,6 +21,7 @@ _COMMANDS = {
     "check": "policy",
     "selftest": "selftest",
     "scan": "scan",
+    "audit": "audit",
 }
 
 
