@@ -546,3 +546,24 @@ def test_fipscheck_audit_show_filters(tmp_path: Path) -> None:
     assert cli("audit", "show", str(path), "--kind", "genesis").stdout.count("\n") == 1
     assert cli("audit", "show", str(path), "--since", "yesterday").returncode == 2
     assert cli("audit", "show", str(tmp_path / "missing")).returncode == 3
+
+
+MLDSA = """
+import json, sys
+from fipscrypto import audit, keys
+from fipscrypto.audit.trail import AuditTrail, verify
+
+path = sys.argv[1]
+signer, other = (keys.generate_signing_key("ml-dsa-87") for _ in range(2))
+with AuditTrail(path, signing_key=signer, checkpoint_every=2) as trail:
+    for i in range(3):
+        trail(audit.Event("test", 0.0, {"i": i}))
+good, wrong = verify(path, public_key=signer.public_bytes()), verify(path, public_key=other.public_bytes())
+print(json.dumps({"good": [good.ok, good.signatures_verified], "wrong": [wrong.ok, wrong.line],
+                  "scheme": json.loads(open(path).readline())["signer"]["scheme"]}))
+"""
+
+
+def test_checkpoints_are_signed_with_ml_dsa_87_when_the_post_quantum_module_is_on(tmp_path: Path) -> None:
+    result = run_json(MLDSA, str(tmp_path / "pq.jsonl"), FIPSCRYPTO_PQC="1")
+    assert result == {"good": [True, 3], "wrong": [False, 1], "scheme": "ml-dsa-87"}

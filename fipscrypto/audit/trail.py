@@ -138,22 +138,36 @@ def _body(seq: int, record: str, **fields: object) -> str:
 
 def _event_parts(event: object) -> tuple[str, str, str]:
     """The event's time, kind and fields as JSON text; InvalidParameter when they cannot be written."""
-    if not isinstance(event, Event):
+    if type(event) is not Event and not isinstance(event, Event):
         raise InvalidParameter(
             f"an audit trail records fipscrypto.audit.Event objects, not {type(event).__name__}"
         )
-    if not isinstance(event.kind, str) or not 0 < len(event.kind) <= _MAX_KIND:
-        raise InvalidParameter(f"an audit event's kind is a str of 1..{_MAX_KIND} characters")
+    kind = _KINDS.get(event.kind)
+    if kind is None:
+        kind = _kind(event.kind)
     try:
         when = _rfc3339(event.stamp)
-        fields = _FIELDS.encode(dict(event.fields))
+        given = event.fields
+        fields = _FIELDS.encode(given if type(given) is dict else dict(given))
     except (TypeError, ValueError, OverflowError, RecursionError) as exc:
         raise InvalidParameter(
             f"the fields of a {event.kind!r} audit event cannot be written as JSON: {exc}"
         ) from exc
     if len(fields) > MAX_FIELDS:
-        fields = json.dumps({"oversize": len(fields)})
-    return when, json.dumps(event.kind), fields
+        fields = _FIELDS.encode({"oversize": len(fields)})
+    return when, kind, fields
+
+
+_KINDS: dict[str, str] = {}  # event kinds as JSON text: a service emits a few kinds, many times
+
+
+def _kind(kind: object) -> str:
+    if not isinstance(kind, str) or not 0 < len(kind) <= _MAX_KIND:
+        raise InvalidParameter(f"an audit event's kind is a str of 1..{_MAX_KIND} characters")
+    if len(_KINDS) >= 1024:  # a bound on what callers can make it hold
+        _KINDS.clear()
+    _KINDS[kind] = text = json.dumps(kind)
+    return text
 
 
 class AuditTrail:
