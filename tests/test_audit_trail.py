@@ -567,3 +567,11 @@ print(json.dumps({"good": [good.ok, good.signatures_verified], "wrong": [wrong.o
 def test_checkpoints_are_signed_with_ml_dsa_87_when_the_post_quantum_module_is_on(tmp_path: Path) -> None:
     result = run_json(MLDSA, str(tmp_path / "pq.jsonl"), FIPSCRYPTO_PQC="1")
     assert result == {"good": [True, 3], "wrong": [False, 1], "scheme": "ml-dsa-87"}
+
+
+def test_the_example_of_docs_audit_md_runs(tmp_path: Path) -> None:
+    page = (Path(__file__).parent.parent / "docs" / "audit.md").read_text()
+    example = page.split("```python\n", 1)[1].split("```", 1)[0]
+    script = tmp_path / "example.py"
+    script.write_text(f"{example}\nimport json\n\nprint(json.dumps({{'records': verdict.records}}))\n")
+    assert run_script_json(script, timeout=120) == {"records": 3}  # genesis, event, checkpoint
