@@ -408,6 +408,8 @@ class AuditTrail:
                 return
             if self._signing is not None:
                 self._drain(checkpoint=True)
+            while self._queue:  # events emitted while the checkpoint was signed
+                self._drain(checkpoint=False)
             self._closed = True
             self._close_fd()
         with contextlib.suppress(ValueError):  # it was not subscribed
