@@ -575,3 +575,37 @@ def test_the_example_of_docs_audit_md_runs(tmp_path: Path) -> None:
     script = tmp_path / "example.py"
     script.write_text(f"{example}\nimport json\n\nprint(json.dumps({{'records': verdict.records}}))\n")
     assert run_script_json(script, timeout=120) == {"records": 3}  # genesis, event, checkpoint
+
+
+HELD_IN_ERROR = """
+import json, sys
+from fipscrypto import _faults, audit, kdf, module, selftests
+from fipscrypto.audit.trail import AuditTrail, verify
+from fipscrypto.errors import SelfTestFailure
+
+trail = AuditTrail(sys.argv[1])
+audit.subscribe(trail)
+_faults.inject("hkdf-sha256")
+try:
+    kdf.hkdf(bytes(32), length=32, salt=bytes(16), info=b"")  # its first use runs the failing self-test
+except SelfTestFailure:
+    pass
+audit.emit("during-error", n=1)
+during = [module.info().state.value, trail.failures, trail.lost]
+_faults.clear()
+selftests.run_all()  # recovers the module
+audit.emit("after-recovery", n=2)
+lines = [json.loads(line) for line in open(sys.argv[1], "rb")]
+print(json.dumps({"during": during, "after": [trail.lost, verify(sys.argv[1]).ok],
+                  "kinds": [r.get("kind", r["record"]) for r in lines]}))
+"""
+
+
+def test_events_of_the_error_state_are_held_and_written_after_the_recovery(tmp_path: Path) -> None:
+    result = run_json(HELD_IN_ERROR, str(tmp_path / "held.jsonl"))
+    assert result["during"] == ["error", 2, 0]  # two failed attempts, nothing lost
+    assert result["after"] == [0, True]
+    kinds = result["kinds"]
+    assert kinds[:4] == ["genesis", "selftest-start", "selftest-fail", "during-error"]
+    assert "audit-gap" not in kinds
+    assert kinds[-1] == "after-recovery"

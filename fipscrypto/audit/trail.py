@@ -25,11 +25,12 @@ Writes are atomic per record and safe across threads and processes: the lines of
 one ``os.write`` on an ``O_APPEND`` descriptor, under a thread lock and ``flock``; under the flock the
 writer re-reads the file's last line when the file's size is not what its own last write left. A
 child of ``os.fork()`` opens the file anew (a shared open file description would share the flock).
-An ``OSError`` (a full disk, a removed directory) or a refusal of the crypto services (the module in
-the ERROR state) never reaches the emitter: the trail counts it (``failures``, ``last_failure``,
-``lost``), logs one warning per run of failures, and once writing works again first writes an
-``audit-gap`` record with the number of events lost, chained like any other. A write cut short
-(``RLIMIT_FSIZE``, a disk filling mid-line) is truncated away: the file never ends in a torn line.
+An ``OSError`` (a full disk, a removed directory) or a refusal of the crypto services never reaches
+the emitter: the trail counts it (``failures``, ``last_failure``, ``lost``), logs one warning per run
+of failures, and once writing works again first writes an ``audit-gap`` record with the number of
+events lost, chained like any other. A write cut short (``RLIMIT_FSIZE``, a disk filling mid-line) is
+truncated away: the file never ends in a torn line. While the module is in the ERROR state (nothing
+can be hashed) the events are held in memory, up to :data:`MAX_HELD`, and written once it recovers.
 
 :func:`verify` checks a trail (``fipscheck audit verify``); see :data:`UNDETECTABLE` for what no
 hash chain can show.
@@ -56,13 +57,15 @@ from typing import Any
 from .. import _fork, _pqc_switch, hashes, keys, mac
 from .._log import WARNING, log
 from .._params import byte_string, integer
-from ..errors import AuditTrailError, FipsError, InvalidParameter, InvalidSignature
+from ..errors import AuditTrailError, FipsError, InvalidParameter, InvalidSignature, ModuleErrorState
 from . import Event, unsubscribe
 
-__all__ = ["MAX_FIELDS", "UNDETECTABLE", "AuditTrail", "Verdict", "verify"]
+__all__ = ["MAX_FIELDS", "MAX_HELD", "UNDETECTABLE", "AuditTrail", "Verdict", "verify"]
 
 #: Bytes of an event's fields as JSON that one record holds; larger fields are replaced by their size.
 MAX_FIELDS = 1 << 16
+#: Events held in memory while the module is in the ERROR state, to be written once it recovers.
+MAX_HELD = 10_000
 _MAX_KIND = 256
 _MAX_LINE = MAX_FIELDS + 4096  # a record's other fields are far below 4 KiB
 _MIN_KEY = 16  # HMAC key: at least 128 bits
@@ -268,8 +271,8 @@ class AuditTrail:
                 return
             self._queue.append(parts)
             if not self._busy:  # else an event emitted while this thread writes: the loop below takes it
-                while self._queue:
-                    self._drain(checkpoint=False)
+                while self._queue and self._drain(checkpoint=False) is None:
+                    pass
 
     def _drain(self, *, checkpoint: bool) -> Exception | None:
         """Write the queued events, after a genesis or gap record when one is due and with the
@@ -278,8 +281,12 @@ class AuditTrail:
         try:
             taken = contextvars.copy_context().run(self._locked_write, checkpoint)
         except (OSError, FipsError) as exc:
-            self._failed(exc, len(self._queue))
-            self._queue.clear()
+            # In the ERROR state nothing can be hashed: the events wait for the module's recovery
+            # (the self-test failure that caused it among them), up to MAX_HELD of them.
+            held = isinstance(exc, ModuleErrorState) and len(self._queue) <= MAX_HELD
+            self._failed(exc, 0 if held else len(self._queue))
+            if not held:
+                self._queue.clear()
             return exc
         finally:
             self._busy = False
@@ -408,8 +415,10 @@ class AuditTrail:
                 return
             if self._signing is not None:
                 self._drain(checkpoint=True)
-            while self._queue:  # events emitted while the checkpoint was signed
-                self._drain(checkpoint=False)
+            while self._queue and self._drain(checkpoint=False) is None:  # emitted while it signed
+                pass
+            self.lost += len(self._queue)  # held for a recovery that did not come
+            self._queue.clear()
             self._closed = True
             self._close_fd()
         with contextlib.suppress(ValueError):  # it was not subscribed
