@@ -69,6 +69,7 @@ MAX_HELD = 10_000
 _MAX_KIND = 256
 _MAX_LINE = MAX_FIELDS + 4096  # a record's other fields are far below 4 KiB
 _MIN_KEY = 16  # HMAC key: at least 128 bits
+_MAX_FAILURE = 1024  # characters of a failure's description
 _SCHEMES = ("ecdsa-p384", "ml-dsa-87")
 _KEY_ID_LABEL = b"fipscrypto audit key id"
 _CHECKPOINT_LABEL = "fipscrypto audit checkpoint"
@@ -251,7 +252,7 @@ class AuditTrail:
         self._close_fd()
         self._reset()
         self._queue.clear()
-        self._busy = False
+        self._busy = self._failing = False
         self.lost = 0
 
     def _close_fd(self) -> None:
@@ -404,7 +405,7 @@ class AuditTrail:
         self._failing = True
         self.failures += 1
         self.lost += lost
-        self.last_failure = f"{_now()} {type(exc).__name__}: {exc}"
+        self.last_failure = f"{_now()} {type(exc).__name__}: {exc}"[:_MAX_FAILURE]  # a gap record holds it
 
     # ------------------------------------------------------------------------------------ closing
 
