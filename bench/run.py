@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import activation
+import audit
 import dtls_srtp
 import fipscheck
 import gcm
@@ -41,3 +42,4 @@ if __name__ == "__main__":
     ikev2.main()
     scan_code.main()
     scan_tls.main()
+    audit.main()

@@ -23,6 +23,7 @@ _COMMANDS = {
     "scan": "scan",
     "evidence": "evidence",
     "report": "report_html",
+    "audit": "audit",
 }
 
 

@@ -11,6 +11,7 @@ __all__ = [
     "AlgorithmUnavailable",
     "AptUnavailable",
     "AuditError",
+    "AuditTrailError",
     "AuthenticationError",
     "BackendUnavailable",
     "CertificateExpired",
@@ -343,3 +344,9 @@ class EvidenceError(FipsError):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
+
+
+class AuditTrailError(AuditError):
+    """An audit trail file cannot be continued by this writer: it was started with other chain
+    parameters (hash or HMAC, key id, checkpoint signer), or its last line is torn or not a trail
+    record. ``AuditTrail`` raises it when it is made; later the writer counts it as a failure."""

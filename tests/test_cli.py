@@ -300,6 +300,7 @@ def test_every_subcommand_is_found_by_its_name() -> None:
         "scan",
         "evidence",
         "report",
+        "audit",
     ]
     assert all(main.get_command(ctx, name) is not None for name in main.list_commands(ctx))
     assert main.get_command(ctx, "check") is check
