@@ -23,6 +23,9 @@ import pytest
 from fipscrypto import audit
 from fipscrypto.audit.syslog import SD_ID, Facility, RFC5424Formatter, Severity, SyslogHandler
 from fipscrypto.errors import InvalidParameter
+from fipscrypto.provider.state import StatePaths
+
+from support import run_python, run_script_json
 
 # RFC 5424 §6: HEADER = PRI VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID, with
 # PRI = "<" PRIVAL ">" (1*3DIGIT, 0..191), VERSION = NONZERO-DIGIT 0*2DIGIT, TIMESTAMP = NILVALUE /
@@ -463,3 +466,34 @@ def test_header_fields_keep_to_their_abnf(udp: socket.socket) -> None:
     assert message.header["hostname"] == "h_st_name"
     assert message.header["msgid"] == ("kind_with_spaces_" + "k" * 40)[:32]
     assert message.params == {"a_b_c_": "1", "x" * 32: "2"}
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_the_documented_example_receives_the_events(state_paths: StatePaths) -> None:
+    """docs/examples/audit_syslog.py: self-tests, activation, the policy and a key pair, over UDP."""
+    result = run_script_json(
+        DOCS / "examples" / "audit_syslog.py", timeout=120, FIPSCRYPTO_STATE_DIR=str(state_paths.root)
+    )
+    kinds = result["kinds"]
+    assert kinds[0] == "selftest-start"
+    assert {"selftest-pass", "activation", "policy-loaded"} <= set(kinds)
+    assert kinds[-1] == "key-generated"
+    assert (result["sent"], result["failures"]) == (len(kinds), 0)
+    message = parse(result["key_generated"].encode("utf-8"))
+    assert int(message.header["pri"]) == Facility.LOCAL4 * 8 + Severity.INFORMATIONAL
+    assert message.params["algorithm"] == "ecdsa-p384"
+
+
+PAGE_CODE = re.findall(r"```python\n(.*?)```", (DOCS / "audit-syslog.md").read_text(encoding="utf-8"), re.S)
+
+
+@pytest.mark.parametrize("code", PAGE_CODE, ids=[f"block{n}" for n in range(len(PAGE_CODE))])
+def test_the_page_s_code_runs(code: str, state_paths: StatePaths) -> None:
+    """Each Python block of docs/audit-syslog.md runs as it is, then an event is emitted through it."""
+    done = run_python(
+        code + "\nfrom fipscrypto import audit\naudit.emit('activation', note='docs')\nprint('ok')\n",
+        FIPSCRYPTO_STATE_DIR=str(state_paths.root),
+    )
+    assert (done.returncode, done.stdout.splitlines()[-1:]) == (0, ["ok"]), done.stderr

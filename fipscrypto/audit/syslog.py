@@ -5,14 +5,14 @@
     from fipscrypto import audit
     from fipscrypto.audit.syslog import SyslogHandler
 
-    audit.subscribe(SyslogHandler(("syslog.example", 6514), "tcp"))
+    audit.subscribe(SyslogHandler(("192.0.2.10", 601), "tcp"))
 
 Each event becomes one message (RFC 5424 §6)::
 
     <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID [fipscrypto@32473 name="value" ...] BOM{json}
 
 with the event kind as MSGID, its fields as the parameters of one SD-ELEMENT, and the whole event as
-JSON in MSG. The severity comes from the kind (:data:`SEVERITIES`), the facility is the handler's.
+JSON in MSG. The severity comes from the kind (:data:`SEVERITIES`), the facility is the formatter's.
 :class:`RFC5424Formatter` also formats plain log records, so the handler can serve a logger too.
 
 A syslog server that is unreachable, refuses, or stalls never reaches the emitter: each send has a
@@ -228,7 +228,8 @@ class SyslogHandler(logging.Handler):
 
     ``address`` is ``(host, port)`` for ``"udp"`` (RFC 5426: one message per datagram) and ``"tcp"``
     (RFC 6587 §3.4.1 octet counting), a socket path for ``"unix"`` (datagrams, as ``/dev/log``).
-    Each connect and send waits at most ``timeout`` seconds. ``formatter`` (facility, app name,
+    Each connect and send waits at most ``timeout`` seconds (resolving a host name is not bounded:
+    name the server by address). ``formatter`` (facility, app name,
     severities) is an :class:`RFC5424Formatter`, by default with its defaults.
 
     ``sent`` counts the messages handed to the socket, ``failures`` the events and records that were
