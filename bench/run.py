@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import activation
+import audit_syslog
 import dtls_srtp
 import fipscheck
 import gcm
@@ -39,3 +40,4 @@ if __name__ == "__main__":
     ipsec.main()
     ikev2.main()
     scan_code.main()
+    audit_syslog.main()

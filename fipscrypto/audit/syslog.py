@@ -25,6 +25,7 @@ child opens its own socket: it never writes into the parent's.
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import logging
 import os
@@ -122,7 +123,7 @@ _NOT_SD_NAME = re.compile(r'[^\x21-\x7e]|[= \]"]')
 # RFC 5424 §6.3.3: "Inside PARAM-VALUE, the characters '"' (ABNF %d34), '\' (ABNF %d92), and ']'
 # (ABNF %d93) MUST be escaped. [...] Each of these three characters MUST be escaped as '\"', '\\',
 # and '\]' respectively."
-_SD_ESCAPED = re.compile(r'(["\\\]])')
+_SD_ESCAPES = str.maketrans({'"': '\\"', "\\": "\\\\", "]": "\\]"})
 # RFC 5424 §6.4: "If a syslog application encodes MSG in UTF-8, the string MUST start with the
 # Unicode byte order mask (BOM), which for UTF-8 is ABNF %xEF.BB.BF."
 _BOM = "\ufeff"
@@ -134,10 +135,23 @@ def _field(value: str, length: int, pattern: re.Pattern[str] = _NOT_PRINTUSASCII
     return pattern.sub("_", value)[:length] or _NIL
 
 
+@functools.lru_cache(maxsize=512)  # event kinds and field names are few: each is checked once
+def _name(value: str, sd_name: bool) -> str:
+    """An SD-NAME (a PARAM-NAME) or else a MSGID: each is 1*32 of its characters (§6)."""
+    return _field(value, 32, _NOT_SD_NAME if sd_name else _NOT_PRINTUSASCII)
+
+
 def _param_value(value: object) -> str:
     """A PARAM-VALUE: a str as it is, anything else as JSON; escaped (§6.3.3)."""
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return _SD_ESCAPED.sub(r"\\\1", text)
+    if type(value) is str:
+        text = value
+    elif value is True or value is False or value is None:
+        text = "true" if value else "false" if value is False else "null"
+    elif type(value) is int:
+        text = str(value)
+    else:
+        text = json.dumps(value, sort_keys=True, default=str)
+    return text.translate(_SD_ESCAPES) if '"' in text or "\\" in text or "]" in text else text
 
 
 def _event(record: logging.LogRecord) -> Event | None:
@@ -200,13 +214,13 @@ class RFC5424Formatter(logging.Formatter):
             severity, stamp, msgid, msg = (
                 self.event_severity(event),
                 event.time,
-                _field(event.kind, 32),
+                _name(event.kind, False),
                 event.to_json(),
             )
             # RFC 5424 §6.3.1: SD-ELEMENT = "[" SD-ID *(SP SD-PARAM) "]";
             # §6.3.3: SD-PARAM = PARAM-NAME "=" %d34 PARAM-VALUE %d34, PARAM-NAME = SD-NAME.
             params = "".join(
-                f' {_field(name, 32, _NOT_SD_NAME)}="{_param_value(value)}"'
+                f' {_name(name, True)}="{_param_value(value)}"'
                 for name, value in sorted(event.fields.items())
             )
             data = f"[{self.sd_id}{params}]"
