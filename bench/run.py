@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import activation
 import audit
+import audit_syslog
 import dtls_srtp
 import fipscheck
 import gcm
@@ -43,3 +44,4 @@ if __name__ == "__main__":
     scan_code.main()
     scan_tls.main()
     audit.main()
+    audit_syslog.main()

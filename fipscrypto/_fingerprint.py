@@ -1,6 +1,6 @@
 """SHA-256 fingerprints that fipscrypto takes before cryptography's OpenSSL is loaded: the names of the
-configuration files it writes and the keys of its policy cache (identification, outside the FIPS
-boundary, like every use of the standard library's hashing).
+configuration files it writes and the keys of its policy cache, and the key ids of the key pairs it
+audits (identification, outside the FIPS boundary, like every use of the standard library's hashing).
 
 CPython's built-in SHA-256 computes them: ``hashlib.sha256`` goes through ``_hashlib``, whose import
 loads and initialises the system libcrypto, a few milliseconds of every activation for a few hundred

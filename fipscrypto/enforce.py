@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from . import _clock, audit, indicator, module
 from .errors import InvalidParameter, PolicyViolation
 from .module import _proven, first_use
-from .policy.api import current
+from .policy.api import current, on_load
 from .policy.model import Direction, Policy, Verdict
 
 __all__ = ["require", "verdict"]
@@ -43,6 +43,17 @@ _MAX_VERDICTS = 4096
 _WAYS: dict[object, str] = {d.value: d.value for d in Direction} | {d: d.value for d in Direction}
 _OFF, _STRICT = module.Mode.OFF, module.Mode.STRICT
 _utc_day = _clock.utc_day
+
+
+def _audit_load(spec: str, loaded: Policy) -> None:
+    """The ``policy-loaded`` event: the policy every verdict comes from, identified by the SHA-256 of
+    its source and of each layer it extends (``Policy.digest``)."""
+    layers = [[layer.name, layer.digest] for layer in loaded.layers()]
+    audit.emit("policy-loaded", spec=spec, policy=loaded.name, digest=loaded.digest, version=loaded.version,
+               draft=loaded.draft, layers=layers)  # fmt: skip
+
+
+on_load(_audit_load)
 
 
 def _identity(policy: Policy) -> object:

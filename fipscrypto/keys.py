@@ -46,6 +46,7 @@ from typing import Any, Literal, cast
 
 from . import _faults, _fork, audit, module
 from ._backend import keys as _keys
+from ._fingerprint import sha256_hex
 from ._params import byte_string, not_offered
 from ._service import REVOKED, hold, record
 from .enforce import require
@@ -743,7 +744,13 @@ def _generated(key: SigningKey | AgreementKey | TransportKey, approved: bool, bi
         where = "fips provider, private context"
     else:
         where = "fips provider, through cryptography"
-    audit.emit("key-generated", algorithm=key.scheme, bits=bits, approved=approved, generated_in=where)
+    # The key id is the SHA-256 of the public key's SubjectPublicKeyInfo DER (what `openssl pkey
+    # -pubout -outform DER | sha256sum` prints): it names the key pair and reveals nothing of it
+    # (an identification, taken outside the FIPS boundary like the other fingerprints).
+    key_id = sha256_hex(key.public_bytes("der"))
+    audit.emit(
+        "key-generated", algorithm=key.scheme, bits=bits, key_id=key_id, approved=approved, generated_in=where
+    )
     record("keys.generate", label, approved)
 
 

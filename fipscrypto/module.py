@@ -102,6 +102,7 @@ _error: str | None = None
 _paths: StatePaths | None = None
 _bindings: str | None = None
 _config: Path | None = None
+_record: ProviderRecord | None = None  # the provider record boot read (None in off mode)
 _selftests_ms: dict[str, float] = {}
 _pqc = False  # activate(pqc=True) was called
 
@@ -127,7 +128,7 @@ def boot(mode: Mode | str | None = None, state_dir: str | os.PathLike[str] | Non
     module in POWER_ON, so a later call can succeed) when no provider is provisioned, and latches
     ERROR when cryptography was already imported without the provider.
     """
-    global _mode, _paths, _bindings, _config
+    global _mode, _paths, _bindings, _config, _record
     with _lock:
         if _mode is not None:
             if mode is not None and _resolve_mode(mode) is not _mode:
@@ -145,6 +146,7 @@ def boot(mode: Mode | str | None = None, state_dir: str | os.PathLike[str] | Non
             raise ModuleErrorState(_error or "unknown")
         wanted = _resolve_mode(mode)
         paths = StatePaths.resolve(state_dir)
+        record: ProviderRecord | None = None
         if wanted is Mode.OFF:
             importlib.import_module(load.BINDINGS)
             bindings = "plain"
@@ -172,7 +174,7 @@ def boot(mode: Mode | str | None = None, state_dir: str | os.PathLike[str] | Non
                 if premature:
                     enter_error(exc.message)
                 raise
-        _mode, _paths, _bindings = wanted, paths, bindings
+        _mode, _paths, _bindings, _record = wanted, paths, bindings, record
         return wanted
 
 
@@ -230,6 +232,7 @@ def activate(
             # The core reaches the self-tests only here (dependency direction: selftests -> core).
             selftests = importlib.import_module("fipscrypto.selftests")
             _selftests_ms = selftests.run_power_on()
+            _audit_activation()  # a sink that cannot record it fails activation, as for the self-tests
         except Exception as exc:
             cause = _provider_cause() if _bindings == "fipscrypto" else None
             enter_error(str(cause or exc))
@@ -245,6 +248,29 @@ def activate(
             _bindings,
         )
         return _state
+
+
+def _audit_activation() -> None:
+    """The ``activation`` event: the mode, the provider's identity as installed (name, version, build,
+    the SHA-256 of its ``fips.so``), the policy named for the process and the power-on self-tests."""
+    from .audit import emit  # (audit imports nothing of the core)
+    from .policy.runtime import active_spec
+
+    provider = _record
+    emit(
+        "activation",
+        mode=_mode and _mode.value,
+        state=_serving().value,
+        bindings=_bindings,
+        provider=provider and provider.name,
+        provider_version=provider and provider.version,
+        provider_buildinfo=provider and provider.buildinfo,
+        provider_sha256=provider and provider.module_sha256,
+        policy=active_spec(),
+        pqc=_pqc,
+        selftests=len(_selftests_ms),
+        selftests_ms=round(sum(_selftests_ms.values()), 3),
+    )
 
 
 def _provider_cause() -> ProviderUnavailable | None:

@@ -66,13 +66,19 @@ def assert_approved(service: str) -> None:
 INSIDE = "fips provider, private context"  # where RSA, EC and FFDH key pairs are generated
 
 
+def key_id(key: keys.SigningKey | keys.AgreementKey) -> str:
+    """The id a key-generated event names a key pair by: the SHA-256 of its SubjectPublicKeyInfo."""
+    return hashlib.sha256(key.public_bytes("der")).hexdigest()
+
+
 @pytest.mark.parametrize("scheme", SIGNATURE_SCHEMES)
 def test_generate_sign_verify(scheme: str, events: list[audit.Event]) -> None:
     key = keys.generate_signing_key(scheme)
     assert_approved("keys.generate")
     generated = [e for e in events if e.kind == "key-generated"]
     assert len(generated) == 1
-    assert set(generated[0].fields) == {"algorithm", "bits", "approved", "generated_in"}  # metadata only
+    # metadata only
+    assert set(generated[0].fields) == {"algorithm", "bits", "key_id", "approved", "generated_in"}
     assert generated[0].fields["algorithm"] == scheme
     signature = key.sign(MESSAGE)
     assert_approved("keys.sign")
@@ -92,7 +98,9 @@ def test_generate_rsa_sizes(bits: int, padding: str, events: list[audit.Event]) 
     key = keys.generate_signing_key(padding, bits=bits)  # one key per size, each generated once
     assert key.bits == bits
     assert events[-1].kind == "key-generated"
-    assert events[-1].fields == {"algorithm": padding, "bits": bits, "approved": True, "generated_in": INSIDE}
+    assert events[-1].fields == {
+        "algorithm": padding, "bits": bits, "key_id": key_id(key), "approved": True, "generated_in": INSIDE
+    }  # fmt: skip
     assert indicator.last() == indicator.Operation("keys.generate", f"{padding}-{bits}", True)
     key.verifying_key().verify(key.sign(MESSAGE, digest="sha384"), MESSAGE, digest="sha384")
 
@@ -139,6 +147,7 @@ def test_generate_ecdh(curve: str, events: list[audit.Event]) -> None:
     assert events[-1].fields == {
         "algorithm": scheme,
         "bits": int(curve[1:]),
+        "key_id": key_id(bob),
         "approved": True,
         "generated_in": INSIDE,
     }
@@ -161,7 +170,9 @@ def test_generate_ffdh_every_group(group: str, events: list[audit.Event]) -> Non
         keys.generate_agreement_key("ffdh", group=group),
     )
     bits = keys.GROUPS[group].bits
-    assert events[-1].fields == {"algorithm": "ffdh", "bits": bits, "approved": True, "generated_in": INSIDE}
+    assert events[-1].fields == {
+        "algorithm": "ffdh", "bits": bits, "key_id": key_id(bob), "approved": True, "generated_in": INSIDE
+    }  # fmt: skip
     z = alice.exchange(keys.load_agreement_public_key(bob.public_bytes(), "ffdh", group=group))
     assert z == bob.exchange(alice.public_key())
     assert len(z) == bits // 8

@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 
 import click
 
+from fipscrypto import audit
 from fipscrypto._version import __version__
 from fipscrypto.policy.report import FAIL_ON
 
@@ -123,6 +124,10 @@ def conclude(
     findings = judge(found, chosen, day)
     exempt = remarks(findings, waivers, baseline, day)
     report = Report(scanner, chosen, day, options.fail_on, findings, checked, tuple(skipped), exempt)
+    counts = report.summary()
+    verdict = "fail" if counts["failing"] else "incomplete" if skipped or not checked else "pass"
+    audit.emit("scan-run", scanner=scanner, policy=chosen.name, policy_digest=chosen.digest,
+               as_of=day.isoformat(), fail_on=options.fail_on, verdict=verdict, **counts)  # fmt: skip
     text = render(report, options.fmt, tool_version=__version__)
     if options.output:
         try:
@@ -133,9 +138,9 @@ def conclude(
             raise SystemExit(EXIT_USAGE) from exc
     else:
         click.echo(text, nl=not text.endswith("\n"))
-    if report.failing():
+    if verdict == "fail":
         raise SystemExit(EXIT_VIOLATION)
-    if skipped or not checked:
+    if verdict == "incomplete":
         if not checked:
             click.echo(f"error: scan {scanner}: nothing was checked", err=True)
         raise SystemExit(EXIT_INCOMPLETE)

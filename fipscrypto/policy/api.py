@@ -8,18 +8,31 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from .loader import select
 from .model import Direction, Policy, Verdict
 from .runtime import active_spec
 
-__all__ = ["check", "current", "select"]
+__all__ = ["check", "current", "on_load", "select"]
+
+# Called with (spec, policy) each time an active policy is loaded: the enforcement path audits it (the
+# policy package imports nothing of the module, the services or the audit log: they register here).
+_on_load: list[Callable[[str, Policy], None]] = []
+
+
+def on_load(callback: Callable[[str, Policy], None]) -> None:
+    """Have ``callback`` called with the spec and the policy each time an active policy is loaded."""
+    if callback not in _on_load:
+        _on_load.append(callback)
 
 
 @functools.cache
 def _current(spec: str) -> Policy:
-    return select(spec)
+    policy = select(spec)
+    for callback in _on_load:
+        callback(spec, policy)  # a raising callback leaves nothing cached: the next call loads again
+    return policy
 
 
 def current() -> Policy:

@@ -408,7 +408,11 @@ def _generate(
     split = profile.key_length
     material = random_bytes(split + profile.salt_length)
     attribute = CryptoAttribute(tag, profile, (InlineKey(material[:split], material[split:], lifetime, mki),))
-    audit.emit("key-generated", algorithm=profile.name, bits=split * 8, approved=approved,
+    # An SRTP master key has an identifier only when it carries an MKI (RFC 3711 §3.1: the "Master
+    # Key Identifier"); the attribute's tag names the offer it is in (RFC 4568 §6.1).
+    key_id = attribute.keys[0].mki_bytes
+    audit.emit("key-generated", algorithm=profile.name, bits=split * 8, tag=tag,
+               key_id=key_id.hex() if key_id is not None else None, approved=approved,
                generated_in="rand.random_bytes")  # fmt: skip
     record(_SERVICE, profile.name, approved)
     return attribute
