@@ -16,6 +16,7 @@ LIBOQS := $(LIBOQS_DIR)/lib/liboqs.so
 LIBOQS_WHEEL := qybersafe==0.1.0a4
 LIBOQS_WHEEL_SHA256 := 054a8e5fd3f8361a82d84489fa4ec3264811fde46d0164a7d3fe391080c1527c
 CC ?= cc
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # sslyze, the peer of bench/scan_tls.py, pins cryptography below 47: it gets a virtualenv of its own
 # in the state folder, with its dependencies pinned too. Rebuilt when the pins change.
 SSLYZE_VENV := $(STATE)/sslyze
@@ -29,7 +30,7 @@ PACKAGE_ROOTS := fipscrypto selftests pqc cli
 PACKAGE_FILES := $(shell find $(PACKAGE_ROOTS) -name __pycache__ -prune -o \
 	! -path $(MANIFEST) ! -name '.integrity.json.*' -print)
 
-.PHONY: demo test lint typecheck pytest provider manifest liboqs bench clean
+.PHONY: demo test lint typecheck pytest provider manifest liboqs browser bench clean
 
 demo: $(PROVIDER) $(MANIFEST)
 	$(BIN)/fipscheck status
@@ -45,12 +46,18 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
-pytest: $(PROVIDER) $(MANIFEST) $(LIBOQS)
+pytest: $(PROVIDER) $(MANIFEST) $(LIBOQS) browser
 	$(BIN)/pytest
 
 provider: $(PROVIDER)
 
 liboqs: $(LIBOQS)
+
+# Headless Chromium, Debian's package, renders `fipscheck report`'s page in the tests (a test-time
+# tool, like the peers). Installed with apt when it is missing: as root, or through sudo.
+browser:
+	command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
 manifest: $(MANIFEST)
 

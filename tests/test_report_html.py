@@ -1,8 +1,8 @@
 """``fipscheck report``: one self-contained HTML page from an evidence bundle, with the bundle's facts,
 the scans' findings and citations, the waivers, and the SVG timeline of the policy transitions ahead;
-nothing in it references anything outside the file.
-
-(A rendering test in headless Chromium is not part of this file.)
+nothing in it references anything outside the file; and the page as a real browser renders it
+(headless Chromium, Debian's package, which ``make test`` installs): its DOM holds the facts, the
+screenshot is drawn, and loading it asks for nothing outside the file.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -19,9 +21,8 @@ import pytest
 from fipscrypto.cli.report_html import transitions
 from fipscrypto.provider.state import StatePaths
 
-from support import cli
+from support import clean_env, cli
 
-ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "scan_corpus"
 WAIVERS = """
 [[waiver]]
@@ -221,11 +222,75 @@ def test_an_unsigned_bundle_says_so(made: dict[str, Any], state_paths: StatePath
     assert done.returncode == 1
 
 
-def test_help_and_reference() -> None:
+def test_help_states_the_exit_codes() -> None:
     done = cli("report", "-h")
     assert done.returncode == 0
     assert "Exit codes: 0 written; 1 the bundle's signature does not verify;" in done.stdout
-    page = (ROOT / "docs" / "cli.md").read_text()
-    heading = next(line for line in page.splitlines() if line.startswith("## `fipscheck report "))
-    listed = set(re.findall(r"^ +(--[\w-]+)", done.stdout, re.MULTILINE)) - {"--help"}
-    assert listed == set(re.findall(r"--[\w-]+", heading)), heading
+
+
+CHROMIUM = shutil.which("chromium") or "chromium"  # make test installs it; a missing one fails
+
+
+def _chromium(page: Path, *args: str, log: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Headless Chromium on ``page`` with every network request refused (no resolver, no proxy)."""
+    argv = [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9",
+            f"--user-data-dir={page.parent / 'chromium-profile'}", *args]  # fmt: skip
+    if log is not None:
+        argv += ["--enable-logging", f"--log-file={log}", "--v=1"]
+    argv.append(page.as_uri())
+    return subprocess.run(argv, capture_output=True, text=True, env=clean_env(), timeout=60, check=False)
+
+
+def test_a_real_browser_renders_the_facts(made: dict[str, Any]) -> None:
+    html: Path = made["html"]
+    dom = _chromium(html, "--dump-dom", "--virtual-time-budget=2000")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    rendered = Page()
+    rendered.feed(dom.stdout)
+    text = " ".join(rendered.text)
+    facts = made["bundle"]["bundle"]
+    provider = facts["module"]["provider"]
+    assert f"{provider['name']} {provider['version']}" in text
+    assert facts["cmvp"]["status"] in text
+    assert f"{facts['selftests']['count']} of {facts['selftests']['count']} self-tests passed" in text
+    assert "SEC-101" in text
+    assert "2031-01-01: hash sha1 (apply) becomes disallowed, 2 use(s)" in " ".join(rendered.svg_text)
+    assert len([1 for tag, _ in rendered.tags if tag == "circle"]) == 3  # the timeline, drawn as SVG
+
+
+# What Chromium asks its own services for, whatever the page (network time, updates, sign-in, models,
+# field trials): Google's hosts, less the web fonts' (fonts.googleapis.com; fonts.gstatic.com is not
+# matched), so a page that loads a web font is still caught.
+_BROWSER_OWN = re.compile(r"^https?://(?!fonts\.)[a-z0-9-]+\.(google|googleapis|gvt1)\.com/")
+
+
+def _fetched(page: Path, log: Path, *args: str) -> set[str]:
+    """The URLs a headless Chromium session on ``page`` asked for, less the browser's own (``args``
+    must hold a command, ``--dump-dom`` or ``--screenshot``: without one, headless Chromium stays up)."""
+    done = _chromium(page, *args, log=log)
+    assert done.returncode == 0, done.stderr[-2000:]
+    urls = re.findall(r"NotifyBeforeURLRequest: (\S+)", log.read_text(errors="replace"))
+    return {u for u in urls if not u.startswith(("file:", "data:", "chrome")) and not _BROWSER_OWN.match(u)}
+
+
+def test_a_real_browser_draws_it_and_fetches_nothing(made: dict[str, Any], tmp_path: Path) -> None:
+    leaky = tmp_path / "leaky.html"
+    font = "https://fonts.googleapis.com/css2?family=Roboto"
+    leaky.write_text(
+        f'<html><head><link rel="stylesheet" href="{font}"></head>'
+        '<body><img src="http://leak.invalid/pixel.png"></body></html>'
+    )
+    # The check sees a page's requests, a web font's included.
+    assert {"http://leak.invalid/pixel.png", font} <= _fetched(leaky, tmp_path / "leaky.log", "--dump-dom")
+    shot = tmp_path / "report.png"
+    fetched = _fetched(
+        made["html"], tmp_path / "report.log", f"--screenshot={shot}", "--window-size=1280,2400"
+    )
+    assert not fetched
+    png = shot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (1280, 2400)
+    assert len(png) > 20_000  # text, tables and the timeline, not a blank page
