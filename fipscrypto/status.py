@@ -30,7 +30,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import cmvp, module
+from . import audit, cmvp, module
 from .errors import FipsError, PolicyError, ProviderUnavailable
 from .policy.runtime import active_spec, summary
 from .provider.config import file_sha256, loaded_section, strict_switches
@@ -244,6 +244,7 @@ def collect(
         "policy": _report_policy(paths, record),
         "selftests_ms": info.selftests_ms,
         "selftest_last_run": last_run.summary() if last_run else None,
+        "audit_sinks": audit.sinks(),
         "openssl": {"cryptography": cryptography_openssl, "stdlib": _ssl.OPENSSL_VERSION},
         "deep": deep,
         "tls": _tls(paths, record) if proven and deep else None,

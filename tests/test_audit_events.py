@@ -220,3 +220,73 @@ def test_a_sink_that_cannot_record_the_activation_keeps_the_module_from_serving(
         FIPSCRYPTO_STATE_DIR=str(state_paths.root),
     )
     assert result == {"caught": "AuditError", "refused": True, "state": "error"}
+
+
+class _Hostile:
+    """A caller's sink whose counters cannot be read."""
+
+    @property
+    def failures(self) -> int:
+        raise RuntimeError("not today")
+
+    lost = True  # not a count
+
+    @property
+    def last_failure(self) -> Exception:
+        class Unprintable(Exception):
+            def __str__(self) -> str:
+                raise RuntimeError("no")
+
+        return Unprintable()
+
+    path = b"/not/text"
+
+    def __call__(self, event: audit.Event) -> None:
+        pass
+
+
+def test_sinks_reports_each_sinks_counters_and_survives_a_hostile_one(tmp_path: Path) -> None:
+    from fipscrypto.audit.trail import AuditTrail
+
+    def plain(event: audit.Event) -> None:
+        pass
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    trail, hostile = AuditTrail(folder / "trail.jsonl"), _Hostile()
+    for sink in (plain, trail, hostile):
+        audit.subscribe(sink)
+    try:
+        audit.emit("example", step=1)
+        (folder / "trail.jsonl").unlink()
+        folder.rmdir()
+        audit.emit("example", step=2)  # counted by the trail, not raised
+        found = audit.sinks()[-3:]
+    finally:
+        for sink in (plain, trail, hostile):
+            audit.unsubscribe(sink)
+        trail.close()
+    assert found[0] == {"sink": "function"}
+    assert found[1]["path"] == str(folder / "trail.jsonl")
+    assert (found[1]["failures"], found[1]["lost"]) == (1, 1)
+    assert str(found[1]["last_failure"]).endswith(f"FileNotFoundError: {folder / 'trail.jsonl'} was removed")
+    assert found[2] == {"sink": "_Hostile"}
+
+
+def test_status_in_the_service_process_reports_its_sinks(state_paths: StatePaths, tmp_path: Path) -> None:
+    result = run_json(
+        f"""
+        import json
+        from fipscrypto import audit, status
+        from fipscrypto.audit.trail import AuditTrail
+
+        trail = AuditTrail({str(tmp_path / "trail.jsonl")!r})
+        audit.subscribe(trail)
+        print(json.dumps(status.collect()["audit_sinks"]))
+        """,
+        FIPSCRYPTO_STATE_DIR=str(state_paths.root),
+    )
+    trail = {"sink": "AuditTrail", "path": str(tmp_path / "trail.jsonl")}
+    assert result == [{**trail, "failures": 0, "lost": 0, "last_failure": None}]
+    done = cli("status", "--json", "--state-dir", str(state_paths.root))
+    assert json.loads(done.stdout)["audit_sinks"] == []  # a process of its own: no sink of the service's

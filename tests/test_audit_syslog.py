@@ -329,6 +329,16 @@ def test_an_unreachable_server_is_counted_and_warned_once(
     assert handler.failures >= 4
     assert handler.sent + handler.failures == 5
     assert isinstance(handler.last_failure, OSError)
+    (facts,) = [f for f in audit.sinks() if f["sink"] == "SyslogHandler"]  # what a service reads
+    where = str(address) if transport == "unix" else f"127.0.0.1:{address[1]}"  # type: ignore[index]
+    assert facts == {
+        "sink": "SyslogHandler",
+        "address": where,
+        "transport": transport,
+        "sent": handler.sent,
+        "failures": handler.failures,
+        "last_failure": f"{type(handler.last_failure).__name__}: {handler.last_failure}",
+    }
     warnings = [r for r in caplog.records if r.name == "fipscrypto" and r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "syslog" in warnings[0].getMessage()

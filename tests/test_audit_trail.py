@@ -386,8 +386,11 @@ def test_a_removed_directory_is_counted_then_a_gap_record_is_written(tmp_path: P
     trail = AuditTrail(path, key=KEY)
     trail(audit.Event("test", 0.0, {"i": 0}))
     shutil.rmtree(folder)
-    for i in (1, 2):
-        trail(audit.Event("test", 0.0, {"i": i}))
+    trail(audit.Event("test", 0.0, {"i": 1}))  # the open file was removed: named as such
+    assert trail.last_failure is not None
+    assert "FileNotFoundError" in trail.last_failure
+    assert "was removed" in trail.last_failure
+    trail(audit.Event("test", 0.0, {"i": 2}))  # no folder to create it in
     assert (trail.failures, trail.lost) == (2, 2)
     folder.mkdir()
     trail(audit.Event("test", 0.0, {"i": 3}))

@@ -8,6 +8,7 @@ is a subscriber too: emitters do not change when a sink is added.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Mapping
 
@@ -16,7 +17,7 @@ from .._log import INFO, log
 from .._record import Record
 from ..errors import AuditError
 
-__all__ = ["Event", "emit", "emit_fields", "report", "subscribe", "unsubscribe"]
+__all__ = ["Event", "emit", "emit_fields", "report", "sinks", "subscribe", "unsubscribe"]
 
 _LOGGER = "fipscrypto.audit"
 
@@ -58,6 +59,45 @@ def subscribe(sink: Callable[[Event], None]) -> None:
 def unsubscribe(sink: Callable[[Event], None]) -> None:
     with _lock:
         _subscribers.remove(sink)
+
+
+#: What :func:`sinks` reports of a sink that has it (AuditTrail, SyslogHandler): where it writes,
+#: what it sent, and its failures.
+_COUNTERS = ("path", "address", "transport", "sent", "failures", "lost", "last_failure")
+
+
+def sinks() -> list[dict[str, object]]:
+    """Each subscribed sink in this process, in order: ``sink`` (its class) and, for a sink that keeps
+    them, its destination and counters (``failures``: writes or sends that failed; ``lost``: events
+    not yet written; ``last_failure``). A sink never raises its failures into the service (or
+    raises AuditError through :func:`emit`): this is where they are read."""
+    with _lock:
+        subscribed = list(_subscribers)
+    found: list[dict[str, object]] = []
+    for sink in subscribed:
+        facts: dict[str, object] = {"sink": type(sink).__qualname__}
+        for name in _COUNTERS:
+            facts.update(_fact(sink, name))
+        found.append(facts)
+    return found
+
+
+def _fact(sink: object, name: str) -> dict[str, object]:
+    """``{name: value}`` of the sink's attribute as JSON can hold it; nothing when it has none, when
+    reading it raises (a caller's sink) or when it is of another kind."""
+    try:
+        value = getattr(sink, name)
+        if isinstance(value, tuple) and len(value) == 2:  # a socket address, (host, port)
+            value = f"{value[0]}:{value[1]}"
+        elif isinstance(value, os.PathLike):  # a Unix socket's path
+            value = os.fsdecode(value)
+        elif isinstance(value, BaseException):  # SyslogHandler keeps the exception itself
+            value = f"{type(value).__name__}: {value}"
+    except Exception:  # a caller's sink: a property, __fspath__ or __str__ that raises
+        return {}
+    if isinstance(value, str):
+        return {name: value[:1024]}
+    return {name: value} if value is None or type(value) is int else {}
 
 
 def emit(kind: str, **fields: object) -> Event:

@@ -340,7 +340,8 @@ class AuditTrail:
                 self._seq, self._prev, self._last_record, self._end = seq, prev, record, size + len(data)
             return taken
         finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            if self._fd == fd:  # else _sync closed it (the file was removed), which released the flock
+                fcntl.flock(fd, fcntl.LOCK_UN)
 
     def _open(self) -> int:
         if self._fd < 0:
