@@ -68,12 +68,6 @@ def _render(report: dict[str, Any]) -> str:
         scope = f"family {last['family']}" if last["family"] else "all"
         outcome = "all passed" if last["passed"] else f"FAILED: {', '.join(last['failed'] or ['none run'])}"
         lines.append(f"last run      {last['time']} ({scope}, {last['count']} tests): {outcome}")
-    for sink in report["audit_sinks"]:
-        where = sink.get("path") or sink.get("address") or ""
-        counts = ", ".join(f"{name} {sink[name]}" for name in ("sent", "failures", "lost") if name in sink)
-        lines.append(f"audit sink    {sink['sink']} {where}".rstrip() + (f": {counts}" if counts else ""))
-        if sink.get("last_failure"):
-            lines.append(f"  last failure {sink['last_failure']}")
     if not report["deep"]:
         lines.append(
             "not measured  the provider's own report of its identity and switches (a second provider"
