@@ -69,8 +69,8 @@ _COUNTERS = ("path", "address", "transport", "sent", "failures", "lost", "last_f
 def sinks() -> list[dict[str, object]]:
     """Each subscribed sink in this process, in order: ``sink`` (its class) and, for a sink that keeps
     them, its destination and counters (``failures``: writes or sends that failed; ``lost``: events
-    not yet written; ``last_failure``). A sink never raises its failures into the service (or
-    raises AuditError through :func:`emit`): this is where they are read."""
+    not yet written; ``last_failure``). The trail and the syslog handler never raise their failures
+    into the service: this is where they are read."""
     with _lock:
         subscribed = list(_subscribers)
     found: list[dict[str, object]] = []
